@@ -1,0 +1,68 @@
+// Conv2d: hyperparameters named like torch.nn.Conv2d; in_channels is inferred.
+#pragma once
+
+#include "staticnn/geometry.hpp"
+#include "staticnn/layers/layer_step.hpp"
+
+namespace staticnn {
+
+struct Conv2dSpec {
+  int out_channels = 0;
+  Size2 kernel_size = 0;
+  Size2 stride = 1;
+  Padding padding = 0;
+  Size2 dilation = 1;
+  int groups = 1;
+  bool bias = true;
+  Rounding rounding = Rounding::exact;
+};
+
+template <Conv2dSpec Spec>
+struct Conv2d {
+  static constexpr Conv2dSpec spec = Spec;
+  static constexpr LayerKind kind = LayerKind::conv2d;
+  static constexpr const char* name = "Conv2d";
+
+  static constexpr AxisResolution axis_y(Shape in) {
+    return resolve_axis('H', in.h, Spec.kernel_size.h, Spec.stride.h, Spec.padding.h,
+                        Spec.padding.mode, Spec.dilation.h, Spec.rounding);
+  }
+  static constexpr AxisResolution axis_x(Shape in) {
+    return resolve_axis('W', in.w, Spec.kernel_size.w, Spec.stride.w, Spec.padding.w,
+                        Spec.padding.mode, Spec.dilation.w, Spec.rounding);
+  }
+
+  // Valid only for an input that step() accepted.
+  static constexpr Conv2dGeometry geometry(Shape in) {
+    const AxisResolution ry = axis_y(in), rx = axis_x(in);
+    return {in,
+            {Spec.out_channels, ry.out, rx.out},
+            {Spec.kernel_size.h, Spec.stride.h, ry.pad, Spec.dilation.h},
+            {Spec.kernel_size.w, Spec.stride.w, rx.pad, Spec.dilation.w},
+            Spec.groups,
+            Spec.bias};
+  }
+
+  static constexpr LayerStep step(Shape in, bool flat) {
+    LayerStep s;
+    if (flat) { s.violation = {Rule::spatial_after_flatten}; return s; }
+    if (Spec.out_channels <= 0 || Spec.groups <= 0) {
+      s.violation = {Rule::invalid_size};
+      return s;
+    }
+    if (in.c % Spec.groups != 0 || Spec.out_channels % Spec.groups != 0) {
+      s.violation = {Rule::groups_do_not_divide, ' ', {in.c, Spec.out_channels, Spec.groups}};
+      return s;
+    }
+    const AxisResolution ry = axis_y(in), rx = axis_x(in);
+    if (!ry.violation.ok()) { s.violation = ry.violation; return s; }
+    if (!rx.violation.ok()) { s.violation = rx.violation; return s; }
+    const Conv2dGeometry g = geometry(in);
+    s.out = g.out;
+    s.params = g.param_count();
+    s.macs = g.macs();
+    return s;
+  }
+};
+
+}  // namespace staticnn

@@ -1,0 +1,85 @@
+// MaxPool2d, AvgPool2d (torch.nn names; stride defaults to kernel_size) and
+// GlobalAvgPool2d (torch.nn.AdaptiveAvgPool2d(1)).
+#pragma once
+
+#include "staticnn/geometry.hpp"
+#include "staticnn/layers/layer_step.hpp"
+
+namespace staticnn {
+
+struct Pool2dSpec {
+  Size2 kernel_size = 0;
+  Size2 stride = 0;  // 0: same as kernel_size
+  Padding padding = 0;
+  bool count_include_pad = true;  // AvgPool2d only
+  Rounding rounding = Rounding::exact;
+};
+using MaxPool2dSpec = Pool2dSpec;
+using AvgPool2dSpec = Pool2dSpec;
+
+template <Pool2dSpec Spec, LayerKind Kind>
+struct Pool2d {
+  static constexpr Pool2dSpec spec = Spec;
+  static constexpr LayerKind kind = Kind;
+  static constexpr const char* name = Kind == LayerKind::max_pool2d ? "MaxPool2d" : "AvgPool2d";
+  static constexpr Size2 stride{Spec.stride.h == 0 ? Spec.kernel_size.h : Spec.stride.h,
+                                Spec.stride.w == 0 ? Spec.kernel_size.w : Spec.stride.w};
+
+  static constexpr AxisResolution axis_y(Shape in) {
+    return resolve_axis('H', in.h, Spec.kernel_size.h, stride.h, Spec.padding.h,
+                        Spec.padding.mode, 1, Spec.rounding);
+  }
+  static constexpr AxisResolution axis_x(Shape in) {
+    return resolve_axis('W', in.w, Spec.kernel_size.w, stride.w, Spec.padding.w,
+                        Spec.padding.mode, 1, Spec.rounding);
+  }
+
+  static constexpr Pool2dGeometry geometry(Shape in) {
+    const AxisResolution ry = axis_y(in), rx = axis_x(in);
+    return {in,
+            {in.c, ry.out, rx.out},
+            {Spec.kernel_size.h, stride.h, ry.pad, 1},
+            {Spec.kernel_size.w, stride.w, rx.pad, 1},
+            Spec.count_include_pad};
+  }
+
+  static constexpr LayerStep step(Shape in, bool flat) {
+    LayerStep s;
+    if (flat) { s.violation = {Rule::spatial_after_flatten}; return s; }
+    if (Spec.stride.h < 0 || Spec.stride.w < 0) { s.violation = {Rule::invalid_size}; return s; }
+    const AxisResolution ry = axis_y(in), rx = axis_x(in);
+    if (!ry.violation.ok()) { s.violation = ry.violation; return s; }
+    if (!rx.violation.ok()) { s.violation = rx.violation; return s; }
+    // PyTorch's limit; beyond it a window could lie entirely in the padding.
+    if (ry.pad > Spec.kernel_size.h / 2) {
+      s.violation = {Rule::pool_padding_too_large, 'H', {ry.pad, Spec.kernel_size.h}};
+      return s;
+    }
+    if (rx.pad > Spec.kernel_size.w / 2) {
+      s.violation = {Rule::pool_padding_too_large, 'W', {rx.pad, Spec.kernel_size.w}};
+      return s;
+    }
+    s.out = geometry(in).out;
+    return s;
+  }
+};
+
+// Named types (not aliases) so that diagnostics print "MaxPool2d<...>".
+template <Pool2dSpec Spec>
+struct MaxPool2d : Pool2d<Spec, LayerKind::max_pool2d> {};
+template <Pool2dSpec Spec>
+struct AvgPool2d : Pool2d<Spec, LayerKind::avg_pool2d> {};
+
+// Average over each channel's whole plane: C x H x W -> C x 1 x 1.
+struct GlobalAvgPool2d {
+  static constexpr LayerKind kind = LayerKind::global_avg_pool2d;
+  static constexpr const char* name = "GlobalAvgPool2d";
+  static constexpr LayerStep step(Shape in, bool flat) {
+    LayerStep s;
+    if (flat) { s.violation = {Rule::spatial_after_flatten}; return s; }
+    s.out = {in.c, 1, 1};
+    return s;
+  }
+};
+
+}  // namespace staticnn

@@ -1,0 +1,162 @@
+// Network<Input<C, H, W>, Layer...>: a flat type list. Boost.Hana folds the
+// list once at compile time into a table of per-layer records (shapes, counts,
+// the first violated rule); every constant below is read from that table.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <type_traits>
+
+#include <boost/hana/fold_left.hpp>
+#include <boost/hana/at.hpp>
+#include <boost/hana/integral_constant.hpp>
+#include <boost/hana/type.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include "staticnn/diagnostics.hpp"
+#include "staticnn/layers/layer_step.hpp"
+#include "staticnn/shape.hpp"
+
+namespace staticnn {
+
+template <int C, int H, int W>
+struct Input {
+  static_assert(C > 0 && H > 0 && W > 0,
+                "staticnn: Input<C, H, W> needs positive channels, height and width");
+  static constexpr Shape shape{C, H, W};
+};
+
+namespace detail {
+
+template <class T> struct is_input : std::false_type {};
+template <int C, int H, int W> struct is_input<Input<C, H, W>> : std::true_type {};
+
+struct LayerRecord {
+  Shape in, out;
+  bool flat = false;
+  long params = 0, macs = 0;
+  long param_offset = 0;  // first scalar of this layer in Parameters
+  Violation violation;    // set only on the first failing layer
+};
+
+template <class... Layers>
+struct Plan {
+  std::array<LayerRecord, sizeof...(Layers)> layers{};
+  int first_error = -1;
+};
+
+// Propagates the shape through the list. After the first violation the shape
+// stops changing and no further rule is checked, so one mistake gives one error.
+template <class... Layers>
+constexpr Plan<Layers...> plan_network(Shape input) {
+  struct State {
+    Plan<Layers...> plan;
+    int index = 0;
+    Shape shape;
+    bool flat = false;
+    long offset = 0;
+  };
+  State s = boost::hana::fold_left(
+      boost::hana::tuple_t<Layers...>, State{{}, 0, input, false, 0},
+      [](State st, auto layer_type) {
+        using L = typename decltype(layer_type)::type;
+        LayerRecord& r = st.plan.layers[st.index];
+        r.in = st.shape;
+        r.out = st.shape;
+        r.param_offset = st.offset;
+        if (st.plan.first_error < 0) {
+          const LayerStep step = L::step(st.shape, st.flat);
+          if (step.violation.ok()) {
+            r.out = step.out;
+            r.flat = step.flat;
+            r.params = step.params;
+            r.macs = step.macs;
+            st.shape = step.out;
+            st.flat = step.flat;
+            st.offset += step.params;
+          } else {
+            r.violation = step.violation;
+            st.plan.first_error = st.index;
+          }
+        }
+        ++st.index;
+        return st;
+      });
+  return s.plan;
+}
+
+template <class... Layers>
+using layer_list = decltype(boost::hana::tuple_t<Layers...>);
+
+template <class List, std::size_t I>
+using layer_at = typename decltype(+boost::hana::at_c<I>(List{}))::type;
+
+}  // namespace detail
+
+// Anything else than Input<...> followed by at least one layer.
+template <class... Ls>
+struct Network {
+  static_assert(sizeof...(Ls) > 0,
+                "staticnn: the Network is empty: write Network<Input<C, H, W>, Layer...>");
+  static_assert(sizeof...(Ls) == 0 || (detail::is_input<Ls>::value || ...),
+                "staticnn: a Network must start with Input<C, H, W>");
+  static_assert(sizeof...(Ls) == 0 || !(detail::is_input<Ls>::value || ...),
+                "staticnn: Input<C, H, W> must come first in the Network, and only once");
+  static constexpr bool valid = false;
+};
+
+template <int C, int H, int W, class... Layers>
+struct Network<Input<C, H, W>, Layers...> {
+  static_assert(sizeof...(Layers) > 0,
+                "staticnn: the Network has no layers after Input<C, H, W>");
+  static_assert(!(detail::is_input<Layers>::value || ...),
+                "staticnn: Input<C, H, W> must come first in the Network, and only once");
+
+  using layers = detail::layer_list<Layers...>;
+  template <std::size_t I>
+  using layer = detail::layer_at<layers, I>;
+
+  static constexpr int layer_count = sizeof...(Layers);
+  static constexpr Shape input_shape{C, H, W};
+  static constexpr detail::Plan<Layers...> plan =
+      detail::plan_network<Layers...>(input_shape);
+
+  static constexpr bool valid = plan.first_error < 0;
+
+ private:
+  // Names the report of the first failing layer, which instantiates its error.
+  template <int E>
+  static constexpr bool reported =
+      std::is_same_v<decltype(report_violation<E, layer<E>, plan.layers[E].in,
+                                               plan.layers[E].violation>()),
+                     bool>;
+  static_assert(valid || reported<plan.first_error < 0 ? 0 : plan.first_error>);
+
+ public:
+  template <std::size_t I>
+  static constexpr Shape shape_after = plan.layers[I].out;
+  template <std::size_t I>
+  static constexpr Shape shape_before = plan.layers[I].in;
+  static constexpr Shape output_shape = plan.layers[layer_count - 1].out;
+
+  template <std::size_t I>
+  static constexpr long layer_params = plan.layers[I].params;
+  template <std::size_t I>
+  static constexpr long param_offset = plan.layers[I].param_offset;
+  template <std::size_t I>
+  static constexpr long layer_macs = plan.layers[I].macs;
+
+  static constexpr long param_count = [] {
+    long n = 0;
+    for (const auto& r : plan.layers) n += r.params;
+    return n;
+  }();
+  static constexpr long macs = [] {
+    long n = 0;
+    for (const auto& r : plan.layers) n += r.macs;
+    return n;
+  }();
+  static constexpr std::size_t param_bytes = std::size_t(param_count) * sizeof(float);
+};
+
+}  // namespace staticnn
