@@ -157,6 +157,29 @@ struct Network<Input<C, H, W>, Layers...> {
     return n;
   }();
   static constexpr std::size_t param_bytes = std::size_t(param_count) * sizeof(float);
+
+  // Activation memory for one sample, in floats. The input belongs to the
+  // caller; Flatten moves no data, so its output aliases its input.
+  static constexpr std::size_t largest_activation = [] {
+    std::size_t n = 0;
+    for (const auto& r : plan.layers) n = r.out.size() > int(n) ? std::size_t(r.out.size()) : n;
+    return n;
+  }();
+  // Inference keeps only two buffers alive, used in turn (ping-pong).
+  static constexpr std::size_t inference_activation_floats = 2 * largest_activation;
+  // Training keeps every layer's output for backward, plus two gradient buffers.
+  static constexpr std::size_t training_activation_floats = [] {
+    std::size_t n = 2 * largest_activation;
+    std::size_t i = 0;
+    ((n += Layers::kind == LayerKind::flatten ? 0 : std::size_t(plan.layers[i].out.size()), ++i), ...);
+    return n;
+  }();
+  template <int Batch = 1>
+  static constexpr std::size_t inference_activation_bytes =
+      std::size_t(Batch) * inference_activation_floats * sizeof(float);
+  template <int Batch = 1>
+  static constexpr std::size_t training_activation_bytes =
+      std::size_t(Batch) * training_activation_floats * sizeof(float);
 };
 
 }  // namespace staticnn
