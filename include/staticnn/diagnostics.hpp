@@ -1,13 +1,14 @@
 // Compile-time diagnostics: one short error per violated rule.
 //
-// A layer's shape rules yield a `Violation` value. The network turns the first
+// A layer's shape rules yield a `Violation` value. Layer indices are 0-based
+// with Input excluded, as in Network::shape_after<I>. The network turns the first
 // violation into the instantiation of one struct below, whose template
 // arguments carry the numbers (the compiler prints them in the "In
 // instantiation of" line) and whose static_assert says the rule in words:
 //
 //   In instantiation of 'struct staticnn::error::window_does_not_tile_input<
 //     staticnn::error::layer_index<1>, staticnn::Conv2d<...>,
-//     staticnn::error::input_chw<3, 7, 7>, staticnn::error::along<'W'>,
+//     staticnn::error::input_chw<3, 7, 7>, staticnn::error::along<'H'>,
 //     staticnn::error::W1<7>, staticnn::error::F<3>, staticnn::error::P<0>,
 //     staticnn::error::S<3> >'
 //   error: static assertion failed: staticnn: (W1 - F + 2P) / S + 1 is not an

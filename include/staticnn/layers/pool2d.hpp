@@ -47,18 +47,21 @@ struct Pool2d {
     LayerStep s;
     if (flat) { s.violation = {Rule::spatial_after_flatten}; return s; }
     if (Spec.stride.h < 0 || Spec.stride.w < 0) { s.violation = {Rule::invalid_size}; return s; }
+    // PyTorch's limit; beyond it a window could lie entirely in the padding.
+    // Checked before the tiling rule, whose advice would not help here.
+    if (Spec.padding.mode == PadMode::explicit_ && Spec.padding.h > Spec.kernel_size.h / 2 &&
+        Spec.kernel_size.h > 0) {
+      s.violation = {Rule::pool_padding_too_large, 'H', {Spec.padding.h, Spec.kernel_size.h}};
+      return s;
+    }
+    if (Spec.padding.mode == PadMode::explicit_ && Spec.padding.w > Spec.kernel_size.w / 2 &&
+        Spec.kernel_size.w > 0) {
+      s.violation = {Rule::pool_padding_too_large, 'W', {Spec.padding.w, Spec.kernel_size.w}};
+      return s;
+    }
     const AxisResolution ry = axis_y(in), rx = axis_x(in);
     if (!ry.violation.ok()) { s.violation = ry.violation; return s; }
     if (!rx.violation.ok()) { s.violation = rx.violation; return s; }
-    // PyTorch's limit; beyond it a window could lie entirely in the padding.
-    if (ry.pad > Spec.kernel_size.h / 2) {
-      s.violation = {Rule::pool_padding_too_large, 'H', {ry.pad, Spec.kernel_size.h}};
-      return s;
-    }
-    if (rx.pad > Spec.kernel_size.w / 2) {
-      s.violation = {Rule::pool_padding_too_large, 'W', {rx.pad, Spec.kernel_size.w}};
-      return s;
-    }
     s.out = geometry(in).out;
     return s;
   }
