@@ -1,0 +1,17 @@
+// expect: staticnn: every size, count, kernel, stride and dilation must be positive and padding must be non-negative
+// expect: invalid_size<staticnn::error::layer_index<0>, staticnn::Conv2d<(staticnn::)?Conv2dSpec{4, (staticnn::Size2)?{1, 1}, (staticnn::Size2)?{1, 1}, (staticnn::Padding)?{0, 0, [^}]*}, (staticnn::Size2)?{1, 1}, 0, .*, staticnn::error::input_chw<4, 5, 5>
+//
+// groups = 0. The twin uses 1.
+#include "staticnn/staticnn.hpp"
+
+namespace nn = staticnn;
+
+#ifdef STATICNN_TWIN
+using Net = nn::Network<nn::Input<4, 5, 5>,
+                        nn::Conv2d<{.out_channels = 4, .kernel_size = 1, .groups = 1}>>;
+static_assert(Net::output_shape == nn::Shape{4, 5, 5});
+#else
+using Net = nn::Network<nn::Input<4, 5, 5>,
+                        nn::Conv2d<{.out_channels = 4, .kernel_size = 1, .groups = 0}>>;
+#endif
+[[maybe_unused]] constexpr bool kValid = Net::valid;

@@ -1,0 +1,15 @@
+// expect: staticnn: every size, count, kernel, stride and dilation must be positive and padding must be non-negative
+// expect: invalid_size<staticnn::error::layer_index<1>, staticnn::MaxPool2d<(staticnn::)?Pool2dSpec{(staticnn::Size2)?{0, 0}, .*, staticnn::error::input_chw<4, 8, 8>
+//
+// A MaxPool2d without kernel_size (it defaults to 0). The twin sets 2.
+#include "staticnn/staticnn.hpp"
+
+namespace nn = staticnn;
+
+#ifdef STATICNN_TWIN
+using Net = nn::Network<nn::Input<4, 8, 8>, nn::ReLU, nn::MaxPool2d<{.kernel_size = 2}>>;
+static_assert(Net::output_shape == nn::Shape{4, 4, 4});
+#else
+using Net = nn::Network<nn::Input<4, 8, 8>, nn::ReLU, nn::MaxPool2d<{.stride = 2}>>;
+#endif
+[[maybe_unused]] constexpr bool kValid = Net::valid;
