@@ -108,10 +108,14 @@ using layer_at = typename decltype(+boost::hana::at_c<I>(List{}))::type;
 template <class InputLayer, class... Layers>
 inline constexpr bool network_is_valid = false;
 template <int C, int H, int W, class... Layers>
-inline constexpr bool network_is_valid<Input<C, H, W>, Layers...> =
-    sizeof...(Layers) > 0 && C > 0 && H > 0 && W > 0 &&
-    !(detail::is_input<Layers>::value || ...) &&
-    detail::plan_network<Layers...>(Shape{C, H, W}).first_error < 0;
+inline constexpr bool network_is_valid<Input<C, H, W>, Layers...> = [] {
+  if constexpr (sizeof...(Layers) == 0 || C <= 0 || H <= 0 || W <= 0 ||
+                (detail::is_input<Layers>::value || ...)) {
+    return false;
+  } else {
+    return detail::plan_network<Layers...>(Shape{C, H, W}).first_error < 0;
+  }
+}();
 
 // Anything else than Input<...> followed by at least one layer.
 template <class... Ls>
