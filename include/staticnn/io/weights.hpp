@@ -1,0 +1,146 @@
+// Saving and loading trained parameters, and baking them into a C++ header
+// whose array lands in read-only memory. Every failure is a Status value; a
+// failed load leaves the parameters untouched and a failed save leaves any
+// previous file in place (writes go to "<path>.tmp", then rename).
+//
+// File format (little-endian): "SNNWGT01", u64 parameter count, u32 FNV-1a
+// hash of the data bytes, then the float32 parameters in state_dict order.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "staticnn/status.hpp"
+#include "staticnn/storage.hpp"
+
+namespace staticnn {
+namespace io_detail {
+
+inline constexpr char kMagic[8] = {'S', 'N', 'N', 'W', 'G', 'T', '0', '1'};
+
+constexpr std::uint32_t fnv1a(std::uint32_t h, const unsigned char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+inline constexpr std::uint32_t kFnvBasis = 2166136261u;
+
+// Owns a FILE* for the scope; no exceptions involved.
+struct File {
+  std::FILE* f;
+  explicit File(std::FILE* file) : f(file) {}
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  ~File() {
+    if (f != nullptr) std::fclose(f);
+  }
+  // Closes now and reports whether buffered writes reached the file.
+  bool close() {
+    const bool ok = std::fclose(f) == 0;
+    f = nullptr;
+    return ok;
+  }
+};
+
+inline bool write_u64(std::FILE* f, std::uint64_t v) {
+  unsigned char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
+  return std::fwrite(b, 1, 8, f) == 8;
+}
+inline bool read_le(std::FILE* f, std::uint64_t* v, int bytes) {
+  unsigned char b[8] = {};
+  if (std::fread(b, 1, std::size_t(bytes), f) != std::size_t(bytes)) return false;
+  *v = 0;
+  for (int i = bytes - 1; i >= 0; --i) *v = (*v << 8) | b[i];
+  return true;
+}
+
+// Writes with `emit(FILE*)` to path.tmp, then renames over path.
+template <class Emit>
+Status write_atomically(const char* path, Emit emit) {
+  char tmp[4096];
+  if (std::snprintf(tmp, sizeof tmp, "%s.tmp", path) >= int(sizeof tmp)) return Status::cannot_open;
+  File file(std::fopen(tmp, "wb"));
+  if (file.f == nullptr) return Status::cannot_open;
+  const bool written = emit(file.f);
+  if (!file.close() || !written || std::rename(tmp, path) != 0) {
+    std::remove(tmp);
+    return Status::write_failed;
+  }
+  return Status::ok;
+}
+
+}  // namespace io_detail
+
+template <class Net, class Role>
+Status save_weights(const ParameterStorage<Net, Role>& p, const char* path) {
+  using namespace io_detail;
+  static_assert(sizeof(float) == 4 && std::endian::native == std::endian::little,
+                "staticnn: the weight format is little-endian float32");
+  return write_atomically(path, [&](std::FILE* f) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(p.values);
+    const std::size_t n = p.size * sizeof(float);
+    return std::fwrite(kMagic, 1, 8, f) == 8 && write_u64(f, p.size) &&
+           write_u64(f, fnv1a(kFnvBasis, bytes, n)) && std::fwrite(bytes, 1, n, f) == n;
+  });
+}
+
+// Checks the whole file first (header, length, hash, finite values), then
+// reads it into p; on any error p is unchanged.
+template <class Net, class Role>
+Status load_weights(ParameterStorage<Net, Role>& p, const char* path) {
+  using namespace io_detail;
+  File file(std::fopen(path, "rb"));
+  if (file.f == nullptr) return Status::cannot_open;
+  char magic[8];
+  std::uint64_t count = 0, hash = 0;
+  if (std::fread(magic, 1, 8, file.f) != 8) return Status::truncated;
+  if (std::memcmp(magic, kMagic, 8) != 0) return Status::bad_format;
+  if (!read_le(file.f, &count, 8) || !read_le(file.f, &hash, 8)) return Status::truncated;
+  if (count != p.size) return Status::wrong_network;
+  const long data_start = std::ftell(file.f);
+
+  std::uint32_t h = kFnvBasis;
+  float chunk[1024];
+  bool finite = true;
+  for (std::size_t done = 0; done < p.size;) {
+    const std::size_t want = p.size - done < 1024 ? p.size - done : 1024;
+    if (std::fread(chunk, sizeof(float), want, file.f) != want) return Status::truncated;
+    h = fnv1a(h, reinterpret_cast<const unsigned char*>(chunk), want * sizeof(float));
+    for (std::size_t i = 0; i < want; ++i) finite = finite && std::isfinite(chunk[i]);
+    done += want;
+  }
+  if (std::fgetc(file.f) != EOF) return Status::bad_format;  // trailing bytes
+  if (h != hash) return Status::bad_format;
+  if (!finite) return Status::non_finite;
+
+  if (std::fseek(file.f, data_start, SEEK_SET) != 0 ||
+      std::fread(p.values, sizeof(float), p.size, file.f) != p.size) {
+    return Status::truncated;  // the file changed under us
+  }
+  return Status::ok;
+}
+
+// Writes a header defining `inline constexpr <net_type>::Parameters <name>{{...}};`
+// with exact hexadecimal floats, so the weights compile into .rodata/flash.
+template <class Net, class Role>
+Status write_weights_header(const ParameterStorage<Net, Role>& p, const char* path,
+                            const char* net_type, const char* name) {
+  for (float v : p.values) {
+    if (!std::isfinite(v)) return Status::non_finite;  // no literal for NaN/inf
+  }
+  return io_detail::write_atomically(path, [&](std::FILE* f) {
+    bool ok = std::fprintf(f,
+                           "// Generated by staticnn::write_weights_header. Do not edit.\n"
+                           "#pragma once\n\ninline constexpr %s::Parameters %s{{\n",
+                           net_type, name) > 0;
+    for (std::size_t i = 0; ok && i < p.size; ++i) {
+      ok = std::fprintf(f, "%a,%s", double(p.values[i]), i % 8 == 7 ? "\n" : " ") > 0;
+    }
+    return ok && std::fprintf(f, "\n}};\n") > 0;
+  });
+}
+
+}  // namespace staticnn

@@ -1,0 +1,197 @@
+// Whole-network passes: the oracle's gradients against finite differences,
+// then the SIMD passes of every Highway target against the oracle.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/network_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+#include "staticnn/passes-inl.h"
+#include "tests/reference/network.hpp"
+#include "tests/support/nets.hpp"
+#include "hwy/tests/test_util-inl.h"
+
+#ifndef STATICNN_TESTS_NETWORK_TEST_ONCE
+#define STATICNN_TESTS_NETWORK_TEST_ONCE
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "staticnn/init.hpp"
+
+namespace staticnn::test {
+
+template <class T>
+std::vector<T> random_vector(std::size_t n, std::uint64_t seed, T scale = T(1)) {
+  SplitMix64 rng{seed};
+  std::vector<T> v(n);
+  for (T& x : v) x = scale * T(rng.symmetric());
+  return v;
+}
+
+// max |a - b| / (max |b| + floor): a relative error against the tensor's scale.
+inline double relative_error(const float* a, const double* b, std::size_t n,
+                             double floor = 1e-3) {
+  double diff = 0, scale = floor;
+  for (std::size_t i = 0; i < n; ++i) {
+    diff = std::max(diff, std::abs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::abs(b[i]));
+  }
+  return diff / scale;
+}
+
+template <class Net>
+std::vector<double> random_params(std::uint64_t seed) {
+  typename Net::Parameters p;
+  init_parameters<Net>(p, seed);
+  return std::vector<double>(p.values, p.values + Net::param_count);
+}
+
+}  // namespace staticnn::test
+#endif  // STATICNN_TESTS_NETWORK_TEST_ONCE
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace {
+
+// Forward (inference and training) and backward of Net on Batch samples
+// against the double-precision oracle.
+template <class Net, int Batch>
+void CheckAgainstOracle(std::uint64_t seed) {
+  using test::relative_error;
+  const std::vector<double> params = test::random_params<Net>(seed);
+  const std::vector<double> x =
+      test::random_vector<double>(std::size_t(Batch) * Net::input_shape.size(), seed + 1);
+  constexpr std::size_t out_n = std::size_t(Batch) * Net::output_shape.size();
+  const std::vector<double> dout = test::random_vector<double>(out_n, seed + 2);
+
+  reference::NetworkOracle<Net, double> oracle(Batch);
+  const std::vector<double> y_ref = oracle.forward(params.data(), x.data());
+  std::vector<double> g_ref(Net::param_count, 0.0), dx_ref(x.size());
+  oracle.backward(params.data(), dout.data(), g_ref.data(), dx_ref.data());
+
+  static typename Net::Parameters p;
+  static typename Net::Gradients g;
+  static InferenceWorkspace<Net, Batch> infer_ws;
+  static TrainingWorkspace<Net, Batch> train_ws;
+  std::copy(params.begin(), params.end(), p.values);
+  const std::vector<float> xf(x.begin(), x.end()), doutf(dout.begin(), dout.end());
+  std::vector<float> dx(x.size(), 1e30f);  // every entry must be overwritten
+  g.fill(0.0f);                              // parameter gradients accumulate
+
+  const float* y_infer = Forward<Net, Batch>(p, xf.data(), infer_ws);
+  EXPECT_LT(relative_error(y_infer, y_ref.data(), out_n), 2e-5) << "inference forward";
+  const float* y_train = Forward<Net, Batch>(p, xf.data(), train_ws);
+  EXPECT_LT(relative_error(y_train, y_ref.data(), out_n), 2e-5) << "training forward";
+  Backward<Net, Batch>(p, xf.data(), train_ws, doutf.data(), g, dx.data());
+  EXPECT_LT(relative_error(dx.data(), dx_ref.data(), dx.size()), 5e-5) << "input gradient";
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          constexpr long off = Net::template param_offset<I>;
+          constexpr long count = Net::template layer_params<I>;
+          if constexpr (count > 0) {
+            EXPECT_LT(relative_error(g.values + off, g_ref.data() + off, count), 5e-5)
+                << "parameter gradient of layer " << I;
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<Net::layer_count>{});
+
+  // Gradients accumulate: a second backward doubles them.
+  Backward<Net, Batch>(p, xf.data(), train_ws, doutf.data(), g, nullptr);
+  for (double& v : g_ref) v *= 2;
+  EXPECT_LT(relative_error(g.values, g_ref.data(), g_ref.size()), 5e-5) << "accumulation";
+}
+
+void TestEveryLayerAgainstOracle() {
+  CheckAgainstOracle<test::EveryLayerNet, 1>(11);
+  CheckAgainstOracle<test::EveryLayerNet, 3>(12);
+}
+
+void TestLeNetAgainstOracle() {
+  CheckAgainstOracle<test::LeNet, 1>(21);
+  CheckAgainstOracle<test::LeNet, 4>(22);
+}
+
+// Training LeNet-5 on one fixed batch must drive the loss towards zero, with
+// SGD + momentum and with Adam (the optimizers' formulas are checked against
+// PyTorch in optimizer_test; this checks that the passes and steps compose).
+template <class Optimizer>
+void CheckTrainingConverges(Optimizer opt) {
+  using Net = test::LeNet;
+  constexpr int kBatch = 4;
+  static Net::Parameters p;
+  static Net::Gradients g;
+  static TrainingWorkspace<Net, kBatch> ws;
+  init_parameters<Net>(p, 5);
+  const std::vector<float> x = test::random_vector<float>(kBatch * Net::input_shape.size(), 6);
+  const int labels[kBatch] = {0, 1, 2, 1};
+  float first = 0, last = 0;
+  for (int step = 0; step < 60; ++step) {
+    const float* logits = Forward<Net, kBatch>(p, x.data(), ws);
+    const float loss = SoftmaxCrossEntropyLoss<Net, kBatch>(logits, labels, ws.output_gradient);
+    g.fill(0.0f);
+    Backward<Net, kBatch>(p, x.data(), ws, ws.output_gradient, g);
+    Step<Net>(p, g, opt);
+    (step == 0 ? first : last) = loss;
+  }
+  EXPECT_LT(last, 0.05f * first) << "first loss " << first << ", last " << last;
+}
+
+void TestTrainingConverges() {
+  CheckTrainingConverges(Sgd<test::LeNet>{{.lr = 0.05f, .momentum = 0.9f}});
+  CheckTrainingConverges(Adam<test::LeNet>{{.lr = 0.001f}});
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_BEFORE_TEST(NetworkTest);
+HWY_EXPORT_AND_TEST_P(NetworkTest, TestEveryLayerAgainstOracle);
+HWY_EXPORT_AND_TEST_P(NetworkTest, TestLeNetAgainstOracle);
+HWY_EXPORT_AND_TEST_P(NetworkTest, TestTrainingConverges);
+
+// The oracle itself: its network gradients against central differences of
+// L = sum(c * f(x)) in double, for every parameter and every input.
+TEST(NetworkOracleTest, GradientsMatchFiniteDifferences) {
+  using Net = test::EveryLayerNet;
+  constexpr int kBatch = 2;
+  std::vector<double> params = test::random_params<Net>(31);
+  std::vector<double> x = test::random_vector<double>(kBatch * Net::input_shape.size(), 32);
+  const std::vector<double> c =
+      test::random_vector<double>(kBatch * Net::output_shape.size(), 33);
+  reference::NetworkOracle<Net, double> oracle(kBatch);
+  const auto loss = [&] {
+    const std::vector<double>& y = oracle.forward(params.data(), x.data());
+    double l = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) l += c[i] * y[i];
+    return l;
+  };
+  loss();
+  std::vector<double> g(params.size(), 0.0), dx(x.size());
+  oracle.backward(params.data(), c.data(), g.data(), dx.data());
+
+  const auto check = [&](std::vector<double>& v, const std::vector<double>& analytic,
+                         const char* what) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const double h = 1e-6, saved = v[i];
+      v[i] = saved + h;
+      const double up = loss();
+      v[i] = saved - h;
+      const double down = loss();
+      v[i] = saved;
+      const double numeric = (up - down) / (2 * h);
+      EXPECT_NEAR(analytic[i], numeric, 1e-6 * (1 + std::abs(numeric))) << what << " " << i;
+    }
+  };
+  check(params, g, "parameter");
+  check(x, dx, "input");
+}
+
+}  // namespace staticnn
+#endif  // HWY_ONCE

@@ -1,0 +1,152 @@
+// Weight files: round trip, and a clear Status (never a crash, never a
+// half-loaded network) for every way a file can be wrong.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "staticnn/init.hpp"
+#include "staticnn/io/weights.hpp"
+#include "tests/support/nets.hpp"
+
+namespace staticnn::test {
+namespace {
+
+using Small = Network<Input<2, 5, 5>, Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3}>,
+                      ReLU, Flatten, Linear<LinearSpec{.out_features = 4}>>;
+
+std::string temp_path(const char* name) {
+  return std::string(::testing::TempDir()) + "staticnn_" + name;
+}
+
+std::vector<unsigned char> read_file(const std::string& path) {
+  std::vector<unsigned char> bytes;
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    int c;
+    while ((c = std::fgetc(f)) != EOF) bytes.push_back(static_cast<unsigned char>(c));
+    std::fclose(f);
+  }
+  return bytes;
+}
+
+void write_file(const std::string& path, const std::vector<unsigned char>& bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), f), bytes.size());
+  std::fclose(f);
+}
+
+class WeightsFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    init_parameters<Small>(saved, 3);
+    path = temp_path("weights.bin");
+    ASSERT_EQ(save_weights(saved, path.c_str()), Status::ok);
+    good = read_file(path);
+    init_parameters<Small>(target, 99);  // differs from `saved`
+    std::memcpy(before, target.values, sizeof before);
+  }
+  // Loads `bytes` and expects `status` with `target` unchanged.
+  void ExpectRejected(const std::vector<unsigned char>& bytes, Status status) {
+    write_file(path, bytes);
+    EXPECT_EQ(load_weights(target, path.c_str()), status) << to_string(status);
+    EXPECT_EQ(std::memcmp(target.values, before, sizeof before), 0) << "parameters changed";
+  }
+  Small::Parameters saved, target;
+  float before[Small::param_count];
+  std::string path;
+  std::vector<unsigned char> good;
+};
+
+TEST_F(WeightsFileTest, RoundTripIsExact) {
+  ASSERT_EQ(good.size(), 24 + sizeof(float) * Small::param_count);
+  ASSERT_EQ(load_weights(target, path.c_str()), Status::ok);
+  EXPECT_EQ(std::memcmp(target.values, saved.values, sizeof before), 0);
+}
+
+TEST_F(WeightsFileTest, MissingFile) {
+  EXPECT_EQ(load_weights(target, temp_path("does_not_exist").c_str()), Status::cannot_open);
+}
+
+TEST_F(WeightsFileTest, EmptyFile) { ExpectRejected({}, Status::truncated); }
+
+TEST_F(WeightsFileTest, BadMagic) {
+  auto bytes = good;
+  bytes[0] = 'X';
+  ExpectRejected(bytes, Status::bad_format);
+}
+
+TEST_F(WeightsFileTest, TruncatedHeaderAndData) {
+  ExpectRejected({good.begin(), good.begin() + 12}, Status::truncated);
+  ExpectRejected({good.begin(), good.end() - 1}, Status::truncated);
+}
+
+TEST_F(WeightsFileTest, TrailingBytes) {
+  auto bytes = good;
+  bytes.push_back(0);
+  ExpectRejected(bytes, Status::bad_format);
+}
+
+TEST_F(WeightsFileTest, CorruptedDataFailsTheHash) {
+  auto bytes = good;
+  bytes[40] ^= 0x10;
+  ExpectRejected(bytes, Status::bad_format);
+}
+
+TEST_F(WeightsFileTest, OtherNetwork) {
+  LeNet::Parameters lenet;
+  init_parameters<LeNet>(lenet, 1);
+  ASSERT_EQ(save_weights(lenet, path.c_str()), Status::ok);
+  ExpectRejected(read_file(path), Status::wrong_network);
+}
+
+TEST_F(WeightsFileTest, NonFiniteValues) {
+  Small::Parameters bad = saved;
+  bad.values[5] = std::nanf("");
+  ASSERT_EQ(save_weights(bad, path.c_str()), Status::ok);
+  ExpectRejected(read_file(path), Status::non_finite);
+}
+
+TEST_F(WeightsFileTest, FailedSaveKeepsThePreviousFile) {
+  EXPECT_EQ(save_weights(saved, temp_path("no_such_dir/weights.bin").c_str()),
+            Status::cannot_open);
+  // A directory where the temporary file would go makes the save fail; the
+  // file saved before must survive intact.
+  const std::string tmp = path + ".tmp";
+  ASSERT_EQ(mkdir(tmp.c_str(), 0700), 0);
+  Small::Parameters other;
+  init_parameters<Small>(other, 4);
+  EXPECT_EQ(save_weights(other, path.c_str()), Status::cannot_open);
+  rmdir(tmp.c_str());
+  EXPECT_EQ(read_file(path), good);
+}
+
+TEST(WeightsHeaderTest, WritesExactHexFloats) {
+  Small::Parameters p;
+  init_parameters<Small>(p, 8);
+  const std::string path = temp_path("weights.hpp");
+  ASSERT_EQ(write_weights_header(p, path.c_str(), "Small", "small_weights"), Status::ok);
+  const auto bytes = read_file(path);
+  const std::string text(bytes.begin(), bytes.end());
+  EXPECT_NE(text.find("inline constexpr Small::Parameters small_weights{{"), std::string::npos);
+  // Parse the literals back: they must reproduce every float bit for bit.
+  std::size_t pos = text.find("{{") + 2;
+  for (std::size_t i = 0; i < Small::param_count; ++i) {
+    char* end = nullptr;
+    const float v = std::strtof(text.c_str() + pos, &end);
+    ASSERT_NE(end, text.c_str() + pos) << "literal " << i;
+    EXPECT_EQ(v, p.values[i]) << "literal " << i;
+    pos = std::size_t(end - text.c_str()) + 1;
+  }
+  p.values[0] = INFINITY;
+  EXPECT_EQ(write_weights_header(p, path.c_str(), "Small", "small_weights"), Status::non_finite);
+}
+
+}  // namespace
+}  // namespace staticnn::test
