@@ -1,0 +1,368 @@
+// Linear (fully connected) layer on a batch, forward and backward:
+//   forward          y[b][o]  = sum_k x[b][k] w[o][k] + bias[o]
+//   backward input   dx[b][k] = sum_o dy[b][o] w[o][k]          (overwritten)
+//   backward params  dw[o][k] += sum_b dy[b][o] x[b][k],  db[o] += sum_b dy[b][o]
+// Layouts are PyTorch's: x [Batch][in], w [out][in], bias [out], y [Batch][out].
+//
+// All three are built from one register tile, MulAddTile: MR rows times NV
+// vectors of accumulators, each step broadcasting MR scalars of one operand
+// against NV vectors of the other. Backward input (vectors along in, over
+// w's rows) and backward params (vectors along in, over x's rows) read both
+// operands in their natural layout. Forward pairs rows of x with rows of w,
+// which are both contiguous along the reduction, so:
+//   - small batches (matrix-vector products, memory bound) use dot products:
+//     a few rows of x against a few rows of w, vectors along in, one horizontal
+//     sum per output; w is streamed once, with 8 rows (accumulators) in flight;
+//   - larger batches copy a panel of w, transposed (4x4 register transposes),
+//     to a stack buffer of kPanelK in-features by NR vectors of outputs and
+//     run the register tile on it, so that the whole batch reuses every
+//     element of w from L1.
+// The tiles (MulAddTile, DotTile) take their sizes and strides at run time and
+// are not inlined: one instance per tile shape serves every layer, which keeps
+// compile time and code size independent of the number of Linear shapes. The
+// shape-specific code is only the loops around them.
+// No heap; stack use is the panel (16 KiB with AVX-512, 8 KiB below).
+
+// Per-target include guard (Highway's module pattern).
+#if defined(STATICNN_KERNELS_LINEAR_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_LINEAR_INL_H_
+#undef STATICNN_KERNELS_LINEAR_INL_H_
+#else
+#define STATICNN_KERNELS_LINEAR_INL_H_
+#endif
+
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+namespace linear_detail {
+
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
+using std::size_t;
+
+template <int N>
+using Int = std::integral_constant<int, N>;
+
+// f(Int<0>), f(Int<1>), ..., f(Int<N-1>): unrolled, so arrays of vectors
+// indexed by the constant stay in registers.
+template <class F, int... I>
+HWY_INLINE void UnrollImpl(F& f, std::integer_sequence<int, I...>) {
+  (f(Int<I>()), ...);
+}
+template <int N, class F>
+HWY_INLINE void Unroll(F&& f) {
+  UnrollImpl(f, std::make_integer_sequence<int, N>());
+}
+
+// Splits [0, kTotal) into blocks of kStep and calls f(Int<size>, start) for
+// each; a shorter last block gets its own compile-time size.
+template <int kTotal, int kStep, class F>
+HWY_INLINE void ForEachBlock(F&& f) {
+  constexpr int kFull = kTotal / kStep * kStep;
+  for (int start = 0; start < kFull; start += kStep) f(Int<kStep>(), start);
+  if constexpr (kFull < kTotal) f(Int<kTotal - kFull>(), kFull);
+}
+
+// Register budget: x86 below AVX-512 has 16 vector registers, the rest 32.
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+constexpr int kAccumulators = 8;
+#else
+constexpr int kAccumulators = 16;
+#endif
+// Rows of the register tile for large batches; NR = kAccumulators / kRows.
+constexpr int kRows = kAccumulators / 2;
+// Vectors per tile row for `rows` rows: enough independent accumulators to
+// hide the FMA latency, at most 8 (longer tiles only cost code size).
+constexpr int VectorsFor(int rows) {
+  const int v = kAccumulators / rows;
+  return v < 1 ? 1 : (v > 8 ? 8 : v);
+}
+// In-features per packed panel of w in the forward pass: the panel is
+// kPanelK x NR vectors, 16 KiB with AVX-512, and stays in L1 with the rows of x.
+constexpr size_t kPanelK = 128;
+
+// p[0, n) in the first n lanes, zeros after, never touching p[n..]. Highway
+// 1.0.3's MaskedLoad reads a whole aligned vector below AVX2, so those
+// targets go through a local copy.
+HWY_INLINE V LoadFirstN(D d, const float* HWY_RESTRICT p, size_t n) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return hn::MaskedLoad(hn::FirstN(d, n), d, p);
+#else
+  HWY_ALIGN float copy[hn::MaxLanes(D())] = {};
+  for (size_t i = 0; i < n; ++i) copy[i] = p[i];
+  return hn::Load(d, copy);
+#endif
+}
+
+// Loads lanes [0, n) of p, n <= Lanes(d); the rest are zero.
+HWY_INLINE V LoadUpTo(D d, const float* HWY_RESTRICT p, size_t n) {
+  return n == hn::Lanes(d) ? hn::LoadU(d, p) : LoadFirstN(d, p, n);
+}
+
+// Stores lanes [0, n) of v to p, n <= Lanes(d).
+HWY_INLINE void StoreUpTo(D d, V v, float* HWY_RESTRICT p, size_t n) {
+  if (n == hn::Lanes(d)) {
+    hn::StoreU(v, d, p);
+  } else {
+    hn::BlendedStore(v, hn::FirstN(d, n), d, p);
+  }
+}
+
+// The register tile, shared by all three passes:
+//   c[r][v] = init[r][v] + sum_{t < count} a[r * a_row + t * a_step] * b[t * b_step + v]
+// for r < MR and v < NV vectors of columns; with kMaskLast the last vector has
+// only last_lanes columns (the rest are neither read nor written). init is c
+// itself (accumulate), a row repeated for every r (init_row == 0: the bias),
+// or nullptr (zero). Not inlined and independent of the layer's shape: one
+// instance serves every geometry, which keeps compile time and code size down.
+template <int MR, int NV, bool kMaskLast>
+HWY_NOINLINE void MulAddTile(size_t count, const float* HWY_RESTRICT a, size_t a_row,
+                             size_t a_step, const float* HWY_RESTRICT b, size_t b_step,
+                             const float* init, size_t init_row, float* c, size_t c_row,
+                             size_t last_lanes) {
+  const D d;
+  const size_t lanes = hn::Lanes(d);
+  const auto columns = [&](auto v) HWY_ATTR {
+    return kMaskLast && decltype(v)::value == NV - 1 ? last_lanes : lanes;
+  };
+  V acc[MR][NV];
+  Unroll<MR>([&](auto r) HWY_ATTR {
+    Unroll<NV>([&](auto v) HWY_ATTR {
+      acc[r][v] = init == nullptr ? hn::Zero(d)
+                                  : LoadUpTo(d, init + r * init_row + v * lanes, columns(v));
+    });
+  });
+  for (size_t t = 0; t < count; ++t) {
+    const float* bt = b + t * b_step;
+    V bv[NV];
+    Unroll<NV>([&](auto v) HWY_ATTR {
+      if constexpr (kMaskLast && decltype(v)::value == NV - 1) {
+        bv[v] = LoadFirstN(d, bt + v * lanes, last_lanes);
+      } else {
+        bv[v] = hn::LoadU(d, bt + v * lanes);
+      }
+    });
+    const float* at = a + t * a_step;
+    Unroll<MR>([&](auto r) HWY_ATTR {
+      const V ar = hn::Set(d, at[r * a_row]);
+      Unroll<NV>([&](auto v) HWY_ATTR { acc[r][v] = hn::MulAdd(ar, bv[v], acc[r][v]); });
+    });
+  }
+  Unroll<MR>([&](auto r) HWY_ATTR {
+    Unroll<NV>([&](auto v) HWY_ATTR {
+      StoreUpTo(d, acc[r][v], c + r * c_row + v * lanes, columns(v));
+    });
+  });
+}
+
+// Calls tile(Int<NV>, bool_constant<kMaskLast>, column, last_lanes) over
+// `columns` floats split into vectors: tiles of NR whole vectors, then single
+// whole vectors, then one partial vector.
+template <int NR, class Tile>
+HWY_INLINE void ForEachColumnTile(size_t columns, Tile&& tile) {
+  const size_t lanes = hn::Lanes(D());
+  const size_t whole = columns / lanes;  // vectors
+  const size_t tiles = whole / NR;
+  for (size_t i = 0; i < tiles; ++i) tile(Int<NR>(), std::false_type(), i * NR * lanes, lanes);
+  // Counted from zero: g++ 12 misjudges the trip count of `v < whole` here.
+  for (size_t i = 0; i < whole % NR; ++i) {
+    tile(Int<1>(), std::false_type(), (tiles * NR + i) * lanes, lanes);
+  }
+  if (columns % lanes != 0) tile(Int<1>(), std::true_type(), whole * lanes, columns % lanes);
+}
+
+// Forward for small batches: R rows of x against Q rows of w (both with row
+// stride k), as dot products; y[r][q] = sum + bias[q] (y row stride y_row).
+template <int R, int Q>
+HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                          const float* HWY_RESTRICT bias, float* HWY_RESTRICT y, size_t y_row) {
+  const D d;
+  const size_t lanes = hn::Lanes(d);
+  V acc[R][Q];
+  Unroll<R>([&](auto r) HWY_ATTR {
+    Unroll<Q>([&](auto q) HWY_ATTR { acc[r][q] = hn::Zero(d); });
+  });
+  const auto step = [&](size_t i, size_t n) HWY_ATTR {
+    V xv[R];
+    Unroll<R>([&](auto r) HWY_ATTR { xv[r] = LoadUpTo(d, x + r * k + i, n); });
+    Unroll<Q>([&](auto q) HWY_ATTR {
+      const V wv = LoadUpTo(d, w + q * k + i, n);
+      Unroll<R>([&](auto r) HWY_ATTR { acc[r][q] = hn::MulAdd(xv[r], wv, acc[r][q]); });
+    });
+  };
+  size_t i = 0;
+  for (; i + lanes <= k; i += lanes) step(i, lanes);
+  if (i < k) step(i, k - i);
+  Unroll<R>([&](auto r) HWY_ATTR {
+    Unroll<Q>([&](auto q) HWY_ATTR {
+      y[r * y_row + q] = hn::GetLane(hn::SumOfLanes(d, acc[r][q])) + (bias ? bias[q] : 0.0f);
+    });
+  });
+}
+
+// panel[kk * width + j] = w[j * k_stride + kk] for j < outs, kk < depth: a
+// block of w transposed, in 4x4 tiles of 128-bit vectors (scalar on the
+// SCALAR target and for the ragged edges).
+HWY_INLINE void PackTransposed(const float* HWY_RESTRICT w, size_t k_stride, size_t outs,
+                               size_t depth, size_t width, float* HWY_RESTRICT panel) {
+  size_t j = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::FixedTag<float, 4> d4;
+  for (; j + 4 <= outs; j += 4) {
+    const float* r0 = w + j * k_stride;
+    const float* r1 = r0 + k_stride;
+    const float* r2 = r1 + k_stride;
+    const float* r3 = r2 + k_stride;
+    size_t kk = 0;
+    for (; kk + 4 <= depth; kk += 4) {
+      const auto a = hn::LoadU(d4, r0 + kk), b = hn::LoadU(d4, r1 + kk);
+      const auto c = hn::LoadU(d4, r2 + kk), e = hn::LoadU(d4, r3 + kk);
+      const auto ab_lo = hn::InterleaveLower(d4, a, b), ce_lo = hn::InterleaveLower(d4, c, e);
+      const auto ab_hi = hn::InterleaveUpper(d4, a, b), ce_hi = hn::InterleaveUpper(d4, c, e);
+      float* out = panel + kk * width + j;
+      hn::StoreU(hn::ConcatLowerLower(d4, ce_lo, ab_lo), d4, out);
+      hn::StoreU(hn::ConcatUpperUpper(d4, ce_lo, ab_lo), d4, out + width);
+      hn::StoreU(hn::ConcatLowerLower(d4, ce_hi, ab_hi), d4, out + 2 * width);
+      hn::StoreU(hn::ConcatUpperUpper(d4, ce_hi, ab_hi), d4, out + 3 * width);
+    }
+    for (; kk < depth; ++kk) {
+      float* out = panel + kk * width + j;
+      out[0] = r0[kk];
+      out[1] = r1[kk];
+      out[2] = r2[kk];
+      out[3] = r3[kk];
+    }
+  }
+#endif
+  for (; j < outs; ++j) {
+    for (size_t kk = 0; kk < depth; ++kk) panel[kk * width + j] = w[j * k_stride + kk];
+  }
+}
+
+template <LinearGeometry G, int Batch>
+HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                           const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
+  constexpr int K = G.in_features, O = G.out_features;
+  constexpr int kMaxRows = 4;
+  ForEachBlock<Batch, kMaxRows>([&](auto rows, int b0) HWY_ATTR {
+    constexpr int R = decltype(rows)::value;
+    // One batch row: 8 rows of w in flight; more batch rows share each load of w.
+    constexpr int kQ = R == 1 ? 8 : (kAccumulators >= 16 ? 4 : 2);
+    ForEachBlock<O, kQ>([&](auto outs, int o0) HWY_ATTR {
+      DotTile<R, decltype(outs)::value>(K, x + b0 * K, w + o0 * K, bias ? bias + o0 : nullptr,
+                                        y + b0 * O + o0, O);
+    });
+  });
+}
+
+template <LinearGeometry G, int Batch>
+HWY_INLINE void ForwardPacked(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                              const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
+  constexpr size_t K = G.in_features, O = G.out_features;
+  constexpr int NR = VectorsFor(kRows);
+  const size_t width = NR * hn::Lanes(D());  // outputs per panel
+
+  // panel[kk][j] = w[o0 + j][k0 + kk]
+  HWY_ALIGN float panel[kPanelK * NR * hn::MaxLanes(D())];
+  for (size_t o0 = 0; o0 < O; o0 += width) {
+    const size_t outs = O - o0 < width ? O - o0 : width;
+    for (size_t k0 = 0; k0 < K; k0 += kPanelK) {
+      const size_t depth = K - k0 < kPanelK ? K - k0 : kPanelK;
+      PackTransposed(w + o0 * K + k0, K, outs, depth, width, panel);
+      ForEachBlock<Batch, kRows>([&](auto rows, int b0) HWY_ATTR {
+        constexpr int R = decltype(rows)::value;
+        ForEachColumnTile<NR>(outs, [&](auto nv, auto mask_last, size_t col,
+                                        size_t last_lanes) HWY_ATTR {
+          float* c = y + b0 * O + o0 + col;
+          // Start from the bias, or from the partial sums of earlier panels.
+          const float* init = k0 != 0 ? c : (bias ? bias + o0 + col : nullptr);
+          MulAddTile<R, decltype(nv)::value, decltype(mask_last)::value>(
+              depth, x + b0 * K + k0, K, 1, panel + col, width, init, k0 != 0 ? O : 0, c, O,
+              last_lanes);
+        });
+      });
+    }
+  }
+}
+
+}  // namespace linear_detail
+
+// y = x w^T + bias. bias may be nullptr (and is ignored when G.bias is false).
+template <LinearGeometry G, int Batch>
+void LinearForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                   const float* HWY_RESTRICT b, float* HWY_RESTRICT y) {
+  static_assert(G.in_features > 0 && G.out_features > 0 && Batch > 0);
+  using namespace linear_detail;  // NOLINT: the helpers of this file
+  const float* bias = G.bias ? b : nullptr;
+  // Below one register tile of rows, packing w costs more than it saves.
+  if constexpr (Batch < kRows) {
+    ForwardDot<G, Batch>(x, w, bias, y);
+  } else {
+    ForwardPacked<G, Batch>(x, w, bias, y);
+  }
+}
+
+// dx = dy w (overwritten).
+template <LinearGeometry G, int Batch>
+void LinearBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
+                         float* HWY_RESTRICT dx) {
+  static_assert(G.in_features > 0 && G.out_features > 0 && Batch > 0);
+  using namespace linear_detail;  // NOLINT: the helpers of this file
+  constexpr size_t K = G.in_features, O = G.out_features;
+  // Columns of dx (in-features) outer, so a panel of w stays in L1 for the
+  // whole batch.
+  constexpr int kTileRows = Batch < kRows ? Batch : kRows;
+  ForEachColumnTile<VectorsFor(kTileRows)>(K, [&](auto nv, auto mask_last, size_t col,
+                                                  size_t last_lanes) HWY_ATTR {
+    ForEachBlock<Batch, kTileRows>([&](auto rows, int b0) HWY_ATTR {
+      MulAddTile<decltype(rows)::value, decltype(nv)::value, decltype(mask_last)::value>(
+          O, dy + b0 * O, O, 1, w + col, K, nullptr, 0, dx + b0 * K + col, K, last_lanes);
+    });
+  });
+}
+
+// dw += dy^T x, db += column sums of dy (db may be nullptr; ignored when
+// G.bias is false).
+template <LinearGeometry G, int Batch>
+void LinearBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
+                          float* HWY_RESTRICT dw, float* HWY_RESTRICT db) {
+  static_assert(G.in_features > 0 && G.out_features > 0 && Batch > 0);
+  using namespace linear_detail;  // NOLINT: the helpers of this file
+  constexpr size_t K = G.in_features, O = G.out_features;
+  // Columns of dw (in-features) outer, so the matching columns of x stay in
+  // L1 for all rows of dw. Row r of the tile is output o0 + r: a[r][t] =
+  // dy[t][o0 + r].
+  ForEachColumnTile<VectorsFor(kRows)>(K, [&](auto nv, auto mask_last, size_t col,
+                                              size_t last_lanes) HWY_ATTR {
+    ForEachBlock<O, kRows>([&](auto rows, int o0) HWY_ATTR {
+      float* c = dw + o0 * K + col;
+      MulAddTile<decltype(rows)::value, decltype(nv)::value, decltype(mask_last)::value>(
+          Batch, dy + o0, 1, O, x + col, K, c, K, c, K, last_lanes);
+    });
+  });
+  if (!G.bias || db == nullptr) return;
+  const D d;
+  const size_t lanes = hn::Lanes(d);
+  for (size_t o = 0; o < O; o += lanes) {
+    const size_t n = O - o < lanes ? O - o : lanes;
+    V sum = LoadUpTo(d, db + o, n);
+    for (size_t b = 0; b < Batch; ++b) sum = hn::Add(sum, LoadUpTo(d, dy + b * O + o, n));
+    StoreUpTo(d, sum, db + o, n);
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_LINEAR_INL_H_

@@ -1,0 +1,517 @@
+// Pooling over one sample's [C][H][W] planes: MaxPool2d, AvgPool2d and
+// GlobalAvgPool2d, forward and backward, with PyTorch's semantics:
+// - max pooling skips positions outside the input; in backward the first
+//   maximum of a window in row-major order receives the gradient, and padding
+//   never does (a window of -inf values routes it to its first real position);
+// - average pooling counts padding as zeros; with count_include_pad the divisor
+//   is the number of window positions inside [-pad, size + pad), otherwise the
+//   number inside the input.
+// Input gradients are OVERWRITTEN. NaN inputs are not supported.
+//
+// Every output row is computed from a private row buffer on the stack: the
+// window's input rows reduced vertically, with the horizontal padding stored
+// as real cells (-inf or 0). The horizontal pass then needs no edge cases, its
+// strided loads (LoadInterleaved2/3/4, GatherIndex beyond) stay inside the
+// buffer, and the caller's buffers are touched only inside their bounds.
+// Stack use is a few rows of about W + kernel + lanes floats.
+
+// Per-target include guard (Highway's module pattern).
+#if defined(STATICNN_KERNELS_POOL2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_POOL2D_INL_H_
+#undef STATICNN_KERNELS_POOL2D_INL_H_
+#else
+#define STATICNN_KERNELS_POOL2D_INL_H_
+#endif
+
+#include <cstddef>
+#include <limits>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/shape.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+namespace pool2d_detail {
+
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
+
+constexpr int RoundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
+constexpr int Min(int a, int b) { return a < b ? a : b; }
+constexpr int Max(int a, int b) { return a > b ? a : b; }
+
+// p[0, n) in the first n lanes, zeros after, never touching p[n..]. Highway
+// 1.0.3's MaskedLoad reads a whole aligned vector below AVX2, so those
+// targets go through a local copy.
+HWY_INLINE V LoadFirstN(D d, const float* HWY_RESTRICT p, std::size_t n) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return hn::MaskedLoad(hn::FirstN(d, n), d, p);
+#else
+  HWY_ALIGN float copy[hn::MaxLanes(D())] = {};
+  for (std::size_t i = 0; i < n; ++i) copy[i] = p[i];
+  return hn::Load(d, copy);
+#endif
+}
+
+// Stores the first n lanes of v to p[0, n).
+HWY_INLINE void StoreFirstN(D d, V v, float* HWY_RESTRICT p, std::size_t n) {
+  if (n == hn::Lanes(d)) {
+    hn::StoreU(v, d, p);
+  } else {
+    hn::BlendedStore(v, hn::FirstN(d, n), d, p);
+  }
+}
+
+// Calls f(k, v) for k = 0 .. K-1 in order, where lane i of v is p[i * S + k]:
+// the k-th window column of the outputs in the vector. Reads up to
+// p[lanes * S + K - 1], so p must be a row buffer with that much slack.
+template <int S, int K, class F>
+HWY_INLINE void ForEachWindowColumn(D d, const float* p, F&& f) {
+  if constexpr (S == 1) {
+    for (int k = 0; k < K; ++k) f(k, hn::LoadU(d, p + k));
+  } else if constexpr (S == 2) {
+    for (int k = 0; k < K; k += 2) {
+      V v0 = hn::Zero(d), v1 = v0;
+      hn::LoadInterleaved2(d, p + k, v0, v1);
+      f(k, v0);
+      if (k + 1 < K) f(k + 1, v1);
+    }
+  } else if constexpr (S == 3) {
+    for (int k = 0; k < K; k += 3) {
+      V v0 = hn::Zero(d), v1 = v0, v2 = v0;
+      hn::LoadInterleaved3(d, p + k, v0, v1, v2);
+      f(k, v0);
+      if (k + 1 < K) f(k + 1, v1);
+      if (k + 2 < K) f(k + 2, v2);
+    }
+  } else if constexpr (S == 4) {
+    for (int k = 0; k < K; k += 4) {
+      V v0 = hn::Zero(d), v1 = v0, v2 = v0, v3 = v0;
+      hn::LoadInterleaved4(d, p + k, v0, v1, v2, v3);
+      f(k, v0);
+      if (k + 1 < K) f(k + 1, v1);
+      if (k + 2 < K) f(k + 2, v2);
+      if (k + 3 < K) f(k + 3, v3);
+    }
+  } else {
+    const hn::RebindToSigned<D> di;
+    const auto index = hn::Mul(hn::Iota(di, 0), hn::Set(di, S));
+    for (int k = 0; k < K; ++k) f(k, hn::GatherIndex(d, p + k, index));
+  }
+}
+
+// The transpose of ForEachWindowColumn, for backward passes: for k = 0 .. K-1
+// in order, acc[i * S + k] += lane i of f(k, v) where lane i of v is
+// src[i * S + k]. Within one k the lanes hit distinct cells.
+template <int S, int K, class F>
+HWY_INLINE void AddToWindowColumns(D d, const float* src, float* acc, F&& f) {
+  if constexpr (S == 1) {
+    for (int k = 0; k < K; ++k) {
+      hn::StoreU(hn::Add(hn::LoadU(d, acc + k), f(k, hn::LoadU(d, src + k))), d, acc + k);
+    }
+  } else if constexpr (S == 2) {
+    for (int k = 0; k < K; k += 2) {
+      V v0 = hn::Zero(d), v1 = v0, a0 = v0, a1 = v0;
+      hn::LoadInterleaved2(d, src + k, v0, v1);
+      hn::LoadInterleaved2(d, acc + k, a0, a1);
+      a0 = hn::Add(a0, f(k, v0));
+      if (k + 1 < K) a1 = hn::Add(a1, f(k + 1, v1));
+      hn::StoreInterleaved2(a0, a1, d, acc + k);
+    }
+  } else if constexpr (S == 3) {
+    for (int k = 0; k < K; k += 3) {
+      V v0 = hn::Zero(d), v1 = v0, v2 = v0, a0 = v0, a1 = v0, a2 = v0;
+      hn::LoadInterleaved3(d, src + k, v0, v1, v2);
+      hn::LoadInterleaved3(d, acc + k, a0, a1, a2);
+      a0 = hn::Add(a0, f(k, v0));
+      if (k + 1 < K) a1 = hn::Add(a1, f(k + 1, v1));
+      if (k + 2 < K) a2 = hn::Add(a2, f(k + 2, v2));
+      hn::StoreInterleaved3(a0, a1, a2, d, acc + k);
+    }
+  } else if constexpr (S == 4) {
+    for (int k = 0; k < K; k += 4) {
+      V v0 = hn::Zero(d), v1 = v0, v2 = v0, v3 = v0;
+      V a0 = v0, a1 = v0, a2 = v0, a3 = v0;
+      hn::LoadInterleaved4(d, src + k, v0, v1, v2, v3);
+      hn::LoadInterleaved4(d, acc + k, a0, a1, a2, a3);
+      a0 = hn::Add(a0, f(k, v0));
+      if (k + 1 < K) a1 = hn::Add(a1, f(k + 1, v1));
+      if (k + 2 < K) a2 = hn::Add(a2, f(k + 2, v2));
+      if (k + 3 < K) a3 = hn::Add(a3, f(k + 3, v3));
+      hn::StoreInterleaved4(a0, a1, a2, a3, d, acc + k);
+    }
+  } else {
+    const hn::RebindToSigned<D> di;
+    const auto index = hn::Mul(hn::Iota(di, 0), hn::Set(di, S));
+    for (int k = 0; k < K; ++k) {
+      const V v = hn::GatherIndex(d, src + k, index);
+      hn::ScatterIndex(hn::Add(hn::GatherIndex(d, acc + k, index), f(k, v)), d, acc + k, index);
+    }
+  }
+}
+
+// Stores window columns for disjoint windows (S >= K): dst[i * S + k] = lane
+// i of cols[k] for k < S, where columns k >= K (the gaps between windows)
+// are zero vectors. Every cell of [0, lanes * S) is written.
+template <int S>
+HWY_INLINE void StoreWindowColumns(D d, const V (&cols)[S], float* dst) {
+  if constexpr (S == 1) {
+    hn::StoreU(cols[0], d, dst);
+  } else if constexpr (S == 2) {
+    hn::StoreInterleaved2(cols[0], cols[1], d, dst);
+  } else if constexpr (S == 3) {
+    hn::StoreInterleaved3(cols[0], cols[1], cols[2], d, dst);
+  } else if constexpr (S == 4) {
+    hn::StoreInterleaved4(cols[0], cols[1], cols[2], cols[3], d, dst);
+  } else {
+    const hn::RebindToSigned<D> di;
+    const auto index = hn::Mul(hn::Iota(di, 0), hn::Set(di, S));
+    for (int k = 0; k < S; ++k) hn::ScatterIndex(cols[k], d, dst + k, index);
+  }
+}
+
+// The row buffer of one geometry. Cell j holds input column j - pad, so the
+// window of output column ox starts at cell ox * stride.
+template <Pool2dGeometry G>
+struct RowLayout {
+  static constexpr int kLanes = static_cast<int>(hn::MaxLanes(D()));
+  static constexpr int kPad = G.x.pad;
+  static constexpr int kWidth = G.in.w;
+  // Cells right of the input that some real output's window reads.
+  static constexpr int kRightPad =
+      Max(0, (G.out.w - 1) * G.x.stride + G.x.kernel - kPad - kWidth);
+  // Whole-vector stores of the data part and strided loads for the last
+  // (partial) output vector both stay inside.
+  static constexpr int kFloats =
+      RoundUp(Max(kPad + RoundUp(kWidth, kLanes),
+                  RoundUp(G.out.w, kLanes) * G.x.stride + G.x.kernel + 1),
+              kLanes);
+};
+
+// Sets every cell of a row buffer to `value`.
+template <Pool2dGeometry G>
+HWY_INLINE void FillRow(D d, float value, float* HWY_RESTRICT row) {
+  for (int j = 0; j < RowLayout<G>::kFloats; j += static_cast<int>(hn::Lanes(d))) {
+    hn::Store(hn::Set(d, value), d, row + j);
+  }
+}
+
+// Writes the data part of a row buffer: op-reduction of input rows
+// iy_begin .. iy_end-1 of `plane` (at least one). Whole vectors may spill
+// past the input's width; the cells that real windows read there are reset
+// to `pad_value`.
+template <Pool2dGeometry G, class Op>
+HWY_INLINE void ReduceRowsInto(D d, const float* HWY_RESTRICT plane, int iy_begin, int iy_end,
+                               Op op, float pad_value, float* HWY_RESTRICT row) {
+  using L = RowLayout<G>;
+  constexpr int W = G.in.w;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  int j = 0;
+  for (; j + lanes <= W; j += lanes) {
+    V acc = hn::LoadU(d, plane + iy_begin * W + j);
+    for (int iy = iy_begin + 1; iy < iy_end; ++iy) acc = op(acc, hn::LoadU(d, plane + iy * W + j));
+    hn::StoreU(acc, d, row + L::kPad + j);
+  }
+  if (j < W) {
+    const std::size_t n = static_cast<std::size_t>(W - j);
+    V acc = LoadFirstN(d, plane + iy_begin * W + j, n);
+    for (int iy = iy_begin + 1; iy < iy_end; ++iy) {
+      acc = op(acc, LoadFirstN(d, plane + iy * W + j, n));
+    }
+    hn::StoreU(acc, d, row + L::kPad + j);
+    for (int c = 0; c < L::kRightPad; ++c) row[L::kPad + W + c] = pad_value;
+  }
+}
+
+// The gradient rows of one plane of dx under construction: row iy
+// accumulates in ring slot iy % KY, laid out as a row buffer; what lands on
+// padding cells is never copied out. The rows a window touches are
+// consecutive and rows are finished in order, so KY slots suffice: before the
+// window starting at row r is processed, rows < r are final and are flushed,
+// i.e. copied to dx and their cells cleared. Every row of dx is written
+// exactly once, by a flush, with plain stores (no read-modify-write of dx,
+// no memset that later loads would stall on).
+template <Pool2dGeometry G>
+class GradientRows {
+ public:
+  explicit GradientRows(D d) {
+    for (int ky = 0; ky < G.y.kernel; ++ky) FillRow<G>(d, 0.0f, ring_[ky]);
+  }
+  void Begin(float* plane) {
+    plane_ = plane;
+    next_ = 0;
+  }
+  float* Row(int iy) { return ring_[iy % G.y.kernel]; }
+  // Writes the rows before `end` that are not written yet.
+  void FlushBefore(D d, int end) {
+    for (; next_ < end; ++next_) Flush(d, next_);
+  }
+
+ private:
+  using L = RowLayout<G>;
+  void Flush(D d, int iy) {
+    constexpr int W = G.in.w;
+    const int lanes = static_cast<int>(hn::Lanes(d));
+    float* slot = Row(iy) + L::kPad;
+    float* dst = plane_ + iy * W;
+    int j = 0;
+    for (; j + lanes <= W; j += lanes) {
+      hn::StoreU(hn::LoadU(d, slot + j), d, dst + j);
+      hn::StoreU(hn::Zero(d), d, slot + j);
+    }
+    if (j < W) {
+      StoreFirstN(d, hn::LoadU(d, slot + j), dst + j, static_cast<std::size_t>(W - j));
+      hn::StoreU(hn::Zero(d), d, slot + j);  // inside the row buffer's slack
+    }
+  }
+
+  HWY_ALIGN float ring_[G.y.kernel][L::kFloats];
+  float* plane_ = nullptr;
+  int next_ = 0;
+};
+
+// The window positions [begin, end) of output `o` that lie inside the input
+// (begin >= 0, end <= kKernel; empty if begin >= end), and the input index of
+// position 0.
+struct WindowSpan {
+  int begin, end, first;
+};
+template <int kSize, int kKernel, int kStride, int kPad>
+HWY_INLINE WindowSpan InsideWindow(int o) {
+  const int first = o * kStride - kPad;
+  return {Max(0, -first), Min(kKernel, kSize - first), first};
+}
+
+// True if every window of the axis has the same average-pooling count.
+constexpr bool UniformCount(const WindowAxis& a, int size, int out, bool include_pad) {
+  const int lo = include_pad ? -a.pad : 0, hi = include_pad ? size + a.pad : size;
+  return -a.pad >= lo && (out - 1) * a.stride - a.pad + a.kernel <= hi;
+}
+
+// The average-pooling divisor of the outputs ox0 .. ox0+lanes-1 of row oy.
+template <Pool2dGeometry G>
+HWY_INLINE V AverageDivisor(D d, int oy, int ox0) {
+  constexpr bool kInclude = G.count_include_pad;
+  constexpr int kLoY = kInclude ? -G.y.pad : 0, kHiY = kInclude ? G.in.h + G.y.pad : G.in.h;
+  constexpr int kLoX = kInclude ? -G.x.pad : 0, kHiX = kInclude ? G.in.w + G.x.pad : G.in.w;
+  constexpr bool kUniformX = UniformCount(G.x, G.in.w, G.out.w, kInclude);
+  constexpr bool kUniformY = UniformCount(G.y, G.in.h, G.out.h, kInclude);
+  const int y0 = oy * G.y.stride - G.y.pad;
+  const float count_y = kUniformY ? float(G.y.kernel)
+                                  : float(Min(y0 + G.y.kernel, kHiY) - Max(y0, kLoY));
+  if constexpr (kUniformX) return hn::Set(d, count_y * float(G.x.kernel));
+  const V x0 = hn::MulAdd(hn::Iota(d, float(ox0)), hn::Set(d, float(G.x.stride)),
+                          hn::Set(d, float(-G.x.pad)));
+  const V count_x = hn::Sub(hn::Min(hn::Add(x0, hn::Set(d, float(G.x.kernel))),
+                                    hn::Set(d, float(kHiX))),
+                            hn::Max(x0, hn::Set(d, float(kLoX))));
+  // Lanes past the last output may count <= 0: keep them finite.
+  return hn::Max(hn::Mul(count_x, hn::Set(d, count_y)), hn::Set(d, 1.0f));
+}
+
+// Max or average pooling forward; they differ in the padding value, the
+// reduction and the final division.
+template <Pool2dGeometry G, bool kMax>
+HWY_INLINE void PoolForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
+  static_assert(G.in.c == G.out.c, "pooling keeps the channel count");
+  using L = RowLayout<G>;
+  constexpr int H = G.in.h, W = G.in.w, OH = G.out.h, OW = G.out.w;
+  const D d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const float pad_value = kMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+  const auto op = [](V a, V b) HWY_ATTR { return kMax ? hn::Max(a, b) : hn::Add(a, b); };
+
+  HWY_ALIGN float row[L::kFloats];
+  FillRow<G>(d, pad_value, row);
+  for (int c = 0; c < G.in.c; ++c) {
+    const float* plane = x + c * H * W;
+    for (int oy = 0; oy < OH; ++oy) {
+      const WindowSpan rows = InsideWindow<H, G.y.kernel, G.y.stride, G.y.pad>(oy);
+      if (rows.begin < rows.end) {
+        ReduceRowsInto<G>(d, plane, rows.first + rows.begin, rows.first + rows.end, op,
+                          pad_value, row);
+      } else {
+        FillRow<G>(d, pad_value, row);  // a window row entirely in the padding
+      }
+      float* out = y + (c * OH + oy) * OW;
+      for (int ox0 = 0; ox0 < OW; ox0 += lanes) {
+        V acc = hn::Set(d, pad_value);
+        ForEachWindowColumn<G.x.stride, G.x.kernel>(
+            d, row + ox0 * G.x.stride, [&](int, V v) HWY_ATTR { acc = op(acc, v); });
+        if constexpr (!kMax) acc = hn::Div(acc, AverageDivisor<G>(d, oy, ox0));
+        StoreFirstN(d, acc, out + ox0, static_cast<std::size_t>(Min(lanes, OW - ox0)));
+      }
+    }
+  }
+}
+
+}  // namespace pool2d_detail
+
+template <Pool2dGeometry G>
+void MaxPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
+  pool2d_detail::PoolForward<G, /*kMax=*/true>(x, y);
+}
+
+template <Pool2dGeometry G>
+void AvgPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
+  pool2d_detail::PoolForward<G, /*kMax=*/false>(x, y);
+}
+
+// dx is overwritten. The window maxima are recomputed from x: for each output,
+// the row-major-first real position holding the maximum gets dy.
+template <Pool2dGeometry G>
+void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
+                       float* HWY_RESTRICT dx) {
+  using namespace pool2d_detail;  // NOLINT: the helpers of this file
+  using L = RowLayout<G>;
+  constexpr int H = G.in.h, W = G.in.w, OH = G.out.h, OW = G.out.w;
+  constexpr int KY = G.y.kernel, KX = G.x.kernel, SX = G.x.stride;
+  const D d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  // Padding cells are NaN: it compares false with everything, so it is
+  // skipped by the maximum and never equal to it.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const auto first = [](V a, V) HWY_ATTR { return a; };
+  // Windows that share no cell: every cell of dx gets at most one gradient.
+  constexpr bool kDisjoint = SX >= KX && G.y.stride >= KY;
+
+  HWY_ALIGN float values[KY][L::kFloats];  // the window's input rows
+  for (int ky = 0; ky < KY; ++ky) FillRow<G>(d, nan, values[ky]);
+  GradientRows<G> grads(d);
+
+  for (int c = 0; c < G.in.c; ++c) {
+    const float* plane = x + c * H * W;
+    grads.Begin(dx + c * H * W);
+    for (int oy = 0; oy < OH; ++oy) {
+      const WindowSpan rows = InsideWindow<H, KY, G.y.stride, G.y.pad>(oy);
+      if (rows.begin >= rows.end) continue;  // entirely in the padding: no winner
+      grads.FlushBefore(d, rows.first + rows.begin);
+      for (int ky = rows.begin; ky < rows.end; ++ky) {
+        const int iy = rows.first + ky;
+        ReduceRowsInto<G>(d, plane, iy, iy + 1, first, nan, values[ky]);
+      }
+      const float* drow = dy + (c * OH + oy) * OW;
+      for (int ox0 = 0; ox0 < OW; ox0 += lanes) {
+        const int offset = ox0 * SX;
+        const int n = Min(lanes, OW - ox0);
+        // Lanes past the last output carry a zero gradient.
+        const V g = n == lanes ? hn::LoadU(d, drow + ox0)
+                               : LoadFirstN(d, drow + ox0, static_cast<std::size_t>(n));
+        // The maximum over real cells (NaN fails every comparison); -inf if
+        // all of them are -inf.
+        V max = hn::Set(d, -std::numeric_limits<float>::infinity());
+        V window[KY][KX];  // the cells, kept for the disjoint case below
+        for (int ky = rows.begin; ky < rows.end; ++ky) {
+          ForEachWindowColumn<SX, KX>(d, values[ky] + offset, [&](int kx, V v) HWY_ATTR {
+            max = hn::IfThenElse(hn::Gt(v, max), v, max);
+            window[ky][kx] = v;
+          });
+        }
+        // The first cell equal to it, in row-major order, takes g.
+        auto found = hn::FirstN(d, 0);
+        const auto take = [&](V v) HWY_ATTR {
+          const auto hit = hn::AndNot(found, hn::Eq(v, max));
+          found = hn::Or(found, hit);
+          return hn::IfThenElseZero(hit, g);
+        };
+        if constexpr (kDisjoint) {
+          // Each cell gets at most this one gradient: store, don't add.
+          V cols[SX];
+          for (int kx = KX; kx < SX; ++kx) cols[kx] = hn::Zero(d);
+          for (int ky = rows.begin; ky < rows.end; ++ky) {
+            for (int kx = 0; kx < KX; ++kx) cols[kx] = take(window[ky][kx]);
+            StoreWindowColumns<SX>(d, cols, grads.Row(rows.first + ky) + offset);
+          }
+        } else {
+          for (int ky = rows.begin; ky < rows.end; ++ky) {
+            AddToWindowColumns<SX, KX>(d, values[ky] + offset,
+                                       grads.Row(rows.first + ky) + offset,
+                                       [&](int, V v) HWY_ATTR { return take(v); });
+          }
+        }
+      }
+    }
+    grads.FlushBefore(d, H);
+  }
+}
+
+// dx is overwritten: each input cell gets dy / divisor of every window that
+// covers it.
+template <Pool2dGeometry G>
+void AvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
+  using namespace pool2d_detail;  // NOLINT: the helpers of this file
+  constexpr int H = G.in.h, OH = G.out.h, OW = G.out.w;
+  const D d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  GradientRows<G> grads(d);
+  for (int c = 0; c < G.in.c; ++c) {
+    grads.Begin(dx + c * H * G.in.w);
+    for (int oy = 0; oy < OH; ++oy) {
+      const WindowSpan rows = InsideWindow<H, G.y.kernel, G.y.stride, G.y.pad>(oy);
+      if (rows.begin >= rows.end) continue;
+      grads.FlushBefore(d, rows.first + rows.begin);
+      const float* drow = dy + (c * OH + oy) * OW;
+      for (int ox0 = 0; ox0 < OW; ox0 += lanes) {
+        const int n = Min(lanes, OW - ox0);
+        const V g0 = n == lanes ? hn::LoadU(d, drow + ox0)
+                                : LoadFirstN(d, drow + ox0, static_cast<std::size_t>(n));
+        const V g = hn::Div(g0, AverageDivisor<G>(d, oy, ox0));
+        for (int ky = rows.begin; ky < rows.end; ++ky) {
+          float* row = grads.Row(rows.first + ky) + ox0 * G.x.stride;
+          AddToWindowColumns<G.x.stride, G.x.kernel>(d, row, row,
+                                                     [&](int, V) HWY_ATTR { return g; });
+        }
+      }
+    }
+    grads.FlushBefore(d, H);
+  }
+}
+
+// [C][H][W] -> [C]: the mean of each plane.
+template <Shape In>
+void GlobalAvgPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
+  using namespace pool2d_detail;  // NOLINT: the helpers of this file
+  constexpr int P = In.h * In.w;
+  const D d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  for (int c = 0; c < In.c; ++c) {
+    const float* plane = x + c * P;
+    // Two accumulators hide the add latency on long planes.
+    V sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+    int j = 0;
+    for (; j + 2 * lanes <= P; j += 2 * lanes) {
+      sum0 = hn::Add(sum0, hn::LoadU(d, plane + j));
+      sum1 = hn::Add(sum1, hn::LoadU(d, plane + j + lanes));
+    }
+    for (; j + lanes <= P; j += lanes) sum0 = hn::Add(sum0, hn::LoadU(d, plane + j));
+    if (j < P) sum1 = hn::Add(sum1, LoadFirstN(d, plane + j, static_cast<std::size_t>(P - j)));
+    y[c] = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1))) / float(P);
+  }
+}
+
+// dx is overwritten: every cell of plane c gets dy[c] / (H * W).
+template <Shape In>
+void GlobalAvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
+  using namespace pool2d_detail;  // NOLINT: the helpers of this file
+  constexpr int P = In.h * In.w;
+  const D d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  for (int c = 0; c < In.c; ++c) {
+    const V g = hn::Set(d, dy[c] / float(P));
+    float* plane = dx + c * P;
+    int j = 0;
+    for (; j + lanes <= P; j += lanes) hn::StoreU(g, d, plane + j);
+    if (j < P) StoreFirstN(d, g, plane + j, static_cast<std::size_t>(P - j));
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_POOL2D_INL_H_
