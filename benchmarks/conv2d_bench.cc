@@ -1,0 +1,188 @@
+// Conv2d kernels, forward and both backward passes, one sample per iteration.
+//
+// Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
+// peak_frac = FLOPS / 240 GFLOP/s (the AVX-512 single-core fp32 FMA peak quoted in
+// HIGHWAY-1.0.3.md). BM_FmaPeak measures the register-resident FMA rate of the
+// target that runs, for comparison on the machine at hand.
+//
+// Dynamic dispatch: every shape has one HWY_EXPORTed non-template entry point, so
+// the binary runs on any x86-64 and picks the best target compiled in (AVX3 on
+// AVX-512 machines). SSSE3/SSE4 are left out to halve the compile time.
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
+#endif
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+
+#include "hwy/aligned_allocator.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "benchmarks/conv2d_bench.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "staticnn/kernels/conv2d-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+
+#ifndef STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
+#define STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
+namespace staticnn::conv2d_bench {
+
+enum class Pass { forward, backward_input, backward_params };
+
+struct Buffers {
+  const float *x, *w, *b, *dy;
+  float *y, *dx, *dw, *db, *scratch;
+};
+
+constexpr int out_size(int in, const WindowAxis& a) {
+  return (in + 2 * a.pad - a.extent()) / a.stride + 1;
+}
+constexpr Conv2dGeometry conv(Shape in, int out_c, int k, int pad, int groups = 1) {
+  const WindowAxis a{k, 1, pad, 1};
+  return {in, {out_c, out_size(in.h, a), out_size(in.w, a)}, a, a, groups, true};
+}
+
+constexpr Conv2dGeometry kResNet3x3 = conv({64, 56, 56}, 64, 3, 1);
+constexpr Conv2dGeometry kLecture = conv({3, 32, 32}, 10, 5, 2);
+constexpr Conv2dGeometry kLeNet1 = conv({1, 28, 28}, 6, 5, 2);
+constexpr Conv2dGeometry kLeNet2 = conv({6, 14, 14}, 16, 5, 0);
+constexpr Conv2dGeometry kPointwise = conv({64, 56, 56}, 64, 1, 0);
+constexpr Conv2dGeometry kDepthwise = conv({64, 56, 56}, 64, 3, 1, 64);
+
+}  // namespace staticnn::conv2d_bench
+#endif  // STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+using conv2d_bench::Buffers;
+using conv2d_bench::Pass;
+
+template <Conv2dGeometry G>
+void RunPass(Pass pass, const Buffers& m) {
+  switch (pass) {
+    case Pass::forward:
+      Conv2dForward<G>(m.x, m.w, m.b, m.y, m.scratch);
+      break;
+    case Pass::backward_input:
+      Conv2dBackwardInput<G>(m.dy, m.w, m.dx, m.scratch);
+      break;
+    case Pass::backward_params:
+      Conv2dBackwardParams<G>(m.x, m.dy, m.dw, m.db, m.scratch);
+      break;
+  }
+}
+
+void ResNet3x3(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kResNet3x3>(pass, m); }
+void Lecture(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLecture>(pass, m); }
+void LeNet1(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet1>(pass, m); }
+void LeNet2(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet2>(pass, m); }
+void Pointwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kPointwise>(pass, m); }
+void Depthwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kDepthwise>(pass, m); }
+
+// Register-resident FMAs on 12 independent accumulators: the machine's peak.
+HWY_NOINLINE float FmaPeak(std::int64_t iterations) {
+  const hn::ScalableTag<float> d;
+  const auto a = hn::Set(d, 0.999f), b = hn::Set(d, 1e-4f);
+  hn::Vec<decltype(d)> acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = hn::Set(d, static_cast<float>(i));
+  for (std::int64_t n = 0; n < iterations; ++n) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = hn::MulAdd(acc[i], a, b);
+  }
+  for (int i = 1; i < 12; ++i) acc[0] = hn::Add(acc[0], acc[i]);
+  return hn::GetLane(acc[0]);
+}
+std::int64_t FmaLanes() { return static_cast<std::int64_t>(hn::Lanes(hn::ScalableTag<float>())); }
+std::int64_t CompiledTarget() { return HWY_TARGET; }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_EXPORT(ResNet3x3);
+HWY_EXPORT(Lecture);
+HWY_EXPORT(LeNet1);
+HWY_EXPORT(LeNet2);
+HWY_EXPORT(Pointwise);
+HWY_EXPORT(Depthwise);
+HWY_EXPORT(FmaPeak);
+HWY_EXPORT(FmaLanes);
+HWY_EXPORT(CompiledTarget);
+
+namespace conv2d_bench {
+namespace {
+
+constexpr double kPeakFlops = 240e9;
+
+using Entry = void (*)(Pass, const Buffers&);
+
+hwy::AlignedFreeUniquePtr<float[]> Filled(std::size_t n, float first) {
+  auto p = hwy::AllocateAligned<float>(n == 0 ? 1 : n);
+  for (std::size_t i = 0; i < n; ++i) p[i] = first + 1e-3f * static_cast<float>(i % 997);
+  return p;
+}
+
+void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
+  auto x = Filled(g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
+  auto b = Filled(g.bias_count(), 0.1f), dy = Filled(g.out.size(), -0.3f);
+  auto y = Filled(g.out.size(), 0), dx = Filled(g.in.size(), 0);
+  auto dw = Filled(g.weight_count(), 0), db = Filled(g.bias_count(), 0);
+  auto scratch = Filled(conv2d_scratch_floats(g), 0);
+  const Buffers m{x.get(), w.get(), b.get(), dy.get(), y.get(),
+                  dx.get(), dw.get(), db.get(), scratch.get()};
+  for (auto _ : state) {
+    entry(pass, m);
+    benchmark::ClobberMemory();
+  }
+  const double flops = 2.0 * static_cast<double>(g.macs());
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_frac"] =
+      benchmark::Counter(flops / kPeakFlops, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
+}
+
+void BM_FmaPeak(benchmark::State& state) {
+  constexpr std::int64_t kIterations = 1 << 20;
+  const auto peak = HWY_DYNAMIC_DISPATCH(FmaPeak);
+  for (auto _ : state) benchmark::DoNotOptimize(peak(kIterations));
+  const double flops = 2.0 * 12 * kIterations * HWY_DYNAMIC_DISPATCH(FmaLanes)();
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_frac"] =
+      benchmark::Counter(flops / kPeakFlops, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
+}
+BENCHMARK(BM_FmaPeak);
+
+#define STATICNN_CONV2D_BENCHMARKS(Name, Entry, geometry)                                         \
+  void BM_##Name##_Forward(benchmark::State& s) {                                         \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::forward);                          \
+  }                                                                                       \
+  void BM_##Name##_BackwardInput(benchmark::State& s) {                                   \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_input);                   \
+  }                                                                                       \
+  void BM_##Name##_BackwardParams(benchmark::State& s) {                                  \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_params);                  \
+  }                                                                                       \
+  BENCHMARK(BM_##Name##_Forward);                                                         \
+  BENCHMARK(BM_##Name##_BackwardInput);                                                   \
+  BENCHMARK(BM_##Name##_BackwardParams)
+
+STATICNN_CONV2D_BENCHMARKS(ResNet3x3_64x56x56, ResNet3x3, kResNet3x3);
+STATICNN_CONV2D_BENCHMARKS(Lecture_3x32x32_10f5x5, Lecture, kLecture);
+STATICNN_CONV2D_BENCHMARKS(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
+STATICNN_CONV2D_BENCHMARKS(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
+STATICNN_CONV2D_BENCHMARKS(Pointwise1x1_64x56x56, Pointwise, kPointwise);
+STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
+
+}  // namespace
+}  // namespace conv2d_bench
+}  // namespace staticnn
+
+BENCHMARK_MAIN();
+#endif  // HWY_ONCE

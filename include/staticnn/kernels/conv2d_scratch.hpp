@@ -1,0 +1,253 @@
+// Scratch memory of the Conv2d kernels, and the compile-time plan that lays it out.
+//
+// The size and the layout must agree, so both live here; nothing in this header
+// depends on the Highway target (a tile of columns is at most 64 floats wide: four
+// vectors of 16 floats, the widest any target computes at once).
+//
+// How the kernels use scratch (see conv2d-inl.h for the why):
+//   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
+//   backward input   [dys: zero-padded dy of a group][panel][ybuf]
+//   backward params  [xs][dyT + dwT]              (out_per_group >= 16)
+//                    [xs][dy on the padded width] (fewer output channels per group)
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "staticnn/geometry.hpp"
+
+namespace staticnn {
+namespace conv2d_detail {
+
+inline constexpr int kAlignFloats = 16;   // 64 bytes
+inline constexpr int kMaxTileCols = 64;   // widest tile of columns of any target
+inline constexpr int kMaxTileRows = 8;    // register tile rows (output channels)
+inline constexpr int kMinTransposedCout = 16;  // dW via dy^T needs a full vector of channels
+inline constexpr int kDwChunk = 64;       // spatial positions per dy^T chunk
+
+constexpr int ceil_div(int a, int b) { return (a + b - 1) / b; }  // a >= 0, b > 0
+constexpr int round_up(int a, int b) { return ceil_div(a, b) * b; }
+constexpr int floor_div(int a, int b) {  // b > 0, any a
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+constexpr int max_of(int a, int b) { return a > b ? a : b; }
+constexpr int aligned(int floats) { return round_up(floats, kAlignFloats); }
+
+// Rows (channels) split into the fewest tiles of at most kMaxTileRows, balanced:
+// 10 channels become 2 tiles of 5 rather than 8 + 2.
+struct RowTiles {
+  int tiles = 0, mr = 0;
+};
+constexpr RowTiles row_tiles(int rows) {
+  const int tiles = ceil_div(rows, kMaxTileRows);
+  return {tiles, ceil_div(rows, tiles)};
+}
+
+// Forward (and the input side of backward params). The input is copied into
+// sy*sx "phase planes": phase (py, px) holds padded-input rows py, py+sy, ... and
+// columns px, px+sx, ... . Then tap (kh, kw) of output (oh, ox) reads phase plane
+// ((kh*dy) % sy, (kw*dx) % sx) at row oh + kh*dy/sy, column ox + kw*dx/sx: for a
+// fixed tap, consecutive outputs read consecutive floats, whatever the stride.
+// Outputs are computed on a flattened index q = oh*cols + ox over the plane width
+// (cols >= out.w), the columns ox >= out.w are discarded.
+struct ForwardPlan {
+  int rows = 0, cols = 0;  // of one phase plane
+  int plane = 0;           // rows * cols
+  int phase_stride = 0;    // in_per_group * plane (xs holds one group at a time)
+  int qeff = 0;            // flattened outputs that matter: (out.h-1)*cols + out.w
+  int taps = 0;            // kernel.h * kernel.w
+  int k = 0;               // reduction length: in_per_group * taps
+  RowTiles co;             // output channels of a group
+  int xs = 0, panel = 0, ybuf = 0;  // floats of each scratch region
+  constexpr int floats() const { return aligned(xs) + aligned(panel) + aligned(ybuf); }
+};
+
+constexpr ForwardPlan forward_plan(const Conv2dGeometry& g) {
+  ForwardPlan p;
+  p.rows = g.out.h + (g.y.kernel - 1) * g.y.dilation / g.y.stride;
+  p.cols = g.out.w + (g.x.kernel - 1) * g.x.dilation / g.x.stride;
+  p.plane = p.rows * p.cols;
+  p.phase_stride = g.in_per_group() * p.plane;
+  p.qeff = (g.out.h - 1) * p.cols + g.out.w;
+  p.taps = g.y.kernel * g.x.kernel;
+  p.k = g.in_per_group() * p.taps;
+  p.co = row_tiles(g.out_per_group());
+  // Tiles of columns read up to kMaxTileCols past the last useful output.
+  p.xs = g.y.stride * g.x.stride * p.phase_stride + kMaxTileCols;
+  p.panel = p.co.mr * (p.k + 1);  // one row tile: bias, then k steps of mr weights
+  p.ybuf = p.co.mr * p.qeff;
+  return p;
+}
+
+// Offset, in xs, of tap (kh, kw) relative to output q of input channel 0.
+constexpr int forward_tap_offset(const Conv2dGeometry& g, const ForwardPlan& p, int kh,
+                                 int kw) {
+  const int ry = kh * g.y.dilation, rx = kw * g.x.dilation;
+  const int phase = (ry % g.y.stride) * g.x.stride + rx % g.x.stride;
+  return phase * p.phase_stride + ry / g.y.stride * p.cols + rx / g.x.stride;
+}
+
+template <Conv2dGeometry G>
+struct ForwardTables {
+  static constexpr ForwardPlan plan = forward_plan(G);
+  static constexpr std::array<int, G.y.kernel * G.x.kernel> tap_offset = [] {
+    std::array<int, G.y.kernel * G.x.kernel> t{};
+    for (int kh = 0; kh < G.y.kernel; ++kh)
+      for (int kw = 0; kw < G.x.kernel; ++kw)
+        t[kh * G.x.kernel + kw] = forward_tap_offset(G, plan, kh, kw);
+    return t;
+  }();
+};
+
+// Backward input: dx = correlation of dy with the transposed kernel. Input
+// positions are split by phase (iy % sy, ix % sx); within a phase (ry, rx) the
+// taps that reach it are those with (ry + pad - kh*dil) % stride == 0, and
+// position (ry + j*sy, rx + i*sx) reads dy row j + (ry + pad - kh*dil)/sy: again
+// consecutive positions read consecutive floats of a zero-padded dy.
+struct AxisPhase {
+  int count = 0;                 // positions of the phase: ceil((size - r) / stride)
+  int taps = 0;                  // kernel indices that reach it
+  int tap[64] = {};              // those kernel indices (kernel <= 64)
+  int shift[64] = {};            // dy index minus phase index, per tap
+};
+
+constexpr AxisPhase axis_phase(int size, const WindowAxis& a, int r) {
+  AxisPhase ph;
+  ph.count = r < size ? ceil_div(size - r, a.stride) : 0;
+  for (int k = 0; k < a.kernel; ++k) {
+    const int num = r + a.pad - k * a.dilation;
+    if (floor_div(num, a.stride) * a.stride == num) {
+      ph.tap[ph.taps] = k;
+      ph.shift[ph.taps] = floor_div(num, a.stride);
+      ++ph.taps;
+    }
+  }
+  return ph;
+}
+
+struct BackwardInputPlan {
+  int pad_top = 0, pad_left = 0;  // zero rows/columns before dy
+  int rows = 0, cols = 0, plane = 0;
+  int max_taps = 0;               // most taps of any phase
+  int max_qeff = 0;               // most flattened positions of any phase
+  RowTiles ci;                    // input channels of a group
+  int dys = 0, panel = 0, ybuf = 0;
+  constexpr int floats() const { return aligned(dys) + aligned(panel) + aligned(ybuf); }
+};
+
+constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
+  BackwardInputPlan p;
+  int last_row = 0, last_col = 0, max_ty = 0, max_tx = 0;
+  for (int ry = 0; ry < g.y.stride; ++ry) {
+    const AxisPhase ph = axis_phase(g.in.h, g.y, ry);
+    if (ph.count == 0) continue;
+    max_ty = max_of(max_ty, ph.taps);
+    for (int t = 0; t < ph.taps; ++t) {
+      p.pad_top = max_of(p.pad_top, -ph.shift[t]);
+      last_row = max_of(last_row, ph.count - 1 + ph.shift[t]);
+    }
+  }
+  for (int rx = 0; rx < g.x.stride; ++rx) {
+    const AxisPhase ph = axis_phase(g.in.w, g.x, rx);
+    if (ph.count == 0) continue;
+    max_tx = max_of(max_tx, ph.taps);
+    for (int t = 0; t < ph.taps; ++t) {
+      p.pad_left = max_of(p.pad_left, -ph.shift[t]);
+      last_col = max_of(last_col, ph.count - 1 + ph.shift[t]);
+    }
+  }
+  p.rows = last_row + p.pad_top + 1;
+  p.cols = last_col + p.pad_left + 1;
+  p.plane = p.rows * p.cols;
+  p.max_taps = max_ty * max_tx;
+  const int max_count_y = ceil_div(g.in.h, g.y.stride);
+  const int max_count_x = ceil_div(g.in.w, g.x.stride);
+  p.max_qeff = (max_count_y - 1) * p.cols + max_count_x;
+  p.ci = row_tiles(g.in_per_group());
+  p.dys = g.out_per_group() * p.plane + kMaxTileCols;  // one group at a time
+  p.panel = p.ci.mr * (g.out_per_group() * p.max_taps + 1);
+  p.ybuf = p.ci.mr * p.max_qeff;
+  return p;
+}
+
+// Per phase (ry, rx) of the input positions: how many there are, which taps
+// reach them (as kh * kernel.w + kw) and where each tap reads in the padded dy.
+template <Conv2dGeometry G>
+struct BackwardInputTables {
+  static_assert(G.y.kernel <= 64 && G.x.kernel <= 64, "kernel sizes up to 64");
+  static constexpr BackwardInputPlan plan = backward_input_plan(G);
+  static constexpr int kPhases = G.y.stride * G.x.stride;
+  static constexpr int kTaps = G.y.kernel * G.x.kernel;
+  struct Phase {
+    int ry = 0, rx = 0, count_y = 0, count_x = 0, taps = 0, qeff = 0;
+    std::array<int, kTaps> tap{}, offset{};
+  };
+  static constexpr std::array<Phase, kPhases> phases = [] {
+    std::array<Phase, kPhases> all{};
+    for (int ry = 0; ry < G.y.stride; ++ry) {
+      for (int rx = 0; rx < G.x.stride; ++rx) {
+        const AxisPhase py = axis_phase(G.in.h, G.y, ry), px = axis_phase(G.in.w, G.x, rx);
+        Phase& ph = all[ry * G.x.stride + rx];
+        ph.ry = ry;
+        ph.rx = rx;
+        ph.count_y = py.count;
+        ph.count_x = px.count;
+        ph.qeff = (py.count - 1) * plan.cols + px.count;
+        for (int ty = 0; ty < py.taps; ++ty) {
+          for (int tx = 0; tx < px.taps; ++tx) {
+            ph.tap[ph.taps] = py.tap[ty] * G.x.kernel + px.tap[tx];
+            ph.offset[ph.taps] = (py.shift[ty] + plan.pad_top) * plan.cols +
+                                 px.shift[tx] + plan.pad_left;
+            ++ph.taps;
+          }
+        }
+      }
+    }
+    return all;
+  }();
+};
+
+// Backward params. With at least one vector of output channels per group, dW^T
+// is a GEMM whose vectors run over output channels: dwT[k][co] += xs[k][q] *
+// dyT[q][co], dy^T built kDwChunk positions at a time. Otherwise (depthwise, few
+// filters) every (co, k) pair is a dot product over q of dy (laid out on the
+// padded width, zeros in the discarded columns) with a shifted row of xs.
+struct BackwardParamsPlan {
+  bool transposed = false;
+  int cout_padded = 0;  // dyT row length
+  int dy_row = 0;       // dot form: dy row length on the padded width
+  int dyt = 0, dwt = 0, dyflat = 0;
+  constexpr int floats(const ForwardPlan& f) const {
+    return aligned(f.xs) + aligned(dyt) + aligned(dwt) + aligned(dyflat);
+  }
+};
+
+constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
+  const ForwardPlan f = forward_plan(g);
+  BackwardParamsPlan p;
+  p.transposed = g.out_per_group() >= kMinTransposedCout;
+  if (p.transposed) {
+    p.cout_padded = round_up(g.out_per_group(), kAlignFloats);
+    p.dyt = kDwChunk * p.cout_padded;
+    p.dwt = (f.k + kMaxTileRows) * p.cout_padded;
+  } else {
+    p.dy_row = round_up(f.qeff, kAlignFloats);
+    p.dyflat = g.out_per_group() * p.dy_row;
+  }
+  return p;
+}
+
+}  // namespace conv2d_detail
+
+// Floats of 64-byte-aligned scratch that each of Conv2dForward,
+// Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
+constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
+  using namespace conv2d_detail;
+  const ForwardPlan f = forward_plan(g);
+  const int forward = f.floats();
+  const int input = backward_input_plan(g).floats();
+  const int params = backward_params_plan(g).floats(f);
+  return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
+}
+
+}  // namespace staticnn

@@ -1,0 +1,294 @@
+// Conv2d SIMD kernels against the scalar oracle (in double), on every Highway
+// target compiled here. Each call runs on buffers with canary guards on both
+// sides, on a scratch of exactly conv2d_scratch_floats(G) floats that starts
+// full of NaN; outputs that must be overwritten start as NaN, gradients that
+// accumulate start from random values.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/conv2d_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "staticnn/kernels/conv2d-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "tests/reference/conv2d.hpp"
+#include "hwy/tests/test_util-inl.h"
+
+// Target-independent helpers, compiled once.
+#ifndef STATICNN_TESTS_CONV2D_TEST_HELPERS_
+#define STATICNN_TESTS_CONV2D_TEST_HELPERS_
+namespace staticnn::conv2d_test {
+
+constexpr int out_size(int in, const WindowAxis& a) {
+  return (in + 2 * a.pad - a.extent()) / a.stride + 1;
+}
+
+// PyTorch-style geometry: symmetric padding, floor rounding.
+constexpr Conv2dGeometry conv(Shape in, int out_c, WindowAxis y, WindowAxis x, int groups = 1,
+                              bool bias = true) {
+  return {in, {out_c, out_size(in.h, y), out_size(in.w, x)}, y, x, groups, bias};
+}
+constexpr Conv2dGeometry conv3x3(Shape in, int out_c) {
+  return conv(in, out_c, {3, 1, 1}, {3, 1, 1});
+}
+// Keras `same`, stride 1: output size = input size; an even kernel pads one
+// more after than before (before = (kernel - 1) / 2).
+constexpr Conv2dGeometry same(Shape in, int out_c, int kh, int kw) {
+  return {in, {out_c, in.h, in.w}, {kh, 1, (kh - 1) / 2}, {kw, 1, (kw - 1) / 2}, 1, true};
+}
+
+std::string describe(const Conv2dGeometry& g) {
+  return "in " + std::to_string(g.in.c) + "x" + std::to_string(g.in.h) + "x" +
+         std::to_string(g.in.w) + " out " + std::to_string(g.out.c) + "x" +
+         std::to_string(g.out.h) + "x" + std::to_string(g.out.w) + " k " +
+         std::to_string(g.y.kernel) + "x" + std::to_string(g.x.kernel) + " s " +
+         std::to_string(g.y.stride) + "," + std::to_string(g.x.stride) + " p " +
+         std::to_string(g.y.pad) + "," + std::to_string(g.x.pad) + " d " +
+         std::to_string(g.y.dilation) + "," + std::to_string(g.x.dilation) + " groups " +
+         std::to_string(g.groups) + (g.bias ? "" : " no bias");
+}
+
+// A buffer of n floats between two guard regions of canaries. `guard` floats on
+// each side; the data pointer is aligned to 64 bytes plus `misalign` floats.
+class Guarded {
+ public:
+  Guarded(std::size_t n, int misalign, float fill) : n_(n), storage_(n + 2 * kGuard + 32) {
+    const auto address = reinterpret_cast<std::uintptr_t>(storage_.data() + kGuard);
+    const std::size_t to_aligned = ((64 - address % 64) % 64) / sizeof(float);
+    data_ = storage_.data() + kGuard + to_aligned + misalign;
+    std::fill(storage_.begin(), storage_.end(), Canary());
+    std::fill_n(data_, n_, fill);
+  }
+  float* data() { return data_; }
+  const float* data() const { return data_; }
+  float operator[](std::size_t i) const { return data_[i]; }
+  std::size_t size() const { return n_; }
+  // The canaries before and after the data are untouched.
+  bool Intact() const {
+    const float canary = Canary();
+    for (const float* p = storage_.data(); p < data_; ++p) {
+      if (std::memcmp(p, &canary, sizeof(float)) != 0) return false;
+    }
+    for (const float* p = data_ + n_; p < storage_.data() + storage_.size(); ++p) {
+      if (std::memcmp(p, &canary, sizeof(float)) != 0) return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kGuard = 64;
+  static float Canary() {
+    const std::uint32_t bits = 0x7fa5c0deu;  // a signalling NaN with a payload
+    float f;
+    std::memcpy(&f, &bits, sizeof(f));
+    return f;
+  }
+  std::size_t n_;
+  std::vector<float> storage_;
+  float* data_ = nullptr;
+};
+
+inline float NaN() { return std::numeric_limits<float>::quiet_NaN(); }
+
+void FillRandom(Guarded& buffer, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (std::size_t i = 0; i < buffer.size(); ++i) buffer.data()[i] = dist(rng);
+}
+
+std::vector<double> ToDouble(const Guarded& buffer, bool absolute = false) {
+  std::vector<double> v(buffer.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    v[i] = absolute ? std::abs(double{buffer[i]}) : double{buffer[i]};
+  }
+  return v;
+}
+
+// |actual - expected| <= terms * eps * magnitude, where magnitude is the sum of
+// |each term| of that output: the worst-case bound of a float sum of `terms`
+// terms in any order (products by FMA are exact before rounding).
+void ExpectClose(const char* what, const Guarded& actual, const std::vector<double>& expected,
+                 const std::vector<double>& magnitude, int terms) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  int reported = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const double tolerance = terms * eps * magnitude[i];
+    const double error = std::abs(double{actual[i]} - expected[i]);
+    if (!(error <= tolerance)) {  // also catches NaN
+      ADD_FAILURE() << what << "[" << i << "] = " << actual[i] << ", expected " << expected[i]
+                    << " (tolerance " << tolerance << ")";
+      if (++reported == 5) return;
+    }
+  }
+}
+
+// The three kernels of one geometry on one target.
+struct Kernels {
+  void (*forward)(const float* x, const float* w, const float* b, float* y, float* scratch);
+  void (*backward_input)(const float* dy, const float* w, float* dx, float* scratch);
+  void (*backward_params)(const float* x, const float* dy, float* dw, float* db,
+                          float* scratch);
+  const char* target;
+};
+
+// Compiled once; each geometry and target only instantiates the kernels.
+void CheckKernels(const Conv2dGeometry& g, const Kernels& kernels) {
+  SCOPED_TRACE(describe(g) + " on " + kernels.target);
+  const int taps = g.y.kernel * g.x.kernel;
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 31 + g.out.size()));
+
+  Guarded x(g.in.size(), 1, 0), w(g.weight_count(), 3, 0), b(g.bias_count(), 5, 0);
+  Guarded dy(g.out.size(), 7, 0), dw(g.weight_count(), 2, 0), db(g.bias_count(), 6, 0);
+  FillRandom(x, rng);
+  FillRandom(w, rng);
+  FillRandom(b, rng);
+  FillRandom(dy, rng);
+  FillRandom(dw, rng);
+  FillRandom(db, rng);
+  Guarded y(g.out.size(), 1, NaN()), dx(g.in.size(), 3, NaN());
+  Guarded scratch(conv2d_scratch_floats(g), 0, NaN());  // 64-byte aligned
+  const float* bias = g.bias ? b.data() : nullptr;
+
+  // The oracle in double, and the same sums over |terms| for the tolerances.
+  const std::vector<double> xd = ToDouble(x), wd = ToDouble(w), bd = ToDouble(b);
+  const std::vector<double> dyd = ToDouble(dy);
+  const std::vector<double> xa = ToDouble(x, true), wa = ToDouble(w, true),
+                            ba = ToDouble(b, true), dya = ToDouble(dy, true);
+  std::vector<double> y_ref(g.out.size()), y_mag(g.out.size());
+  reference::conv2d_forward(g, xd.data(), wd.data(), bd.data(), y_ref.data());
+  reference::conv2d_forward(g, xa.data(), wa.data(), ba.data(), y_mag.data());
+  std::vector<double> dx_ref(g.in.size()), dx_mag(g.in.size());
+  reference::conv2d_backward_input(g, dyd.data(), wd.data(), dx_ref.data());
+  reference::conv2d_backward_input(g, dya.data(), wa.data(), dx_mag.data());
+  std::vector<double> dw_ref = ToDouble(dw), dw_mag = ToDouble(dw, true);
+  std::vector<double> db_ref = ToDouble(db), db_mag = ToDouble(db, true);
+  reference::conv2d_backward_params(g, xd.data(), dyd.data(), dw_ref.data(), db_ref.data());
+  reference::conv2d_backward_params(g, xa.data(), dya.data(), dw_mag.data(), db_mag.data());
+
+  kernels.forward(x.data(), w.data(), bias, y.data(), scratch.data());
+  ExpectClose("y", y, y_ref, y_mag, g.in_per_group() * taps + 1);
+  // Run again on the scratch the first call left behind: same bits.
+  Guarded y2(g.out.size(), 2, NaN());
+  kernels.forward(x.data(), w.data(), bias, y2.data(), scratch.data());
+  EXPECT_EQ(0, std::memcmp(y.data(), y2.data(), sizeof(float) * y.size()));
+
+  kernels.backward_input(dy.data(), w.data(), dx.data(), scratch.data());
+  ExpectClose("dx", dx, dx_ref, dx_mag, g.out_per_group() * taps);
+
+  kernels.backward_params(x.data(), dy.data(), dw.data(), g.bias ? db.data() : nullptr,
+                          scratch.data());
+  ExpectClose("dw", dw, dw_ref, dw_mag, g.out.h * g.out.w + 1);
+  ExpectClose("db", db, db_ref, db_mag, g.out.h * g.out.w + 1);
+
+  for (const Guarded* buffer : {&x, &w, &b, &dy, &y, &y2, &dx, &dw, &db, &scratch}) {
+    EXPECT_TRUE(buffer->Intact()) << "a kernel wrote outside a buffer";
+  }
+}
+
+}  // namespace staticnn::conv2d_test
+#endif  // STATICNN_TESTS_CONV2D_TEST_HELPERS_
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+
+template <Conv2dGeometry G>
+void CheckConv2d() {
+  conv2d_test::CheckKernels(G, {&Conv2dForward<G>, &Conv2dBackwardInput<G>,
+                                &Conv2dBackwardParams<G>, hwy::TargetName(HWY_TARGET)});
+}
+
+// Channel counts 1/3/7 and widths around the vector lengths (4, 8, 16 floats).
+void TestConv2dWidths() {
+  using conv2d_test::conv3x3;
+  CheckConv2d<conv3x3({1, 3, 1}, 1)>();
+  CheckConv2d<conv3x3({3, 4, 3}, 7)>();
+  CheckConv2d<conv3x3({7, 3, 7}, 3)>();
+  CheckConv2d<conv3x3({1, 5, 15}, 3)>();
+  CheckConv2d<conv3x3({3, 2, 16}, 7)>();
+  CheckConv2d<conv3x3({7, 3, 17}, 1)>();
+  CheckConv2d<conv3x3({3, 3, 31}, 3)>();
+  CheckConv2d<conv3x3({1, 4, 33}, 7)>();
+  CheckConv2d<conv3x3({3, 1, 1}, 3)>();
+  CheckConv2d<conv3x3({7, 7, 16}, 7)>();
+}
+
+void TestConv2dStridePaddingDilation() {
+  using conv2d_test::conv;
+  using conv2d_test::same;
+  CheckConv2d<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();        // stride 2
+  CheckConv2d<conv({2, 8, 16}, 3, {3, 2, 1}, {3, 2, 1})>();        // stride 2, even size
+  CheckConv2d<conv({3, 11, 13}, 4, {5, 3, 2}, {5, 3, 2})>();       // stride 3, 5x5
+  CheckConv2d<conv({2, 8, 10}, 3, {3, 2, 0}, {3, 3, 0})>();        // unused input tail
+  CheckConv2d<conv({2, 7, 33}, 3, {3, 1, 0}, {3, 1, 0})>();        // valid
+  CheckConv2d<same({3, 6, 17}, 4, 4, 4)>();                        // even kernel, pad 1 + 2
+  CheckConv2d<same({2, 5, 7}, 3, 2, 2)>();                         // even kernel, pad 0 + 1
+  CheckConv2d<conv({2, 9, 15}, 3, {3, 1, 2, 2}, {3, 1, 2, 2})>();  // dilation 2
+  CheckConv2d<conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})>(); // dilation with stride
+  CheckConv2d<conv({2, 6, 7}, 3, {3, 1, 3}, {3, 1, 4})>();         // padding beyond the window
+  CheckConv2d<conv({3, 9, 12}, 4, {3, 2, 1}, {3, 1, 1})>();        // stride 2 rows only
+  CheckConv2d<conv({2, 5, 9}, 3, {2, 1, 0}, {3, 2, 1}, 1, false)>();  // stride 2 columns only
+}
+
+void TestConv2dGroupsAndShapes() {
+  using conv2d_test::conv;
+  CheckConv2d<conv({4, 7, 9}, 6, {3, 1, 1}, {3, 1, 1}, 2)>();          // groups 2
+  CheckConv2d<conv({6, 5, 17}, 9, {3, 2, 1}, {3, 2, 1}, 3)>();         // groups 3, stride 2
+  CheckConv2d<conv({5, 7, 15}, 5, {3, 1, 1}, {3, 1, 1}, 5)>();         // depthwise
+  CheckConv2d<conv({4, 6, 17}, 8, {3, 1, 1}, {3, 1, 1}, 4)>();         // depthwise x2
+  CheckConv2d<conv({3, 9, 33}, 3, {3, 2, 1}, {3, 2, 1}, 3, false)>();  // depthwise stride 2
+  CheckConv2d<conv({6, 9, 20}, 6, {5, 1, 2}, {3, 1, 1}, 6)>();         // depthwise 5x3
+  CheckConv2d<conv({4, 3, 31}, 4, {3, 1, 1}, {3, 1, 1}, 4)>();         // depthwise, 3 rows
+  CheckConv2d<conv({5, 9, 19}, 1, {5, 1, 2}, {5, 1, 2})>();            // a single filter
+  CheckConv2d<conv({6, 8, 13}, 2, {3, 1, 2}, {3, 1, 0}, 2, false)>();  // one filter per group
+  CheckConv2d<conv({7, 5, 9}, 5, {1}, {1})>();                         // 1x1
+  CheckConv2d<conv({3, 7, 9}, 4, {1, 2, 0}, {1, 2, 0})>();             // 1x1 stride 2
+  CheckConv2d<conv({2, 4, 5}, 3, {1, 1, 1}, {1, 1, 1})>();             // 1x1 pad 1
+  CheckConv2d<conv({3, 8, 17}, 4, {3, 1, 1}, {1, 1, 0})>();            // 3x1
+  CheckConv2d<conv({2, 5, 16}, 3, {1, 1, 0}, {5, 1, 2})>();            // 1x5
+  CheckConv2d<conv({3, 9, 11}, 5, {2, 2, 0}, {3, 1, 1}, 1, false)>();  // 2x3, no bias
+}
+
+// Enough output channels per group for the dW^T path (16 and more), incl. tails.
+void TestConv2dManyChannels() {
+  using conv2d_test::conv;
+  using conv2d_test::conv3x3;
+  CheckConv2d<conv3x3({3, 9, 11}, 16)>();
+  CheckConv2d<conv3x3({5, 6, 7}, 17)>();
+  CheckConv2d<conv({7, 11, 9}, 33, {3, 2, 1}, {3, 2, 1})>();
+  CheckConv2d<conv({8, 6, 19}, 48, {3, 1, 1}, {3, 1, 1}, 2)>();
+  CheckConv2d<conv({16, 5, 6}, 80, {1}, {1}, 1, false)>();
+  CheckConv2d<conv3x3({19, 8, 8}, 65)>();
+}
+
+// The shapes the benchmark measures.
+void TestConv2dBenchmarkShapes() {
+  using conv2d_test::conv;
+  CheckConv2d<conv({64, 56, 56}, 64, {3, 1, 1}, {3, 1, 1})>();
+  CheckConv2d<conv({3, 32, 32}, 10, {5, 1, 2}, {5, 1, 2})>();
+  CheckConv2d<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
+  CheckConv2d<conv({6, 14, 14}, 16, {5}, {5})>();
+  CheckConv2d<conv({64, 56, 56}, 64, {1}, {1})>();
+  CheckConv2d<conv({64, 56, 56}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_BEFORE_TEST(Conv2dTest);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dWidths);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dStridePaddingDilation);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dGroupsAndShapes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
+}  // namespace staticnn
+#endif
