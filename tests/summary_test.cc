@@ -9,23 +9,13 @@
 
 #include "gtest/gtest.h"
 #include "staticnn/staticnn.hpp"
+#include "tests/support/nets.hpp"
 
 namespace {
 
 namespace nn = staticnn;
 
-using LeNet = nn::Network<
-    nn::Input<1, 28, 28>,
-    nn::Conv2d<{.out_channels = 6, .kernel_size = 5, .padding = 2}>,
-    nn::ReLU,
-    nn::MaxPool2d<{.kernel_size = 2}>,
-    nn::Conv2d<{.out_channels = 16, .kernel_size = 5}>,
-    nn::ReLU,
-    nn::MaxPool2d<{.kernel_size = 2}>,
-    nn::Flatten,
-    nn::Linear<{.out_features = 120}>, nn::ReLU,
-    nn::Linear<{.out_features = 84}>, nn::ReLU,
-    nn::Linear<{.out_features = 10}>>;
+using staticnn::test::LeNet;
 
 // Every option that changes how a layer is described.
 using Options = nn::Network<
