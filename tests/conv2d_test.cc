@@ -227,6 +227,13 @@ void TestConv2dStridePaddingDilation() {
   CheckConv2d<conv({3, 11, 13}, 4, {5, 3, 2}, {5, 3, 2})>();       // stride 3, 5x5
   CheckConv2d<conv({2, 8, 10}, 3, {3, 2, 0}, {3, 3, 0})>();        // unused input tail
   CheckConv2d<conv({2, 7, 33}, 3, {3, 1, 0}, {3, 1, 0})>();        // valid
+  // Valid convolutions take a dedicated backward-input path: tap counts that
+  // do and do not divide into tiles, planes of exactly 16 and of 17 floats.
+  CheckConv2d<conv({3, 12, 17}, 4, {5}, {3})>();                    // valid 5x3
+  CheckConv2d<conv({5, 6, 20}, 3, {2}, {4}, 1, false)>();           // valid 2x4
+  CheckConv2d<conv({2, 4, 4}, 3, {3}, {3})>();                      // 16-float plane
+  CheckConv2d<conv({3, 1, 17}, 2, {1}, {7})>();                     // valid 1x7
+  CheckConv2d<conv({4, 9, 9}, 6, {3}, {3}, 2)>();                   // valid, groups 2
   CheckConv2d<same({3, 6, 17}, 4, 4, 4)>();                        // even kernel, pad 1 + 2
   CheckConv2d<same({2, 5, 7}, 3, 2, 2)>();                         // even kernel, pad 0 + 1
   CheckConv2d<conv({2, 9, 15}, 3, {3, 1, 2, 2}, {3, 1, 2, 2})>();  // dilation 2

@@ -207,6 +207,14 @@ void TestPool2d() {
   CheckPools<Geometry({2, 7, 19}, {5, 5, 2}, {5, 5, 2}), true>(rng);
   CheckPools<Geometry({3, 9, 40}, {3, 1, 1}, {3, 1, 1})>(rng);
   CheckPools<Geometry({2, 8, 56}, {2, 2, 0}, {2, 2, 0})>(rng);
+  // 2x2 / stride 2 without padding (a dedicated path): output widths 3 .. 17,
+  // odd and even input sizes, LeNet's two pools.
+  CheckPools<Geometry({2, 6, 7}, {2, 2, 0}, {2, 2, 0})>(rng);
+  CheckPools<Geometry({1, 2, 9}, {2, 2, 0}, {2, 2, 0})>(rng);
+  CheckPools<Geometry({16, 10, 10}, {2, 2, 0}, {2, 2, 0})>(rng);
+  CheckPools<Geometry({6, 28, 28}, {2, 2, 0}, {2, 2, 0})>(rng);
+  CheckPools<Geometry({3, 7, 31}, {2, 2, 0}, {2, 2, 0})>(rng);
+  CheckPools<Geometry({1, 3, 35}, {2, 2, 0}, {2, 2, 0})>(rng);
   // TensorFlow-style `same`: the last window reaches past the input's end.
   CheckPools<Pool2dGeometry{{2, 7, 16}, {2, 4, 8}, {3, 2, 1}, {3, 2, 0}, true}>(rng);
 }

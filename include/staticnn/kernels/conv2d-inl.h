@@ -19,7 +19,13 @@
 //     cropped into y, unless there are none to discard (1x1, kx = 1);
 //   - backward input: the same tile over the zero-padded dy with the weights
 //     transposed and, per phase of the input positions, only the taps that reach
-//     them (for stride 1: one phase, all taps, i.e. the flipped kernel);
+//     them (for stride 1: one phase, all taps, i.e. the flipped kernel). Rows of
+//     the padded dy wrap onto the next row's left zeros, so the right padding
+//     takes no columns (a valid convolution's dx is then written directly);
+//   - backward input of a valid convolution (stride 1, no padding): most of the
+//     correlation above would multiply the zero border, so instead a GEMM
+//     T[tap][q] = sum_co w[co][ci][tap] * dy[co][q] per input channel, then dx
+//     sums the shifted rows of T (ValidBackwardInput);
 //   - backward params: with >= 16 output channels per group a GEMM whose vectors
 //     run over output channels (dW^T += x_shifted * dy^T, dy^T built 64 positions
 //     at a time) so nothing needs a horizontal sum; with fewer, dot products of dy
@@ -90,22 +96,33 @@ constexpr int FirstAtLeast(int limit, int stride, int phase, int pad, int cols) 
 
 // Inline copies: rows here are short (tens of floats) and many, a call to memcpy
 // per row costs more than the copy. The last vector may overlap the previous one.
+// Rows shorter than a vector (LeNet's 10 and 14) use half or quarter vectors.
+template <int kLanes = static_cast<int>(hn::MaxLanes(hn::ScalableTag<float>()))>
 HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int n) {
-  const hn::ScalableTag<float> d;
+  const hn::CappedTag<float, kLanes> d;
   const int N = static_cast<int>(hn::Lanes(d));
   if (n < N) {
-    for (int i = 0; i < n; ++i) to[i] = from[i];
+    if constexpr (kLanes > 4) {
+      CopyFloats<kLanes / 2>(from, to, n);
+    } else {
+      for (int i = 0; i < n; ++i) to[i] = from[i];
+    }
     return;
   }
   for (int i = 0; i + N <= n; i += N) hn::StoreU(hn::LoadU(d, from + i), d, to + i);
   hn::StoreU(hn::LoadU(d, from + n - N), d, to + n - N);
 }
 
+template <int kLanes = static_cast<int>(hn::MaxLanes(hn::ScalableTag<float>()))>
 HWY_INLINE void ZeroFloats(float* HWY_RESTRICT to, int n) {
-  const hn::ScalableTag<float> d;
+  const hn::CappedTag<float, kLanes> d;
   const int N = static_cast<int>(hn::Lanes(d));
   if (n < N) {
-    for (int i = 0; i < n; ++i) to[i] = 0.0f;
+    if constexpr (kLanes > 4) {
+      ZeroFloats<kLanes / 2>(to, n);
+    } else {
+      for (int i = 0; i < n; ++i) to[i] = 0.0f;
+    }
     return;
   }
   for (int i = 0; i + N <= n; i += N) hn::StoreU(hn::Zero(d), d, to + i);
@@ -232,6 +249,23 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
   }
 }
 
+// RowTile<R, vectors> for 1 <= vectors <= NV.
+template <int R, int NV, class D>
+HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, int channels,
+                               int channel_stride, const int* HWY_RESTRICT tap_offset,
+                               int taps, const float* HWY_RESTRICT panel, int panel_rows,
+                               float* HWY_RESTRICT out, int out_stride, int rows, int cols) {
+  if constexpr (NV > 1) {
+    if (vectors < NV) {
+      RowTileOfWidth<R, NV - 1>(d, vectors, src, channels, channel_stride, tap_offset, taps,
+                                panel, panel_rows, out, out_stride, rows, cols);
+      return;
+    }
+  }
+  RowTile<R, NV>(d, src, channels, channel_stride, tap_offset, taps, panel, panel_rows, out,
+                 out_stride, rows, cols);
+}
+
 // Outputs [0, count) of rows [0, rows) of an MR-row panel. With 16 vector
 // registers an 8- or 6-row panel runs as two passes of 4 x 3 or 3 x 4 vectors (12
 // accumulators, reusing the loaded inputs from L1) rather than 8 x 1.
@@ -246,11 +280,14 @@ HWY_NOINLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels
   constexpr int NV = RowTileVectors(R);
   constexpr int kCols = NV * static_cast<int>(hn::MaxLanes(d));
   static_assert(kCols <= cd::kMaxTileCols, "scratch is sized for kMaxTileCols");
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
   for (int q = 0; q < count; q += kCols) {
+    // The last chunk computes only the vectors it stores.
+    const int vectors = std::min(NV, (count - q + N - 1) / N);
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
-      RowTile<R, NV>(d, src + q, channels, channel_stride, tap_offset, taps, panel + pass * R,
-                     MR, out + pass * R * out_stride + q, out_stride, rows - pass * R,
-                     count - q);
+      RowTileOfWidth<R, NV>(d, vectors, src + q, channels, channel_stride, tap_offset, taps,
+                            panel + pass * R, MR, out + pass * R * out_stride + q, out_stride,
+                            rows - pass * R, count - q);
     }
   }
 }
@@ -645,6 +682,76 @@ inline HWY_NOINLINE void AddPlaneSums(const float* HWY_RESTRICT dy, int channels
   }
 }
 
+// Backward input of a valid convolution, one group (see ValidInputPlan):
+// dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and w [cout][cin][taps].
+template <Conv2dGeometry G>
+HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
+                                     const float* HWY_RESTRICT w, float* HWY_RESTRICT dx,
+                                     float* HWY_RESTRICT scratch) {
+  constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int KW = G.x.kernel, kTaps = G.y.kernel * KW, MR = p.mr;
+  constexpr int W = G.in.w, kPlane = G.in.h * W, OW = G.out.w;
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  const int N = static_cast<int>(hn::Lanes(d));
+  float* HWY_RESTRICT dyw = scratch;
+  float* HWY_RESTRICT panel = dyw + cd::aligned(p.dyw);
+  float* HWY_RESTRICT t = panel + cd::aligned(p.panel);
+
+  // dy on the input's width, zeros in the columns past out.w and up to qd_r.
+  for (int co = 0; co < kCout; ++co) {
+    float* HWY_RESTRICT row = dyw + co * p.qd_r;
+    for (int oy = 0; oy < G.out.h; ++oy) {
+      CopyFloats(dy + (co * G.out.h + oy) * OW, row + oy * W, OW);
+      if (oy + 1 < G.out.h) ZeroFloats(row + oy * W + OW, W - OW);
+    }
+    ZeroFloats(row + p.qd, p.qd_r - p.qd);
+  }
+  // The zeros around the rows of T: before the first, and after each row up
+  // to the start of the next one's values.
+  ZeroFloats(t, p.front);
+  for (int r = 0; r < kTaps; ++r) {
+    ZeroFloats(t + r * p.t_stride + p.front + p.qd_r, p.t_stride - p.qd_r);
+  }
+  static constexpr int kSingleTap[1] = {0};
+  for (int ci = 0; ci < kCin; ++ci) {
+    for (int t0 = 0; t0 < kTaps; t0 += MR) {
+      const int valid = std::min(MR, kTaps - t0);
+      // panel: [MR zeros][co][MR weights w[co][ci][t0 + r]].
+      ZeroFloats(panel, MR);
+      for (int co = 0; co < kCout; ++co) {
+        const float* HWY_RESTRICT from = w + (co * kCin + ci) * kTaps + t0;
+        float* HWY_RESTRICT a = panel + MR + co * MR;
+        for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
+      }
+      RowTileOverOutputs<MR>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
+                             t + t0 * p.t_stride + p.front, p.t_stride, valid);
+    }
+    // dx[p] = sum over taps of T[tap][p - offset(tap)]; the last vectors of the
+    // plane overlap the previous ones (stores, not sums: the same values).
+    constexpr int kVectors = 4;
+    float* HWY_RESTRICT out = dx + ci * kPlane;
+    for (int q = 0; q < kPlane; q += kVectors * N) {
+      int pos[kVectors];
+      V acc[kVectors];
+#pragma GCC unroll 4
+      for (int j = 0; j < kVectors; ++j) {
+        pos[j] = std::min(q + j * N, kPlane - N);
+        acc[j] = hn::Zero(d);
+      }
+      for (int tap = 0; tap < kTaps; ++tap) {
+        const float* HWY_RESTRICT row =
+            t + tap * p.t_stride + p.front - (tap / KW * W + tap % KW);
+#pragma GCC unroll 4
+        for (int j = 0; j < kVectors; ++j) acc[j] = hn::Add(acc[j], hn::LoadU(d, row + pos[j]));
+      }
+#pragma GCC unroll 4
+      for (int j = 0; j < kVectors; ++j) hn::StoreU(acc[j], d, out + pos[j]);
+    }
+  }
+}
+
 }  // namespace conv2d_impl
 
 // ---------------------------------------------------------------------------
@@ -684,14 +791,10 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
       const int co0 = g * kCout + t * MR;
       const int valid = std::min(MR, kCout - t * MR);
       // panel: [MR biases][k][MR weights], zero rows past `valid`.
-      for (int r = 0; r < MR; ++r) {
-        panel[r] = (G.bias && r < valid) ? b[co0 + r] : 0.0f;
-        if (r < valid) {
-          const float* HWY_RESTRICT wr = w + (co0 + r) * p.k;
-          for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = wr[k];
-        } else {
-          for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
-        }
+      for (int r = 0; r < MR; ++r) panel[r] = (G.bias && r < valid) ? b[co0 + r] : 0.0f;
+      conv2d_impl::TransposeToRows(w + co0 * p.k, p.k, valid, p.k, panel + MR, MR);
+      for (int r = valid; r < MR; ++r) {
+        for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
       }
       float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
       conv2d_impl::RowTileOverOutputs<MR>(xs, kCin, p.plane, Tables::tap_offset.data(),
@@ -717,9 +820,19 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
   // One phase without discarded columns: the tiles write straight into dx.
   constexpr bool kDirect = Tables::kPhases == 1 && p.cols == G.in.w;
   float* HWY_RESTRICT dys = scratch;
+  // Zeros after PadPhases' tail, for the tiles' overrun past wrapped reads.
+  float* HWY_RESTRICT wrap_tail = dys + kCout * p.plane + cd::kMaxTileCols;
   float* HWY_RESTRICT panel = dys + cd::aligned(p.dys);
   float* HWY_RESTRICT ybuf = panel + cd::aligned(p.panel);
 
+  if constexpr (cd::valid_input_plan(G).used && kCin > 1) {
+    for (int g = 0; g < G.groups; ++g) {
+      conv2d_impl::ValidBackwardInput<G>(dy + g * kCout * G.out.h * G.out.w,
+                                         w + g * kCout * kCin * kTaps, dx + g * kCin * kInPlane,
+                                         scratch);
+    }
+    return;
+  }
   if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
     // dx of a group's single channel: the correlation of the padded dy with the
     // flipped kernels, whose tap (0, 0) reads at the smallest offset of the phase.
@@ -731,6 +844,7 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
                              {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows,
                               p.cols},
                              dys);
+      conv2d_impl::ZeroFloats(wrap_tail, p.cols);
       const float* HWY_RESTRICT wg = w + g * kCout * kTaps;
       for (int i = 0; i < kCout * kTaps; i += kTaps) {
         for (int t = 0; t < kTaps; ++t) flipped[i + t] = wg[i + kTaps - 1 - t];
@@ -746,6 +860,7 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
                            {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows,
                             p.cols},
                            dys);
+    conv2d_impl::ZeroFloats(wrap_tail, p.cols);
     for (const auto& ph : Tables::phases) {
       if (ph.count_y == 0 || ph.count_x == 0) continue;
       for (int t = 0; t < p.ci.tiles; ++t) {
@@ -761,8 +876,17 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
           float* HWY_RESTRICT a = panel + MR;
           for (int co = 0; co < kCout; ++co) {
             const float* HWY_RESTRICT wc = w + ((g * kCout + co) * kCin + ci0) * kTaps;
-            for (int i = 0; i < ph.taps; ++i, a += MR) {
-              for (int r = 0; r < MR; ++r) a[r] = r < valid ? wc[r * kTaps + ph.tap[i]] : 0.0f;
+            if constexpr (Tables::kPhases == 1) {  // every tap, in order: a transpose
+              static_assert(Tables::phases[0].taps == kTaps, "stride 1: every tap reaches dx");
+              conv2d_impl::TransposeToRows(wc, kTaps, valid, kTaps, a, MR);
+              for (int r = valid; r < MR; ++r) {
+                for (int i = 0; i < kTaps; ++i) a[i * MR + r] = 0.0f;
+              }
+              a += kTaps * MR;
+            } else {
+              for (int i = 0; i < ph.taps; ++i, a += MR) {
+                for (int r = 0; r < MR; ++r) a[r] = r < valid ? wc[r * kTaps + ph.tap[i]] : 0.0f;
+              }
             }
           }
           conv2d_impl::RowTileOverOutputs<MR>(dys, kCout, p.plane, ph.offset.data(), ph.taps,

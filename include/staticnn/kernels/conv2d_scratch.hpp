@@ -157,14 +157,23 @@ constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
     }
   }
   p.rows = last_row + p.pad_top + 1;
-  p.cols = last_col + p.pad_left + 1;
-  p.plane = p.rows * p.cols;
-  p.max_taps = max_ty * max_tx;
   const int max_count_y = ceil_div(g.in.h, g.y.stride);
   const int max_count_x = ceil_div(g.in.w, g.x.stride);
+  // Rows wrap: a read past the right end of a row lands on the left zeros of
+  // the next one, so the right padding needs no columns of its own if it is
+  // no wider than the left one (valid convolutions: the positions then fill
+  // whole rows and the tiles write straight into dx). Rows still hold the
+  // data and every position of a phase.
+  const int full_cols = last_col + p.pad_left + 1;
+  p.cols = full_cols < p.pad_left + g.out.w
+               ? full_cols
+               : max_of(max_of(full_cols - p.pad_left, p.pad_left + g.out.w), max_count_x);
+  p.plane = p.rows * p.cols;
+  p.max_taps = max_ty * max_tx;
   p.max_qeff = (max_count_y - 1) * p.cols + max_count_x;
   p.ci = row_tiles(g.in_per_group());
-  p.dys = g.out_per_group() * p.plane + kMaxTileCols;  // one group at a time
+  // One group at a time; reads past the last row wrap up to `cols` further.
+  p.dys = g.out_per_group() * p.plane + kMaxTileCols + p.cols;
   p.panel = p.ci.mr * (g.out_per_group() * p.max_taps + 1);
   p.ybuf = p.ci.mr * p.max_qeff;
   return p;
@@ -207,6 +216,46 @@ struct BackwardInputTables {
   }();
 };
 
+// Backward input of a valid convolution (stride 1, dilation 1, no padding),
+// where the correlation above would spend most of its MACs on the zero border of
+// dy. Instead, per input channel ci: T[t][q] = sum_co w[co][ci][t] * dyw[co][q]
+// (a GEMM over output positions q laid out on the input's width, zeros in the
+// columns past out.w), then dx[ci][p] = sum_t T[t][p - offset(t)], reading zeros
+// outside the computed part of each T row.
+struct ValidInputPlan {
+  bool used = false;
+  int mr = 0;        // rows of T per register tile (divides taps, if possible)
+  int qd = 0;        // positions of dy on the input's width: (out.h-1)*in.w + out.w
+  int qd_r = 0;      // qd rounded up to whole vectors of any target
+  int front = 0;     // zeros before each T row: the largest tap offset
+  int t_stride = 0;  // floats between T rows (>= in.h*in.w: zeros after a row)
+  int dyw = 0, panel = 0, t = 0;
+  constexpr int floats() const { return aligned(dyw) + aligned(panel) + aligned(t); }
+};
+
+constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
+  ValidInputPlan p;
+  const int taps = g.y.kernel * g.x.kernel;
+  p.used = g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
+           g.y.pad == 0 && g.x.pad == 0 && taps > 1 && g.in.h * g.in.w >= kAlignFloats &&
+           // no `same` padding at the end
+           g.out.h == g.in.h - g.y.kernel + 1 && g.out.w == g.in.w - g.x.kernel + 1;
+  if (!p.used) return p;
+  // The fewest rows computed in tiles of 4 to kMaxTileRows rows (ties: wider).
+  p.mr = taps < 4 ? taps : 4;
+  for (int mr = 4; mr <= kMaxTileRows; ++mr) {
+    if (round_up(taps, mr) <= round_up(taps, p.mr)) p.mr = mr;
+  }
+  p.qd = (g.out.h - 1) * g.in.w + g.out.w;
+  p.qd_r = round_up(p.qd, kAlignFloats);
+  p.front = (g.y.kernel - 1) * g.in.w + g.x.kernel - 1;
+  p.t_stride = max_of(g.in.h * g.in.w, p.qd_r);
+  p.dyw = g.out_per_group() * p.qd_r;
+  p.panel = p.mr * (g.out_per_group() + 1);
+  p.t = p.front + round_up(taps, p.mr) * p.t_stride;
+  return p;
+}
+
 // Backward params. With at least one vector of output channels per group, dW^T
 // is a GEMM whose vectors run over output channels: dwT[k][co] += xs[k][q] *
 // dyT[q][co], dy^T built kDwChunk positions at a time. Otherwise (depthwise, few
@@ -245,7 +294,7 @@ constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
   const ForwardPlan f = forward_plan(g);
   const int forward = f.floats();
-  const int input = backward_input_plan(g).floats();
+  const int input = max_of(backward_input_plan(g).floats(), valid_input_plan(g).floats());
   const int params = backward_params_plan(g).floats(f);
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
 }

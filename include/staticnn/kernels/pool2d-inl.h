@@ -14,6 +14,10 @@
 // strided loads (LoadInterleaved2/3/4, GatherIndex beyond) stay inside the
 // buffer, and the caller's buffers are touched only inside their bounds.
 // Stack use is a few rows of about W + kernel + lanes floats.
+//
+// Max pooling with 2x2 windows, stride 2 and no padding (the common case) has
+// its own path: no window crosses an edge, so it works on the caller's rows
+// directly, and backward picks each window's winner with three comparisons.
 
 // Per-target include guard (Highway's module pattern).
 #if defined(STATICNN_KERNELS_POOL2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -349,10 +353,117 @@ HWY_INLINE void PoolForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) 
   }
 }
 
+#if HWY_TARGET != HWY_SCALAR  // one-lane vectors take the general path
+// 2x2 windows, stride 2, no padding, floor mode (LeNet's and VGG's pooling):
+// no window crosses the input's edge, so the rows are read and written where
+// they are, with no row buffers. One deinterleaving load per input row splits
+// it into the windows' left and right cells.
+template <Pool2dGeometry G>
+constexpr bool kIsMaxPool2x2 = G.y.kernel == 2 && G.x.kernel == 2 && G.y.stride == 2 &&
+                               G.x.stride == 2 && G.y.pad == 0 && G.x.pad == 0 &&
+                               G.out.h == G.in.h / 2 && G.out.w == G.in.w / 2;
+
+// Vectors of up to out.w lanes (a power of two), so that the last one of a row
+// can overlap the previous one instead of going past the end; 0 if narrower
+// than a 128-bit vector (the general path handles those).
+template <Pool2dGeometry G>
+constexpr int Pool2x2Lanes() {
+  constexpr int kMax = static_cast<int>(hn::MaxLanes(D()));
+  int lanes = 1;
+  while (lanes * 2 <= Min(G.out.w, kMax)) lanes *= 2;
+  return lanes >= 4 ? lanes : 0;
+}
+
+// Calls f(o, top_left, top_right, bottom_left, bottom_right) for vectors of
+// the windows of output columns o .. o+lanes-1 covering 0 .. out_w-1; the last
+// vector may repeat some of the previous one's columns.
+template <class DC, class F>
+HWY_INLINE void ForEachWindow2x2(DC dc, const float* HWY_RESTRICT top,
+                                 const float* HWY_RESTRICT bottom, int out_w, F&& f) {
+  const int lanes = static_cast<int>(hn::Lanes(dc));
+  for (int ox = 0; ox < out_w; ox += lanes) {
+    const int o = Min(ox, out_w - lanes);
+    hn::Vec<DC> tl, tr, bl, br;
+    hn::LoadInterleaved2(dc, top + 2 * o, tl, tr);
+    hn::LoadInterleaved2(dc, bottom + 2 * o, bl, br);
+    f(o, tl, tr, bl, br);
+  }
+}
+
+template <Pool2dGeometry G>
+HWY_INLINE void MaxPool2x2Forward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
+  const hn::CappedTag<float, Pool2x2Lanes<G>()> dc;
+  using VC = hn::Vec<decltype(dc)>;
+  constexpr int W = G.in.w, OW = G.out.w;
+  const int lanes = static_cast<int>(hn::Lanes(dc));
+  for (int c = 0; c < G.in.c; ++c) {
+    for (int oy = 0; oy < G.out.h; ++oy) {
+      const float* top = x + (c * G.in.h + 2 * oy) * W;
+      const float* bottom = top + W;
+      float* out = y + (c * G.out.h + oy) * OW;
+      for (int ox = 0; ox < OW; ox += lanes) {
+        // The vertical maxima first, then one split into window columns:
+        // half the shuffles of splitting both rows.
+        const int o = Min(ox, OW - lanes);
+        const VC lo = hn::Max(hn::LoadU(dc, top + 2 * o), hn::LoadU(dc, bottom + 2 * o));
+        const VC hi = hn::Max(hn::LoadU(dc, top + 2 * o + lanes),
+                              hn::LoadU(dc, bottom + 2 * o + lanes));
+        hn::StoreU(hn::Max(hn::ConcatEven(dc, hi, lo), hn::ConcatOdd(dc, hi, lo)), dc, out + o);
+      }
+    }
+  }
+}
+
+// dx is overwritten: the first cell of each window, in row-major order, that
+// equals its maximum takes dy; a last column or row outside every window
+// (odd sizes) gets zeros.
+template <Pool2dGeometry G>
+HWY_INLINE void MaxPool2x2Backward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
+                                   float* HWY_RESTRICT dx) {
+  const hn::CappedTag<float, Pool2x2Lanes<G>()> dc;
+  using VC = hn::Vec<decltype(dc)>;
+  constexpr int H = G.in.h, W = G.in.w, OW = G.out.w;
+  for (int c = 0; c < G.in.c; ++c) {
+    for (int oy = 0; oy < G.out.h; ++oy) {
+      const int offset = (c * H + 2 * oy) * W;
+      float* dtop = dx + offset;
+      float* dbottom = dtop + W;
+      const float* g_row = dy + (c * G.out.h + oy) * OW;
+      ForEachWindow2x2(dc, x + offset, x + offset + W, OW,
+                       [&](int o, VC tl, VC tr, VC bl, VC br) HWY_ATTR {
+        const VC max = hn::Max(hn::Max(tl, tr), hn::Max(bl, br));
+        const VC g = hn::LoadU(dc, g_row + o);
+        const auto in_tl = hn::Eq(tl, max);
+        const auto in_tr = hn::AndNot(in_tl, hn::Eq(tr, max));
+        const auto taken = hn::Or(in_tl, in_tr);
+        const auto in_bl = hn::AndNot(taken, hn::Eq(bl, max));
+        const auto in_br = hn::Not(hn::Or(taken, in_bl));  // no NaN: br equals max
+        hn::StoreInterleaved2(hn::IfThenElseZero(in_tl, g), hn::IfThenElseZero(in_tr, g), dc,
+                              dtop + 2 * o);
+        hn::StoreInterleaved2(hn::IfThenElseZero(in_bl, g), hn::IfThenElseZero(in_br, g), dc,
+                              dbottom + 2 * o);
+      });
+      if constexpr (W % 2 != 0) dtop[W - 1] = dbottom[W - 1] = 0.0f;
+    }
+    if constexpr (H % 2 != 0) {
+      float* last = dx + (c * H + H - 1) * W;
+      for (int i = 0; i < W; ++i) last[i] = 0.0f;
+    }
+  }
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
 }  // namespace pool2d_detail
 
 template <Pool2dGeometry G>
 void MaxPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr (pool2d_detail::kIsMaxPool2x2<G> && pool2d_detail::Pool2x2Lanes<G>() != 0) {
+    pool2d_detail::MaxPool2x2Forward<G>(x, y);
+    return;
+  }
+#endif
   pool2d_detail::PoolForward<G, /*kMax=*/true>(x, y);
 }
 
@@ -367,6 +478,12 @@ template <Pool2dGeometry G>
 void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
                        float* HWY_RESTRICT dx) {
   using namespace pool2d_detail;  // NOLINT: the helpers of this file
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr (kIsMaxPool2x2<G> && Pool2x2Lanes<G>() != 0) {
+    MaxPool2x2Backward<G>(x, dy, dx);
+    return;
+  }
+#endif
   using L = RowLayout<G>;
   constexpr int H = G.in.h, W = G.in.w, OH = G.out.h, OW = G.out.w;
   constexpr int KY = G.y.kernel, KX = G.x.kernel, SX = G.x.stride;
