@@ -1,8 +1,8 @@
 // Conv2d kernels, forward and both backward passes, one sample per iteration.
 //
 // Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
-// peak_frac = FLOPS / 240 GFLOP/s (the AVX-512 single-core fp32 FMA peak quoted in
-// HIGHWAY-1.0.3.md). BM_FmaPeak measures the register-resident FMA rate of the
+// peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
+// the measured single-core fp32 FMA peak). BM_FmaPeak measures the register-resident FMA rate of the
 // target that runs, for comparison on the machine at hand.
 //
 // Dynamic dispatch: every shape has one HWY_EXPORTed non-template entry point, so
@@ -15,6 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include "benchmarks/peak_flops.hpp"
 
 #include "hwy/aligned_allocator.h"
 
@@ -118,7 +119,6 @@ HWY_EXPORT(CompiledTarget);
 namespace conv2d_bench {
 namespace {
 
-constexpr double kPeakFlops = 240e9;
 
 using Entry = void (*)(Pass, const Buffers&);
 
@@ -143,7 +143,7 @@ void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pas
   const double flops = 2.0 * static_cast<double>(g.macs());
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
-      benchmark::Counter(flops / kPeakFlops, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
 }
 
@@ -154,7 +154,7 @@ void BM_FmaPeak(benchmark::State& state) {
   const double flops = 2.0 * 12 * kIterations * HWY_DYNAMIC_DISPATCH(FmaLanes)();
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
-      benchmark::Counter(flops / kPeakFlops, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
 }
 BENCHMARK(BM_FmaPeak);

@@ -6,8 +6,8 @@
 //
 // Counters: FLOPS (Linear: 2 per multiply-add; pooling: one per window
 // element; ReLU: one per element), bytes_per_second (the bytes each call must
-// read and write at least), and for Linear peak_fraction = FLOPS / 240e9, the
-// single-core AVX-512 FMA peak of the reference machine (a rate counter, so
+// read and write at least), and for Linear peak_fraction = FLOPS / the
+// measured single-core FMA peak (benchmarks/peak_flops.hpp; a rate counter, so
 // Google Benchmark prints it with "/s"). BM_FmaPeak measures the FMA peak of
 // the machine at hand (register-resident, 12 accumulators): AMD Zen 4 splits
 // 512-bit FMAs and peaks near half of that. Quote medians:
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/peak_flops.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "benchmarks/layers_bench.cc"
@@ -36,7 +37,6 @@ inline constexpr Pool2dGeometry kMaxPool{{64, 56, 56}, {64, 28, 28}, {2, 2, 0}, 
 inline constexpr LinearGeometry kLinear{400, 120, true};
 inline constexpr Shape kReluShape{64, 56, 56};
 inline constexpr std::size_t kReluCount = std::size_t(kReluShape.c) * kReluShape.h * kReluShape.w;
-inline constexpr double kReferencePeakFlops = 240e9;  // AVX-512, one core
 }  // namespace staticnn::layers_bench
 #endif  // STATICNN_BENCHMARKS_LAYERS_BENCH_ONCE_
 
@@ -136,7 +136,7 @@ void SetLinearCounters(benchmark::State& state, int batch, double bytes) {
   const double flops = 2.0 * batch * kLinear.macs();
   SetCounters(state, flops, bytes);
   state.counters["peak_fraction"] =
-      benchmark::Counter(flops / kReferencePeakFlops, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_MaxPool2dForward(benchmark::State& state) {

@@ -16,12 +16,7 @@
 //               input gradient is not computed, so the true count is a little
 //               lower and the rate slightly flattering. Loss and SGD are not
 //               counted.
-//   peak_frac   FLOPS / peak. The peak is $STATICNN_PEAK_FLOPS when set
-//               (tools/benchmarks.py sets it to the median AVX3 rate measured by
-//               peak_bench on the machine at hand), otherwise 240e9, the AVX3
-//               figure quoted in HIGHWAY-1.0.3.md (measured on another machine of
-//               this kind; the peak here can differ, e.g. on AMD Zen 4 whose
-//               AVX-512 FMA is 256 bits wide).
+//   peak_frac   FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp).
 //   workspace_MiB  the static activation workspace (+ kernel scratch).
 //   loss        (training) the last step's loss: finite, slowly decreasing.
 //
@@ -38,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include "benchmarks/peak_flops.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "benchmarks/network_bench.cc"
@@ -119,11 +115,7 @@ namespace {
 static_assert(sizeof(CifarNet::TrainingWorkspace<kTrainBatch>) < (std::size_t{256} << 20),
               "CifarNet's batch-64 training workspace no longer fits in static storage");
 
-double PeakFlops() {
-  const char* env = std::getenv("STATICNN_PEAK_FLOPS");
-  const double measured = env != nullptr ? std::strtod(env, nullptr) : 0.0;
-  return measured > 0 ? measured : 240e9;
-}
+using staticnn::bench::PeakFlops;
 
 double MiB(std::size_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
