@@ -15,6 +15,7 @@
 #include "hwy/highway.h"
 #include "staticnn/kernels/activation-inl.h"
 #include "hwy/tests/test_util-inl.h"
+#include "tests/support/guarded.hpp"
 #include "tests/reference/activation.hpp"
 
 // Target-independent helpers, compiled once.
@@ -24,30 +25,7 @@ namespace staticnn::activation_test {
 
 namespace ref = staticnn::reference;
 
-// A buffer with canaries on both sides: kernels must write inside.
-class Guarded {
- public:
-  static constexpr std::size_t kGuard = 64;
-  explicit Guarded(const std::vector<float>& init) : data_(init.size() + 2 * kGuard, kCanary) {
-    std::memcpy(begin(), init.data(), init.size() * sizeof(float));
-    n_ = init.size();
-  }
-  float* begin() { return data_.data() + kGuard; }
-  float operator[](std::size_t i) const { return data_[kGuard + i]; }
-  std::size_t size() const { return n_; }
-  bool CanariesIntact() const {
-    for (std::size_t i = 0; i < kGuard; ++i) {
-      if (!IsCanary(data_[i]) || !IsCanary(data_[kGuard + n_ + i])) return false;
-    }
-    return true;
-  }
-
- private:
-  static constexpr float kCanary = -1.2345678e33f;
-  static bool IsCanary(float v) { return std::memcmp(&v, &kCanary, sizeof v) == 0; }
-  std::vector<float> data_;
-  std::size_t n_ = 0;
-};
+using test::Guarded;
 
 // Uniform values in [-range, range]; every fourth one is special when asked:
 // zeros and huge magnitudes, where sigmoid, tanh and softmax must not

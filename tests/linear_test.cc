@@ -16,6 +16,7 @@
 #include "hwy/highway.h"
 #include "staticnn/kernels/linear-inl.h"
 #include "hwy/tests/test_util-inl.h"
+#include "tests/support/guarded.hpp"
 #include "tests/reference/linear.hpp"
 
 // Target-independent helpers, compiled once.
@@ -25,29 +26,7 @@ namespace staticnn::linear_test {
 
 namespace ref = staticnn::reference;
 
-// A buffer with canaries on both sides: kernels must write inside.
-class Guarded {
- public:
-  static constexpr std::size_t kGuard = 64;
-  explicit Guarded(const std::vector<float>& init) : data_(init.size() + 2 * kGuard, kCanary) {
-    std::memcpy(begin(), init.data(), init.size() * sizeof(float));
-    n_ = init.size();
-  }
-  float* begin() { return data_.data() + kGuard; }
-  float operator[](std::size_t i) const { return data_[kGuard + i]; }
-  bool CanariesIntact() const {
-    for (std::size_t i = 0; i < kGuard; ++i) {
-      if (!IsCanary(data_[i]) || !IsCanary(data_[kGuard + n_ + i])) return false;
-    }
-    return true;
-  }
-
- private:
-  static constexpr float kCanary = -1.2345678e33f;
-  static bool IsCanary(float v) { return std::memcmp(&v, &kCanary, sizeof v) == 0; }
-  std::vector<float> data_;
-  std::size_t n_ = 0;
-};
+using test::Guarded;
 
 std::vector<float> Uniform(std::size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);

@@ -15,6 +15,7 @@
 #include "hwy/highway.h"
 #include "staticnn/kernels/pool2d-inl.h"
 #include "hwy/tests/test_util-inl.h"
+#include "tests/support/guarded.hpp"
 #include "tests/reference/pool2d.hpp"
 
 // Target-independent helpers, compiled once.
@@ -23,29 +24,7 @@
 namespace staticnn::pool2d_test {
 
 // An output buffer with canaries on both sides: kernels must write inside.
-class Guarded {
- public:
-  static constexpr std::size_t kGuard = 64;
-  explicit Guarded(std::size_t n, float fill) : data_(n + 2 * kGuard, kCanary), n_(n) {
-    std::fill(begin(), begin() + n, fill);
-  }
-  float* begin() { return data_.data() + kGuard; }
-  const float* begin() const { return data_.data() + kGuard; }
-  float operator[](std::size_t i) const { return begin()[i]; }
-  std::size_t size() const { return n_; }
-  bool CanariesIntact() const {
-    for (std::size_t i = 0; i < kGuard; ++i) {
-      if (!IsCanary(data_[i]) || !IsCanary(data_[kGuard + n_ + i])) return false;
-    }
-    return true;
-  }
-
- private:
-  static constexpr float kCanary = -1.2345678e33f;
-  static bool IsCanary(float v) { return std::memcmp(&v, &kCanary, sizeof v) == 0; }
-  std::vector<float> data_;
-  std::size_t n_;
-};
+using test::Guarded;
 
 // Geometry with PyTorch's floor rule for the output size.
 constexpr Pool2dGeometry Geometry(Shape in, WindowAxis y, WindowAxis x, bool include_pad = true) {
