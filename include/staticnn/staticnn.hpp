@@ -1,11 +1,9 @@
-// staticnn: a convolutional network is a type. Include this one header.
+// staticnn: a convolutional network is a type.
+//
+// This header brings the compile-time library: shapes, layers, Network and its
+// constants and diagnostics, parameter and workspace storage. To run a network
+// include "staticnn/passes.hpp" (static dispatch) or "staticnn/passes-inl.h"
+// (per-target, for dynamic dispatch); weights and datasets are in io/.
 #pragma once
 
-#include "staticnn/diagnostics.hpp"
-#include "staticnn/geometry.hpp"
-#include "staticnn/layers/activations.hpp"
-#include "staticnn/layers/conv2d.hpp"
-#include "staticnn/layers/linear.hpp"
-#include "staticnn/layers/pool2d.hpp"
-#include "staticnn/network.hpp"
-#include "staticnn/shape.hpp"
+#include "staticnn/core.hpp"
