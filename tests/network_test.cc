@@ -118,7 +118,7 @@ void TestLeNetAgainstOracle() {
 // SGD + momentum and with Adam (the optimizers' formulas are checked against
 // PyTorch in optimizer_test; this checks that the passes and steps compose).
 template <class Optimizer>
-void CheckTrainingConverges(Optimizer opt) {
+void CheckTrainingConverges(Optimizer& opt) {
   using Net = test::LeNet;
   constexpr int kBatch = 4;
   static Net::Parameters p;
@@ -140,8 +140,17 @@ void CheckTrainingConverges(Optimizer opt) {
 }
 
 void TestTrainingConverges() {
-  CheckTrainingConverges(Sgd<test::LeNet>{{.lr = 0.05f, .momentum = 0.9f}});
-  CheckTrainingConverges(Adam<test::LeNet>{{.lr = 0.001f}});
+  // Static (the state is as large as the parameters), reset for every target.
+  static Sgd<test::LeNet> sgd;
+  static Adam<test::LeNet> adam;
+  sgd.options = {.lr = 0.05f, .momentum = 0.9f};
+  sgd.velocity.fill(0.0f);
+  CheckTrainingConverges(sgd);
+  adam.options = {.lr = 0.001f};
+  adam.m.fill(0.0f);
+  adam.v.fill(0.0f);
+  adam.step = 0;
+  CheckTrainingConverges(adam);
 }
 
 }  // namespace
