@@ -213,27 +213,32 @@ void Backward(const typename Net::Parameters& p, const float* x,
   }
 }
 
-// Mean softmax cross-entropy over the batch; labels must be valid (the
-// wrappers in staticnn.hpp check them). dlogits gets d(mean loss)/d(logits).
-template <class Net, int Batch>
-float SoftmaxCrossEntropyLoss(const float* logits, const int* labels, float* dlogits) {
+// Mean over the batch of a per-sample classification loss
+// (float loss(scores, label, dscores, scale)); labels must be valid (the
+// wrappers in passes.hpp check them). dscores gets d(mean loss)/d(scores).
+template <class Net, int Batch, class SampleLoss>
+float MeanClassificationLoss(const float* scores, const int* labels, float* dscores,
+                             SampleLoss sample_loss) {
   constexpr int k = Net::output_shape.size();
   float sum = 0.0f;
   for (int b = 0; b < Batch; ++b) {
-    sum += SoftmaxCrossEntropy<k>(logits + b * k, labels[b], dlogits + b * k, 1.0f / Batch);
+    sum += sample_loss(scores + b * k, labels[b], dscores + b * k, 1.0f / Batch);
   }
   return sum / Batch;
+}
+
+// Mean softmax cross-entropy over the batch.
+template <class Net, int Batch>
+float SoftmaxCrossEntropyLoss(const float* logits, const int* labels, float* dlogits) {
+  return MeanClassificationLoss<Net, Batch>(logits, labels, dlogits,
+                                            &SoftmaxCrossEntropy<Net::output_shape.size()>);
 }
 
 // Mean multiclass SVM (hinge) loss over the batch, the lecture's form.
 template <class Net, int Batch>
 float MulticlassHingeLoss(const float* scores, const int* labels, float* dscores) {
-  constexpr int k = Net::output_shape.size();
-  float sum = 0.0f;
-  for (int b = 0; b < Batch; ++b) {
-    sum += MulticlassHinge<k>(scores + b * k, labels[b], dscores + b * k, 1.0f / Batch);
-  }
-  return sum / Batch;
+  return MeanClassificationLoss<Net, Batch>(scores, labels, dscores,
+                                            &MulticlassHinge<Net::output_shape.size()>);
 }
 
 // Mean squared error over every output of the batch (torch.nn.MSELoss()).
