@@ -23,9 +23,8 @@
 #include "staticnn/kernels/conv2d-inl.h"
 #include "staticnn/kernels/linear-inl.h"
 #include "staticnn/kernels/loss-inl.h"
-#include "staticnn/kernels/optimizer-inl.h"
 #include "staticnn/kernels/pool2d-inl.h"
-#include "staticnn/optimizers.hpp"
+#include "staticnn/optimizer_steps-inl.h"
 #include "staticnn/storage.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -246,17 +245,6 @@ template <class Net, int Batch>
 float MeanSquaredErrorLoss(const float* out, const float* target, float* dout) {
   constexpr std::size_t n = std::size_t(Batch) * Net::output_shape.size();
   return MeanSquaredError<n>(out, target, dout, 1.0f);
-}
-
-template <class Net>
-void Step(typename Net::Parameters& p, const typename Net::Gradients& g, Sgd<Net>& opt) {
-  SgdStep<Net::Parameters::size>(p.values, g.values, opt.velocity.values, opt.options);
-}
-
-template <class Net>
-void Step(typename Net::Parameters& p, const typename Net::Gradients& g, Adam<Net>& opt) {
-  AdamStep<Net::Parameters::size>(p.values, g.values, opt.m.values, opt.v.values,
-                                  opt.options, ++opt.step);
 }
 
 }  // namespace HWY_NAMESPACE
