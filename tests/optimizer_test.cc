@@ -9,6 +9,12 @@
 // bound from the magnitudes of the terms, below). The kernel then continues
 // from its own state, so several steps exercise the stored velocity and
 // moments and the bias corrections of later steps.
+//
+// SGD with Nesterov momentum, AdamW, RMSprop and clip_grad_norm_ are checked
+// against torch (tests/optimizer_golden.inc, also written by
+// tools/make_optimizer_golden.py) and a double oracle on every target; the
+// schedules (schedules.hpp) against torch's learning rates step by step; and
+// a static optimizer state must land in .bss.
 #ifndef STATICNN_TESTS_OPTIMIZER_TEST_ONCE_
 #define STATICNN_TESTS_OPTIMIZER_TEST_ONCE_
 
@@ -17,10 +23,14 @@
 #include <cstddef>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "staticnn/optimizer_options.hpp"
+#include "staticnn/optimizers.hpp"
+#include "staticnn/schedules.hpp"
 #include "tests/reference/optimizer.hpp"
+#include "tests/support/nets.hpp"
 
 // Target-independent helpers, compiled once.
 namespace staticnn::optimizer_test {
@@ -136,6 +146,8 @@ constexpr float kAdamDefaultV[kGoldenSteps][kGoldenN] = {
     {0.000102476195f, 0.000192355074f, 0.000202295007f, 0.000799669884f, 0.00249731797f, 0.00435562432f, 0.000979007804f}};
 // ---- end of generated values ----
 
+#include "tests/optimizer_golden.inc"
+
 // One torch run: its options and the state after each step (nullptr where
 // the optimizer keeps no such state).
 struct SgdGolden {
@@ -160,6 +172,56 @@ constexpr AdamGolden kAdamGolden[] = {
     {"Adam default", kAdamDefaultOptions, kAdamDefaultParams, kAdamDefaultM,
      kAdamDefaultV},
 };
+
+// Double oracles for the optimizers added after SGD and Adam (torch.optim's
+// formulas, as in the kernel's header comment).
+inline void NesterovOracle(std::size_t n, double* p, const double* g, double* vel,
+                           const SgdOptions& o) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = g[i] + double(o.weight_decay) * p[i];
+    vel[i] = double(o.momentum) * vel[i] + d;
+    p[i] -= double(o.lr) * (d + double(o.momentum) * vel[i]);
+  }
+}
+inline void AdamWOracle(std::size_t n, double* p, const double* g, double* m, double* v,
+                        const AdamWOptions& o, int t) {
+  const double b1 = o.beta1, b2 = o.beta2;
+  const double c1 = 1 - std::pow(b1, t), c2 = 1 - std::pow(b2, t);
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] *= 1 - double(o.lr) * double(o.weight_decay);
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    p[i] -= double(o.lr) / c1 * m[i] / (std::sqrt(v[i]) / std::sqrt(c2) + double(o.eps));
+  }
+}
+inline void RmspropOracle(std::size_t n, double* p, const double* g, double* sq, double* ga,
+                          double* buf, const RmspropOptions& o) {
+  const double a = o.alpha;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = g[i] + double(o.weight_decay) * p[i];
+    sq[i] = a * sq[i] + (1 - a) * d * d;
+    double var = sq[i];
+    if (o.centered) {
+      ga[i] = a * ga[i] + (1 - a) * d;
+      var -= ga[i] * ga[i];
+    }
+    const double avg = std::sqrt(var) + double(o.eps);
+    if (o.momentum > 0) {
+      buf[i] = double(o.momentum) * buf[i] + d / avg;
+      p[i] -= double(o.lr) * buf[i];
+    } else {
+      p[i] -= double(o.lr) * d / avg;
+    }
+  }
+}
+
+// A few float roundings of the largest magnitude involved: the new kernels'
+// per-step results against torch or the oracle (they follow torch's order of
+// operations, so on FMA targets they mostly agree bit for bit; the bound
+// allows the extra roundings of targets without FMA).
+inline double Close(double a, double b, double c = 0) {
+  return 8 * kEps * std::max({std::abs(a), std::abs(b), std::abs(c), 1e-30});
+}
 
 // torch's state before step t (1-based): the initial values for t = 1.
 inline const float* GoldenBefore(const float (*after)[kGoldenN], int t,
@@ -401,6 +463,224 @@ void TestOptimizersMatchTorch() {
   }
 }
 
+
+// Nesterov SGD, AdamW and RMSprop against torch, each step from torch's own
+// state before it, and against the double oracle on random data of sizes that
+// leave every kind of tail.
+template <class Run>
+void ForGoldenSteps(Run run) {
+  for (int t = 1; t <= kGoldenSteps; ++t) {
+    SCOPED_TRACE(::testing::Message() << "step " << t);
+    run(t);
+  }
+}
+
+void TestNewOptimizersMatchTorch() {
+  constexpr std::size_t N = kGoldenN;
+  ForGoldenSteps([](int t) {
+    float p[N], v[N];
+    const float* p0 = GoldenBefore(kSgdNesterovParams, t, kGoldenParams);
+    const float* v0 = GoldenBefore(kSgdNesterovVelocity, t, kZeros);
+    std::copy(p0, p0 + N, p);
+    std::copy(v0, v0 + N, v);
+    SgdStep<N>(p, kGoldenGrads[t - 1], v, kSgdNesterovOptions);
+    for (std::size_t i = 0; i < N; ++i) {
+      EXPECT_NEAR(p[i], kSgdNesterovParams[t - 1][i], Close(p0[i], p[i], v[i])) << i;
+      EXPECT_NEAR(v[i], kSgdNesterovVelocity[t - 1][i], Close(v0[i], v[i], 1)) << i;
+    }
+  });
+  struct AdamWGolden {
+    AdamWOptions options;
+    const float (*params)[N];
+    const float (*m)[N];
+    const float (*v)[N];
+  };
+  for (const AdamWGolden& golden :
+       {AdamWGolden{kAdamWOptions, kAdamWParams, kAdamWM, kAdamWV},
+        AdamWGolden{kAdamWDefaultOptions, kAdamWDefaultParams, kAdamWDefaultM,
+                    kAdamWDefaultV}}) {
+    ForGoldenSteps([&](int t) {
+      float p[N], m[N], v[N];
+      const float* p0 = GoldenBefore(golden.params, t, kGoldenParams);
+      const float* m0 = GoldenBefore(golden.m, t, kZeros);
+      const float* v0 = GoldenBefore(golden.v, t, kZeros);
+      std::copy(p0, p0 + N, p);
+      std::copy(m0, m0 + N, m);
+      std::copy(v0, v0 + N, v);
+      AdamWStep<N>(p, kGoldenGrads[t - 1], m, v, golden.options, t);
+      for (std::size_t i = 0; i < N; ++i) {
+        EXPECT_NEAR(p[i], golden.params[t - 1][i], Close(p0[i], p[i])) << i;
+        EXPECT_NEAR(m[i], golden.m[t - 1][i], Close(m0[i], m[i])) << i;
+        EXPECT_NEAR(v[i], golden.v[t - 1][i], Close(v0[i], v[i])) << i;
+      }
+    });
+  }
+  ForGoldenSteps([](int t) {
+    float p[N], sq[N];
+    const float* p0 = GoldenBefore(kRmspropPlainParams, t, kGoldenParams);
+    const float* sq0 = GoldenBefore(kRmspropPlainSquareAvg, t, kZeros);
+    std::copy(p0, p0 + N, p);
+    std::copy(sq0, sq0 + N, sq);
+    RmspropStep<N>(p, kGoldenGrads[t - 1], sq, nullptr, nullptr, kRmspropPlainOptions);
+    for (std::size_t i = 0; i < N; ++i) {
+      EXPECT_NEAR(p[i], kRmspropPlainParams[t - 1][i], Close(p0[i], p[i])) << i;
+      EXPECT_NEAR(sq[i], kRmspropPlainSquareAvg[t - 1][i], Close(sq0[i], sq[i])) << i;
+    }
+  });
+  ForGoldenSteps([](int t) {
+    float p[N], sq[N], ga[N], buf[N];
+    const float* p0 = GoldenBefore(kRmspropFullParams, t, kGoldenParams);
+    const float* sq0 = GoldenBefore(kRmspropFullSquareAvg, t, kZeros);
+    const float* ga0 = GoldenBefore(kRmspropFullGradAvg, t, kZeros);
+    const float* buf0 = GoldenBefore(kRmspropFullBuffer, t, kZeros);
+    std::copy(p0, p0 + N, p);
+    std::copy(sq0, sq0 + N, sq);
+    std::copy(ga0, ga0 + N, ga);
+    std::copy(buf0, buf0 + N, buf);
+    RmspropStep<N>(p, kGoldenGrads[t - 1], sq, ga, buf, kRmspropFullOptions);
+    for (std::size_t i = 0; i < N; ++i) {
+      // The buffer adds g / sqrt(s - a^2): the subtraction cancels, so allow
+      // the relative error of s and a^2 carried through it.
+      const double var = double(sq[i]) - double(ga[i]) * ga[i];
+      const double cancel = double(sq[i]) / var;
+      EXPECT_NEAR(buf[i], kRmspropFullBuffer[t - 1][i],
+                  cancel * Close(buf0[i], buf[i])) << i;
+      EXPECT_NEAR(p[i], kRmspropFullParams[t - 1][i],
+                  Close(p0[i], p[i]) + kRmspropFullOptions.lr * cancel * Close(buf[i], 0))
+          << i;
+      EXPECT_NEAR(sq[i], kRmspropFullSquareAvg[t - 1][i], Close(sq0[i], sq[i])) << i;
+      EXPECT_NEAR(ga[i], kRmspropFullGradAvg[t - 1][i], Close(ga0[i], ga[i])) << i;
+    }
+  });
+}
+
+template <std::size_t N>
+void CheckNewOptimizersAgainstOracle(std::mt19937& rng) {
+  SCOPED_TRACE(::testing::Message() << "N=" << N);
+  const std::vector<float> initial = RandomParams(rng, N);
+  const std::vector<float> zeros(N, 0.0f);
+  // SGD with Nesterov momentum and weight decay.
+  {
+    const SgdOptions o{0.05f, 0.9f, 1e-3f, true};
+    Guarded p(initial.data(), N), vel(zeros.data(), N);
+    std::vector<double> pd = ToDouble(initial.data(), N), vd(N, 0.0);
+    for (int t = 1; t <= kSteps; ++t) {
+      const std::vector<float> g = RandomGradient(rng, N);
+      const std::vector<double> gd = ToDouble(g.data(), N);
+      pd = ToDouble(p.data(), N);
+      vd = ToDouble(vel.data(), N);
+      NesterovOracle(N, pd.data(), gd.data(), vd.data(), o);
+      SgdStep<N>(p.data(), g.data(), vel.data(), o);
+      for (std::size_t i = 0; i < N; ++i) {
+        EXPECT_NEAR(vel.data()[i], vd[i], Close(vd[i], gd[i], 10 * vd[i])) << i;
+        EXPECT_NEAR(p.data()[i], pd[i], Close(pd[i], 1, o.lr * 10 * vd[i])) << i;
+      }
+    }
+    EXPECT_TRUE(p.canaries_intact());
+    EXPECT_TRUE(vel.canaries_intact());
+  }
+  // AdamW.
+  {
+    const AdamWOptions o{3e-3f, 0.9f, 0.999f, 1e-8f, 0.05f};
+    Guarded p(initial.data(), N), m(zeros.data(), N), v(zeros.data(), N);
+    for (int t = 1; t <= kSteps; ++t) {
+      const std::vector<float> g = RandomGradient(rng, N);
+      const std::vector<double> gd = ToDouble(g.data(), N);
+      std::vector<double> pd = ToDouble(p.data(), N), md = ToDouble(m.data(), N),
+                          vd = ToDouble(v.data(), N);
+      AdamWOracle(N, pd.data(), gd.data(), md.data(), vd.data(), o, t);
+      AdamWStep<N>(p.data(), g.data(), m.data(), v.data(), o, t);
+      for (std::size_t i = 0; i < N; ++i) {
+        // Where g and m are both tiny, m / sqrt(v) is sensitive: bound the
+        // step's error by the step size itself times a few roundings.
+        EXPECT_NEAR(p.data()[i], pd[i], Close(pd[i], 1) + 1e-5 * o.lr) << i;
+        EXPECT_NEAR(m.data()[i], md[i], Close(md[i], gd[i])) << i;
+        EXPECT_NEAR(v.data()[i], vd[i], Close(vd[i], gd[i] * gd[i])) << i;
+      }
+    }
+    EXPECT_TRUE(p.canaries_intact());
+    EXPECT_TRUE(m.canaries_intact() && v.canaries_intact());
+  }
+  // RMSprop, plain and with everything on.
+  for (const RmspropOptions& o :
+       {RmspropOptions{}, RmspropOptions{1e-3f, 0.9f, 1e-6f, 0.01f, 0.9f, true}}) {
+    Guarded p(initial.data(), N), sq(zeros.data(), N), ga(zeros.data(), N),
+        buf(zeros.data(), N);
+    for (int t = 1; t <= kSteps; ++t) {
+      const std::vector<float> g = RandomGradient(rng, N);
+      const std::vector<double> gd = ToDouble(g.data(), N);
+      std::vector<double> pd = ToDouble(p.data(), N), sqd = ToDouble(sq.data(), N),
+                          gad = ToDouble(ga.data(), N), bufd = ToDouble(buf.data(), N);
+      RmspropOracle(N, pd.data(), gd.data(), sqd.data(), gad.data(), bufd.data(), o);
+      RmspropStep<N>(p.data(), g.data(), sq.data(), o.centered ? ga.data() : nullptr,
+                     o.momentum > 0 ? buf.data() : nullptr, o);
+      for (std::size_t i = 0; i < N; ++i) {
+        // Each step moves p by at most lr / (1 - momentum) * |g| / sqrt(...)
+        // which is O(lr * 10) here; allow 1e-4 of that for the cancellations.
+        EXPECT_NEAR(p.data()[i], pd[i], Close(pd[i], 1) + 1e-4 * o.lr * 10) << i;
+        EXPECT_NEAR(sq.data()[i], sqd[i], Close(sqd[i], gd[i] * gd[i])) << i;
+      }
+    }
+    EXPECT_TRUE(p.canaries_intact() && sq.canaries_intact());
+    EXPECT_TRUE(ga.canaries_intact() && buf.canaries_intact());
+    if (!o.centered) {
+      for (std::size_t i = 0; i < N; ++i) EXPECT_EQ(ga.data()[i], 0.0f);
+    }
+  }
+  // Global-norm clipping: the norm in double, then the scaled gradient.
+  {
+    std::vector<float> g = RandomGradient(rng, N);
+    double sum = 0;
+    for (float x : g) sum += double(x) * x;
+    const double norm = std::sqrt(sum);
+    Guarded grad(g.data(), N);
+    const float max_norm = float(norm / 2 + 1e-3);
+    const float got = ClipGradNorm<N>(grad.data(), max_norm);
+    EXPECT_NEAR(got, norm, 4 * kEps * norm + 1e-30);
+    for (std::size_t i = 0; i < N; ++i) {
+      const double want = g[i] * (max_norm / (norm + 1e-6));
+      EXPECT_NEAR(grad.data()[i], want, Close(want, 0) * (1 + std::sqrt(double(N))));
+    }
+    EXPECT_TRUE(grad.canaries_intact());
+    // Below the limit nothing changes, bit for bit.
+    Guarded same(g.data(), N);
+    ClipGradNorm<N>(same.data(), float(norm * 2 + 1));
+    for (std::size_t i = 0; i < N; ++i) EXPECT_EQ(same.data()[i], g[i]);
+  }
+}
+
+void TestNewOptimizersMatchOracle() {
+  std::mt19937 rng(11);
+  CheckNewOptimizersAgainstOracle<1>(rng);
+  CheckNewOptimizersAgainstOracle<3>(rng);
+  CheckNewOptimizersAgainstOracle<7>(rng);
+  CheckNewOptimizersAgainstOracle<16>(rng);
+  CheckNewOptimizersAgainstOracle<17>(rng);
+  CheckNewOptimizersAgainstOracle<33>(rng);
+  CheckNewOptimizersAgainstOracle<1000>(rng);
+}
+
+// torch.nn.utils.clip_grad_norm_ (which takes the norm of per-tensor norms).
+void TestClipGradNormMatchesTorch() {
+  for (const ClipGolden& golden : kClipGolden) {
+    SCOPED_TRACE(::testing::Message() << "max_norm " << golden.max_norm);
+    float g[kGoldenN];
+    const float* g0 = golden.max_norm == 0.5f ? kGoldenGrads[0] : kGoldenGrads[1];
+    std::copy(g0, g0 + kGoldenN, g);
+    const float norm = ClipGradNorm<kGoldenN>(g, golden.max_norm);
+    EXPECT_NEAR(norm, golden.norm, Close(golden.norm, 0));
+    for (std::size_t i = 0; i < kGoldenN; ++i) {
+      EXPECT_NEAR(g[i], golden.grad[i], Close(golden.grad[i], 0)) << i;
+    }
+  }
+  // A non-finite gradient is reported, and left for the caller to handle.
+  float bad[kGoldenN];
+  std::copy(kGoldenGrads[0], kGoldenGrads[0] + kGoldenN, bad);
+  bad[3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(ClipGradNorm<kGoldenN>(bad, 1.0f)));
+  EXPECT_EQ(bad[0], kGoldenGrads[0][0]);
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn
@@ -411,6 +691,9 @@ namespace staticnn {
 HWY_BEFORE_TEST(OptimizerTest);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestOptimizersMatchOracle);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestOptimizersMatchTorch);
+HWY_EXPORT_AND_TEST_P(OptimizerTest, TestNewOptimizersMatchTorch);
+HWY_EXPORT_AND_TEST_P(OptimizerTest, TestNewOptimizersMatchOracle);
+HWY_EXPORT_AND_TEST_P(OptimizerTest, TestClipGradNormMatchesTorch);
 
 namespace optimizer_test {
 namespace {
@@ -457,6 +740,69 @@ TEST(OptimizerReference, MatchesTorchOptim) {
       }
     }
   }
+}
+
+
+// The schedules' closed forms against torch's learning rates (which torch
+// mostly computes recursively: agreement to double rounding, not bits).
+TEST(Schedules, MatchTorch) {
+  const auto expect = [](const char* name, const double* golden, auto lr_of) {
+    SCOPED_TRACE(name);
+    for (int t = 0; t < kScheduleSteps; ++t) {
+      EXPECT_NEAR(lr_of(t), golden[t], 1e-12 * golden[t]) << "step " << t;
+    }
+  };
+  const double base = 0.1f;  // torch got the float's value
+  expect("StepLR", kStepLR, [&](long t) { return StepLR{base, 3, 0.5f}.lr(t); });
+  expect("CosineAnnealingLR", kCosineLR,
+         [&](long t) { return CosineAnnealingLR{base, 10, 0.001f}.lr(t); });
+  expect("LinearLR", kLinearLR, [&](long t) { return LinearLR{base, 0.1f, 1.0, 4}.lr(t); });
+  const SequentialLR<LinearLR, CosineAnnealingLR> warmup_cosine{
+      {base, 0.1f, 1.0, 3}, {base, 8, 0.0}, 3};
+  expect("SequentialLR(LinearLR, CosineAnnealingLR)", kWarmupCosineLR,
+         [&](long t) { return warmup_cosine.lr(t); });
+  const OneCycleLR one_cycle{.max_lr = base, .total_steps = 12};
+  expect("OneCycleLR", kOneCycleLR, [&](long t) { return one_cycle.lr(t); });
+  expect("OneCycleLR momentum", kOneCycleMomentum,
+         [&](long t) { return one_cycle.momentum(t); });
+}
+
+}  // namespace
+}  // namespace optimizer_test
+}  // namespace staticnn
+
+// GNU ld's boundaries of .bss (zero-initialised data) and .data.
+extern "C" char __bss_start[], _end[], _edata[];
+
+namespace staticnn {
+namespace optimizer_test {
+namespace {
+
+using BigNet = test::CifarNet;  // 290 K parameters: 1.1 MB per state array
+SgdState<BigNet> static_sgd_state;
+AdamState<BigNet> static_adam_state;
+RmspropState<BigNet> static_rmsprop_state;
+// Options and state in one object: initialised with non-zero options, so it
+// lands in .data, whole. Here as the counter-example that shows the check
+// below can fail.
+Sgd<BigNet> static_sgd_with_options{{.lr = 0.1f, .momentum = 0.9f}};
+
+bool in_bss(const void* object) {
+  const char* p = static_cast<const char*>(object);
+  return p >= __bss_start && p < _end;
+}
+
+TEST(OptimizerState, StaticStateIsInBss) {
+  EXPECT_TRUE(in_bss(&static_sgd_state));
+  EXPECT_TRUE(in_bss(&static_adam_state));
+  EXPECT_TRUE(in_bss(&static_rmsprop_state));
+  EXPECT_FALSE(in_bss(&static_sgd_with_options));
+  EXPECT_LT(static_cast<const void*>(&static_sgd_with_options), static_cast<void*>(_edata));
+  // Options travel apart from the state, by value, in an Optimizer.
+  Optimizer adamw{AdamWOptions{.lr = 3e-3f}, static_adam_state};
+  static_assert(std::is_same_v<decltype(adamw), Optimizer<AdamWOptions, AdamState<BigNet>>>);
+  EXPECT_EQ(&adamw.state, &static_adam_state);
+  EXPECT_LT(sizeof adamw, 64u);
 }
 
 }  // namespace
