@@ -649,6 +649,34 @@ void CheckNewOptimizersAgainstOracle(std::mt19937& rng) {
   }
 }
 
+// AllFinite finds a NaN or an infinity at every position, tails included,
+// and is true for large finite values.
+template <std::size_t N>
+void CheckAllFinite() {
+  std::vector<float> x(N, 3.0e38f);
+  Guarded clean(x.data(), N);
+  EXPECT_TRUE(AllFinite<N>(clean.data())) << N;
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(),
+                    std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity()}) {
+    for (std::size_t i = 0; i < N; ++i) {
+      std::vector<float> y = x;
+      y[i] = bad;
+      Guarded g(y.data(), N);
+      EXPECT_FALSE(AllFinite<N>(g.data())) << "N=" << N << " at " << i << " " << bad;
+    }
+  }
+}
+
+void TestAllFinite() {
+  CheckAllFinite<1>();
+  CheckAllFinite<3>();
+  CheckAllFinite<8>();
+  CheckAllFinite<17>();
+  CheckAllFinite<33>();
+  CheckAllFinite<100>();
+}
+
 void TestNewOptimizersMatchOracle() {
   std::mt19937 rng(11);
   CheckNewOptimizersAgainstOracle<1>(rng);
@@ -694,6 +722,7 @@ HWY_EXPORT_AND_TEST_P(OptimizerTest, TestOptimizersMatchTorch);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestNewOptimizersMatchTorch);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestNewOptimizersMatchOracle);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestClipGradNormMatchesTorch);
+HWY_EXPORT_AND_TEST_P(OptimizerTest, TestAllFinite);
 
 namespace optimizer_test {
 namespace {

@@ -64,6 +64,12 @@ float ClipGradNorm(typename Net::Gradients& g, float max_norm) {
   return ClipGradNorm<Net::Gradients::size>(g.values, max_norm);
 }
 
+// Whether every gradient is finite.
+template <class Net>
+bool AllFinite(const typename Net::Gradients& g) {
+  return AllFinite<Net::Gradients::size>(g.values);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn
 HWY_AFTER_NAMESPACE();

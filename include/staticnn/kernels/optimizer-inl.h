@@ -273,6 +273,23 @@ void Scale(float* HWY_RESTRICT x, float scale) {
   }
 }
 
+// Whether all N floats are finite (no NaN, no infinity): the divergence
+// guard checks the gradients with it before an optimizer step.
+template <std::size_t N>
+bool AllFinite(const float* HWY_RESTRICT x) {
+  const hn::CappedTag<float, N> d;
+  const hn::CappedTag<float, 1> d1;
+  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t full = N - N % lanes;
+  for (std::size_t i = 0; i < full; i += lanes) {
+    if (!hn::AllTrue(d, hn::IsFinite(hn::LoadU(d, x + i)))) return false;
+  }
+  for (std::size_t i = full; i < N; ++i) {
+    if (!hn::AllTrue(d1, hn::IsFinite(hn::LoadU(d1, x + i)))) return false;
+  }
+  return true;
+}
+
 // torch.nn.utils.clip_grad_norm_(max_norm) over one flat gradient array:
 // returns the gradient's L2 norm before clipping, and scales it by
 // max_norm / (norm + 1e-6) when that is below 1. A non-finite norm is
