@@ -59,7 +59,7 @@ std::vector<std::string> SummaryLines() {
 }
 
 // Header, rule, input row, one row per layer, rule, five totals.
-constexpr std::size_t kFixedLines = 3 + 1 + 5;
+constexpr std::size_t kFixedLines = 3 + 1 + 6;
 
 TEST(Summary, LeNet) {
   const std::vector<std::string> lines = SummaryLines<LeNet>();
@@ -89,12 +89,15 @@ TEST(Summary, LeNet) {
             "          840");
   EXPECT_EQ(lines[15], std::string(94, '-'));
   // 61,706 * 4 bytes; activations: 2 * 4704 floats (inference) and
-  // 14,602 + 2 * 4704 floats (training), 4 bytes each.
+  // 14,602 + 2 * 4704 floats (training), 4 bytes each, with each kept output
+  // rounded up to 16 floats (+54 floats); RAM: the whole inference workspace,
+  // activations and conv scratch.
   EXPECT_EQ(lines[16], "Total params:             61,706");
   EXPECT_EQ(lines[17], "Param bytes (float32):    246,824");
   EXPECT_EQ(lines[18], "Total MACs:               416,520");
   EXPECT_EQ(lines[19], "Inference activations:    37,632 bytes (batch 1)");
-  EXPECT_EQ(lines[20], "Training activations:     96,040 bytes (batch 1)");
+  EXPECT_EQ(lines[20], "Training activations:     96,256 bytes (batch 1)");
+  EXPECT_EQ(lines[21], "Inference RAM:            68,480 bytes (batch 1)");
 }
 
 TEST(Summary, DescribesEveryOption) {

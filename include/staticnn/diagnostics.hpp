@@ -15,6 +15,9 @@
 //     integer: the window does not tile the input ...
 #pragma once
 
+#include <cstddef>
+#include <utility>
+
 #include "staticnn/shape.hpp"
 
 namespace staticnn {
@@ -28,21 +31,40 @@ enum class Rule {
   pool_padding_too_large,   // pooling pad > kernel / 2
   spatial_after_flatten,    // Conv/Pool after Flatten
   linear_needs_flat_input,  // Linear on an H x W > 1 input
+  residual_changes_shape,   // Residual: F(x) (or the shortcut) differs from x
+  concat_branches_differ,   // Concat: branch outputs differ in H or W
+  block_is_empty,           // a block without layers
 };
 
 // The rule and its numbers: for window rules {W1, F, P, S} along `axis`; for
 // groups {in_channels, out_channels, groups}; for pooling padding {P, F}.
+// Inside a block, `path` holds the indices from the block down to the failing
+// layer and `in` that layer's input.
 struct Violation {
+  static constexpr int kMaxDepth = 6;
   Rule rule = Rule::none;
   char axis = ' ';
   int n[4] = {};
+  int depth = 0;
+  int path[kMaxDepth] = {};
+  Shape in{};
   constexpr bool ok() const { return rule == Rule::none; }
+  // The same violation, seen from the block that holds the failing layer at `index`.
+  constexpr Violation inside(int index) const {
+    Violation v = *this;
+    if (v.depth < kMaxDepth) ++v.depth;
+    for (int i = v.depth - 1; i > 0; --i) v.path[i] = v.path[i - 1];
+    v.path[0] = index;
+    return v;
+  }
 };
 
 namespace error {
 
 // Named wrappers so that the printed template arguments read as a sentence.
 template <int> struct layer_index {};
+// Inside blocks: the top-level index, then the index in each nested block.
+template <int...> struct layer_path {};
 template <int C, int H, int W> struct input_chw {};
 template <char> struct along {};
 template <int> struct W1 {};
@@ -52,8 +74,27 @@ template <int> struct S {};
 template <int> struct in_channels {};
 template <int> struct out_channels {};
 template <int> struct groups {};
+template <int C, int H, int W> struct output_chw {};
+template <int> struct branch {};
 
 template <class...> inline constexpr bool always_false = false;
+
+template <class... Where>
+struct residual_changes_shape {
+  static_assert(always_false<Where...>,
+                "staticnn: a Residual's main path must give back its input shape "
+                "(y = x + F(x)): fix the layers, or add a Shortcut<...> projection");
+};
+template <class... Where>
+struct concat_branches_differ {
+  static_assert(always_false<Where...>,
+                "staticnn: Concat's branches must give the same height and width "
+                "(channels are concatenated)");
+};
+template <class... Where>
+struct block_is_empty {
+  static_assert(always_false<Where...>, "staticnn: a block needs at least one layer");
+};
 
 template <class... Where>
 struct invalid_size {
@@ -101,13 +142,41 @@ struct linear_needs_flat_input {
 
 }  // namespace error
 
+namespace detail {
+
+// The layer a violation's path leads to, from the block that holds it.
+template <class L, Violation V, int D = 0>
+struct layer_at_path {
+  using type = L;
+};
+template <class L, Violation V, int D>
+  requires(D < V.depth)
+struct layer_at_path<L, V, D> {
+  using type = typename layer_at_path<typename L::template child<std::size_t(V.path[D])>, V,
+                                      D + 1>::type;
+};
+
+template <int Index, Violation V, int... P>
+constexpr auto where_of(std::integer_sequence<int, P...>) {
+  if constexpr (V.depth == 0) {
+    return error::layer_index<Index>{};
+  } else {
+    return error::layer_path<Index, V.path[P]...>{};
+  }
+}
+
+}  // namespace detail
+
 // Instantiating this function's body (its return type is deduced, so naming
 // `decltype(report_violation<...>())` is enough) instantiates the error struct
-// for `V`. Only done for the first violation of a network.
-template <int Index, class Layer, Shape In, Violation V>
+// for `V`. Only done for the first violation of a network; `Top` is the
+// top-level layer at `Index` (the block, for a violation inside one).
+template <int Index, class Top, Shape TopIn, Violation V>
 auto report_violation() {
   using namespace error;
-  using where = layer_index<Index>;
+  using where = decltype(detail::where_of<Index, V>(std::make_integer_sequence<int, V.depth>{}));
+  using Layer = typename detail::layer_at_path<Top, V>::type;
+  constexpr Shape In = V.depth == 0 ? TopIn : V.in;
   using input = input_chw<In.c, In.h, In.w>;
   constexpr Rule r = V.rule;
   if constexpr (r == Rule::invalid_size) {
@@ -130,6 +199,14 @@ auto report_violation() {
     (void)sizeof(spatial_layer_after_flatten<where, Layer, input>);
   } else if constexpr (r == Rule::linear_needs_flat_input) {
     (void)sizeof(linear_needs_flat_input<where, Layer, input>);
+  } else if constexpr (r == Rule::residual_changes_shape) {
+    (void)sizeof(residual_changes_shape<where, Layer, input,
+                                        output_chw<V.n[0], V.n[1], V.n[2]>>);
+  } else if constexpr (r == Rule::concat_branches_differ) {
+    (void)sizeof(concat_branches_differ<where, Layer, input, branch<V.n[0]>,
+                                        output_chw<V.n[1], V.n[2], V.n[3]>>);
+  } else if constexpr (r == Rule::block_is_empty) {
+    (void)sizeof(block_is_empty<where, Layer, input>);
   }
   return true;
 }

@@ -40,8 +40,6 @@ struct Conv2dGeometry {
   constexpr bool operator==(const Conv2dGeometry&) const = default;
 };
 
-enum class PoolKind { max, average };
-
 struct Pool2dGeometry {
   Shape in, out;  // in.c == out.c
   WindowAxis y, x;  // dilation is 1

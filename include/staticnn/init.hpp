@@ -1,11 +1,11 @@
-// Parameter initialisation as torch.nn does by default for Conv2d and Linear:
+// Parameter initialisation as torch.nn does by default: Conv2d and Linear
 // weights and biases uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)] (kaiming_uniform
-// with a = sqrt(5)). Deterministic for a seed, no heap, no <random>.
+// with a = sqrt(5)); other tensors as their layer says (ones, zeros).
+// Deterministic for a seed, no heap, no <random>.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
-#include <utility>
 
 #include "staticnn/storage.hpp"
 
@@ -24,33 +24,20 @@ struct SplitMix64 {
   constexpr float symmetric() { return float(next() >> 40) * (2.0f / 16777216.0f) - 1.0f; }
 };
 
-template <class Net, std::size_t I>
-constexpr int fan_in() {
-  using L = typename Net::template layer<I>;
-  constexpr Shape in = Net::plan.layers[I].in;
-  if constexpr (L::kind == LayerKind::conv2d) {
-    constexpr Conv2dGeometry g = L::geometry(in);
-    return g.in_per_group() * g.y.kernel * g.x.kernel;
-  } else {
-    return in.size();
-  }
-}
-
+// Fills every tensor by its init rule (layers/tensor.hpp), in state_dict
+// order: parameters and buffers (BatchNorm's running statistics start at 0 and 1).
 template <class Net>
 void init_parameters(typename Net::Parameters& p, std::uint64_t seed) {
   SplitMix64 rng{seed};
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (
-        [&] {
-          constexpr long count = Net::template layer_params<I>;
-          if constexpr (count > 0) {
-            const float bound = 1.0f / std::sqrt(float(fan_in<Net, I>()));
-            float* w = p.template weight<I>();
-            for (long i = 0; i < count; ++i) w[i] = bound * rng.symmetric();
-          }
-        }(),
-        ...);
-  }(std::make_index_sequence<Net::layer_count>{});
+  for (const Tensor& t : Net::tensors) {
+    float* data = (t.role == TensorRole::parameter ? p.values : p.buffers) + t.offset;
+    const float bound = 1.0f / std::sqrt(float(t.fan_in));
+    for (long i = 0; i < t.count(); ++i) {
+      data[i] = t.init == Init::ones    ? 1.0f
+                : t.init == Init::zeros ? 0.0f
+                                        : bound * rng.symmetric();
+    }
+  }
 }
 
 }  // namespace staticnn

@@ -1,29 +1,26 @@
-// Network<Input<C, H, W>, Layer...>: a flat type list. Boost.Hana folds the
-// list once at compile time into a table of per-layer records (shapes, counts,
-// the first violated rule); every constant below is read from that table.
+// Network<Input<C, H, W>, Layer...>: a flat type list, planned once at compile
+// time (chain.hpp); every constant below is read from that plan.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <type_traits>
 
-#include <boost/hana/fold_left.hpp>
-#include <boost/hana/at.hpp>
-#include <boost/hana/integral_constant.hpp>
-#include <boost/hana/type.hpp>
-#include <boost/hana/tuple.hpp>
-
+#include "staticnn/chain.hpp"
 #include "staticnn/diagnostics.hpp"
-#include "staticnn/layers/layer_step.hpp"
 #include "staticnn/shape.hpp"
 
 namespace staticnn {
 
-template <int C, int H, int W>
+// Input<C, H, W> for images; Input<N> for a flat input of N features (a
+// network of Linear layers), on which spatial layers are an error.
+template <int C, int H = 0, int W = 0>
 struct Input {
-  static_assert(C > 0 && H > 0 && W > 0,
-                "staticnn: Input<C, H, W> needs positive channels, height and width");
-  static constexpr Shape shape{C, H, W};
+  static_assert(C > 0 && ((H > 0 && W > 0) || (H == 0 && W == 0)),
+                "staticnn: Input<C, H, W> needs positive channels, height and width "
+                "(or Input<N> for N flat features)");
+  static constexpr bool flat = H == 0 && W == 0;
+  static constexpr Shape shape{C, flat ? 1 : H, flat ? 1 : W};
 };
 
 // Storage types, defined in storage.hpp; every network names its own.
@@ -38,67 +35,40 @@ namespace detail {
 template <class T> struct is_input : std::false_type {};
 template <int C, int H, int W> struct is_input<Input<C, H, W>> : std::true_type {};
 
-struct LayerRecord {
-  LayerKind kind{};
-  Shape in, out;
-  bool flat = false;
-  long params = 0, macs = 0;
-  long param_offset = 0;  // first scalar of this layer in Parameters
-  Violation violation;    // set only on the first failing layer
+// Instantiated (as a base of the Network) only for an invalid network: its
+// template arguments name just the failing layer, so the network's own long
+// type appears once in the error, in the "required from" line.
+template <int Index, class Top, Shape TopIn, Violation V>
+struct Reported {
+  static_assert(std::is_same_v<decltype(report_violation<Index, Top, TopIn, V>()), bool>);
+};
+struct NothingToReport {};
+
+template <int C, int H, int W>
+inline constexpr bool input_is_valid = C > 0 && ((H > 0 && W > 0) || (H == 0 && W == 0));
+
+// The chain a Network<Input<C, H, W>, Layers...> plans; an empty one when the
+// list itself is malformed, so that the list error is the only error.
+template <int C, int H, int W, class... Layers>
+struct network_chain {
+  static constexpr bool list_ok = sizeof...(Layers) > 0 &&
+                                  !(is_input<Layers>::value || ...) && input_is_valid<C, H, W>;
+  static constexpr bool flat = H == 0 && W == 0;
+  static constexpr Shape shape{C, flat ? 1 : H, flat ? 1 : W};
+  using type = std::conditional_t<list_ok, Chain<shape, flat, Layers...>, Chain<shape, flat>>;
 };
 
-template <class... Layers>
-struct Plan {
-  std::array<LayerRecord, sizeof...(Layers)> layers{};
-  int first_error = -1;
+template <class Chain, bool ListOk>
+struct network_verdict {
+  using type = NothingToReport;
 };
-
-// Propagates the shape through the list. After the first violation the shape
-// stops changing and no further rule is checked, so one mistake gives one error.
-template <class... Layers>
-constexpr Plan<Layers...> plan_network(Shape input) {
-  struct State {
-    Plan<Layers...> plan;
-    int index = 0;
-    Shape shape;
-    bool flat = false;
-    long offset = 0;
-  };
-  State s = boost::hana::fold_left(
-      boost::hana::tuple_t<Layers...>, State{{}, 0, input, false, 0},
-      [](State st, auto layer_type) {
-        using L = typename decltype(layer_type)::type;
-        LayerRecord& r = st.plan.layers[st.index];
-        r.kind = L::kind;
-        r.in = st.shape;
-        r.out = st.shape;
-        r.param_offset = st.offset;
-        if (st.plan.first_error < 0) {
-          const LayerStep step = L::step(st.shape, st.flat);
-          if (step.violation.ok()) {
-            r.out = step.out;
-            r.flat = step.flat;
-            r.params = step.params;
-            r.macs = step.macs;
-            st.shape = step.out;
-            st.flat = step.flat;
-            st.offset += step.params;
-          } else {
-            r.violation = step.violation;
-            st.plan.first_error = st.index;
-          }
-        }
-        ++st.index;
-        return st;
-      });
-  return s.plan;
-}
-
-template <class... Layers>
-using layer_list = decltype(boost::hana::tuple_t<Layers...>);
-
-template <class List, std::size_t I>
-using layer_at = typename decltype(+boost::hana::at_c<I>(List{}))::type;
+template <class Chain>
+  requires(Chain::plan.first_error >= 0)
+struct network_verdict<Chain, true> {
+  static constexpr int e = Chain::plan.first_error;
+  using type = Reported<e, typename Chain::template layer<std::size_t(e)>,
+                        Chain::plan.layers[std::size_t(e)].in, Chain::plan.violation>;
+};
 
 }  // namespace detail
 
@@ -109,11 +79,12 @@ template <class InputLayer, class... Layers>
 inline constexpr bool network_is_valid = false;
 template <int C, int H, int W, class... Layers>
 inline constexpr bool network_is_valid<Input<C, H, W>, Layers...> = [] {
-  if constexpr (sizeof...(Layers) == 0 || C <= 0 || H <= 0 || W <= 0 ||
+  if constexpr (sizeof...(Layers) == 0 || C <= 0 ||
+                !((H > 0 && W > 0) || (H == 0 && W == 0)) ||
                 (detail::is_input<Layers>::value || ...)) {
     return false;
   } else {
-    return detail::plan_network<Layers...>(Shape{C, H, W}).first_error < 0;
+    return detail::network_chain<C, H, W, Layers...>::type::valid;
   }
 }();
 
@@ -130,135 +101,78 @@ struct Network {
 };
 
 template <int C, int H, int W, class... Layers>
-struct Network<Input<C, H, W>, Layers...> {
+struct Network<Input<C, H, W>, Layers...>
+    : detail::network_verdict<typename detail::network_chain<C, H, W, Layers...>::type,
+                              detail::network_chain<C, H, W, Layers...>::list_ok>::type {
   static_assert(sizeof...(Layers) > 0,
                 "staticnn: the Network has no layers after Input<C, H, W>");
   static_assert(!(detail::is_input<Layers>::value || ...),
                 "staticnn: Input<C, H, W> must come first in the Network, and only once");
-  static_assert(C > 0 && H > 0 && W > 0,
-                "staticnn: Input<C, H, W> needs positive channels, height and width");
-  // Layers are only planned (and their rules checked) in a well-formed list,
-  // so that a list error above is the only error.
-  static constexpr bool list_ok =
-      sizeof...(Layers) > 0 && !(detail::is_input<Layers>::value || ...) && C > 0 && H > 0 && W > 0;
+  static_assert(detail::input_is_valid<C, H, W>,
+                "staticnn: Input<C, H, W> needs positive channels, height and width "
+                "(or Input<N> for N flat features)");
 
-  using layers = detail::layer_list<Layers...>;
+  // The layers, planned from the input.
+  using chain = typename detail::network_chain<C, H, W, Layers...>::type;
   template <std::size_t I>
-  using layer = detail::layer_at<layers, I>;
-
+  using layer = typename chain::template layer<I>;
   static constexpr int layer_count = sizeof...(Layers);
+  static constexpr detail::Plan<sizeof...(Layers)> plan = chain::plan;
+  static constexpr bool valid = detail::network_chain<C, H, W, Layers...>::list_ok && chain::valid;
 
-  // Learnable scalars in PyTorch's state_dict order: per layer weight, bias.
+  // Trainable parameters, then the buffers (BatchNorm's running statistics),
+  // each in PyTorch's state_dict order; gradients mirror the parameters.
   using Parameters = ParameterStorage<Network, ParametersRole>;
   using Gradients = ParameterStorage<Network, GradientsRole>;
   template <int Batch = 1>
   using InferenceWorkspace = staticnn::InferenceWorkspace<Network, Batch>;
   template <int Batch = 1>
   using TrainingWorkspace = staticnn::TrainingWorkspace<Network, Batch>;
-  static constexpr Shape input_shape{C, H, W};
-  static constexpr detail::Plan<Layers...> plan = [] {
-    if constexpr (list_ok) {
-      return detail::plan_network<Layers...>(input_shape);
-    } else {
-      return detail::Plan<Layers...>{};
-    }
-  }();
 
-  static constexpr bool valid = list_ok && plan.first_error < 0;
-
- private:
-  // Names the report of the first failing layer, which instantiates its error.
-  template <int E>
-  static constexpr bool reported =
-      std::is_same_v<decltype(report_violation<E, layer<E>, plan.layers[E].in,
-                                               plan.layers[E].violation>()),
-                     bool>;
-  // Only an invalid network names its report (so that instantiating it, and
-  // the failing layer's type, costs nothing when the network is valid).
-  static constexpr bool checked = [] {
-    if constexpr (list_ok && plan.first_error >= 0) {
-      return reported<plan.first_error>;
-    } else {
-      return true;
-    }
-  }();
-  static_assert(checked);
-
- public:
+  static constexpr Shape input_shape = chain::input_shape;
+  static constexpr Shape output_shape = chain::output_shape;
   template <std::size_t I>
   static constexpr Shape shape_after = plan.layers[I].out;
   template <std::size_t I>
   static constexpr Shape shape_before = plan.layers[I].in;
-  static constexpr Shape output_shape = plan.layers[layer_count - 1].out;
 
   template <std::size_t I>
   static constexpr long layer_params = plan.layers[I].params;
   template <std::size_t I>
   static constexpr long param_offset = plan.layers[I].param_offset;
   template <std::size_t I>
+  static constexpr long buffer_offset = plan.layers[I].buffer_offset;
+  template <std::size_t I>
   static constexpr long layer_macs = plan.layers[I].macs;
 
-  static constexpr long param_count = [] {
-    long n = 0;
-    for (const auto& r : plan.layers) n += r.params;
-    return n;
-  }();
-  static constexpr long macs = [] {
-    long n = 0;
-    for (const auto& r : plan.layers) n += r.macs;
-    return n;
-  }();
+  static constexpr long param_count = chain::param_count;
+  static constexpr long buffer_count = chain::buffer_count;
+  static constexpr long macs = chain::macs;
   static constexpr std::size_t param_bytes = std::size_t(param_count) * sizeof(float);
+  // What read-only memory holds for inference: parameters and buffers.
+  static constexpr std::size_t flash_bytes =
+      std::size_t(param_count + buffer_count) * sizeof(float);
+  // state_dict: every tensor's key, role, PyTorch shape and offset.
+  static constexpr std::array<Tensor, chain::tensor_count> tensors = chain::tensors;
 
-  // Activation memory, in floats per sample. The input belongs to the caller;
-  // Flatten moves no data, so its output aliases its input.
-  static constexpr std::size_t largest_activation = [] {
-    int n = 0;
-    for (const auto& r : plan.layers) {
-      if (r.kind != LayerKind::flatten) n = r.out.size() > n ? r.out.size() : n;
-    }
-    return std::size_t(n > 0 ? n : 1);
-  }();
-  // Inference keeps two buffers alive and writes each layer's output into the
-  // one its input is not in (ping-pong). buffer_of[i]: -1 = the caller's input.
-  static constexpr std::array<int, sizeof...(Layers)> inference_buffer_of = [] {
-    std::array<int, sizeof...(Layers)> b{};
-    int current = -1;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-      if (plan.layers[i].kind != LayerKind::flatten) current = current == 0 ? 1 : 0;
-      b[i] = current;
-    }
-    return b;
-  }();
-  static constexpr std::size_t inference_activation_floats = 2 * largest_activation;
-  // Training keeps every layer's output for backward. activation_offset[i] is
-  // where layer i's output starts (per sample, times the batch); -1 = input.
-  static constexpr std::array<long, sizeof...(Layers)> activation_offset = [] {
-    std::array<long, sizeof...(Layers)> o{};
-    long next = 0, current = -1;
-    for (std::size_t i = 0; i < o.size(); ++i) {
-      if (plan.layers[i].kind != LayerKind::flatten) {
-        current = next;
-        next += plan.layers[i].out.size();
-      }
-      o[i] = current;
-    }
-    return o;
-  }();
-  static constexpr std::size_t kept_activation_floats = [] {
-    std::size_t n = 0;
-    for (const auto& r : plan.layers) n += r.kind == LayerKind::flatten ? 0 : std::size_t(r.out.size());
-    return n;
-  }();
-  // Plus two buffers for the gradient flowing backward.
-  static constexpr std::size_t training_activation_floats =
-      kept_activation_floats + 2 * largest_activation;
+  // Where activations, saved state and scratch live for a batch (chain.hpp).
+  template <int Batch>
+  static constexpr detail::ChainMemory<sizeof...(Layers)> memory = chain::template memory<Batch>;
+
+  // Activation memory alone (the ping-pong pair for inference; every kept
+  // output plus the gradient pair for training), in bytes.
   template <int Batch = 1>
   static constexpr std::size_t inference_activation_bytes =
-      std::size_t(Batch) * inference_activation_floats * sizeof(float);
+      2 * std::size_t(memory<Batch>.largest_output) * sizeof(float);
   template <int Batch = 1>
   static constexpr std::size_t training_activation_bytes =
-      std::size_t(Batch) * training_activation_floats * sizeof(float);
+      std::size_t(memory<Batch>.kept_floats + 2 * memory<Batch>.gradient_floats) * sizeof(float);
+  // Everything a user must reserve in RAM to run the network: the workspace
+  // (activations, saved state, kernel scratch). Parameters are flash_bytes.
+  template <int Batch = 1>
+  static constexpr std::size_t inference_ram_bytes = sizeof(InferenceWorkspace<Batch>);
+  template <int Batch = 1>
+  static constexpr std::size_t training_ram_bytes = sizeof(TrainingWorkspace<Batch>);
 };
 
 }  // namespace staticnn

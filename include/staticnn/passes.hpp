@@ -17,11 +17,12 @@ const float* forward(const typename Net::Parameters& p, const float* x,
   return HWY_NAMESPACE::Forward<Net, Batch>(p, x, ws);
 }
 
-// Forward for training: keeps what backward needs in `ws`.
+// Forward that keeps what backward needs in `ws`: in Mode::training, with
+// batch statistics and dropout, updating buffers (running statistics).
 template <class Net, int Batch>
-const float* forward(const typename Net::Parameters& p, const float* x,
-                     TrainingWorkspace<Net, Batch>& ws) {
-  return HWY_NAMESPACE::Forward<Net, Batch>(p, x, ws);
+const float* forward(typename Net::Parameters& p, const float* x,
+                     TrainingWorkspace<Net, Batch>& ws, Mode mode = Mode::training) {
+  return HWY_NAMESPACE::Forward<Net, Batch>(p, x, ws, mode);
 }
 
 // Adds the parameter gradients of the batch into g; writes dx if not null.

@@ -7,40 +7,19 @@
 // works on a firmware target whose stdout is a UART.
 #pragma once
 
-#include <cstdarg>
 #include <cstddef>
 #include <cstdio>
 #include <utility>
 
-#include "staticnn/layers/activations.hpp"
-#include "staticnn/layers/conv2d.hpp"
-#include "staticnn/layers/layer_step.hpp"
-#include "staticnn/layers/linear.hpp"
-#include "staticnn/layers/pool2d.hpp"
+#include "staticnn/layers/layer.hpp"
 #include "staticnn/network.hpp"
 #include "staticnn/shape.hpp"
+#include "staticnn/text_line.hpp"
 
 namespace staticnn {
 namespace summary_detail {
 
-// A fixed-size line buffer; appending past the end truncates, never overflows.
-struct Text {
-  char s[112] = {};
-  std::size_t len = 0;
-
-#if defined(__GNUC__)
-  __attribute__((format(printf, 2, 3)))
-#endif
-  void
-  add(const char* format, ...) {
-    if (len + 1 >= sizeof(s)) return;
-    std::va_list args;
-    va_start(args, format);
-    const int n = std::vsnprintf(s + len, sizeof(s) - len, format, args);
-    va_end(args);
-    if (n > 0) len = len + std::size_t(n) < sizeof(s) ? len + std::size_t(n) : sizeof(s) - 1;
-  }
-};
+using Text = TextLine;
 
 // 1234567 -> "1,234,567".
 inline Text grouped(long value) {
@@ -55,60 +34,12 @@ inline Text grouped(long value) {
   return t;
 }
 
-// "5x5" for a window, but "2" for a square stride or padding (as torch prints).
-inline void add_size(Text& t, const char* key, Size2 v, bool always_both) {
-  if (always_both || v.h != v.w) {
-    t.add(", %s=%dx%d", key, v.h, v.w);
-  } else {
-    t.add(", %s=%d", key, v.h);
-  }
-}
-
-inline void add_padding(Text& t, Padding p) {
-  if (p.mode == PadMode::same) {
-    t.add(", p=same");
-  } else if (p.mode == PadMode::valid) {
-    t.add(", p=valid");
-  } else {
-    add_size(t, "p", Size2{p.h, p.w}, false);
-  }
-}
-
-// The layer's name and spec, e.g. "Conv2d(1->6, k=5x5, s=1, p=2)". Options at
-// their default are left out, except the kernel, stride and padding.
+// The layer's name and spec, e.g. "Conv2d(1->6, k=5x5, s=1, p=2)": the layer
+// describes itself (layers/layer.hpp).
 template <class Layer>
 Text describe(Shape in) {
   Text t;
-  constexpr LayerKind kind = Layer::kind;
-  if constexpr (kind == LayerKind::conv2d) {
-    constexpr Conv2dSpec spec = Layer::spec;
-    t.add("%s(%d->%d", Layer::name, in.c, spec.out_channels);
-    add_size(t, "k", spec.kernel_size, true);
-    add_size(t, "s", spec.stride, false);
-    add_padding(t, spec.padding);
-    if (spec.dilation != Size2{1}) add_size(t, "d", spec.dilation, false);
-    if (spec.groups != 1) t.add(", g=%d", spec.groups);
-    if (!spec.bias) t.add(", no bias");
-    if (spec.rounding == Rounding::floor) t.add(", floor");
-    t.add(")");
-  } else if constexpr (kind == LayerKind::max_pool2d || kind == LayerKind::avg_pool2d) {
-    constexpr Pool2dSpec spec = Layer::spec;
-    t.add("%s(", Layer::name);
-    t.add("k=%dx%d", spec.kernel_size.h, spec.kernel_size.w);
-    add_size(t, "s", Layer::stride, false);
-    if (spec.padding != Padding{0}) add_padding(t, spec.padding);
-    if (kind == LayerKind::avg_pool2d && !spec.count_include_pad) t.add(", exclude_pad");
-    if (spec.rounding == Rounding::floor) t.add(", floor");
-    t.add(")");
-  } else if constexpr (kind == LayerKind::linear) {
-    t.add("%s(%d->%d", Layer::name, in.size(), Layer::spec.out_features);
-    if (!Layer::spec.bias) t.add(", no bias");
-    t.add(")");
-  } else if constexpr (kind == LayerKind::leaky_relu) {
-    t.add("%s(%g)", Layer::name, double{Layer::spec.negative_slope});
-  } else {
-    t.add("%s", Layer::name);
-  }
+  detail::describe_layer<Layer>(t, in);
   return t;
 }
 
@@ -158,6 +89,12 @@ void print_summary(std::FILE* out = stdout) {
                sd::grouped(long(Net::template inference_activation_bytes<1>)).s);
   std::fprintf(out, "Training activations:     %s bytes (batch 1)\n",
                sd::grouped(long(Net::template training_activation_bytes<1>)).s);
+  std::fprintf(out, "Inference RAM:            %s bytes (batch 1)\n",
+               sd::grouped(long(Net::template inference_ram_bytes<1>)).s);
+  if (Net::buffer_count > 0) {
+    std::fprintf(out, "Buffers:                  %s (not trained: running statistics)\n",
+                 sd::grouped(Net::buffer_count).s);
+  }
 }
 
 }  // namespace staticnn

@@ -3,8 +3,10 @@
 // failed load leaves the parameters untouched and a failed save leaves any
 // previous file in place (writes go to "<path>.tmp", then rename).
 //
-// File format (little-endian): "SNNWGT01", u64 parameter count, u32 FNV-1a
-// hash of the data bytes, then the float32 parameters in state_dict order.
+// File format (little-endian): "SNNWGT02", u64 parameter count, u64 buffer
+// count, u64 holding the 32-bit FNV-1a hash of the data bytes, then every
+// tensor as float32 in PyTorch's state_dict order (parameters and buffers
+// interleaved as the layers order them).
 #pragma once
 
 #include <bit>
@@ -19,7 +21,7 @@
 namespace staticnn {
 namespace io_detail {
 
-inline constexpr char kMagic[8] = {'S', 'N', 'N', 'W', 'G', 'T', '0', '1'};
+inline constexpr char kMagic[8] = {'S', 'N', 'N', 'W', 'G', 'T', '0', '2'};
 
 constexpr std::uint32_t fnv1a(std::uint32_t h, const unsigned char* p, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 16777619u;
@@ -72,41 +74,59 @@ Status write_atomically(const char* path, Emit emit) {
   return Status::ok;
 }
 
+// Calls f(float* data, long count) for every tensor in state_dict order.
+template <class Net, class F>
+void for_each_tensor(typename Net::Parameters& p, F f) {
+  for (const Tensor& t : Net::tensors) {
+    f((t.role == TensorRole::parameter ? p.values : p.buffers) + t.offset, t.count());
+  }
+}
+
 }  // namespace io_detail
 
-template <class Net, class Role>
-Status save_weights(const ParameterStorage<Net, Role>& p, const char* path) {
+template <class Net>
+Status save_weights(const ParameterStorage<Net, ParametersRole>& p, const char* path) {
   using namespace io_detail;
   static_assert(sizeof(float) == 4 && std::endian::native == std::endian::little,
                 "staticnn: the weight format is little-endian float32");
+  auto& state = const_cast<ParameterStorage<Net, ParametersRole>&>(p);  // read only below
+  std::uint32_t hash = kFnvBasis;
+  for_each_tensor<Net>(state, [&](float* data, long n) {
+    hash = fnv1a(hash, reinterpret_cast<const unsigned char*>(data), std::size_t(n) * 4);
+  });
   return write_atomically(path, [&](std::FILE* f) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(p.values);
-    const std::size_t n = p.size * sizeof(float);
-    return std::fwrite(kMagic, 1, 8, f) == 8 && write_u64(f, p.size) &&
-           write_u64(f, fnv1a(kFnvBasis, bytes, n)) && std::fwrite(bytes, 1, n, f) == n;
+    bool ok = std::fwrite(kMagic, 1, 8, f) == 8 && write_u64(f, p.size) &&
+              write_u64(f, p.buffer_size) && write_u64(f, hash);
+    for_each_tensor<Net>(state, [&](float* data, long n) {
+      ok = ok && std::fwrite(data, sizeof(float), std::size_t(n), f) == std::size_t(n);
+    });
+    return ok;
   });
 }
 
-// Checks the whole file first (header, length, hash, finite values), then
-// reads it into p; on any error p is unchanged.
-template <class Net, class Role>
-Status load_weights(ParameterStorage<Net, Role>& p, const char* path) {
+// Checks the whole file first (header, counts, length, hash, finite values),
+// then reads it into p; on any error p is unchanged.
+template <class Net>
+Status load_weights(ParameterStorage<Net, ParametersRole>& p, const char* path) {
   using namespace io_detail;
   File file(std::fopen(path, "rb"));
   if (file.f == nullptr) return Status::cannot_open;
   char magic[8];
-  std::uint64_t count = 0, hash = 0;
+  std::uint64_t count = 0, buffers = 0, hash = 0;
   if (std::fread(magic, 1, 8, file.f) != 8) return Status::truncated;
   if (std::memcmp(magic, kMagic, 8) != 0) return Status::bad_format;
-  if (!read_le(file.f, &count, 8) || !read_le(file.f, &hash, 8)) return Status::truncated;
-  if (count != p.size) return Status::wrong_network;
+  if (!read_le(file.f, &count, 8) || !read_le(file.f, &buffers, 8) || !read_le(file.f, &hash, 8)) {
+    return Status::truncated;
+  }
+  if (count != p.size || buffers != p.buffer_size) return Status::wrong_network;
   const long data_start = std::ftell(file.f);
 
+  const std::size_t total = p.size + p.buffer_size;
   std::uint32_t h = kFnvBasis;
   float chunk[1024];
   bool finite = true;
-  for (std::size_t done = 0; done < p.size;) {
-    const std::size_t want = p.size - done < 1024 ? p.size - done : 1024;
+  for (std::size_t done = 0; done < total;) {
+    const std::size_t want = total - done < 1024 ? total - done : 1024;
     if (std::fread(chunk, sizeof(float), want, file.f) != want) return Status::truncated;
     h = fnv1a(h, reinterpret_cast<const unsigned char*>(chunk), want * sizeof(float));
     for (std::size_t i = 0; i < want; ++i) finite = finite && std::isfinite(chunk[i]);
@@ -116,20 +136,26 @@ Status load_weights(ParameterStorage<Net, Role>& p, const char* path) {
   if (h != hash) return Status::bad_format;
   if (!finite) return Status::non_finite;
 
-  if (std::fseek(file.f, data_start, SEEK_SET) != 0 ||
-      std::fread(p.values, sizeof(float), p.size, file.f) != p.size) {
-    return Status::truncated;  // the file changed under us
-  }
-  return Status::ok;
+  if (std::fseek(file.f, data_start, SEEK_SET) != 0) return Status::truncated;
+  // The file was checked whole; a short read now means it changed under us.
+  bool ok = true;
+  for_each_tensor<Net>(p, [&](float* data, long n) {
+    ok = ok && std::fread(data, sizeof(float), std::size_t(n), file.f) == std::size_t(n);
+  });
+  return ok ? Status::ok : Status::truncated;
 }
 
-// Writes a header defining `inline constexpr <net_type>::Parameters <name>{{...}};`
-// with exact hexadecimal floats, so the weights compile into .rodata/flash.
-template <class Net, class Role>
-Status write_weights_header(const ParameterStorage<Net, Role>& p, const char* path,
+// Writes a header defining `inline constexpr <net_type>::Parameters <name>{{...}, {...}};`
+// (parameters, then buffers) with exact hexadecimal floats, so the weights
+// compile into .rodata/flash.
+template <class Net>
+Status write_weights_header(const ParameterStorage<Net, ParametersRole>& p, const char* path,
                             const char* net_type, const char* name) {
   for (float v : p.values) {
     if (!std::isfinite(v)) return Status::non_finite;  // no literal for NaN/inf
+  }
+  for (float v : p.buffers) {
+    if (!std::isfinite(v)) return Status::non_finite;
   }
   return io_detail::write_atomically(path, [&](std::FILE* f) {
     bool ok = std::fprintf(f,
@@ -138,6 +164,10 @@ Status write_weights_header(const ParameterStorage<Net, Role>& p, const char* pa
                            net_type, name) > 0;
     for (std::size_t i = 0; ok && i < p.size; ++i) {
       ok = std::fprintf(f, "%a,%s", double(p.values[i]), i % 8 == 7 ? "\n" : " ") > 0;
+    }
+    ok = ok && std::fprintf(f, "\n}, {\n") > 0;
+    for (std::size_t i = 0; ok && i < p.buffer_size; ++i) {
+      ok = std::fprintf(f, "%a,%s", double(p.buffers[i]), i % 8 == 7 ? "\n" : " ") > 0;
     }
     return ok && std::fprintf(f, "\n}};\n") > 0;
   });

@@ -1,14 +1,12 @@
 // Element-wise activations and Softmax (over channels, torch's dim=1).
 #pragma once
 
-#include "staticnn/layers/layer_step.hpp"
+#include "staticnn/layers/layer.hpp"
 
 namespace staticnn {
 
 // Shape-preserving layers share this step.
-template <LayerKind Kind>
-struct ElementwiseLayer {
-  static constexpr LayerKind kind = Kind;
+struct Elementwise {
   static constexpr LayerStep step(Shape in, bool flat) {
     LayerStep s;
     s.out = in;
@@ -17,17 +15,17 @@ struct ElementwiseLayer {
   }
 };
 
-struct ReLU : ElementwiseLayer<LayerKind::relu> {
+struct ReLU : Elementwise {
   static constexpr const char* name = "ReLU";
 };
-struct Sigmoid : ElementwiseLayer<LayerKind::sigmoid> {
+struct Sigmoid : Elementwise {
   static constexpr const char* name = "Sigmoid";
 };
-struct Tanh : ElementwiseLayer<LayerKind::tanh> {
+struct Tanh : Elementwise {
   static constexpr const char* name = "Tanh";
 };
 // Normalises over channels at every position; for a flat input, over features.
-struct Softmax : ElementwiseLayer<LayerKind::softmax> {
+struct Softmax : Elementwise {
   static constexpr const char* name = "Softmax";
 };
 
@@ -35,9 +33,12 @@ struct LeakyReLUSpec {
   float negative_slope = 0.01f;
 };
 template <LeakyReLUSpec Spec = LeakyReLUSpec{}>
-struct LeakyReLU : ElementwiseLayer<LayerKind::leaky_relu> {
+struct LeakyReLU : Elementwise {
   static constexpr LeakyReLUSpec spec = Spec;
   static constexpr const char* name = "LeakyReLU";
+  static void describe(TextLine& t, Shape /*in*/) {
+    t.add("%s(%g)", name, double{Spec.negative_slope});
+  }
 };
 
 }  // namespace staticnn

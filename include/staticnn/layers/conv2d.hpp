@@ -2,7 +2,9 @@
 #pragma once
 
 #include "staticnn/geometry.hpp"
-#include "staticnn/layers/layer_step.hpp"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/layers/layer.hpp"
+#include "staticnn/layers/spec_text.hpp"
 
 namespace staticnn {
 
@@ -20,7 +22,6 @@ struct Conv2dSpec {
 template <Conv2dSpec Spec>
 struct Conv2d {
   static constexpr Conv2dSpec spec = Spec;
-  static constexpr LayerKind kind = LayerKind::conv2d;
   static constexpr const char* name = "Conv2d";
 
   static constexpr AxisResolution axis_y(Shape in) {
@@ -59,9 +60,36 @@ struct Conv2d {
     if (!rx.violation.ok()) { s.violation = rx.violation; return s; }
     const Conv2dGeometry g = geometry(in);
     s.out = g.out;
-    s.params = g.param_count();
     s.macs = g.macs();
     return s;
+  }
+
+  // weight [out][in / groups][kernel_h][kernel_w], then bias [out].
+  static constexpr auto tensors(Shape in) {
+    const Conv2dGeometry g = geometry(in);
+    const int fan_in = g.in_per_group() * g.y.kernel * g.x.kernel;
+    std::array<Tensor, Spec.bias ? 2 : 1> t{};
+    t[0] = parameter("weight", {g.out.c, g.in_per_group(), g.y.kernel, g.x.kernel}, 4, fan_in);
+    if constexpr (Spec.bias) t[1] = parameter("bias", {g.out.c}, 1, fan_in);
+    return t;
+  }
+
+  // The kernels work on one sample at a time.
+  static constexpr LayerMemory memory(Shape in, int /*batch*/) {
+    const long scratch = long(conv2d_scratch_floats(geometry(in)));
+    return {scratch, 0, scratch};
+  }
+
+  static void describe(TextLine& t, Shape in) {
+    t.add("%s(%d->%d", name, in.c, Spec.out_channels);
+    add_size(t, "k", Spec.kernel_size, true);
+    add_size(t, "s", Spec.stride, false);
+    add_padding(t, Spec.padding);
+    if (Spec.dilation != Size2{1}) add_size(t, "d", Spec.dilation, false);
+    if (Spec.groups != 1) t.add(", g=%d", Spec.groups);
+    if (!Spec.bias) t.add(", no bias");
+    if (Spec.rounding == Rounding::floor) t.add(", floor");
+    t.add(")");
   }
 };
 

@@ -1,6 +1,7 @@
 // What every layer tells the network about itself, given its input: the
-// output shape, whether the output is flat, its parameter and MAC counts, and
-// the first shape rule it violates (if any).
+// output shape, whether the output is flat, its MAC count, and the first shape
+// rule it violates (if any). Its tensors, memory and summary line are the rest
+// of the layer contract (layers/layer.hpp).
 #pragma once
 
 #include "staticnn/diagnostics.hpp"
@@ -8,16 +9,9 @@
 
 namespace staticnn {
 
-// The kernel family a layer runs on; the network's passes switch on it.
-enum class LayerKind {
-  conv2d, max_pool2d, avg_pool2d, global_avg_pool2d, linear, flatten,
-  relu, leaky_relu, sigmoid, tanh, softmax,
-};
-
 struct LayerStep {
   Shape out;
   bool flat = false;  // produced by Flatten/Linear: spatial layers may not follow
-  long params = 0;
   long macs = 0;
   Violation violation;
 };

@@ -3,7 +3,8 @@
 #pragma once
 
 #include "staticnn/geometry.hpp"
-#include "staticnn/layers/layer_step.hpp"
+#include "staticnn/layers/layer.hpp"
+#include "staticnn/layers/spec_text.hpp"
 
 namespace staticnn {
 
@@ -17,11 +18,11 @@ struct Pool2dSpec {
 using MaxPool2dSpec = Pool2dSpec;
 using AvgPool2dSpec = Pool2dSpec;
 
-template <Pool2dSpec Spec, LayerKind Kind>
+// What MaxPool2d and AvgPool2d share: the window rules and geometry.
+template <Pool2dSpec Spec, bool Max>
 struct Pool2d {
   static constexpr Pool2dSpec spec = Spec;
-  static constexpr LayerKind kind = Kind;
-  static constexpr const char* name = Kind == LayerKind::max_pool2d ? "MaxPool2d" : "AvgPool2d";
+  static constexpr const char* name = Max ? "MaxPool2d" : "AvgPool2d";
   static constexpr Size2 stride{Spec.stride.h == 0 ? Spec.kernel_size.h : Spec.stride.h,
                                 Spec.stride.w == 0 ? Spec.kernel_size.w : Spec.stride.w};
 
@@ -65,17 +66,25 @@ struct Pool2d {
     s.out = geometry(in).out;
     return s;
   }
+
+  static void describe(TextLine& t, Shape /*in*/) {
+    t.add("%s(k=%dx%d", name, Spec.kernel_size.h, Spec.kernel_size.w);
+    add_size(t, "s", stride, false);
+    if (Spec.padding != Padding{0}) add_padding(t, Spec.padding);
+    if (!Max && !Spec.count_include_pad) t.add(", exclude_pad");
+    if (Spec.rounding == Rounding::floor) t.add(", floor");
+    t.add(")");
+  }
 };
 
 // Named types (not aliases) so that diagnostics print "MaxPool2d<...>".
 template <Pool2dSpec Spec>
-struct MaxPool2d : Pool2d<Spec, LayerKind::max_pool2d> {};
+struct MaxPool2d : Pool2d<Spec, true> {};
 template <Pool2dSpec Spec>
-struct AvgPool2d : Pool2d<Spec, LayerKind::avg_pool2d> {};
+struct AvgPool2d : Pool2d<Spec, false> {};
 
 // Average over each channel's whole plane: C x H x W -> C x 1 x 1.
 struct GlobalAvgPool2d {
-  static constexpr LayerKind kind = LayerKind::global_avg_pool2d;
   static constexpr const char* name = "GlobalAvgPool2d";
   static constexpr LayerStep step(Shape in, bool flat) {
     LayerStep s;

@@ -1,0 +1,173 @@
+// The passes over a chain of layers (chain.hpp), per Highway target: inference,
+// forward for training, backward. The layer sequence is unrolled at compile
+// time by a fold over an index sequence; each layer runs its Kernel<Layer>
+// (layers/kernel-inl.h). No switch over layer kinds, no virtual calls, no
+// run-time shapes, no heap. The Network and every block use these.
+
+#if defined(STATICNN_CHAIN_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_CHAIN_INL_H_
+#undef STATICNN_CHAIN_INL_H_
+#else
+#define STATICNN_CHAIN_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "hwy/highway.h"
+#include "staticnn/chain.hpp"
+#include "staticnn/layers/kernel-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+
+// Runs f(integral_constant<I>) for I = 0 .. N-1, or N-1 .. 0.
+template <std::size_t N, class F>
+HWY_INLINE void ForEachLayer(F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}), ...);
+  }(std::make_index_sequence<N>{});
+}
+template <std::size_t N, class F>
+HWY_INLINE void ForEachLayerBackward(F&& f) {
+  [&]<std::size_t... R>(std::index_sequence<R...>) {
+    (f(std::integral_constant<std::size_t, N - 1 - R>{}), ...);
+  }(std::make_index_sequence<N>{});
+}
+
+// The last layer that computes (C::size if every layer aliases its input).
+template <class C>
+constexpr std::size_t LastComputing() {
+  std::size_t last = C::size;
+  for (std::size_t i = 0; i < C::size; ++i) {
+    if (!C::plan.layers[i].aliases) last = i;
+  }
+  return last;
+}
+
+// Copies n floats (a chain that only aliases, written to an explicit output).
+HWY_INLINE void CopyFloats(std::size_t n, const float* from, float* to) {
+  for (std::size_t k = 0; k < n; ++k) to[k] = from[k];
+}
+
+// Inference on a batch x ([Batch][in]); `memory` holds
+// C::memory<Batch>.inference_floats floats. Returns the output, which lives in
+// `memory` (or is x itself, for a chain of aliasing layers only) unless
+// `out` is given: then the last layer writes there (blocks use this).
+template <class C, int Batch>
+const float* ChainInfer(const float* params, const float* buffers, const float* x, float* memory,
+                        float* out_given = nullptr) {
+  constexpr auto& m = C::template memory<Batch>;
+  constexpr std::size_t last = LastComputing<C>();
+  const float* current = x;
+  ForEachLayer<C::size>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    constexpr detail::LayerRecord r = C::plan.layers[I];
+    if constexpr (!r.aliases) {
+      float* out = I == last && out_given != nullptr ? out_given : memory + m.inference_out[I];
+      Kernel<typename C::template layer<I>>::template Forward<r.in, Batch>(
+          ForwardArgs{current, out, params + r.param_offset, buffers + r.buffer_offset, nullptr,
+                      nullptr, memory + m.inference_scratch_at, false, nullptr});
+      current = out;
+    }
+  });
+  if (last == C::size && out_given != nullptr) {
+    CopyFloats(std::size_t(Batch) * C::output_shape.size(), x, out_given);
+    return out_given;
+  }
+  return current;
+}
+
+// Layer I's output during training: x itself for leading aliasing layers;
+// `out` (when given) for the last computing layer and the aliasing ones after
+// it; otherwise its place in `saved`, the chain's kept region.
+template <class C, int Batch, std::size_t I>
+HWY_INLINE float* TrainingOutput(float* saved, const float* x, float* out) {
+  constexpr long kept = C::template memory<Batch>.kept_out[I];
+  if constexpr (kept < 0) {
+    return const_cast<float*>(x);  // never written: an aliasing layer's output
+  } else {
+    return out != nullptr && I >= LastComputing<C>() ? out : saved + kept;
+  }
+}
+template <class C, int Batch, std::size_t I>
+HWY_INLINE const float* TrainingInput(float* saved, const float* x, float* out) {
+  if constexpr (I == 0) {
+    return x;
+  } else {
+    return TrainingOutput<C, Batch, I - 1>(saved, x, out);
+  }
+}
+
+// Forward that keeps what backward needs: `saved` holds
+// C::memory<Batch>.saved_floats floats (kept until backward), `scratch`
+// C::memory<Batch>.training_scratch_floats. In training mode (`updated_buffers`
+// not null) layers use batch statistics and update their buffers. With `out`
+// the last layer writes there (pass the same `out` to ChainBackward).
+template <class C, int Batch>
+const float* ChainForward(const float* params, const float* buffers, float* updated_buffers,
+                          const float* x, float* saved, float* scratch, std::uint64_t* rng,
+                          float* out = nullptr) {
+  constexpr auto& m = C::template memory<Batch>;
+  ForEachLayer<C::size>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    constexpr detail::LayerRecord r = C::plan.layers[I];
+    if constexpr (!r.aliases) {
+      Kernel<typename C::template layer<I>>::template Forward<r.in, Batch>(ForwardArgs{
+          TrainingInput<C, Batch, I>(saved, x, out), TrainingOutput<C, Batch, I>(saved, x, out),
+          params + r.param_offset, buffers + r.buffer_offset,
+          updated_buffers == nullptr ? nullptr : updated_buffers + r.buffer_offset,
+          saved + m.saved_at[I], scratch + m.training_scratch_at, updated_buffers != nullptr,
+          rng});
+    }
+  });
+  if constexpr (LastComputing<C>() == C::size) {  // only aliasing layers
+    if (out != nullptr) {
+      CopyFloats(std::size_t(Batch) * C::output_shape.size(), x, out);
+      return out;
+    }
+  }
+  return TrainingOutput<C, Batch, C::size - 1>(saved, x, out);
+}
+
+// Backward after ChainForward with the same `saved` and `out`: dout is the
+// gradient at the chain's output. Adds the parameter gradients into `grads`;
+// writes the gradient at the input into `din` unless it is null.
+template <class C, int Batch>
+void ChainBackward(const float* params, const float* buffers, const float* x, float* saved,
+                   float* scratch, const float* dout, float* din, float* grads,
+                   float* out = nullptr) {
+  constexpr auto& m = C::template memory<Batch>;
+  // The first layer that computes; the aliasing ones before it pass the
+  // gradient through, so it writes `din` directly.
+  constexpr std::size_t first = [] {
+    std::size_t i = 0;
+    while (i < C::size && C::plan.layers[i].aliases) ++i;
+    return i;
+  }();
+  float* const gradient[2] = {scratch, scratch + m.gradient_floats};
+  const float* grad = dout;
+  ForEachLayerBackward<C::size>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    constexpr detail::LayerRecord r = C::plan.layers[I];
+    if constexpr (!r.aliases) {
+      float* d = I == first ? din : (grad == gradient[0] ? gradient[1] : gradient[0]);
+      Kernel<typename C::template layer<I>>::template Backward<r.in, Batch>(BackwardArgs{
+          TrainingInput<C, Batch, I>(saved, x, out), TrainingOutput<C, Batch, I>(saved, x, out),
+          grad, d, params + r.param_offset, buffers + r.buffer_offset, saved + m.saved_at[I],
+          grads + r.param_offset, scratch + m.training_scratch_at});
+      grad = d;
+    }
+  });
+  if constexpr (first == C::size) {  // only aliasing layers: the gradient passes through
+    if (din != nullptr) CopyFloats(std::size_t(Batch) * C::input_shape.size(), dout, din);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_CHAIN_INL_H_ toggle

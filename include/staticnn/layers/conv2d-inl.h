@@ -1,0 +1,50 @@
+// Conv2d's kernels for one Highway target (the algorithms: kernels/conv2d-inl.h).
+
+#if defined(STATICNN_LAYERS_CONV2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_LAYERS_CONV2D_INL_H_
+#undef STATICNN_LAYERS_CONV2D_INL_H_
+#else
+#define STATICNN_LAYERS_CONV2D_INL_H_
+#endif
+
+#include "hwy/highway.h"
+#include "staticnn/kernels/conv2d-inl.h"
+#include "staticnn/layers/conv2d.hpp"
+#include "staticnn/layers/kernel-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+
+template <Conv2dSpec Spec>
+struct Kernel<Conv2d<Spec>> {
+  template <Shape In, int Batch>
+  static void Forward(const ForwardArgs& a) {
+    constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
+    const float* bias = g.bias ? a.params + g.weight_count() : nullptr;
+    for (int b = 0; b < Batch; ++b) {
+      Conv2dForward<g>(a.in + b * g.in.size(), a.params, bias, a.out + b * g.out.size(),
+                       a.scratch);
+    }
+  }
+
+  template <Shape In, int Batch>
+  static void Backward(const BackwardArgs& a) {
+    constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
+    float* dbias = g.bias ? a.grads + g.weight_count() : nullptr;
+    for (int b = 0; b < Batch; ++b) {
+      Conv2dBackwardParams<g>(a.in + b * g.in.size(), a.dout + b * g.out.size(), a.grads, dbias,
+                              a.scratch);
+      if (a.din != nullptr) {
+        Conv2dBackwardInput<g>(a.dout + b * g.out.size(), a.params, a.din + b * g.in.size(),
+                               a.scratch);
+      }
+    }
+  }
+};
+
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_LAYERS_CONV2D_INL_H_ toggle

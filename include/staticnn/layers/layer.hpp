@@ -1,0 +1,85 @@
+// The layer contract. A layer is a type; everything the library needs to know
+// about it lives with it, so a user adds a layer without editing the library:
+//
+//   struct MyLayer {
+//     static constexpr const char* name = "MyLayer";                 // required
+//     static constexpr LayerStep step(Shape in, bool flat);          // required:
+//         // output shape, flatness, MACs, or the first rule `in` violates
+//     static constexpr std::array<Tensor, N> tensors(Shape in);      // optional:
+//         // parameters and buffers in state_dict order (layers/tensor.hpp)
+//     static constexpr LayerMemory memory(Shape in, int batch);      // optional
+//     static constexpr bool aliases_input = true;                    // optional:
+//         // the output is the input's memory (Flatten); no kernel runs
+//     static void describe(TextLine& line, Shape in);                // optional:
+//         // the summary's "Type (spec)" column; default: the name
+//   };
+//
+// and, per Highway target, its kernels: a specialization of
+// staticnn::HWY_NAMESPACE::Kernel<MyLayer> (layers/kernel-inl.h) with
+// Forward<In, Batch>(const ForwardArgs&) and Backward<In, Batch>(const BackwardArgs&).
+// Blocks (Sequential, Residual, Concat) are layers too, built on the same
+// contract from the lists they hold.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+
+#include "staticnn/layers/layer_step.hpp"
+#include "staticnn/layers/tensor.hpp"
+#include "staticnn/shape.hpp"
+#include "staticnn/text_line.hpp"
+
+namespace staticnn {
+
+// Floats a layer needs beyond its input and output, for a whole batch.
+struct LayerMemory {
+  long inference_scratch = 0;  // inference forward; free afterwards
+  long saved = 0;              // training forward writes it, backward reads it
+  long training_scratch = 0;   // training forward or backward; free afterwards
+};
+
+namespace detail {
+
+template <class L>
+constexpr auto layer_tensors(Shape in) {
+  if constexpr (requires { L::tensors(in); }) {
+    return laid_out(L::tensors(in));
+  } else {
+    return std::array<Tensor, 0>{};
+  }
+}
+
+template <class L>
+inline constexpr std::size_t tensor_count_of =
+    std::tuple_size_v<decltype(layer_tensors<L>(Shape{}))>;
+
+template <class L>
+constexpr LayerMemory layer_memory(Shape in, int batch) {
+  if constexpr (requires { L::memory(in, batch); }) {
+    return L::memory(in, batch);
+  } else {
+    return {};
+  }
+}
+
+template <class L>
+constexpr bool layer_aliases_input() {
+  if constexpr (requires { L::aliases_input; }) {
+    return L::aliases_input;
+  } else {
+    return false;
+  }
+}
+
+template <class L>
+void describe_layer(TextLine& line, Shape in) {
+  if constexpr (requires { L::describe(line, in); }) {
+    L::describe(line, in);
+  } else {
+    line.add("%s", L::name);
+  }
+}
+
+}  // namespace detail
+}  // namespace staticnn
