@@ -1,13 +1,13 @@
-// Turns LeNet-5 weights into a C++ header whose constexpr array the compiler
-// places in read-only memory (.rodata / flash):
+// Turns LeNet-5 weights (examples/lenet5.hpp) into a C++ header whose
+// constexpr array the compiler places in read-only memory (.rodata / flash):
 //
-//   bake_weights <out.hpp> [weights file from train_fashion_mnist]
+//   bake_weights <out.hpp> [LeNet-5 weights file, as written by save_weights]
 //
 // Without a weights file it bakes the deterministic initial weights (seed 42),
 // which is what the build does so that the firmware example always compiles.
 #include <cstdio>
 
-#include "examples/fashion_mnist.hpp"
+#include "examples/lenet5.hpp"
 #include "staticnn/init.hpp"
 #include "staticnn/io/weights.hpp"
 
@@ -17,17 +17,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s <out.hpp> [weights file]\n", argv[0]);
     return 2;
   }
-  static example::LeNet::Parameters params;
+  static firmware::LeNet::Parameters params;
   if (argc == 3) {
     if (const nn::Status s = nn::load_weights(params, argv[2]); s != nn::Status::ok) {
       std::fprintf(stderr, "error: %s: %s\n", argv[2], nn::to_string(s));
       return 1;
     }
   } else {
-    nn::init_parameters<example::LeNet>(params, 42);
+    nn::init_parameters<firmware::LeNet>(params, 42);
   }
   if (const nn::Status s =
-          nn::write_weights_header(params, argv[1], "example::LeNet", "lenet_weights");
+          nn::write_weights_header(params, argv[1], "firmware::LeNet", "lenet_weights");
       s != nn::Status::ok) {
     std::fprintf(stderr, "error: %s: %s\n", argv[1], nn::to_string(s));
     return 1;
