@@ -48,6 +48,7 @@
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
 #include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace staticnn {
@@ -97,7 +98,7 @@ constexpr int FirstAtLeast(int limit, int stride, int phase, int pad, int cols) 
 // Inline copies: rows here are short (tens of floats) and many, a call to memcpy
 // per row costs more than the copy. The last vector may overlap the previous one.
 // Rows shorter than a vector (LeNet's 10 and 14) use half or quarter vectors.
-template <int kLanes = static_cast<int>(hn::MaxLanes(hn::ScalableTag<float>()))>
+template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int n) {
   const hn::CappedTag<float, kLanes> d;
   const int N = static_cast<int>(hn::Lanes(d));
@@ -113,7 +114,7 @@ HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT t
   hn::StoreU(hn::LoadU(d, from + n - N), d, to + n - N);
 }
 
-template <int kLanes = static_cast<int>(hn::MaxLanes(hn::ScalableTag<float>()))>
+template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void ZeroFloats(float* HWY_RESTRICT to, int n) {
   const hn::CappedTag<float, kLanes> d;
   const int N = static_cast<int>(hn::Lanes(d));
@@ -207,26 +208,26 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
                         float* HWY_RESTRICT out, int out_stride, int rows, int cols) {
   using V = hn::Vec<D>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  V acc[R][NV];
+  VecTile<D, R, NV> acc;
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     const V init = hn::Set(d, panel[r]);
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[r][v] = init;
+    for (int v = 0; v < NV; ++v) acc.Set(r, v, init);
   }
   const float* HWY_RESTRICT a = panel + panel_rows;
   for (int c = 0; c < channels; ++c) {
     const float* HWY_RESTRICT plane = src + c * channel_stride;
     for (int t = 0; t < taps; ++t, a += panel_rows) {
       const float* HWY_RESTRICT b = plane + tap_offset[t];
-      V bv[NV];
+      VecTile<D, NV> bv;
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) bv[v] = hn::LoadU(d, b + v * N);
+      for (int v = 0; v < NV; ++v) bv.Set(v, hn::LoadU(d, b + v * N));
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
         const V weight = hn::Set(d, a[r]);
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[r][v] = hn::MulAdd(weight, bv[v], acc[r][v]);
+        for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::MulAdd(weight, bv.Get(v), acc.Get(r, v)));
       }
     }
   }
@@ -235,7 +236,7 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
     for (int r = 0; r < R; ++r) {
       if (r >= rows) break;
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) hn::StoreU(acc[r][v], d, out + r * out_stride + v * N);
+      for (int v = 0; v < NV; ++v) hn::StoreU(acc.Get(r, v), d, out + r * out_stride + v * N);
     }
   } else {
     HWY_ALIGN float part[NV * N];
@@ -243,7 +244,7 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
     for (int r = 0; r < R; ++r) {
       if (r >= rows) break;
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) hn::Store(acc[r][v], d, part + v * N);
+      for (int v = 0; v < NV; ++v) hn::Store(acc.Get(r, v), d, part + v * N);
       for (int i = 0; i < cols && i < NV * N; ++i) out[r * out_stride + i] = part[i];
     }
   }
@@ -274,7 +275,7 @@ HWY_NOINLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels
                                      int channel_stride, const int* HWY_RESTRICT tap_offset,
                                      int taps, const float* HWY_RESTRICT panel, int count,
                                      float* HWY_RESTRICT out, int out_stride, int rows) {
-  const hn::ScalableTag<float> d;
+  const KernelTag d;
   constexpr int kPasses = (kVectorRegisters == 16 && MR > 4 && MR % 2 == 0) ? 2 : 1;
   constexpr int R = MR / kPasses;
   constexpr int NV = RowTileVectors(R);
@@ -305,23 +306,23 @@ HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int l
   using V = hn::Vec<D>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   const float* HWY_RESTRICT row[MR];
-  V acc[MR][NV];
+  VecTile<D, MR, NV> acc;
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     row[r] = rows[r];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[r][v] = hn::Load(d, dwt + r * ld + v * N);
+    for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::Load(d, dwt + r * ld + v * N));
   }
   for (int line = 0; line < lines; ++line) {
     for (int x = 0; x < width; ++x, dyt += ld) {
-      V b[NV];
+      VecTile<D, NV> b;
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) b[v] = hn::Load(d, dyt + v * N);
+      for (int v = 0; v < NV; ++v) b.Set(v, hn::Load(d, dyt + v * N));
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
         const V a = hn::Set(d, row[r][x]);
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[r][v] = hn::MulAdd(a, b[v], acc[r][v]);
+        for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::MulAdd(a, b.Get(v), acc.Get(r, v)));
       }
     }
 #pragma GCC unroll 16
@@ -330,7 +331,7 @@ HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int l
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) hn::Store(acc[r][v], d, dwt + r * ld + v * N);
+    for (int v = 0; v < NV; ++v) hn::Store(acc.Get(r, v), d, dwt + r * ld + v * N);
   }
 }
 
@@ -385,7 +386,7 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT xs,
                                        const float* HWY_RESTRICT dy, const WeightGradSpec& s,
                                        float* HWY_RESTRICT dyt, float* HWY_RESTRICT dwt,
                                        float* HWY_RESTRICT dw) {
-  const hn::ScalableTag<float> d;
+  const KernelTag d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int MR = Clamp(kAccumulators / NV, 1, cd::kMaxTileRows);
   const int vectors = s.ld / N;
@@ -441,30 +442,30 @@ HWY_INLINE void DotTile(D d, const float* const* HWY_RESTRICT dy_rows,
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   const float* HWY_RESTRICT a_row[MR];
   const float* HWY_RESTRICT b_row[NK];
-  V acc[MR][NK];
+  VecTile<D, MR, NK> acc;
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     a_row[r] = dy_rows[r];
 #pragma GCC unroll 16
-    for (int k = 0; k < NK; ++k) acc[r][k] = hn::Zero(d);
+    for (int k = 0; k < NK; ++k) acc.Set(r, k, hn::Zero(d));
   }
 #pragma GCC unroll 16
   for (int k = 0; k < NK; ++k) b_row[k] = x_rows[k];
   for (int i = 0; i < vectors * N; i += N) {
-    V a[MR];
+    VecTile<D, MR> a;
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) a[r] = hn::Load(d, a_row[r] + i);
+    for (int r = 0; r < MR; ++r) a.Set(r, hn::Load(d, a_row[r] + i));
 #pragma GCC unroll 16
     for (int k = 0; k < NK; ++k) {
       const V b = InRegister(hn::LoadU(d, b_row[k] + i));
 #pragma GCC unroll 16
-      for (int r = 0; r < MR; ++r) acc[r][k] = hn::MulAdd(a[r], b, acc[r][k]);
+      for (int r = 0; r < MR; ++r) acc.Set(r, k, hn::MulAdd(a.Get(r), b, acc.Get(r, k)));
     }
   }
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 16
-    for (int k = 0; k < NK; ++k) sums[r * NK + k] = hn::GetLane(hn::SumOfLanes(d, acc[r][k]));
+    for (int k = 0; k < NK; ++k) sums[r * NK + k] = hn::GetLane(hn::SumOfLanes(d, acc.Get(r, k)));
   }
 }
 
@@ -478,7 +479,7 @@ HWY_NOINLINE void WeightGradDot(const float* HWY_RESTRICT xs,
                                 const int* HWY_RESTRICT tap_offset,
                                 const float* HWY_RESTRICT dy, const DotGradSpec& s,
                                 float* HWY_RESTRICT dyflat, float* HWY_RESTRICT dw) {
-  const hn::ScalableTag<float> d;
+  const KernelTag d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int NK = DotTileColumns(MR);
   for (int co = 0; co < s.out_channels; ++co) {
@@ -532,11 +533,11 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
                           float* HWY_RESTRICT out, int out_cols, int count) {
   using V = hn::Vec<D>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  V acc[R][NV];
+  VecTile<D, R, NV> acc;
 #pragma GCC unroll 16
   for (int j = 0; j < R; ++j) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[j][v] = hn::Set(d, bias);
+    for (int v = 0; v < NV; ++v) acc.Set(j, v, hn::Set(d, bias));
   }
   for (int c = 0; c < channels; ++c, in += channel_stride, w += KH * KW) {
 #pragma GCC unroll 16
@@ -549,7 +550,7 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
 #pragma GCC unroll 16
           for (int kh = 0; kh < KH; ++kh) {
             if (i - kh < 0 || i - kh >= R) continue;
-            acc[i - kh][v] = hn::MulAdd(hn::Set(d, w[kh * KW + kw]), x, acc[i - kh][v]);
+            acc.Set(i - kh, v, hn::MulAdd(hn::Set(d, w[kh * KW + kw]), x, acc.Get(i - kh, v)));
           }
         }
       }
@@ -559,14 +560,14 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
 #pragma GCC unroll 16
     for (int j = 0; j < R; ++j) {
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) hn::StoreU(acc[j][v], d, out + j * out_cols + v * N);
+      for (int v = 0; v < NV; ++v) hn::StoreU(acc.Get(j, v), d, out + j * out_cols + v * N);
     }
   } else {
     HWY_ALIGN float part[NV * N];
 #pragma GCC unroll 16
     for (int j = 0; j < R; ++j) {
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) hn::Store(acc[j][v], d, part + v * N);
+      for (int v = 0; v < NV; ++v) hn::Store(acc.Get(j, v), d, part + v * N);
       for (int x = 0; x < count && x < NV * N; ++x) out[j * out_cols + x] = part[x];
     }
   }
@@ -580,7 +581,7 @@ template <int KH, int KW>
 HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int channel_stride,
                               int in_cols, const float* HWY_RESTRICT w, float bias,
                               float* HWY_RESTRICT out, int out_h, int out_w) {
-  const hn::ScalableTag<float> d;
+  const KernelTag d;
   constexpr int R = kPlaneRows, NV = PlaneTileVectors();
   constexpr int kCols = NV * static_cast<int>(hn::MaxLanes(d));
   for (int oh = 0; oh < out_h; oh += R) {
@@ -596,15 +597,16 @@ HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int ch
 // acc[kh][kw] += sum over R rows x one vector of dy[j][x] * in[j + kh][x + kw],
 // with the first `skip` lanes of dy left out (already counted by the previous
 // vector of the row).
-template <int KH, int KW, int R, class D, class V>
+template <int KH, int KW, int R, class D>
 HWY_INLINE void DepthwiseGradTile(D d, const float* HWY_RESTRICT in, int in_cols,
                                   const float* HWY_RESTRICT dy, int dy_cols, int skip,
-                                  V (&acc)[KH][KW]) {
-  V g[R];
+                                  VecTile<D, KH, KW>& acc) {
+  using V = hn::Vec<D>;
+  VecTile<D, R> g;
 #pragma GCC unroll 16
   for (int j = 0; j < R; ++j) {
-    g[j] = hn::IfThenZeroElse(hn::FirstN(d, static_cast<size_t>(skip)),
-                              hn::LoadU(d, dy + j * dy_cols));
+    g.Set(j, hn::IfThenZeroElse(hn::FirstN(d, static_cast<size_t>(skip)),
+                                hn::LoadU(d, dy + j * dy_cols)));
   }
 #pragma GCC unroll 16
   for (int i = 0; i < R + KH - 1; ++i) {
@@ -614,7 +616,7 @@ HWY_INLINE void DepthwiseGradTile(D d, const float* HWY_RESTRICT in, int in_cols
 #pragma GCC unroll 16
       for (int kh = 0; kh < KH; ++kh) {
         if (i - kh < 0 || i - kh >= R) continue;
-        acc[kh][kw] = hn::MulAdd(g[i - kh], x, acc[kh][kw]);
+        acc.Set(kh, kw, hn::MulAdd(g.Get(i - kh), x, acc.Get(kh, kw)));
       }
     }
   }
@@ -625,15 +627,14 @@ template <int KH, int KW>
 HWY_NOINLINE void DepthwiseWeightGrad(const float* HWY_RESTRICT in, int in_cols,
                                       const float* HWY_RESTRICT dy, int out_h, int out_w,
                                       float* HWY_RESTRICT dw) {
-  const hn::ScalableTag<float> d;
-  using V = hn::Vec<decltype(d)>;
+  const KernelTag d;
   constexpr int R = kPlaneRows;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  V acc[KH][KW];
+  VecTile<KernelTag, KH, KW> acc;
 #pragma GCC unroll 16
   for (int kh = 0; kh < KH; ++kh) {
 #pragma GCC unroll 16
-    for (int kw = 0; kw < KW; ++kw) acc[kh][kw] = hn::Zero(d);
+    for (int kw = 0; kw < KW; ++kw) acc.Set(kh, kw, hn::Zero(d));
   }
   const int banded = out_h - out_h % R;
   for (int oh = 0; oh < banded; oh += R) {
@@ -652,7 +653,7 @@ HWY_NOINLINE void DepthwiseWeightGrad(const float* HWY_RESTRICT in, int in_cols,
   }
   for (int kh = 0; kh < KH; ++kh) {
     for (int kw = 0; kw < KW; ++kw) {
-      dw[kh * KW + kw] += hn::GetLane(hn::SumOfLanes(d, acc[kh][kw]));
+      dw[kh * KW + kw] += hn::GetLane(hn::SumOfLanes(d, acc.Get(kh, kw)));
     }
   }
 }
@@ -666,7 +667,7 @@ constexpr bool PlaneTilesFit(const Conv2dGeometry& g, int rows) {
 // db[c] += sum of plane c of dy.
 inline HWY_NOINLINE void AddPlaneSums(const float* HWY_RESTRICT dy, int channels, int size,
                                float* HWY_RESTRICT db) {
-  const hn::ScalableTag<float> d;
+  const KernelTag d;
   const int N = static_cast<int>(hn::Lanes(d));
   for (int c = 0; c < channels; ++c) {
     const float* HWY_RESTRICT plane = dy + c * size;
@@ -692,8 +693,7 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
   constexpr int KW = G.x.kernel, kTaps = G.y.kernel * KW, MR = p.mr;
   constexpr int W = G.in.w, kPlane = G.in.h * W, OW = G.out.w;
-  const hn::ScalableTag<float> d;
-  using V = hn::Vec<decltype(d)>;
+  const KernelTag d;
   const int N = static_cast<int>(hn::Lanes(d));
   float* HWY_RESTRICT dyw = scratch;
   float* HWY_RESTRICT panel = dyw + cd::aligned(p.dyw);
@@ -734,20 +734,22 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
     float* HWY_RESTRICT out = dx + ci * kPlane;
     for (int q = 0; q < kPlane; q += kVectors * N) {
       int pos[kVectors];
-      V acc[kVectors];
+      VecTile<KernelTag, kVectors> acc;
 #pragma GCC unroll 4
       for (int j = 0; j < kVectors; ++j) {
         pos[j] = std::min(q + j * N, kPlane - N);
-        acc[j] = hn::Zero(d);
+        acc.Set(j, hn::Zero(d));
       }
       for (int tap = 0; tap < kTaps; ++tap) {
         const float* HWY_RESTRICT row =
             t + tap * p.t_stride + p.front - (tap / KW * W + tap % KW);
 #pragma GCC unroll 4
-        for (int j = 0; j < kVectors; ++j) acc[j] = hn::Add(acc[j], hn::LoadU(d, row + pos[j]));
+        for (int j = 0; j < kVectors; ++j) {
+          acc.Set(j, hn::Add(acc.Get(j), hn::LoadU(d, row + pos[j])));
+        }
       }
 #pragma GCC unroll 4
-      for (int j = 0; j < kVectors; ++j) hn::StoreU(acc[j], d, out + pos[j]);
+      for (int j = 0; j < kVectors; ++j) hn::StoreU(acc.Get(j), d, out + pos[j]);
     }
   }
 }
@@ -916,7 +918,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   float* HWY_RESTRICT xs = scratch;
   float* HWY_RESTRICT rest = xs + cd::aligned(p.xs);
 
-  constexpr int kLanes = static_cast<int>(hn::MaxLanes(hn::ScalableTag<float>()));
+  constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
   for (int g = 0; g < G.groups; ++g) {
     conv2d_impl::PadPhases(x + g * kCin * G.in.h * G.in.w,
                            {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad,

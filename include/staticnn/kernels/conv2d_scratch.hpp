@@ -2,7 +2,9 @@
 //
 // The size and the layout must agree, so both live here; nothing in this header
 // depends on the Highway target (a tile of columns is at most 64 floats wide: four
-// vectors of 16 floats, the widest any target computes at once).
+// vectors of 16 floats, the widest any target computes at once; SVE of unknown
+// length computes on 128 bits, see KernelTag in vectors-inl.h, which is what
+// keeps its MaxLanes of 64 floats out of these sizes).
 //
 // How the kernels use scratch (see conv2d-inl.h for the why):
 //   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]

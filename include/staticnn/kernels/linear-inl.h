@@ -37,6 +37,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace staticnn {
@@ -45,7 +46,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 namespace linear_detail {
 
-using D = hn::ScalableTag<float>;
+using D = KernelTag;
 using V = hn::Vec<D>;
 using std::size_t;
 
@@ -134,32 +135,32 @@ HWY_NOINLINE void MulAddTile(size_t count, const float* HWY_RESTRICT a, size_t a
   const auto columns = [&](auto v) HWY_ATTR {
     return kMaskLast && decltype(v)::value == NV - 1 ? last_lanes : lanes;
   };
-  V acc[MR][NV];
+  VecTile<D, MR, NV> acc;
   Unroll<MR>([&](auto r) HWY_ATTR {
     Unroll<NV>([&](auto v) HWY_ATTR {
-      acc[r][v] = init == nullptr ? hn::Zero(d)
-                                  : LoadUpTo(d, init + r * init_row + v * lanes, columns(v));
+      acc.Set(r, v, init == nullptr ? hn::Zero(d)
+                                    : LoadUpTo(d, init + r * init_row + v * lanes, columns(v)));
     });
   });
   for (size_t t = 0; t < count; ++t) {
     const float* bt = b + t * b_step;
-    V bv[NV];
+    VecTile<D, NV> bv;
     Unroll<NV>([&](auto v) HWY_ATTR {
       if constexpr (kMaskLast && decltype(v)::value == NV - 1) {
-        bv[v] = LoadFirstN(d, bt + v * lanes, last_lanes);
+        bv.Set(v, LoadFirstN(d, bt + v * lanes, last_lanes));
       } else {
-        bv[v] = hn::LoadU(d, bt + v * lanes);
+        bv.Set(v, hn::LoadU(d, bt + v * lanes));
       }
     });
     const float* at = a + t * a_step;
     Unroll<MR>([&](auto r) HWY_ATTR {
       const V ar = hn::Set(d, at[r * a_row]);
-      Unroll<NV>([&](auto v) HWY_ATTR { acc[r][v] = hn::MulAdd(ar, bv[v], acc[r][v]); });
+      Unroll<NV>([&](auto v) HWY_ATTR { acc.Set(r, v, hn::MulAdd(ar, bv.Get(v), acc.Get(r, v))); });
     });
   }
   Unroll<MR>([&](auto r) HWY_ATTR {
     Unroll<NV>([&](auto v) HWY_ATTR {
-      StoreUpTo(d, acc[r][v], c + r * c_row + v * lanes, columns(v));
+      StoreUpTo(d, acc.Get(r, v), c + r * c_row + v * lanes, columns(v));
     });
   });
 }
@@ -187,16 +188,16 @@ HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HW
                           const float* HWY_RESTRICT bias, float* HWY_RESTRICT y, size_t y_row) {
   const D d;
   const size_t lanes = hn::Lanes(d);
-  V acc[R][Q];
+  VecTile<D, R, Q> acc;
   Unroll<R>([&](auto r) HWY_ATTR {
-    Unroll<Q>([&](auto q) HWY_ATTR { acc[r][q] = hn::Zero(d); });
+    Unroll<Q>([&](auto q) HWY_ATTR { acc.Set(r, q, hn::Zero(d)); });
   });
   const auto step = [&](size_t i, size_t n) HWY_ATTR {
-    V xv[R];
-    Unroll<R>([&](auto r) HWY_ATTR { xv[r] = LoadUpTo(d, x + r * k + i, n); });
+    VecTile<D, R> xv;
+    Unroll<R>([&](auto r) HWY_ATTR { xv.Set(r, LoadUpTo(d, x + r * k + i, n)); });
     Unroll<Q>([&](auto q) HWY_ATTR {
       const V wv = LoadUpTo(d, w + q * k + i, n);
-      Unroll<R>([&](auto r) HWY_ATTR { acc[r][q] = hn::MulAdd(xv[r], wv, acc[r][q]); });
+      Unroll<R>([&](auto r) HWY_ATTR { acc.Set(r, q, hn::MulAdd(xv.Get(r), wv, acc.Get(r, q))); });
     });
   };
   size_t i = 0;
@@ -204,7 +205,7 @@ HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HW
   if (i < k) step(i, k - i);
   Unroll<R>([&](auto r) HWY_ATTR {
     Unroll<Q>([&](auto q) HWY_ATTR {
-      y[r * y_row + q] = hn::GetLane(hn::SumOfLanes(d, acc[r][q])) + (bias ? bias[q] : 0.0f);
+      y[r * y_row + q] = hn::GetLane(hn::SumOfLanes(d, acc.Get(r, q))) + (bias ? bias[q] : 0.0f);
     });
   });
 }

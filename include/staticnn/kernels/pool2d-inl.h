@@ -32,6 +32,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/vectors-inl.h"
 #include "staticnn/shape.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -41,7 +42,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 namespace pool2d_detail {
 
-using D = hn::ScalableTag<float>;
+using D = KernelTag;
 using V = hn::Vec<D>;
 
 constexpr int RoundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
@@ -162,19 +163,19 @@ HWY_INLINE void AddToWindowColumns(D d, const float* src, float* acc, F&& f) {
 // i of cols[k] for k < S, where columns k >= K (the gaps between windows)
 // are zero vectors. Every cell of [0, lanes * S) is written.
 template <int S>
-HWY_INLINE void StoreWindowColumns(D d, const V (&cols)[S], float* dst) {
+HWY_INLINE void StoreWindowColumns(D d, const VecTile<D, S>& cols, float* dst) {
   if constexpr (S == 1) {
-    hn::StoreU(cols[0], d, dst);
+    hn::StoreU(cols.Get(0), d, dst);
   } else if constexpr (S == 2) {
-    hn::StoreInterleaved2(cols[0], cols[1], d, dst);
+    hn::StoreInterleaved2(cols.Get(0), cols.Get(1), d, dst);
   } else if constexpr (S == 3) {
-    hn::StoreInterleaved3(cols[0], cols[1], cols[2], d, dst);
+    hn::StoreInterleaved3(cols.Get(0), cols.Get(1), cols.Get(2), d, dst);
   } else if constexpr (S == 4) {
-    hn::StoreInterleaved4(cols[0], cols[1], cols[2], cols[3], d, dst);
+    hn::StoreInterleaved4(cols.Get(0), cols.Get(1), cols.Get(2), cols.Get(3), d, dst);
   } else {
     const hn::RebindToSigned<D> di;
     const auto index = hn::Mul(hn::Iota(di, 0), hn::Set(di, S));
-    for (int k = 0; k < S; ++k) hn::ScatterIndex(cols[k], d, dst + k, index);
+    for (int k = 0; k < S; ++k) hn::ScatterIndex(cols.Get(k), d, dst + k, index);
   }
 }
 
@@ -521,11 +522,11 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
         // The maximum over real cells (NaN fails every comparison); -inf if
         // all of them are -inf.
         V max = hn::Set(d, -std::numeric_limits<float>::infinity());
-        V window[KY][KX];  // the cells, kept for the disjoint case below
+        VecTile<D, KY, KX> window;  // the cells, kept for the disjoint case below
         for (int ky = rows.begin; ky < rows.end; ++ky) {
           ForEachWindowColumn<SX, KX>(d, values[ky] + offset, [&](int kx, V v) HWY_ATTR {
             max = hn::IfThenElse(hn::Gt(v, max), v, max);
-            window[ky][kx] = v;
+            window.Set(ky, kx, v);
           });
         }
         // The first cell equal to it, in row-major order, takes g.
@@ -537,10 +538,10 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
         };
         if constexpr (kDisjoint) {
           // Each cell gets at most this one gradient: store, don't add.
-          V cols[SX];
-          for (int kx = KX; kx < SX; ++kx) cols[kx] = hn::Zero(d);
+          VecTile<D, SX> cols;
+          for (int kx = KX; kx < SX; ++kx) cols.Set(kx, hn::Zero(d));
           for (int ky = rows.begin; ky < rows.end; ++ky) {
-            for (int kx = 0; kx < KX; ++kx) cols[kx] = take(window[ky][kx]);
+            for (int kx = 0; kx < KX; ++kx) cols.Set(kx, take(window.Get(ky, kx)));
             StoreWindowColumns<SX>(d, cols, grads.Row(rows.first + ky) + offset);
           }
         } else {
