@@ -109,6 +109,11 @@ void TestEveryLayerAgainstOracle() {
   CheckAgainstOracle<test::EveryLayerNet, 3>(12);
 }
 
+void TestBlocksAgainstOracle() {
+  CheckAgainstOracle<test::BlocksNet, 1>(15);
+  CheckAgainstOracle<test::BlocksNet, 3>(16);
+}
+
 void TestLeNetAgainstOracle() {
   CheckAgainstOracle<test::LeNet, 1>(21);
   CheckAgainstOracle<test::LeNet, 4>(22);
@@ -162,13 +167,14 @@ HWY_AFTER_NAMESPACE();
 namespace staticnn {
 HWY_BEFORE_TEST(NetworkTest);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestEveryLayerAgainstOracle);
+HWY_EXPORT_AND_TEST_P(NetworkTest, TestBlocksAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestLeNetAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestTrainingConverges);
 
 // The oracle itself: its network gradients against central differences of
 // L = sum(c * f(x)) in double, for every parameter and every input.
-TEST(NetworkOracleTest, GradientsMatchFiniteDifferences) {
-  using Net = test::EveryLayerNet;
+template <class Net>
+void CheckOracleGradients() {
   constexpr int kBatch = 2;
   std::vector<double> params = test::random_params<Net>(31);
   std::vector<double> x = test::random_vector<double>(kBatch * Net::input_shape.size(), 32);
@@ -200,6 +206,13 @@ TEST(NetworkOracleTest, GradientsMatchFiniteDifferences) {
   };
   check(params, g, "parameter");
   check(x, dx, "input");
+}
+
+TEST(NetworkOracleTest, GradientsMatchFiniteDifferences) {
+  CheckOracleGradients<test::EveryLayerNet>();
+}
+TEST(NetworkOracleTest, BlockGradientsMatchFiniteDifferences) {
+  CheckOracleGradients<test::BlocksNet>();
 }
 
 }  // namespace staticnn

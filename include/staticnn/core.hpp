@@ -5,6 +5,7 @@
 #include "staticnn/diagnostics.hpp"
 #include "staticnn/geometry.hpp"
 #include "staticnn/layers/activations.hpp"
+#include "staticnn/layers/blocks.hpp"
 #include "staticnn/layers/conv2d.hpp"
 #include "staticnn/layers/linear.hpp"
 #include "staticnn/layers/pool2d.hpp"

@@ -21,6 +21,7 @@
 #include "staticnn/chain-inl.h"
 #include "staticnn/kernels/loss-inl.h"
 #include "staticnn/layers/activations-inl.h"
+#include "staticnn/layers/blocks-inl.h"
 #include "staticnn/layers/conv2d-inl.h"
 #include "staticnn/layers/linear-inl.h"
 #include "staticnn/layers/pool2d-inl.h"

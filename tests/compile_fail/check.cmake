@@ -4,6 +4,8 @@
 #
 # MODE=fail: the compiler must fail, print exactly one error, and its output
 #   must match every `// expect: <regex>` line of SOURCE (CMake regex syntax).
+#   With `// max-bytes: N`, the output besides the one line naming the
+#   Network's type must be at most N bytes.
 # MODE=twin: SOURCE compiled with -DSTATICNN_TWIN (the corrected network) must
 #   compile without a diagnostic, warnings included.
 # On a mismatch the compiler's output is printed, so the log says why.
@@ -73,5 +75,22 @@ foreach(line IN LISTS expect_lines)
 endforeach()
 if(NOT error_count EQUAL 1)
   message(FATAL_ERROR "${name}: expected exactly one error, got ${error_count}:\n${output}")
+endif()
+# `// max-bytes: N`: the network's own type may be printed once (g++ names the
+# class it instantiates); everything else together stays within N bytes.
+file(STRINGS ${SOURCE} max_lines REGEX "^// max-bytes: ")
+if(max_lines)
+  string(REGEX REPLACE "^// max-bytes: " "" max_bytes "${max_lines}")
+  string(REGEX MATCHALL "struct staticnn::Network<" network_mentions "${output}")
+  list(LENGTH network_mentions mention_count)
+  if(mention_count GREATER 1)
+    message(FATAL_ERROR "${name}: the network's type is printed ${mention_count} times:\n${output}")
+  endif()
+  string(REGEX REPLACE "[^\n]*struct staticnn::Network<[^\n]*\n" "" rest "${output}")
+  string(LENGTH "${rest}" rest_bytes)
+  if(rest_bytes GREATER max_bytes)
+    message(FATAL_ERROR "${name}: ${rest_bytes} bytes of diagnostic besides the network's "
+                        "type, more than ${max_bytes}:\n${output}")
+  endif()
 endif()
 message(STATUS "${name}: fails as expected: 1 error, ${line_count} lines of output")

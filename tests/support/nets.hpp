@@ -52,4 +52,25 @@ using EveryLayerNet = Network<
     Linear<LinearSpec{.out_features = 7}>, ReLU,
     Linear<LinearSpec{.out_features = 3, .bias = false}>>;
 
+// Every block, nested and on odd sizes: identity and projection Residual,
+// Concat, Sequential holding a Residual, a Residual on flat features.
+using BlocksNet = Network<
+    Input<3, 9, 7>,
+    Conv2d<Conv2dSpec{.out_channels = 4, .kernel_size = 3, .padding = same}>, ReLU,
+    Residual<Conv2d<Conv2dSpec{.out_channels = 4, .kernel_size = 3, .padding = same}>, Tanh,
+             Conv2d<Conv2dSpec{.out_channels = 4, .kernel_size = 3, .padding = same}>>,
+    Residual<Main<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 3, .stride = 2,
+                                    .padding = 1, .rounding = Rounding::floor}>,
+                  LeakyReLU<LeakyReLUSpec{.negative_slope = 0.1f}>>,
+             Shortcut<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 1, .stride = 2,
+                                        .rounding = Rounding::floor}>>>,
+    Concat<Branch<Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 1}>>,
+           Branch<Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3, .padding = 1}>, Sigmoid>,
+           Branch<MaxPool2d<Pool2dSpec{.kernel_size = 3, .stride = 1, .padding = 1}>>>,
+    Sequential<Residual<Conv2d<Conv2dSpec{.out_channels = 11, .kernel_size = 1}>>, ReLU,
+               Conv2d<Conv2dSpec{.out_channels = 5, .kernel_size = 1, .bias = false}>>,
+    GlobalAvgPool2d, Flatten,
+    Residual<Linear<LinearSpec{.out_features = 5}>, Tanh>,
+    Linear<LinearSpec{.out_features = 3}>>;
+
 }  // namespace staticnn::test
