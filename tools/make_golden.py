@@ -203,6 +203,135 @@ def activation_cases():
         lambda x, y, dy: y * spread(x) * (dy.abs() + (y * dy.abs()).sum(dim=1, keepdim=True)))
 
 
+# ------------------------------------------------- MobileNet activations, dropout
+
+def vectorized_positions_hold_kinks(x):
+    """PyTorch 1.13's hardswish_backward gives dy at x = 3 on its vectorized path
+    but 1.5 dy on its scalar tail (the last numel % 8 elements for float64):
+    staticnn follows the vectorized path, so kinks must not sit in the tail."""
+    flat = x.flatten()
+    tail = flat.numel() % 8
+    kinks = (flat == 3) | (flat == -3)
+    assert not kinks[flat.numel() - tail:].any(), "a Hardswish kink in PyTorch's scalar tail"
+
+
+def mobile_activation_cases():
+    shape = (2, 3, 5, 7)
+    x = uniform(*shape, lo=-8.0, hi=8.0)
+    # The kinks themselves: PyTorch's gradient there is what the kernels give.
+    flat = x.view(-1)
+    for i, v in enumerate([-3.0, 0.0, 3.0, 6.0, -3.0, 3.0, 6.0, 0.0]):
+        flat[7 * i + 1] = v
+    vectorized_positions_hold_kinks(x)
+    # ReLU6 selects: exact both ways.
+    exact = lambda x, y: torch.zeros_like(y)
+    activation_case("relu6", x, F.relu6, exact, lambda x, y, dy: torch.zeros_like(dy))
+    # Hardswish: y's roundings are relative to |y| (a product of factors);
+    # dx = dy (x/3 + 1/2): relative to |dy| (|x| / 3 + 1/2).
+    activation_case("hardswish", x, F.hardswish, lambda x, y: y.abs(),
+                    lambda x, y, dy: dy.abs() * (x.abs() / 3 + 0.5))
+    xg = x.clone().requires_grad_(True)
+    F.hardswish(xg).backward(torch.ones_like(x))
+    at3 = xg.grad[x == 3]
+    assert (at3 == 1).all(), "PyTorch's hardswish gradient at 3 is no longer dy: %s" % at3
+
+
+def dropout_case():
+    """Dropout's masks come from staticnn's own generator, so the golden data
+    is PyTorch's semantics, not its values: the fraction kept of 2^16 draws,
+    the factor kept elements are multiplied by (computed in float32, as
+    PyTorch does), and p = 0 (identity), p = 1 (zeros) and eval (identity)."""
+    out = []
+    n = 1 << 16
+    for p in (0.5, 0.3, 0.1):
+        p32 = float(f32(torch.tensor(p)))
+        ones = torch.ones(n, dtype=torch.float32)
+        y = F.dropout(ones, p32, training=True)
+        kept = y != 0
+        scale = y[kept].unique()
+        assert scale.numel() == 1
+        out += [("p%g" % p, scalar(p32)), ("p%g.scale" % p, scalar(scale.item())),
+                ("p%g.kept_fraction" % p, scalar(kept.double().mean()))]
+    x = uniform(3, 4, 5)
+    out += [("x", x), ("eval", F.dropout(x.float(), 0.5, training=False)),
+            ("p0", F.dropout(x.float(), 0.0, training=True)),
+            ("p1", F.dropout(x.float(), 1.0, training=True))]
+    write_gold("dropout", out)
+
+
+# ------------------------------------------------------------------- batch norm
+
+def batch_norm_case(name, n, shape, eps=1e-5, momentum=0.1, affine=True):
+    """BatchNorm in training mode (batch statistics, running statistics
+    updated with the unbiased variance) and in eval mode, with the same x, dy
+    and parameters. eps and momentum are the float32 values a kernel uses.
+
+    Magnitudes (tests/golden_batch_norm_test.cc states K): with xa = |x| +
+    |mean| and s = 1 / sqrt(var + eps), y.mag = xa s |w| + |b|; dx.mag =
+    |w| s (|dy| + S|dy| / m + xa s S(|dy| xa s) / m) in training (m values per
+    channel), |w| s |dy| in eval; dweight.mag = S(|dy| xa s); dbias.mag = S|dy|;
+    running_mean.mag = (1 - mom) |rm| + mom S|x| / m; running_var.mag =
+    (1 - mom) |rv| + mom var_unbiased."""
+    eps = float(f32(torch.tensor(eps)))
+    momentum = float(f32(torch.tensor(momentum)))
+    c = shape[0]
+    x = uniform(n, *shape, lo=-1.0, hi=3.0)
+    dy = uniform(n, *shape)
+    weight = uniform(c, lo=-1.5, hi=1.5) if affine else None
+    bias = uniform(c) if affine else None
+    rm0 = uniform(c)
+    rv0 = uniform(c, lo=0.5, hi=2.0)
+    dims = [0] + list(range(2, x.dim()))
+    m = x.numel() // c
+    out = [("eps", scalar(eps)), ("momentum", scalar(momentum)), ("x", x), ("dy", dy)]
+    if affine:
+        out += [("weight", weight), ("bias", bias)]
+    out += [("running_mean", rm0), ("running_var", rv0)]
+    view = [1, c] + [1] * (x.dim() - 2)
+
+    for mode in ("train", "eval"):
+        rm, rv = rm0.clone(), rv0.clone()
+        xg = x.clone().requires_grad_(True)
+        w = weight.clone().requires_grad_(True) if affine else None
+        b = bias.clone().requires_grad_(True) if affine else None
+        y = F.batch_norm(xg, rm, rv, w, b, training=mode == "train", momentum=momentum, eps=eps)
+        y.backward(dy)
+        if mode == "train":
+            mean = x.mean(dim=dims)
+            var = x.var(dim=dims, unbiased=False)
+        else:
+            mean, var = rm0, rv0
+        s = 1 / torch.sqrt(var + eps)
+        xa = (x.abs() + mean.abs().view(view)) * s.view(view)
+        wa = weight.abs().view(view) if affine else torch.ones(view)
+        ba = bias.abs().view(view) if affine else torch.zeros(view)
+        y_mag = xa * wa + ba
+        if mode == "train":
+            s_dy = dy.abs().sum(dim=dims).view(view)
+            s_dyx = (dy.abs() * xa).sum(dim=dims).view(view)
+            dx_mag = wa * s.view(view) * (dy.abs() + s_dy / m + xa * s_dyx / m)
+        else:
+            dx_mag = wa * s.view(view) * dy.abs()
+        out += [(mode + ".y", y.detach()), (mode + ".y.mag", max_abs(y_mag)),
+                (mode + ".dx", xg.grad), (mode + ".dx.mag", max_abs(dx_mag))]
+        if affine:
+            out += [(mode + ".dweight", w.grad),
+                    (mode + ".dweight.mag", max_abs((dy.abs() * xa).sum(dim=dims))),
+                    (mode + ".dbias", b.grad), (mode + ".dbias.mag", max_abs(dy.abs().sum(dim=dims)))]
+        if mode == "train":
+            unbiased = x.var(dim=dims, unbiased=True)
+            assert torch.allclose(rv, (1 - momentum) * rv0 + momentum * unbiased)
+            out += [("train.running_mean", rm),
+                    ("train.running_mean.mag", max_abs((1 - momentum) * rm0.abs() +
+                                                       momentum * x.abs().mean(dim=dims))),
+                    ("train.running_var", rv),
+                    ("train.running_var.mag", max_abs((1 - momentum) * rv0.abs() +
+                                                      momentum * unbiased))]
+        else:
+            assert torch.equal(rm, rm0) and torch.equal(rv, rv0)
+    write_gold(name, out)
+
+
 # ----------------------------------------------------------------------- losses
 
 def loss_cases():
@@ -465,6 +594,15 @@ def main():
 
     activation_cases()
     loss_cases()
+
+    # Later cases, with a seed of their own so that the files above stay as they were.
+    torch.manual_seed(20261201)
+    mobile_activation_cases()
+    dropout_case()
+    batch_norm_case("batchnorm2d", 3, (4, 5, 7))
+    batch_norm_case("batchnorm2d_eps1e-3_momentum0.3_noaffine", 2, (3, 4, 4), eps=1e-3,
+                    momentum=0.3, affine=False)
+    batch_norm_case("batchnorm1d", 5, (37,))
 
 
 if __name__ == "__main__":

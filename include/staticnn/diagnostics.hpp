@@ -34,6 +34,7 @@ enum class Rule {
   residual_changes_shape,   // Residual: F(x) (or the shortcut) differs from x
   concat_branches_differ,   // Concat: branch outputs differ in H or W
   block_is_empty,           // a block without layers
+  batch_norm_wrong_input,   // BatchNorm2d on a flat input, BatchNorm1d on a spatial one
 };
 
 // The rule and its numbers: for window rules {W1, F, P, S} along `axis`; for
@@ -94,6 +95,25 @@ struct concat_branches_differ {
 template <class... Where>
 struct block_is_empty {
   static_assert(always_false<Where...>, "staticnn: a block needs at least one layer");
+};
+
+// A layer used in a network without a Kernel<Layer> specialization for the
+// target being compiled (layers/kernel-inl.h): the layer is the argument, so
+// the "In instantiation of" line names it.
+template <class Layer>
+struct layer_has_no_kernel {
+  static_assert(always_false<Layer>,
+                "staticnn: this layer has no kernel for this Highway target: specialize "
+                "staticnn::HWY_NAMESPACE::Kernel<Layer> (see layers/kernel-inl.h) and include "
+                "its -inl.h before the network passes");
+};
+
+template <class... Where>
+struct batch_norm_wrong_input {
+  static_assert(always_false<Where...>,
+                "staticnn: BatchNorm2d needs a spatial input (C x H x W, before Flatten or "
+                "Linear) and BatchNorm1d a flat one (C x 1 x 1, after Flatten or Linear), as "
+                "in PyTorch");
 };
 
 template <class... Where>
@@ -207,6 +227,8 @@ auto report_violation() {
                                         output_chw<V.n[1], V.n[2], V.n[3]>>);
   } else if constexpr (r == Rule::block_is_empty) {
     (void)sizeof(block_is_empty<where, Layer, input>);
+  } else if constexpr (r == Rule::batch_norm_wrong_input) {
+    (void)sizeof(batch_norm_wrong_input<where, Layer, input>);
   }
   return true;
 }

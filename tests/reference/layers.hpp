@@ -156,3 +156,8 @@ struct Reference<LeakyReLU<Spec>, T> {
 };
 
 }  // namespace staticnn::reference
+
+// Oracles of further layers, in their own headers (each includes this one).
+#include "tests/reference/batch_norm.hpp"
+#include "tests/reference/dropout.hpp"
+#include "tests/reference/mobile_activations.hpp"

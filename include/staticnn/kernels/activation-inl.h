@@ -163,6 +163,61 @@ void LeakyReluBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*
   });
 }
 
+// y = min(max(x, 0), 6) (torch's hardtanh(x, 0, 6)); NaN stays NaN, as the
+// comparisons are false for it (Highway's Min/Max would not keep it on x86).
+template <std::size_t N>
+void Relu6Forward(const float* x, float* y) {
+  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+    const auto v = hn::LoadU(d, x + i);
+    const auto six = hn::Set(d, 6.0f);
+    const auto below_six = hn::IfThenElse(hn::Gt(v, six), six, v);
+    hn::StoreU(hn::IfThenZeroElse(hn::Lt(v, hn::Zero(d)), below_six), d, y + i);
+  });
+}
+
+// dx = 0 where x <= 0 or x >= 6, else dy: PyTorch's hardtanh_backward, zero
+// at both kinks; a NaN x passes dy through, as there.
+template <std::size_t N>
+void Relu6Backward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
+                   const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
+  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+    const auto v = hn::LoadU(d, x + i);
+    const auto outside = hn::Or(hn::Le(v, hn::Zero(d)), hn::Ge(v, hn::Set(d, 6.0f)));
+    hn::StoreU(hn::IfThenZeroElse(outside, hn::LoadU(d, dy + i)), d, dx + i);
+  });
+}
+
+// y = x * min(max(x + 3, 0), 6) / 6 in PyTorch's order of operations (a
+// division by 6, not a product with 1/6), so results round as PyTorch's.
+template <std::size_t N>
+void HardswishForward(const float* x, float* y) {
+  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+    const auto v = hn::LoadU(d, x + i);
+    const auto six = hn::Set(d, 6.0f);
+    auto t = hn::Add(v, hn::Set(d, 3.0f));
+    t = hn::IfThenZeroElse(hn::Lt(t, hn::Zero(d)), t);
+    t = hn::IfThenElse(hn::Gt(t, six), six, t);
+    hn::StoreU(hn::Div(hn::Mul(v, t), six), d, y + i);
+  });
+}
+
+// dx = 0 for x < -3, dy for x >= 3, dy * (x / 3 + 1/2) between: PyTorch's
+// vectorized hardswish_backward (the path that takes all but a tensor's last
+// few elements). At x = -3 that is -dy/2; at x = 3 it is dy (PyTorch 1.13's
+// scalar tail path gives 1.5 dy there; tools/make_golden.py checks which one
+// the golden data holds). A NaN x passes dy through, as in PyTorch.
+template <std::size_t N>
+void HardswishBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
+                       const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
+  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+    const auto v = hn::LoadU(d, x + i);
+    const auto g = hn::LoadU(d, dy + i);
+    const auto slope = hn::Add(hn::Div(v, hn::Set(d, 3.0f)), hn::Set(d, 0.5f));
+    const auto inside = hn::IfThenElse(hn::Ge(v, hn::Set(d, 3.0f)), g, hn::Mul(g, slope));
+    hn::StoreU(hn::IfThenZeroElse(hn::Lt(v, hn::Set(d, -3.0f)), inside), d, dx + i);
+  });
+}
+
 // y = 1 / (1 + exp(-x)), finite and in [0, 1] for every finite x.
 template <std::size_t N>
 void SigmoidForward(const float* x, float* y) {

@@ -47,6 +47,31 @@ struct Kernel<LeakyReLU<Spec>> {
 };
 
 template <>
+struct Kernel<ReLU6> {
+  template <Shape In, int Batch>
+  static void Forward(const ForwardArgs& a) {
+    Relu6Forward<std::size_t(Batch) * In.size()>(a.in, a.out);
+  }
+  template <Shape In, int Batch>
+  static void Backward(const BackwardArgs& a) {
+    if (a.din != nullptr) Relu6Backward<std::size_t(Batch) * In.size()>(a.in, a.out, a.dout, a.din);
+  }
+};
+
+template <>
+struct Kernel<Hardswish> {
+  template <Shape In, int Batch>
+  static void Forward(const ForwardArgs& a) {
+    HardswishForward<std::size_t(Batch) * In.size()>(a.in, a.out);
+  }
+  template <Shape In, int Batch>
+  static void Backward(const BackwardArgs& a) {
+    if (a.din == nullptr) return;
+    HardswishBackward<std::size_t(Batch) * In.size()>(a.in, a.out, a.dout, a.din);
+  }
+};
+
+template <>
 struct Kernel<Sigmoid> {
   template <Shape In, int Batch>
   static void Forward(const ForwardArgs& a) {

@@ -29,6 +29,15 @@ struct Softmax : Elementwise {
   static constexpr const char* name = "Softmax";
 };
 
+// min(max(x, 0), 6), torch.nn.ReLU6.
+struct ReLU6 : Elementwise {
+  static constexpr const char* name = "ReLU6";
+};
+// x * ReLU6(x + 3) / 6, torch.nn.Hardswish (MobileNetV3).
+struct Hardswish : Elementwise {
+  static constexpr const char* name = "Hardswish";
+};
+
 struct LeakyReLUSpec {
   float negative_slope = 0.01f;
 };

@@ -24,12 +24,9 @@ HWY_BEFORE_NAMESPACE();
 namespace staticnn {
 namespace HWY_NAMESPACE {
 
+// Without a specialization: the error names the layer (diagnostics.hpp).
 template <class Layer>
-struct Kernel {
-  static_assert(error::always_false<Layer>,
-                "staticnn: this layer has no kernel for this Highway target: specialize "
-                "staticnn::HWY_NAMESPACE::Kernel<Layer> (see layers/kernel-inl.h) and include "
-                "its -inl.h before the network passes");
+struct Kernel : error::layer_has_no_kernel<Layer> {
   template <Shape In, int Batch>
   static void Forward(const ForwardArgs&) {}
   template <Shape In, int Batch>
