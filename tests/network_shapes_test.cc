@@ -433,4 +433,49 @@ static_assert(first_error<nn::Shape{3, 7, 7}, Filter3x3<2>, nn::ReLU,
 static_assert(first_error<nn::Shape{3, 7, 7}, Filter3x3<2>, nn::Flatten,
                           nn::Linear<{.out_features = 2}>> == -1);
 
+// ---------------------------------------------------------------------------
+// Blocks (the README's example): shapes, counts and state_dict keys.
+
+template <int C, int S>
+struct DwSeparable : nn::Sequential<
+    nn::Conv2d<{.out_channels = C, .kernel_size = 3, .stride = S, .padding = 1, .groups = C,
+                .rounding = nn::Rounding::floor}>,
+    nn::ReLU> {};
+
+using Blocks = nn::Network<
+    nn::Input<3, 32, 32>,
+    nn::Conv2d<{.out_channels = 16, .kernel_size = 3, .padding = 1}>, nn::ReLU,
+    nn::Residual<nn::Conv2d<{.out_channels = 16, .kernel_size = 3, .padding = 1}>, nn::ReLU,
+                 nn::Conv2d<{.out_channels = 16, .kernel_size = 3, .padding = 1}>>,
+    nn::Residual<nn::Main<nn::Conv2d<{.out_channels = 32, .kernel_size = 3, .stride = 2,
+                                      .padding = 1, .rounding = nn::Rounding::floor}>>,
+                 nn::Shortcut<nn::Conv2d<{.out_channels = 32, .kernel_size = 1, .stride = 2,
+                                          .rounding = nn::Rounding::floor}>>>,
+    nn::Concat<nn::Branch<nn::Conv2d<{.out_channels = 8, .kernel_size = 1}>>,
+               nn::Branch<DwSeparable<32, 1>>>,
+    nn::GlobalAvgPool2d, nn::Flatten, nn::Linear<{.out_features = 10}>>;
+static_assert(Blocks::shape_after<2> == nn::Shape{16, 32, 32});
+static_assert(Blocks::shape_after<3> == nn::Shape{32, 16, 16});
+static_assert(Blocks::shape_after<4> == nn::Shape{40, 16, 16});
+static_assert(Blocks::layer_params<2> == 2 * (16 * 16 * 9 + 16));
+static_assert(Blocks::layer_params<3> == (32 * 16 * 9 + 32) + (32 * 16 + 32));
+static_assert(Blocks::layer_params<4> == (8 * 32 + 8) + (32 * 9 + 32));
+static_assert(Blocks::layer_macs<3> == 32 * 16 * 16 * (16 * 9 + 16));
+static_assert(Blocks::buffer_count == 0);
+static_assert(Blocks::tensors.size() == 16);
+static_assert(Blocks::tensors[2].name == nn::TensorName("2.0.weight"));
+static_assert(Blocks::tensors[5].name == nn::TensorName("2.2.bias"));
+static_assert(Blocks::tensors[6].name == nn::TensorName("3.main.0.weight"));
+static_assert(Blocks::tensors[8].name == nn::TensorName("3.shortcut.0.weight"));
+static_assert(Blocks::tensors[8].offset == Blocks::param_offset<3> + 32 * 16 * 9 + 32);
+static_assert(Blocks::tensors[10].name == nn::TensorName("4.0.0.weight"));
+static_assert(Blocks::tensors[12].name == nn::TensorName("4.1.0.0.weight"));
+static_assert(Blocks::tensors[12].dims == std::array<int, 4>{32, 1, 3, 3});
+static_assert(Blocks::tensors[15].name == nn::TensorName("7.bias"));
+// Input<N>: a flat input on which Linear needs no Flatten and spatial layers fail.
+static_assert(nn::network_is_valid<nn::Input<640>, nn::Linear<{.out_features = 8}>>);
+static_assert(!nn::network_is_valid<nn::Input<640>, nn::MaxPool2d<{.kernel_size = 1}>>);
+static_assert(nn::Network<nn::Input<640>, nn::Residual<nn::Linear<{.out_features = 640}>>>::output_shape ==
+              nn::Shape{640, 1, 1});
+
 }  // namespace
