@@ -1,0 +1,322 @@
+// The four MLPerf Tiny models (include/staticnn/models/mlperf_tiny.hpp)
+// against PyTorch (tests/data/golden/mlperf_*.gold, written by
+// tools/mlperf_tiny_torch.py), on every Highway target compiled here:
+// parameter and buffer counts, every module's output shape (by its
+// state_dict-style path), the shared weights loaded by tensor key, the
+// inference-mode output, the training-mode output (batch statistics, Dropout
+// masks reproduced by the script), the running statistics it updates, the
+// input gradient and every parameter gradient for a fixed output gradient.
+// Then BatchNorm folding (fold.hpp): the folded network's inference output
+// against the same PyTorch output, and folding in a constant expression.
+//
+// Tolerance (the script's docstring derives it): normwise,
+//     |a - r| <= K_T * eps * M_T + eps * |r|,
+// with K_T the roundings on T's dependency path and M_T its error's scale,
+// both stored next to T ("T.terms", "T.mag"). The script checked that
+// PyTorch's float32 evaluation meets the rule by a margin (it prints it).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "staticnn/core.hpp"
+#include "staticnn/fold.hpp"
+#include "staticnn/models/mlperf_tiny.hpp"
+#include "tests/golden.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/mlperf_tiny_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "hwy/highway.h"
+#include "staticnn/passes-inl.h"
+#include "staticnn/models/mlperf_tiny-inl.h"
+#include "hwy/tests/test_util-inl.h"
+
+#ifndef STATICNN_MLPERF_TINY_TEST_ONCE
+#define STATICNN_MLPERF_TINY_TEST_ONCE
+namespace staticnn::mlperf_test {
+
+using namespace staticnn::mlperf_tiny;  // NOLINT
+
+// ------------------------------------------------ shapes known at compile time
+
+// DS-CNN: Keras' 'same' sizes with PyTorch's padding: 25x5 after the 10x4
+// stride-2 convolution, through the blocks; the 24x5 pooling leaves 1x1.
+static_assert(DsCnn::shape_after<0> == Shape{64, 25, 5});
+static_assert(DsCnn::shape_after<7> == Shape{64, 25, 5});
+static_assert(DsCnn::shape_after<9> == Shape{64, 1, 1});
+static_assert(DsCnn::layer_count == 12);
+// MobileNet: 48, 48, 24, 24, 12, 12, 6 (x6), 3, 3.
+static_assert(MobileNetV1::shape_after<0> == Shape{8, 48, 48});
+static_assert(MobileNetV1::shape_after<3> == Shape{16, 48, 48});
+static_assert(MobileNetV1::shape_after<4> == Shape{32, 24, 24});
+static_assert(MobileNetV1::shape_after<8> == Shape{128, 6, 6});
+static_assert(MobileNetV1::shape_after<15> == Shape{256, 3, 3});
+static_assert(MobileNetV1::shape_after<16> == Shape{256, 1, 1});
+// ResNet-8: 16x32x32, 32x16x16, 64x8x8.
+static_assert(ResNet8::shape_after<3> == Shape{16, 32, 32});
+static_assert(ResNet8::shape_after<5> == Shape{32, 16, 16});
+static_assert(ResNet8::shape_after<7> == Shape{64, 8, 8});
+// Autoencoder: the bottleneck.
+static_assert(AutoEncoder::shape_after<4> == Shape{8, 1, 1});
+
+// Folding: counts, and the folded types.
+static_assert(fold_batch_norm_t<DsCnn>::param_count == 22'604 &&
+              fold_batch_norm_t<DsCnn>::buffer_count == 0);
+static_assert(fold_batch_norm_t<MobileNetV1>::param_count == 210'850 &&
+              fold_batch_norm_t<MobileNetV1>::buffer_count == 0);
+static_assert(fold_batch_norm_t<ResNet8>::param_count == 77'706 &&
+              fold_batch_norm_t<ResNet8>::buffer_count == 0);
+static_assert(fold_batch_norm_t<AutoEncoder>::param_count == 265'864 &&
+              fold_batch_norm_t<AutoEncoder>::buffer_count == 0);
+
+// Folding in a constant expression: a convolution without bias and a
+// BatchNorm2d, a Linear and a BatchNorm1d without affine parameters.
+using Small = Network<Input<1, 4, 4>,
+                      Conv2d<{.out_channels = 2, .kernel_size = 3, .bias = false}>,
+                      BatchNorm2d<>, ReLU, Flatten, Linear<{.out_features = 3}>,
+                      BatchNorm1d<{.eps = 0.0f, .affine = false}>, Tanh>;
+static_assert(std::is_same_v<
+              fold_batch_norm_t<Small>,
+              Network<Input<1, 4, 4>, Conv2d<{.out_channels = 2, .kernel_size = 3}>, ReLU,
+                      Flatten, Linear<{.out_features = 3}>, Tanh>>);
+constexpr Small::Parameters SmallParameters() {
+  Small::Parameters p{};
+  for (int i = 0; i < 18; ++i) p.values[i] = float(i % 5) - 2.0f;  // conv weight
+  p.values[18] = 2.0f;                                              // BN2d gamma
+  p.values[19] = -1.0f;
+  p.values[20] = 0.5f;  // BN2d beta
+  p.values[21] = 0.25f;
+  for (int i = 22; i < 22 + 24; ++i) p.values[i] = 1.0f;  // Linear weight [3][8]
+  p.values[46] = 1.0f;                                    // Linear bias
+  p.values[47] = 2.0f;
+  p.values[48] = 3.0f;
+  p.buffers[0] = 1.0f;  // BN2d running mean
+  p.buffers[1] = -1.0f;
+  p.buffers[2] = 4.0f - 1e-5f;  // running var: 4 after eps
+  p.buffers[3] = 0.25f - 1e-5f;
+  p.buffers[4] = 0.5f;  // BN1d running mean
+  p.buffers[5] = 1.0f;
+  p.buffers[6] = 2.0f;
+  p.buffers[7] = 4.0f;  // BN1d running var (eps 0)
+  p.buffers[8] = 16.0f;
+  p.buffers[9] = 0.25f;
+  return p;
+}
+constexpr auto kSmallFolded = fold_batch_norm<Small>(SmallParameters());
+constexpr bool Near(float a, float b) { return (a - b) * (a - b) < 1e-10f; }
+// Channel 0: s = 2 / 2 = 1; channel 1: s = -1 / 0.5 = -2.
+static_assert(Near(kSmallFolded.values[0], -2.0f) && Near(kSmallFolded.values[9], 2.0f * -2.0f));
+// Biases: (0 - 1) * 1 + 0.5 and (0 + 1) * -2 + 0.25.
+static_assert(Near(kSmallFolded.values[18], -0.5f) && Near(kSmallFolded.values[19], -1.75f));
+// Linear: s = 1/2, 1/4, 2; b' = (b - mean) * s.
+static_assert(Near(kSmallFolded.values[20], 0.5f) && Near(kSmallFolded.values[28], 0.25f) &&
+              Near(kSmallFolded.values[36], 2.0f));
+static_assert(Near(kSmallFolded.values[44], 0.25f) && Near(kSmallFolded.values[45], 0.25f) &&
+              Near(kSmallFolded.values[46], 2.0f * 1.0f));
+
+// ------------------------------------------------------ every module's shape
+
+using Shapes = std::vector<std::pair<std::string, Shape>>;
+
+template <class... Ls>
+void VisitList(const std::string& prefix, Shape in, Shapes& out);
+
+template <class... Ls>
+void VisitBlock(const Sequential<Ls...>*, const std::string& path, Shape in, Shapes& out) {
+  VisitList<Ls...>(path + ".", in, out);
+}
+template <class... Ps>
+void VisitBlock(const Residual<Ps...>*, const std::string& path, Shape in, Shapes& out) {
+  using R = Residual<Ps...>;
+  if constexpr (R::projection) {
+    using M = detail::nth<0, Ps...>;
+    using S = detail::nth<1, Ps...>;
+    out.emplace_back(path + ".main", M::plan(in, false).out);
+    VisitBlock(static_cast<const M*>(nullptr), path + ".main", in, out);
+    out.emplace_back(path + ".shortcut", S::plan(in, false).out);
+    VisitBlock(static_cast<const S*>(nullptr), path + ".shortcut", in, out);
+  } else {
+    VisitList<Ps...>(path + ".", in, out);
+  }
+}
+template <class... Bs>
+void VisitBlock(const Concat<Bs...>*, const std::string& path, Shape in, Shapes& out) {
+  int b = 0;
+  (
+      [&] {
+        const std::string branch = path + "." + std::to_string(b++);
+        out.emplace_back(branch, Bs::plan(in, false).out);
+        VisitBlock(static_cast<const Bs*>(nullptr), branch, in, out);
+      }(),
+      ...);
+}
+inline void VisitBlock(const void*, const std::string&, Shape, Shapes&) {}
+
+template <class... Ls>
+void VisitList(const std::string& prefix, Shape in, Shapes& out) {
+  const auto plan = detail::plan_layers<Ls...>(in, false);
+  std::size_t i = 0;
+  (
+      [&] {
+        const detail::LayerRecord& r = plan.layers[i];
+        const std::string path = prefix + std::to_string(i++);
+        out.emplace_back(path, r.out);
+        VisitBlock(static_cast<const Ls*>(nullptr), path, r.in, out);
+      }(),
+      ...);
+}
+
+template <class Net>
+struct Modules;
+template <int C, int H, int W, class... Ls>
+struct Modules<Network<Input<C, H, W>, Ls...>> {
+  static Shapes Get() {
+    Shapes out;
+    VisitList<Ls...>("", Network<Input<C, H, W>, Ls...>::input_shape, out);
+    return out;
+  }
+};
+
+template <class Net>
+void CheckCountsAndShapes(const std::string& name) {
+  const golden::File f("mlperf_" + name);
+  if (!f.ok()) return;
+  EXPECT_EQ(f.Scalar("param_count"), float(Net::param_count)) << name;
+  EXPECT_EQ(f.Scalar("buffer_count"), float(Net::buffer_count)) << name;
+  const Shapes shapes = Modules<Net>::Get();
+  EXPECT_EQ(f.Scalar("module_count"), float(shapes.size())) << name;
+  for (const auto& [path, s] : shapes) {
+    const golden::Tensor& t = f.Get("shape." + path, {3});
+    EXPECT_EQ(t.values, (std::vector<float>{float(s.c), float(s.h), float(s.w)}))
+        << name << " module " << path;
+  }
+}
+
+// Loads the shared weights and buffers by state_dict key.
+template <class Net>
+void Load(const golden::File& f, typename Net::Parameters& p) {
+  long loaded[2] = {0, 0};
+  for (const Tensor& t : Net::tensors) {
+    const std::vector<int> dims(t.dims.begin(), t.dims.begin() + t.rank);
+    const golden::Tensor& v = f.Get(std::string("state.") + t.name.s, dims);
+    float* to = (t.role == TensorRole::parameter ? p.values : p.buffers) + t.offset;
+    std::copy(v.values.begin(), v.values.end(), to);
+    loaded[int(t.role)] += t.count();
+  }
+  EXPECT_EQ(loaded[0], Net::param_count);
+  EXPECT_EQ(loaded[1], Net::buffer_count);
+}
+
+inline void Expect(const golden::File& f, const std::string& model, const std::string& tensor,
+                   const char* target, const float* actual, const std::vector<int>& dims) {
+  golden::ExpectNear("mlperf_" + model, tensor, target, actual, f.Get(tensor, dims),
+                     f.Scalar(tensor + ".terms"), f.Scalar(tensor + ".mag"));
+}
+
+template <class Net, int B>
+std::vector<int> Dims(Shape s, bool flat_input) {
+  if (flat_input || (s.h == 1 && s.w == 1)) return {B, s.c};
+  return {B, s.c, s.h, s.w};
+}
+
+}  // namespace staticnn::mlperf_test
+#endif  // STATICNN_MLPERF_TINY_TEST_ONCE
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace {
+
+namespace mt = ::staticnn::mlperf_test;
+
+template <class Net, int B>
+void CheckModel(const std::string& name) {
+  using Folded = fold_batch_norm_t<Net>;
+  const char* target = hwy::TargetName(HWY_TARGET);
+  const golden::File f("mlperf_" + name);
+  if (!f.ok()) return;
+  constexpr bool flat = Net::input_shape.h == 1 && Net::input_shape.w == 1;
+  const std::vector<int> in_dims = mt::Dims<Net, B>(Net::input_shape, flat);
+  const std::vector<int> out_dims = mt::Dims<Net, B>(Net::output_shape, true);
+  const golden::Tensor& x = f.Get("x", in_dims);
+  const golden::Tensor& dy = f.Get("dy", out_dims);
+
+  // Static storage: the models' state and workspaces are large.
+  static typename Net::Parameters p, p_train;
+  static typename Net::Gradients g;
+  static InferenceWorkspace<Net, B> infer_ws;
+  static TrainingWorkspace<Net, B> train_ws;
+  static typename Folded::Parameters folded;
+  static InferenceWorkspace<Folded, B> folded_ws;
+  mt::Load<Net>(f, p);
+
+  // Inference mode: running statistics, no dropout.
+  const float* y = Forward<Net, B>(p, x.data(), infer_ws);
+  mt::Expect(f, name, "y_infer", target, y, out_dims);
+
+  // Training mode: batch statistics, running statistics updated, Dropout's
+  // masks from a fresh workspace's random state.
+  p_train = p;
+  train_ws.rng = TrainingWorkspace<Net, B>{}.rng;
+  y = Forward<Net, B>(p_train, x.data(), train_ws);
+  mt::Expect(f, name, "y_train", target, y, out_dims);
+  for (const Tensor& t : Net::tensors) {
+    if (t.role != TensorRole::buffer) continue;
+    mt::Expect(f, name, std::string("running.") + t.name.s, target, p_train.buffers + t.offset,
+               {int(t.count())});
+  }
+  g.fill(0.0f);
+  std::vector<float> dx(x.size(), std::numeric_limits<float>::quiet_NaN());
+  Backward<Net, B>(p_train, x.data(), train_ws, dy.data(), g, dx.data());
+  mt::Expect(f, name, "dx", target, dx.data(), in_dims);
+  for (const Tensor& t : Net::tensors) {
+    if (t.role != TensorRole::parameter) continue;
+    mt::Expect(f, name, std::string("grad.") + t.name.s, target, g.values + t.offset,
+               std::vector<int>(t.dims.begin(), t.dims.begin() + t.rank));
+  }
+
+  // Folded for inference: PyTorch's inference output, same rule (folding
+  // replaces BatchNorm's 4 roundings per channel by one in each weight).
+  fold_batch_norm_into<Net>(p, folded);
+  y = Forward<Folded, B>(folded, x.data(), folded_ws);
+  golden::ExpectNear("mlperf_" + name, "y_infer (folded)", target, y, f.Get("y_infer", out_dims),
+                     f.Scalar("y_infer.terms"), f.Scalar("y_infer.mag"));
+}
+
+void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn, 2>("ds_cnn"); }
+void TestMobileNetV1() { CheckModel<mlperf_tiny::MobileNetV1, 1>("mobilenet_v1"); }
+void TestResNet8() { CheckModel<mlperf_tiny::ResNet8, 2>("resnet8"); }
+void TestAutoEncoder() { CheckModel<mlperf_tiny::AutoEncoder, 8>("autoencoder"); }
+
+}  // namespace
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_BEFORE_TEST(MlperfTinyTest);
+HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestDsCnn);
+HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestMobileNetV1);
+HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestResNet8);
+HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestAutoEncoder);
+
+TEST(MlperfTinyTest, CountsAndEveryModuleShapeMatchPyTorch) {
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::DsCnn>("ds_cnn");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::MobileNetV1>("mobilenet_v1");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::ResNet8>("resnet8");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::AutoEncoder>("autoencoder");
+}
+
+namespace {
+const bool kSummaryRegistered = golden::RegisterSummary();
+}  // namespace
+}  // namespace staticnn
+#endif  // HWY_ONCE
