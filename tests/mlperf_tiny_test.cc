@@ -259,6 +259,7 @@ void CheckModel(const std::string& name) {
   // Inference mode: running statistics, no dropout.
   const float* y = Forward<Net, B>(p, x.data(), infer_ws);
   mt::Expect(f, name, "y_infer", target, y, out_dims);
+  const golden::Tensor unfolded{out_dims, std::vector<float>(y, y + B * Net::output_shape.size())};
 
   // Training mode: batch statistics, running statistics updated, Dropout's
   // masks from a fresh workspace's random state.
@@ -282,11 +283,15 @@ void CheckModel(const std::string& name) {
   }
 
   // Folded for inference: PyTorch's inference output, same rule (folding
-  // replaces BatchNorm's 4 roundings per channel by one in each weight).
+  // replaces BatchNorm's 4 roundings per channel by one in each weight), and
+  // the unfolded network's: both within K eps M of the exact result, so
+  // within 2 K eps M of each other.
   fold_batch_norm_into<Net>(p, folded);
   y = Forward<Folded, B>(folded, x.data(), folded_ws);
   golden::ExpectNear("mlperf_" + name, "y_infer (folded)", target, y, f.Get("y_infer", out_dims),
                      f.Scalar("y_infer.terms"), f.Scalar("y_infer.mag"));
+  golden::ExpectNear("mlperf_" + name, "y_infer folded vs unfolded", target, y, unfolded,
+                     2 * f.Scalar("y_infer.terms"), f.Scalar("y_infer.mag"));
 }
 
 void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn, 2>("ds_cnn"); }
