@@ -62,14 +62,9 @@ using staticnn::network_bench::LeNet;
 
 // Labels must be in range (the caller generates them so).
 template <class Net, int Batch>
-float TrainStep(typename Net::Parameters& p, typename Net::Gradients& g, Sgd<Net>& sgd,
-                TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {
-  const float* logits = Forward<Net, Batch>(p, x, ws);
-  const float loss = SoftmaxCrossEntropyLoss<Net, Batch>(logits, labels, ws.output_gradient);
-  g.fill(0.0f);
-  Backward<Net, Batch>(p, x, ws, ws.output_gradient, g);
-  Step<Net>(p, g, sgd);
-  return loss;
+float TrainStepLoss(typename Net::Parameters& p, typename Net::Gradients& g, Sgd<Net>& sgd,
+                    TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {
+  return TrainStep<Net, Batch>(p, g, sgd, ws, x, labels).value;
 }
 
 // Non-template entry points, one per case, for HWY_EXPORT.
@@ -80,7 +75,7 @@ const float* LeNetInference(const LeNet::Parameters& p, const float* x,
 float LeNetTrainStep(LeNet::Parameters& p, LeNet::Gradients& g, Sgd<LeNet>& sgd,
                      LeNet::TrainingWorkspace<kTrainBatch>& ws, const float* x,
                      const int* labels) {
-  return TrainStep<LeNet, kTrainBatch>(p, g, sgd, ws, x, labels);
+  return TrainStepLoss<LeNet, kTrainBatch>(p, g, sgd, ws, x, labels);
 }
 const float* CifarNetInference(const CifarNet::Parameters& p, const float* x,
                                CifarNet::InferenceWorkspace<1>& ws) {
@@ -89,7 +84,7 @@ const float* CifarNetInference(const CifarNet::Parameters& p, const float* x,
 float CifarNetTrainStep(CifarNet::Parameters& p, CifarNet::Gradients& g, Sgd<CifarNet>& sgd,
                         CifarNet::TrainingWorkspace<kTrainBatch>& ws, const float* x,
                         const int* labels) {
-  return TrainStep<CifarNet, kTrainBatch>(p, g, sgd, ws, x, labels);
+  return TrainStepLoss<CifarNet, kTrainBatch>(p, g, sgd, ws, x, labels);
 }
 std::int64_t CompiledTarget() { return HWY_TARGET; }
 

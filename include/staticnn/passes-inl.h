@@ -28,6 +28,7 @@
 #include "staticnn/layers/linear-inl.h"
 #include "staticnn/layers/pool2d-inl.h"
 #include "staticnn/optimizer_steps-inl.h"
+#include "staticnn/status.hpp"
 #include "staticnn/storage.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -98,6 +99,31 @@ template <class Net, int Batch>
 float MeanSquaredErrorLoss(const float* out, const float* target, float* dout) {
   constexpr std::size_t n = std::size_t(Batch) * Net::output_shape.size();
   return MeanSquaredError<n>(out, target, dout, 1.0f);
+}
+
+// Whether every label is a valid class index of Net's output.
+template <class Net, int Batch>
+bool LabelsValid(const int* labels) {
+  for (int b = 0; b < Batch; ++b) {
+    if (labels[b] < 0 || labels[b] >= Net::output_shape.size()) return false;
+  }
+  return true;
+}
+
+// One training step of a classifier: forward in training mode, mean softmax
+// cross-entropy, backward, optimizer update. Bad labels leave the parameters
+// untouched. The one implementation behind staticnn::train_step and the
+// dynamic-dispatch entry points (dispatch.hpp).
+template <class Net, int Batch, class Optimizer>
+LossResult TrainStep(typename Net::Parameters& p, typename Net::Gradients& g, Optimizer& opt,
+                     TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {
+  if (!LabelsValid<Net, Batch>(labels)) return {0.0f, Status::label_out_of_range};
+  const float* logits = Forward<Net, Batch>(p, x, ws, Mode::training);
+  const float loss = SoftmaxCrossEntropyLoss<Net, Batch>(logits, labels, ws.output_gradient);
+  g.fill(0.0f);
+  Backward<Net, Batch>(p, x, ws, ws.output_gradient, g);
+  Step<Net>(p, g, opt);
+  return {loss};
 }
 
 }  // namespace HWY_NAMESPACE

@@ -1,6 +1,6 @@
 // The network passes for the translation unit's own Highway target (static
 // dispatch, as firmware is built): staticnn::forward, backward, losses, step,
-// train_step. For dynamic dispatch across targets, see passes-inl.h.
+// train_step. For dynamic dispatch across targets, see dispatch.hpp.
 #pragma once
 
 #include "staticnn/core.hpp"
@@ -71,13 +71,7 @@ void step(typename Net::Parameters& p, const typename Net::Gradients& g, Optimiz
 template <class Net, int Batch, class Optimizer>
 LossResult train_step(typename Net::Parameters& p, typename Net::Gradients& g, Optimizer& opt,
                       TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {
-  const float* logits = forward<Net, Batch>(p, x, ws);
-  const LossResult loss = softmax_cross_entropy<Net, Batch>(logits, labels, ws.output_gradient);
-  if (!loss) return loss;
-  g.fill(0.0f);
-  backward<Net, Batch>(p, x, ws, ws.output_gradient, g);
-  step<Net>(p, g, opt);
-  return loss;
+  return HWY_NAMESPACE::TrainStep<Net, Batch>(p, g, opt, ws, x, labels);
 }
 
 }  // namespace staticnn
