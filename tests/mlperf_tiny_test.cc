@@ -25,6 +25,7 @@
 
 #include "staticnn/core.hpp"
 #include "staticnn/fold.hpp"
+#include "staticnn/init.hpp"
 #include "staticnn/models/mlperf_tiny.hpp"
 #include "tests/golden.hpp"
 
@@ -119,6 +120,33 @@ static_assert(Near(kSmallFolded.values[20], 0.5f) && Near(kSmallFolded.values[28
               Near(kSmallFolded.values[36], 2.0f));
 static_assert(Near(kSmallFolded.values[44], 0.25f) && Near(kSmallFolded.values[45], 0.25f) &&
               Near(kSmallFolded.values[46], 2.0f * 1.0f));
+
+// Folding through every kind of block: a Conv2d without bias, a Concat whose
+// branches hold a foldable pair and a BatchNorm after a ReLU (which stays), an
+// identity Residual around a Sequential, BatchNorm1d after Linear.
+using FoldBlocksNet = Network<
+    Input<3, 8, 8>,
+    Conv2d<{.out_channels = 4, .kernel_size = 3, .padding = 1, .bias = false}>, BatchNorm2d<>,
+    ReLU,
+    Concat<Branch<Conv2d<{.out_channels = 2, .kernel_size = 1}>, BatchNorm2d<{.affine = false}>>,
+           Branch<Conv2d<{.out_channels = 3, .kernel_size = 3, .padding = 1}>, ReLU,
+                  BatchNorm2d<>>>,
+    Residual<Sequential<Conv2d<{.out_channels = 5, .kernel_size = 3, .padding = 1}>,
+                        BatchNorm2d<{.eps = 1e-3f}>>,
+             ReLU>,
+    GlobalAvgPool2d, Flatten, Linear<{.out_features = 6}>, BatchNorm1d<>, Tanh>;
+static_assert(std::is_same_v<
+              fold_batch_norm_t<FoldBlocksNet>,
+              Network<Input<3, 8, 8>,
+                      Conv2d<{.out_channels = 4, .kernel_size = 3, .padding = 1}>, ReLU,
+                      Concat<Branch<Conv2d<{.out_channels = 2, .kernel_size = 1}>>,
+                             Branch<Conv2d<{.out_channels = 3, .kernel_size = 3, .padding = 1}>,
+                                    ReLU, BatchNorm2d<>>>,
+                      Residual<Sequential<Conv2d<{.out_channels = 5, .kernel_size = 3,
+                                                 .padding = 1}>>,
+                               ReLU>,
+                      GlobalAvgPool2d, Flatten, Linear<{.out_features = 6}>, Tanh>>);
+static_assert(fold_batch_norm_t<FoldBlocksNet>::buffer_count == 6);  // the BatchNorm that stays
 
 // ------------------------------------------------------ every module's shape
 
@@ -294,6 +322,59 @@ void CheckModel(const std::string& name) {
                      2 * f.Scalar("y_infer.terms"), f.Scalar("y_infer.mag"));
 }
 
+// The folded FoldBlocksNet against the unfolded one in inference mode, with
+// random weights and running statistics (variances in [0.5, 1.5]). Inputs,
+// weights and normalised activations are O(1), so every sum's terms are: the
+// rule's magnitude is 1, K the longest path's roundings (conv 27 + 2, BN 4,
+// conv 36 + 2, BN 4, conv 45 + 2, BN 4, residual 1, pooling 65, Linear 7,
+// BN 4, tanh 2 = 205), doubled for two float32 results.
+void TestFoldThroughBlocks() {
+  using Net = mt::FoldBlocksNet;
+  using Folded = fold_batch_norm_t<Net>;
+  constexpr int B = 3;
+  static Net::Parameters p;
+  static Folded::Parameters folded;
+  static InferenceWorkspace<Net, B> ws;
+  static InferenceWorkspace<Folded, B> folded_ws;
+  init_parameters<Net>(p, 3);
+  SplitMix64 rng{4};
+  for (float& v : p.values) v += 0.2f * rng.symmetric();  // BatchNorm's weight/bias too
+  for (const Tensor& t : Net::tensors) {
+    if (t.role != TensorRole::buffer) continue;
+    const bool var = std::string(t.name.s).ends_with("running_var");
+    for (long i = 0; i < t.count(); ++i) {
+      p.buffers[t.offset + i] = var ? 1.0f + 0.5f * rng.symmetric() : 0.3f * rng.symmetric();
+    }
+  }
+  float x[B * Net::input_shape.size()];
+  for (float& v : x) v = rng.symmetric();
+  const float* y = Forward<Net, B>(p, x, ws);
+  const golden::Tensor expected{{B, 6}, std::vector<float>(y, y + B * 6)};
+  fold_batch_norm_into<Net>(p, folded);
+  // The BatchNorm that stays keeps its tensors; its Concat moves from index 3
+  // to 2 (the first BatchNorm is gone), so "3.1.2.x" becomes "2.1.2.x".
+  for (const char* name : {"weight", "bias", "running_mean", "running_var"}) {
+    const Tensor* from = nullptr;
+    const Tensor* to = nullptr;
+    for (const Tensor& t : Net::tensors) {
+      from = t.name == TensorName(name).under("3.1.2") ? &t : from;
+    }
+    for (const Tensor& t : Folded::tensors) {
+      to = t.name == TensorName(name).under("2.1.2") ? &t : to;
+    }
+    ASSERT_TRUE(from != nullptr && to != nullptr) << name;
+    const float* a = (from->role == TensorRole::buffer ? p.buffers : p.values) + from->offset;
+    const float* b = (to->role == TensorRole::buffer ? folded.buffers : folded.values) + to->offset;
+    EXPECT_TRUE(std::equal(a, a + from->count(), b)) << name;
+  }
+  const float* yf = Forward<Folded, B>(folded, x, folded_ws);
+  golden::ExpectNear("fold_blocks", "y_infer folded vs unfolded",
+                     hwy::TargetName(HWY_TARGET), yf, expected, 2 * 205, 1.0);
+  float largest = 0.0f;
+  for (float v : expected.values) largest = std::max(largest, std::abs(v));
+  EXPECT_GT(largest, 0.1f);  // not a vacuous comparison
+}
+
 void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn, 2>("ds_cnn"); }
 void TestMobileNetV1() { CheckModel<mlperf_tiny::MobileNetV1, 1>("mobilenet_v1"); }
 void TestResNet8() { CheckModel<mlperf_tiny::ResNet8, 2>("resnet8"); }
@@ -312,6 +393,7 @@ HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestDsCnn);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestMobileNetV1);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestResNet8);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestAutoEncoder);
+HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestFoldThroughBlocks);
 
 TEST(MlperfTinyTest, CountsAndEveryModuleShapeMatchPyTorch) {
   mlperf_test::CheckCountsAndShapes<mlperf_tiny::DsCnn>("ds_cnn");
