@@ -1,7 +1,7 @@
 // What a network needs on a device, as compile-time constants, and a one-line
 // check that it fits a RAM and flash budget.
 //
-//   static_assert(staticnn::fits_budget<LeNet, {.ram_bytes = 96 * 1024,
+//   static_assert(staticnn::fits_budget<LeNet, {.ram_bytes = 64 * 1024,
 //                                               .flash_bytes = 512 * 1024}>);
 //
 // compiles when the network fits; otherwise the one error names the numbers:
