@@ -406,10 +406,20 @@ HWY_INLINE void MaxPool2x2Forward(const float* HWY_RESTRICT x, float* HWY_RESTRI
         // The vertical maxima first, then one split into window columns:
         // half the shuffles of splitting both rows.
         const int o = Min(ox, OW - lanes);
+#if HWY_HAVE_SCALABLE
+        // Highway 1.0.3's SVE ConcatEven/ConcatOdd shuffle the whole register
+        // when its length is a power of two (SVE_256), ignoring a capped tag:
+        // split with deinterleaving loads instead.
+        VC tl, tr, bl, br;
+        hn::LoadInterleaved2(dc, top + 2 * o, tl, tr);
+        hn::LoadInterleaved2(dc, bottom + 2 * o, bl, br);
+        hn::StoreU(hn::Max(hn::Max(tl, tr), hn::Max(bl, br)), dc, out + o);
+#else
         const VC lo = hn::Max(hn::LoadU(dc, top + 2 * o), hn::LoadU(dc, bottom + 2 * o));
         const VC hi = hn::Max(hn::LoadU(dc, top + 2 * o + lanes),
                               hn::LoadU(dc, bottom + 2 * o + lanes));
         hn::StoreU(hn::Max(hn::ConcatEven(dc, hi, lo), hn::ConcatOdd(dc, hi, lo)), dc, out + o);
+#endif
       }
     }
   }
