@@ -14,7 +14,9 @@
 #define STATICNN_PASSES_INL_H_
 #endif
 
+#include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include "hwy/highway.h"
@@ -83,6 +85,11 @@ float MeanClassificationLoss(const float* scores, const int* labels, float* dsco
 // Mean softmax cross-entropy over the batch.
 template <class Net, int Batch>
 float SoftmaxCrossEntropyLoss(const float* logits, const int* labels, float* dlogits) {
+  static_assert(!std::is_same_v<typename Net::template layer<Net::layer_count - 1>, Softmax>,
+                "staticnn: the network ends with Softmax, but softmax cross-entropy (and "
+                "train_step) takes logits and applies softmax itself: softmax twice trains "
+                "badly. Remove the last Softmax and train on logits (keep it in a separate "
+                "inference network if you want probabilities)");
   return MeanClassificationLoss<Net, Batch>(logits, labels, dlogits,
                                             &SoftmaxCrossEntropy<Net::output_shape.size()>);
 }
@@ -112,16 +119,26 @@ bool LabelsValid(const int* labels) {
 
 // One training step of a classifier: forward in training mode, mean softmax
 // cross-entropy, backward, optimizer update. Bad labels leave the parameters
-// untouched. The one implementation behind staticnn::train_step and the
+// untouched; a non-finite loss or gradient returns Status::non_finite before
+// the update, with the buffers restored. The one implementation behind staticnn::train_step and the
 // dynamic-dispatch entry points (dispatch.hpp).
 template <class Net, int Batch, class Optimizer>
 LossResult TrainStep(typename Net::Parameters& p, typename Net::Gradients& g, Optimizer& opt,
                      TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {
   if (!LabelsValid<Net, Batch>(labels)) return {0.0f, Status::label_out_of_range};
+  constexpr std::size_t buffers = std::size_t(Net::buffer_count);
+  for (std::size_t i = 0; i < buffers; ++i) ws.buffers_before[i] = p.buffers[i];
   const float* logits = Forward<Net, Batch>(p, x, ws, Mode::training);
   const float loss = SoftmaxCrossEntropyLoss<Net, Batch>(logits, labels, ws.output_gradient);
   g.fill(0.0f);
   Backward<Net, Batch>(p, x, ws, ws.output_gradient, g);
+  // The divergence guard: one non-finite loss or gradient (a NaN input, a
+  // learning rate that exploded) would spread through every parameter and
+  // the optimizer state. Refuse the step and leave both as they were.
+  if (!std::isfinite(loss) || !AllFinite<Net>(g)) {
+    for (std::size_t i = 0; i < buffers; ++i) p.buffers[i] = ws.buffers_before[i];
+    return {loss, Status::non_finite};
+  }
   Step<Net>(p, g, opt);
   return {loss};
 }

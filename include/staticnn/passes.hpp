@@ -67,7 +67,9 @@ void step(typename Net::Parameters& p, const typename Net::Gradients& g, Optimiz
 }
 
 // One training step of a classifier: forward, softmax cross-entropy, backward,
-// optimizer update. Bad labels leave the parameters untouched.
+// optimizer update. Bad labels leave the parameters untouched; a non-finite
+// loss or gradient returns Status::non_finite and leaves the parameters
+// (buffers included) and the optimizer state as they were.
 template <class Net, int Batch, class Optimizer>
 LossResult train_step(typename Net::Parameters& p, typename Net::Gradients& g, Optimizer& opt,
                       TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {

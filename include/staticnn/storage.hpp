@@ -116,6 +116,9 @@ struct TrainingWorkspace {
   alignas(64) float saved[at_least_one(Net::template memory<Batch>.saved_floats)];
   alignas(64) float scratch[at_least_one(Net::template memory<Batch>.training_scratch_floats)];
   alignas(64) float output_gradient[std::size_t(Batch) * Net::output_shape.size()];
+  // The buffers (running statistics) before train_step's forward updated
+  // them, restored if the step is refused as non-finite.
+  alignas(64) float buffers_before[at_least_one(Net::buffer_count)];
   std::uint64_t rng = 0x9E3779B97F4A7C15ull;
 };
 
