@@ -20,7 +20,6 @@
 #include "staticnn/models/mlperf_tiny.hpp"
 #include "staticnn/optimizers.hpp"
 #include "staticnn/passes-inl.h"
-#include "staticnn/models/mlperf_tiny-inl.h"
 
 #ifndef EXAMPLES_MLPERF_TINY_ONCE
 #define EXAMPLES_MLPERF_TINY_ONCE

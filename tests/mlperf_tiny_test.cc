@@ -35,7 +35,6 @@
 
 #include "hwy/highway.h"
 #include "staticnn/passes-inl.h"
-#include "staticnn/models/mlperf_tiny-inl.h"
 #include "hwy/tests/test_util-inl.h"
 
 #ifndef STATICNN_MLPERF_TINY_TEST_ONCE

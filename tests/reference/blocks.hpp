@@ -23,12 +23,10 @@ struct Reference<Sequential<Layers...>, T> {
     list[0].backward(in, p, buffers, dy, grads, dx);
   }
 };
-template <class T, class... Layers>
-struct Reference<Main<Layers...>, T> : Reference<Sequential<Layers...>, T> {};
-template <class T, class... Layers>
-struct Reference<Shortcut<Layers...>, T> : Reference<Sequential<Layers...>, T> {};
-template <class T, class... Layers>
-struct Reference<Branch<Layers...>, T> : Reference<Sequential<Layers...>, T> {};
+// Main, Shortcut, Branch and a user's named blocks: their base block's oracle.
+template <class L, class T>
+  requires detail::is_named_block<L>
+struct Reference<L, T> : Reference<detail::block_base_t<L>, T> {};
 
 // y = x + F(x), or F(x) + G(x); dx = dF^T dy + (dy or dG^T dy).
 template <class T, class... Parts>

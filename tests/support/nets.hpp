@@ -52,8 +52,13 @@ using EveryLayerNet = Network<
     Linear<LinearSpec{.out_features = 7}>, ReLU,
     Linear<LinearSpec{.out_features = 3, .bias = false}>>;
 
+// A named block: a layer of its own, running as the Sequential it derives from.
+template <int C>
+struct PointwiseReLU : Sequential<Conv2d<Conv2dSpec{.out_channels = C, .kernel_size = 1}>, ReLU> {};
+
 // Every block, nested and on odd sizes: identity and projection Residual,
-// Concat, Sequential holding a Residual, a Residual on flat features.
+// Concat (one branch a named block), Sequential holding a Residual, a
+// Residual on flat features.
 using BlocksNet = Network<
     Input<3, 9, 7>,
     Conv2d<Conv2dSpec{.out_channels = 4, .kernel_size = 3, .padding = same}>, ReLU,
@@ -64,7 +69,7 @@ using BlocksNet = Network<
                   LeakyReLU<LeakyReLUSpec{.negative_slope = 0.1f}>>,
              Shortcut<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 1, .stride = 2,
                                         .rounding = Rounding::floor}>>>,
-    Concat<Branch<Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 1}>>,
+    Concat<Branch<PointwiseReLU<2>>,
            Branch<Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3, .padding = 1}>, Sigmoid>,
            Branch<MaxPool2d<Pool2dSpec{.kernel_size = 3, .stride = 1, .padding = 1}>>>,
     Sequential<Residual<Conv2d<Conv2dSpec{.out_channels = 11, .kernel_size = 1}>>, ReLU,

@@ -20,30 +20,16 @@
 HWY_BEFORE_NAMESPACE();
 namespace staticnn {
 namespace HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
 
-// dst[i] += src[i] for N floats.
+// dst[i] += src[i] and dst[i] = a[i] + b[i] for N floats: memory-bound
+// element-wise sums, left to the compiler's vectorizer for this target.
 template <std::size_t N>
 HWY_INLINE void AddInto(float* HWY_RESTRICT dst, const float* HWY_RESTRICT src) {
-  const hn::ScalableTag<float> d;
-  const std::size_t lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= N; i += lanes) {
-    hn::StoreU(hn::Add(hn::LoadU(d, dst + i), hn::LoadU(d, src + i)), d, dst + i);
-  }
-  for (; i < N; ++i) dst[i] += src[i];
+  for (std::size_t i = 0; i < N; ++i) dst[i] += src[i];
 }
-
-// dst[i] = a[i] + b[i] for N floats.
 template <std::size_t N>
 HWY_INLINE void AddTo(float* HWY_RESTRICT dst, const float* a, const float* b) {
-  const hn::ScalableTag<float> d;
-  const std::size_t lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= N; i += lanes) {
-    hn::StoreU(hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, dst + i);
-  }
-  for (; i < N; ++i) dst[i] = a[i] + b[i];
+  for (std::size_t i = 0; i < N; ++i) dst[i] = a[i] + b[i];
 }
 
 // Runs one list (a Sequential, Main, Shortcut or Branch) as a chain: in

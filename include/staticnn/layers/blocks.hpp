@@ -331,4 +331,26 @@ struct Concat {
   static void describe(TextLine& t, Shape) { t.add("%s(%zu branches)", name, size); }
 };
 
+namespace detail {
+
+// The block a named block derives from (`struct DwSeparable : Sequential<...> {}`),
+// found by overload resolution on the base; void for anything else.
+template <class... Ls>
+Sequential<Ls...> block_base(const Sequential<Ls...>*);
+template <class... Ps>
+Residual<Ps...> block_base(const Residual<Ps...>*);
+template <class... Bs>
+Concat<Bs...> block_base(const Concat<Bs...>*);
+void block_base(const void*);
+template <class L>
+using block_base_t = decltype(block_base(static_cast<const L*>(nullptr)));
+
+// A type derived from a block (Main, Branch, a user's named block): it runs
+// its base block's kernel.
+template <class L>
+inline constexpr bool is_named_block =
+    !std::is_void_v<block_base_t<L>> && !std::is_same_v<block_base_t<L>, L>;
+
+}  // namespace detail
+
 }  // namespace staticnn

@@ -6,7 +6,8 @@
 //   template <Shape In, int Batch> static void Backward(const BackwardArgs&);
 //
 // `In` is the layer's input shape for one sample, so every trip count is a
-// constant. A layer without a specialization for the target does not compile.
+// constant. A layer without a specialization for the target does not compile;
+// a named block (`struct DwSeparable : Sequential<...> {}`) needs none.
 
 #if defined(STATICNN_LAYERS_KERNEL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_LAYERS_KERNEL_INL_H_
@@ -16,7 +17,10 @@
 #endif
 
 #include "hwy/highway.h"
+#include <type_traits>
+
 #include "staticnn/diagnostics.hpp"
+#include "staticnn/layers/blocks.hpp"
 #include "staticnn/layers/kernel_args.hpp"
 #include "staticnn/shape.hpp"
 
@@ -24,14 +28,22 @@ HWY_BEFORE_NAMESPACE();
 namespace staticnn {
 namespace HWY_NAMESPACE {
 
-// Without a specialization: the error names the layer (diagnostics.hpp).
 template <class Layer>
-struct Kernel : error::layer_has_no_kernel<Layer> {
+struct Kernel;
+
+// Without a specialization: a named block (derived from Sequential, Residual or
+// Concat) runs its base block's kernel; any other layer is an error that names
+// it (diagnostics.hpp).
+template <class Layer>
+struct NoKernel : error::layer_has_no_kernel<Layer> {
   template <Shape In, int Batch>
   static void Forward(const ForwardArgs&) {}
   template <Shape In, int Batch>
   static void Backward(const BackwardArgs&) {}
 };
+template <class Layer>
+struct Kernel : std::conditional_t<detail::is_named_block<Layer>,
+                                   Kernel<detail::block_base_t<Layer>>, NoKernel<Layer>> {};
 
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn

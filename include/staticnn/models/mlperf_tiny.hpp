@@ -34,9 +34,8 @@
 //   train exactly as Keras does.
 // - Dropout (DS-CNN only) draws its own masks (layers/dropout.hpp).
 //
-// The named blocks are layers in their own right; their kernels (a
-// specialization of Kernel<> per block template, as for any layer) are in
-// models/mlperf_tiny-inl.h: include it next to passes-inl.h.
+// The named blocks are layers in their own right: they run (and are checked
+// by the oracle) as the block they derive from.
 #pragma once
 
 #include "staticnn/core.hpp"
@@ -52,14 +51,12 @@ struct DwSeparable
                          .groups = Cin, .rounding = Rounding::floor}>,
                  BatchNorm2d<>, ReLU,
                  Conv2d<{.out_channels = Cout, .kernel_size = 1}>, BatchNorm2d<>, ReLU> {
-  using block = typename DwSeparable::Sequential;
   static constexpr const char* name = "DwSeparable";
 };
 
 // Linear, BatchNorm1d, ReLU: the autoencoder's layer.
 template <int N>
 struct DenseBnReLU : Sequential<Linear<{.out_features = N}>, BatchNorm1d<>, ReLU> {
-  using block = typename DenseBnReLU::Sequential;
   static constexpr const char* name = "DenseBnReLU";
 };
 
@@ -73,7 +70,6 @@ using Conv3x3 =
 // after the sum follows the block.
 template <int C>
 struct IdentityStack : Residual<Conv3x3<C, 1>, BatchNorm2d<>, ReLU, Conv3x3<C, 1>, BatchNorm2d<>> {
-  using block = typename IdentityStack::Residual;
   static constexpr const char* name = "IdentityStack";
 };
 
@@ -85,7 +81,6 @@ struct DownsampleStack
     : Residual<Main<Conv3x3<C, 2>, BatchNorm2d<>, ReLU, Conv3x3<C, 1>, BatchNorm2d<>>,
                Shortcut<Conv2d<{.out_channels = C, .kernel_size = 1, .stride = 2,
                                 .rounding = Rounding::floor}>>> {
-  using block = typename DownsampleStack::Residual;
   static constexpr const char* name = "DownsampleStack";
 };
 
