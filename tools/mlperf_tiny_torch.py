@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The four MLPerf Tiny reference models in PyTorch, and the golden data that
-tests/mlperf_tiny_test.cc compares staticnn's types (include/staticnn/models/
+tests/golden_mlperf_tiny_test.cc compares staticnn's types (include/staticnn/models/
 mlperf_tiny.hpp) with.
 
 Run from anywhere (Debian's python3-torch, torch 1.13):

@@ -11,7 +11,7 @@
 //   b'_c = (b_c - running_mean_c) * s_c + beta_c   (b_c = 0 without a bias)
 //
 // computed in double and rounded once to float. In inference mode the folded
-// network computes the same function (tests/mlperf_tiny_test.cc checks it on
+// network computes the same function (tests/golden_mlperf_tiny_test.cc checks it on
 // the MLPerf Tiny models). The mapping is constexpr, so firmware can bake the
 // folded weights: `constexpr auto folded = fold_batch_norm<Net>(trained);`.
 // Named blocks become the plain block they derive from (a DwSeparable<...>

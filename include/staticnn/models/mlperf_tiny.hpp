@@ -9,7 +9,7 @@
 //
 // tools/mlperf_tiny_torch.py builds the same four models in PyTorch (the
 // ground truth for counts, shapes, outputs and gradients; see
-// tests/mlperf_tiny_test.cc). Choices where Keras and PyTorch differ:
+// tests/golden_mlperf_tiny_test.cc). Choices where Keras and PyTorch differ:
 //
 // - Padding. Keras uses padding='same', which pads asymmetrically (the extra
 //   row/column at the end) when a stride-2 window does not tile the input.

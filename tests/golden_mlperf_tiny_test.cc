@@ -30,7 +30,7 @@
 #include "tests/golden.hpp"
 
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "tests/mlperf_tiny_test.cc"
+#define HWY_TARGET_INCLUDE "tests/golden_mlperf_tiny_test.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include "hwy/highway.h"
