@@ -192,7 +192,8 @@ HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HW
   Unroll<R>([&](auto r) HWY_ATTR {
     Unroll<Q>([&](auto q) HWY_ATTR { acc.Set(r, q, hn::Zero(d)); });
   });
-  const auto step = [&](size_t i, size_t n) HWY_ATTR {
+  // Inlined: called twice, it would otherwise keep the accumulators in memory.
+  const auto step = [&](size_t i, size_t n) HWY_ATTR __attribute__((always_inline)) {
     VecTile<D, R> xv;
     Unroll<R>([&](auto r) HWY_ATTR { xv.Set(r, LoadUpTo(d, x + r * k + i, n)); });
     Unroll<Q>([&](auto q) HWY_ATTR {
