@@ -14,11 +14,15 @@ using Net = nn::Network<
     nn::MaxPool2d<nn::Pool2dSpec{.kernel_size = 2}>,
     nn::Conv2d<nn::Conv2dSpec{.out_channels = 8, .kernel_size = 3, .padding = 1, .groups = 8}>,
     nn::Tanh,
-    nn::AvgPool2d<nn::Pool2dSpec{.kernel_size = 2}>,
+    nn::Softmax,  // over channels, at every position
+    nn::Residual<nn::Conv2d<nn::Conv2dSpec{.out_channels = 8, .kernel_size = 1}>,
+                 nn::BatchNorm2d<nn::BatchNormSpec{}>, nn::ReLU6>,
+    nn::Concat<nn::Branch<nn::AvgPool2d<nn::Pool2dSpec{.kernel_size = 2}>>,
+               nn::Branch<nn::MaxPool2d<nn::Pool2dSpec{.kernel_size = 2}>, nn::Hardswish>>,
     nn::GlobalAvgPool2d,
     nn::Flatten,
-    nn::Linear<nn::LinearSpec{.out_features = 10}>,
-    nn::Softmax>;
+    nn::Dropout<nn::DropoutSpec{.p = 0.25f}>,
+    nn::Linear<nn::LinearSpec{.out_features = 10}>>;
 static_assert(Net::output_shape == nn::Shape{10, 1, 1});
 
 int main() {
