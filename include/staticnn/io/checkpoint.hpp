@@ -26,6 +26,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "staticnn/io/file.hpp"
 #include "staticnn/status.hpp"
 
 namespace staticnn {
@@ -47,20 +48,7 @@ inline std::uint64_t fnv1a(std::uint64_t h, const unsigned char* p, std::size_t 
   return h;
 }
 
-struct File {
-  std::FILE* f;
-  explicit File(std::FILE* file) : f(file) {}
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  ~File() {
-    if (f != nullptr) std::fclose(f);
-  }
-  bool close() {
-    const bool ok = std::fclose(f) == 0;
-    f = nullptr;
-    return ok;
-  }
-};
+using io_detail::File;
 
 inline void put_u64(unsigned char* b, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -105,19 +93,13 @@ Status save_checkpoint(const char* path, const Params& params, const State& opti
   put_u64(header + 24, sizeof(State));
   put_u64(header + 32, hash);
 
-  char tmp[4096];
-  if (std::snprintf(tmp, sizeof tmp, "%s.tmp", path) >= int(sizeof tmp)) return Status::cannot_open;
-  File file(std::fopen(tmp, "wb"));
-  if (file.f == nullptr) return Status::cannot_open;
-  bool written = std::fwrite(header, 1, sizeof header, file.f) == sizeof header;
-  for (const Piece& piece : payload) {
-    written = written && std::fwrite(piece.data, 1, piece.size, file.f) == piece.size;
-  }
-  if (!file.close() || !written || std::rename(tmp, path) != 0) {
-    std::remove(tmp);
-    return Status::write_failed;
-  }
-  return Status::ok;
+  return io_detail::write_atomically(path, [&](std::FILE* f) {
+    bool written = std::fwrite(header, 1, sizeof header, f) == sizeof header;
+    for (const Piece& piece : payload) {
+      written = written && std::fwrite(piece.data, 1, piece.size, f) == piece.size;
+    }
+    return written;
+  });
 }
 
 // Resumes from a checkpoint of the same network and optimizer type. On any

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "staticnn/io/file.hpp"
 #include "staticnn/status.hpp"
 #include "staticnn/storage.hpp"
 
@@ -29,23 +30,6 @@ constexpr std::uint32_t fnv1a(std::uint32_t h, const unsigned char* p, std::size
 }
 inline constexpr std::uint32_t kFnvBasis = 2166136261u;
 
-// Owns a FILE* for the scope; no exceptions involved.
-struct File {
-  std::FILE* f;
-  explicit File(std::FILE* file) : f(file) {}
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  ~File() {
-    if (f != nullptr) std::fclose(f);
-  }
-  // Closes now and reports whether buffered writes reached the file.
-  bool close() {
-    const bool ok = std::fclose(f) == 0;
-    f = nullptr;
-    return ok;
-  }
-};
-
 inline bool write_u64(std::FILE* f, std::uint64_t v) {
   unsigned char b[8];
   for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -57,21 +41,6 @@ inline bool read_le(std::FILE* f, std::uint64_t* v, int bytes) {
   *v = 0;
   for (int i = bytes - 1; i >= 0; --i) *v = (*v << 8) | b[i];
   return true;
-}
-
-// Writes with `emit(FILE*)` to path.tmp, then renames over path.
-template <class Emit>
-Status write_atomically(const char* path, Emit emit) {
-  char tmp[4096];
-  if (std::snprintf(tmp, sizeof tmp, "%s.tmp", path) >= int(sizeof tmp)) return Status::cannot_open;
-  File file(std::fopen(tmp, "wb"));
-  if (file.f == nullptr) return Status::cannot_open;
-  const bool written = emit(file.f);
-  if (!file.close() || !written || std::rename(tmp, path) != 0) {
-    std::remove(tmp);
-    return Status::write_failed;
-  }
-  return Status::ok;
 }
 
 // Calls f(float* data, long count) for every tensor in state_dict order.
