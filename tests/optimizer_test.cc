@@ -10,8 +10,9 @@
 // from its own state, so several steps exercise the stored velocity and
 // moments and the bias corrections of later steps.
 //
-// SGD with Nesterov momentum, AdamW, RMSprop and clip_grad_norm_ are checked
-// against torch (tests/optimizer_golden.inc, also written by
+// SGD with Nesterov momentum or dampening, Adam and AdamW with amsgrad, AdamW,
+// RMSprop and clip_grad_norm_ are checked against torch
+// (tests/optimizer_golden.inc, also written by
 // tools/make_optimizer_golden.py) and a double oracle on every target; the
 // schedules (schedules.hpp) against torch's learning rates step by step; and
 // a static optimizer state must land in .bss.
@@ -321,7 +322,7 @@ void CheckSgd(std::mt19937& rng, const SgdOptions& o) {
     std::vector<float> grad_storage(N + 1);
     std::copy(grad.begin(), grad.end(), grad_storage.begin() + 1);
     SgdStep<N>(param.data(), grad_storage.data() + 1,
-               momentum ? velocity.data() : nullptr, o);
+               momentum ? velocity.data() : nullptr, o, t);
 
     for (std::size_t i = 0; i < N; ++i) {
       const StepBound b = SgdBound(o, {p_before[i], g[i], vel_before[i], 0, 0});
@@ -356,7 +357,7 @@ void CheckAdam(std::mt19937& rng, const AdamOptions& o) {
 
     std::vector<float> grad_storage(N + 1);
     std::copy(grad.begin(), grad.end(), grad_storage.begin() + 1);
-    AdamStep<N>(param.data(), grad_storage.data() + 1, m.data(), v.data(), o, t);
+    AdamStep<N>(param.data(), grad_storage.data() + 1, m.data(), v.data(), nullptr, o, t);
 
     for (std::size_t i = 0; i < N; ++i) {
       const StepBound b =
@@ -403,7 +404,7 @@ void TestOptimizersMatchTorch() {
       float p[N], v[N];
       std::copy(p0, p0 + N, p);
       std::copy(v0, v0 + N, v);
-      SgdStep<N>(p, kGoldenGrads[t - 1], momentum ? v : nullptr, golden.options);
+      SgdStep<N>(p, kGoldenGrads[t - 1], momentum ? v : nullptr, golden.options, t);
       for (std::size_t i = 0; i < N; ++i) {
         const StepBound b =
             SgdBound(golden.options, {p0[i], kGoldenGrads[t - 1][i], v0[i], 0, 0});
@@ -417,7 +418,7 @@ void TestOptimizersMatchTorch() {
     float p[N], v[N] = {};
     std::copy(kGoldenParams, kGoldenParams + N, p);
     for (int t = 1; t <= kGoldenSteps; ++t) {
-      SgdStep<N>(p, kGoldenGrads[t - 1], momentum ? v : nullptr, golden.options);
+      SgdStep<N>(p, kGoldenGrads[t - 1], momentum ? v : nullptr, golden.options, t);
       for (std::size_t i = 0; i < N; ++i) {
         EXPECT_EQ(p[i], golden.params[t - 1][i]) << "step " << t << " " << i;
         if (momentum) {
@@ -439,7 +440,7 @@ void TestOptimizersMatchTorch() {
       std::copy(p0, p0 + N, p);
       std::copy(m0, m0 + N, m);
       std::copy(v0, v0 + N, v);
-      AdamStep<N>(p, kGoldenGrads[t - 1], m, v, golden.options, t);
+      AdamStep<N>(p, kGoldenGrads[t - 1], m, v, nullptr, golden.options, t);
       for (std::size_t i = 0; i < N; ++i) {
         const StepBound b = AdamBound(golden.options, t,
                                       {p0[i], kGoldenGrads[t - 1][i], 0, m0[i], v0[i]});
@@ -452,7 +453,7 @@ void TestOptimizersMatchTorch() {
     float p[N], m[N] = {}, v[N] = {};
     std::copy(kGoldenParams, kGoldenParams + N, p);
     for (int t = 1; t <= kGoldenSteps; ++t) {
-      AdamStep<N>(p, kGoldenGrads[t - 1], m, v, golden.options, t);
+      AdamStep<N>(p, kGoldenGrads[t - 1], m, v, nullptr, golden.options, t);
       for (std::size_t i = 0; i < N; ++i) {
         EXPECT_EQ(p[i], golden.params[t - 1][i]) << "step " << t << " " << i;
         EXPECT_EQ(m[i], golden.m[t - 1][i]) << "step " << t << " " << i;
@@ -483,7 +484,7 @@ void TestNewOptimizersMatchTorch() {
     const float* v0 = GoldenBefore(kSgdNesterovVelocity, t, kZeros);
     std::copy(p0, p0 + N, p);
     std::copy(v0, v0 + N, v);
-    SgdStep<N>(p, kGoldenGrads[t - 1], v, kSgdNesterovOptions);
+    SgdStep<N>(p, kGoldenGrads[t - 1], v, kSgdNesterovOptions, t);
     for (std::size_t i = 0; i < N; ++i) {
       EXPECT_NEAR(p[i], kSgdNesterovParams[t - 1][i], Close(p0[i], p[i], v[i])) << i;
       EXPECT_NEAR(v[i], kSgdNesterovVelocity[t - 1][i], Close(v0[i], v[i], 1)) << i;
@@ -507,7 +508,7 @@ void TestNewOptimizersMatchTorch() {
       std::copy(p0, p0 + N, p);
       std::copy(m0, m0 + N, m);
       std::copy(v0, v0 + N, v);
-      AdamWStep<N>(p, kGoldenGrads[t - 1], m, v, golden.options, t);
+      AdamWStep<N>(p, kGoldenGrads[t - 1], m, v, nullptr, golden.options, t);
       for (std::size_t i = 0; i < N; ++i) {
         EXPECT_NEAR(p[i], golden.params[t - 1][i], Close(p0[i], p[i])) << i;
         EXPECT_NEAR(m[i], golden.m[t - 1][i], Close(m0[i], m[i])) << i;
@@ -570,7 +571,7 @@ void CheckNewOptimizersAgainstOracle(std::mt19937& rng) {
       pd = ToDouble(p.data(), N);
       vd = ToDouble(vel.data(), N);
       NesterovOracle(N, pd.data(), gd.data(), vd.data(), o);
-      SgdStep<N>(p.data(), g.data(), vel.data(), o);
+      SgdStep<N>(p.data(), g.data(), vel.data(), o, t);
       for (std::size_t i = 0; i < N; ++i) {
         EXPECT_NEAR(vel.data()[i], vd[i], Close(vd[i], gd[i], 10 * vd[i])) << i;
         EXPECT_NEAR(p.data()[i], pd[i], Close(pd[i], 1, o.lr * 10 * vd[i])) << i;
@@ -589,7 +590,7 @@ void CheckNewOptimizersAgainstOracle(std::mt19937& rng) {
       std::vector<double> pd = ToDouble(p.data(), N), md = ToDouble(m.data(), N),
                           vd = ToDouble(v.data(), N);
       AdamWOracle(N, pd.data(), gd.data(), md.data(), vd.data(), o, t);
-      AdamWStep<N>(p.data(), g.data(), m.data(), v.data(), o, t);
+      AdamWStep<N>(p.data(), g.data(), m.data(), v.data(), nullptr, o, t);
       for (std::size_t i = 0; i < N; ++i) {
         // Where g and m are both tiny, m / sqrt(v) is sensitive: bound the
         // step's error by the step size itself times a few roundings.
@@ -709,6 +710,85 @@ void TestClipGradNormMatchesTorch() {
   EXPECT_EQ(bad[0], kGoldenGrads[0][0]);
 }
 
+// SGD with dampening (undamped first step) and Adam/AdamW with amsgrad
+// against torch: each step from torch's state before it, then the whole run
+// from zero state, which also proves the step count and the running maximum.
+void TestDampeningAndAmsgradMatchTorch() {
+  constexpr std::size_t N = kGoldenN;
+  {
+    SCOPED_TRACE("SGD dampening");
+    const SgdOptions& o = kSgdDampeningOptions;
+    float run_p[N], run_v[N] = {};
+    std::copy(kGoldenParams, kGoldenParams + N, run_p);
+    ForGoldenSteps([&](int t) {
+      float p[N], v[N];
+      const float* p0 = GoldenBefore(kSgdDampeningParams, t, kGoldenParams);
+      const float* v0 = GoldenBefore(kSgdDampeningVelocity, t, kZeros);
+      std::copy(p0, p0 + N, p);
+      std::copy(v0, v0 + N, v);
+      SgdStep<N>(p, kGoldenGrads[t - 1], v, o, t);
+      SgdStep<N>(run_p, kGoldenGrads[t - 1], run_v, o, t);
+      for (std::size_t i = 0; i < N; ++i) {
+        EXPECT_NEAR(p[i], kSgdDampeningParams[t - 1][i], Close(p0[i], p[i], v[i])) << i;
+        EXPECT_NEAR(v[i], kSgdDampeningVelocity[t - 1][i], Close(v0[i], v[i], 1)) << i;
+        EXPECT_NEAR(run_p[i], kSgdDampeningParams[t - 1][i], 4 * Close(p0[i], p[i], v[i]))
+            << i;
+        EXPECT_NEAR(run_v[i], kSgdDampeningVelocity[t - 1][i], 4 * Close(v0[i], v[i], 1))
+            << i;
+      }
+    });
+  }
+  struct AmsgradGolden {
+    const char* name;
+    const float (*params)[N];
+    const float (*m)[N];
+    const float (*v)[N];
+    const float (*max_v)[N];
+  };
+  const auto check = [](const AmsgradGolden& golden, auto step) {
+    SCOPED_TRACE(golden.name);
+    float run_p[N], run_m[N] = {}, run_v[N] = {}, run_max[N] = {};
+    std::copy(kGoldenParams, kGoldenParams + N, run_p);
+    ForGoldenSteps([&](int t) {
+      float p[N], m[N], v[N], max_v[N];
+      const float* p0 = GoldenBefore(golden.params, t, kGoldenParams);
+      const float* m0 = GoldenBefore(golden.m, t, kZeros);
+      const float* v0 = GoldenBefore(golden.v, t, kZeros);
+      const float* max0 = GoldenBefore(golden.max_v, t, kZeros);
+      std::copy(p0, p0 + N, p);
+      std::copy(m0, m0 + N, m);
+      std::copy(v0, v0 + N, v);
+      std::copy(max0, max0 + N, max_v);
+      step(p, kGoldenGrads[t - 1], m, v, max_v, t);
+      step(run_p, kGoldenGrads[t - 1], run_m, run_v, run_max, t);
+      for (std::size_t i = 0; i < N; ++i) {
+        EXPECT_NEAR(p[i], golden.params[t - 1][i], Close(p0[i], p[i])) << i;
+        EXPECT_NEAR(m[i], golden.m[t - 1][i], Close(m0[i], m[i])) << i;
+        EXPECT_NEAR(v[i], golden.v[t - 1][i], Close(v0[i], v[i])) << i;
+        EXPECT_NEAR(max_v[i], golden.max_v[t - 1][i], Close(max0[i], max_v[i])) << i;
+        EXPECT_NEAR(run_p[i], golden.params[t - 1][i], 4 * Close(p0[i], p[i])) << i;
+        EXPECT_NEAR(run_max[i], golden.max_v[t - 1][i], 4 * Close(max0[i], max_v[i])) << i;
+      }
+    });
+  };
+  check({"Adam amsgrad", kAdamAmsgradParams, kAdamAmsgradM, kAdamAmsgradV, kAdamAmsgradMaxV},
+        [](float* p, const float* g, float* m, float* v, float* max_v, int t) {
+          AdamStep<N>(p, g, m, v, max_v, kAdamAmsgradOptions, t);
+        });
+  check({"AdamW amsgrad", kAdamWAmsgradParams, kAdamWAmsgradM, kAdamWAmsgradV,
+         kAdamWAmsgradMaxV},
+        [](float* p, const float* g, float* m, float* v, float* max_v, int t) {
+          AdamWStep<N>(p, g, m, v, max_v, kAdamWAmsgradOptions, t);
+        });
+  // Without amsgrad the maximum is neither read nor written.
+  float p[N], m[N] = {}, v[N] = {}, max_v[N] = {};
+  std::copy(kGoldenParams, kGoldenParams + N, p);
+  AdamOptions plain = kAdamAmsgradOptions;
+  plain.amsgrad = false;
+  AdamStep<N>(p, kGoldenGrads[0], m, v, max_v, plain, 1);
+  for (float x : max_v) EXPECT_EQ(x, 0.0f);
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn
@@ -721,6 +801,7 @@ HWY_EXPORT_AND_TEST_P(OptimizerTest, TestOptimizersMatchOracle);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestOptimizersMatchTorch);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestNewOptimizersMatchTorch);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestNewOptimizersMatchOracle);
+HWY_EXPORT_AND_TEST_P(OptimizerTest, TestDampeningAndAmsgradMatchTorch);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestClipGradNormMatchesTorch);
 HWY_EXPORT_AND_TEST_P(OptimizerTest, TestAllFinite);
 

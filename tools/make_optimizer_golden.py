@@ -13,7 +13,8 @@ Prints C++ literals:
     computed in float64 so the double oracle can be compared tightly.
 
   * part 3, written to tests/optimizer_golden.inc (included by
-    tests/optimizer_test.cc): SGD with Nesterov momentum, AdamW, RMSprop
+    tests/optimizer_test.cc): SGD with Nesterov momentum, SGD with dampening,
+    Adam and AdamW with amsgrad, AdamW, RMSprop
     (plain; with momentum, centering and weight decay),
     clip_grad_norm_, and the learning rates of StepLR, CosineAnnealingLR,
     OneCycleLR (with its momentum cycle), LinearLR (warm-up) and SequentialLR
@@ -209,6 +210,30 @@ def extra_optimizers():
                % (float_literal(o["lr"]), float_literal(o["momentum"]),
                   float_literal(o["weight_decay"])))
     emit("SgdNesterov", after, {"param": "Params", "momentum_buffer": "Velocity"})
+
+    o = dict(lr=f32(0.1), momentum=f32(0.9), dampening=f32(0.3), weight_decay=f32(0.01))
+    after = run(lambda ps: torch.optim.SGD(ps, **o), ["momentum_buffer"])
+    out.append("// torch.optim.SGD(lr=%(lr).9g, momentum=%(momentum).9g, "
+               "dampening=%(dampening).9g, weight_decay=%(weight_decay).9g)" % o)
+    out.append("constexpr SgdOptions kSgdDampeningOptions{%s, %s, %s, false, %s};"
+               % (float_literal(o["lr"]), float_literal(o["momentum"]),
+                  float_literal(o["weight_decay"]), float_literal(o["dampening"])))
+    emit("SgdDampening", after, {"param": "Params", "momentum_buffer": "Velocity"})
+
+    # AMSGrad: the third gradient is small, so max_exp_avg_sq differs from
+    # exp_avg_sq where the second was large.
+    for name, make, cpp in [("AdamAmsgrad", torch.optim.Adam, "AdamOptions"),
+                            ("AdamWAmsgrad", torch.optim.AdamW, "AdamWOptions")]:
+        o = dict(lr=f32(0.01), betas=(f32(0.9), f32(0.99)), eps=f32(1e-8),
+                 weight_decay=f32(0.02), amsgrad=True)
+        after = run(lambda ps: make(ps, **o), ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"])
+        out.append("// torch.optim.%s(lr=%.9g, betas=(%.9g, %.9g), eps=%.9g, "
+                   "weight_decay=%.9g, amsgrad=True)"
+                   % (make.__name__, o["lr"], *o["betas"], o["eps"], o["weight_decay"]))
+        out.append("constexpr %s k%sOptions{%s, true};" % (cpp, name, ", ".join(
+            float_literal(v) for v in (o["lr"], *o["betas"], o["eps"], o["weight_decay"]))))
+        emit(name, after, {"param": "Params", "exp_avg": "M", "exp_avg_sq": "V",
+                           "max_exp_avg_sq": "MaxV"})
 
     for name, wd in [("AdamW", 0.05), ("AdamWDefault", 0.01)]:
         o = dict(lr=f32(0.01), betas=(f32(0.9), f32(0.999)), eps=f32(1e-8),

@@ -21,21 +21,23 @@ namespace HWY_NAMESPACE {
 template <class Net>
 void Step(typename Net::Parameters& p, const typename Net::Gradients& g,
           Optimizer<SgdOptions, SgdState<Net>>& opt) {
-  SgdStep<Net::Parameters::size>(p.values, g.values, opt.state.velocity.values, opt.options);
+  SgdStep<Net::Parameters::size>(p.values, g.values, opt.state.velocity.values, opt.options,
+                                 ++opt.state.step);
 }
 
 template <class Net>
 void Step(typename Net::Parameters& p, const typename Net::Gradients& g,
           Optimizer<AdamOptions, AdamState<Net>>& opt) {
   AdamStep<Net::Parameters::size>(p.values, g.values, opt.state.m.values, opt.state.v.values,
-                                  opt.options, ++opt.state.step);
+                                  opt.state.max_v.values, opt.options, ++opt.state.step);
 }
 
 template <class Net>
 void Step(typename Net::Parameters& p, const typename Net::Gradients& g,
           Optimizer<AdamWOptions, AdamState<Net>>& opt) {
   AdamWStep<Net::Parameters::size>(p.values, g.values, opt.state.m.values,
-                                   opt.state.v.values, opt.options, ++opt.state.step);
+                                   opt.state.v.values, opt.state.max_v.values, opt.options,
+                                   ++opt.state.step);
 }
 
 template <class Net>
@@ -48,13 +50,14 @@ void Step(typename Net::Parameters& p, const typename Net::Gradients& g,
 
 template <class Net>
 void Step(typename Net::Parameters& p, const typename Net::Gradients& g, Sgd<Net>& opt) {
-  SgdStep<Net::Parameters::size>(p.values, g.values, opt.velocity.values, opt.options);
+  SgdStep<Net::Parameters::size>(p.values, g.values, opt.velocity.values, opt.options,
+                                 ++opt.step);
 }
 
 template <class Net>
 void Step(typename Net::Parameters& p, const typename Net::Gradients& g, Adam<Net>& opt) {
   AdamStep<Net::Parameters::size>(p.values, g.values, opt.m.values, opt.v.values,
-                                  opt.options, ++opt.step);
+                                  opt.max_v.values, opt.options, ++opt.step);
 }
 
 // torch.nn.utils.clip_grad_norm_ over all of the network's gradients: returns

@@ -20,16 +20,20 @@
 
 namespace staticnn {
 
-// torch.optim.SGD's momentum_buffer (unused without momentum).
+// torch.optim.SGD's momentum_buffer (unused without momentum) and the number
+// of steps taken (the first is not dampened).
 template <class Net>
 struct SgdState {
   typename Net::Gradients velocity;
+  std::int64_t step;
 };
 
-// torch.optim.Adam's and AdamW's exp_avg, exp_avg_sq and step count.
+// torch.optim.Adam's and AdamW's exp_avg, exp_avg_sq, max_exp_avg_sq (read
+// and written with amsgrad only, but always there: the options, which say
+// whether it is used, are a run-time value) and step count.
 template <class Net>
 struct AdamState {
-  typename Net::Gradients m, v;
+  typename Net::Gradients m, v, max_v;
   std::int64_t step;
 };
 
@@ -57,13 +61,14 @@ template <class Net>
 struct Sgd {
   SgdOptions options;
   typename Net::Gradients velocity{};  // zero: PyTorch starts the buffer at the first gradient
+  std::int64_t step = 0;
 };
 
 template <class Net>
 struct Adam {
   AdamOptions options;
-  typename Net::Gradients m{}, v{};
-  int step = 0;
+  typename Net::Gradients m{}, v{}, max_v{};
+  std::int64_t step = 0;
 };
 
 }  // namespace staticnn

@@ -3,12 +3,14 @@
 // against it by tests/optimizer_test.cc):
 //
 //   SGD:  g = grad + weight_decay * p                (if weight_decay != 0)
-//         v = momentum * v + g                       (if momentum != 0)
+//         v = g at the first step, then
+//         v = momentum * v + (1 - dampening) * g     (if momentum != 0)
 //         g = nesterov ? g + momentum * v : v        (if momentum != 0)
 //         p = p - lr * g
 //   Adam: g = grad + weight_decay * p                (if weight_decay != 0)
 //         m = beta1 * m + (1 - beta1) * g
 //         v = beta2 * v + (1 - beta2) * g * g
+//         v_max = max(v_max, v)                      (amsgrad; v below is then v_max)
 //         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //   AdamW: p = p * (1 - lr * weight_decay), then Adam without the L2 term
 //   RMSprop: g = grad + weight_decay * p             (if weight_decay != 0)
@@ -26,8 +28,9 @@
 // step size) are computed in double, as torch does in Python, then rounded
 // to float. On targets with FMA (AVX2, AVX-512) the result is bit-identical
 // to torch 1.13 on this machine (its AVX2 kernels); without FMA each fused
-// step rounds once more. Velocity and moments start at zero (torch's first SGD step copies
-// the gradient into the buffer: 0 * momentum + g is exactly that).
+// step rounds once more. Velocity and moments start at zero (torch's first SGD
+// step copies the gradient into the buffer, undamped: 0 * momentum + 1 * g is
+// exactly that).
 //
 // The remainder after the last full vector is processed one lane at a time
 // with a one-lane tag: Highway 1.0.3's MaskedLoad loads a whole (aligned)
@@ -66,11 +69,12 @@ HWY_INLINE V RoundedMul(D d, V a, V b) {
 
 }  // namespace optimizer_detail
 
-// One SGD step. `velocity` (N floats, zero before the first step) is only
-// used when o.momentum != 0 and may then be nullptr.
+// One SGD step; `step` is t >= 1, the number of this step (1 for the first,
+// which torch does not dampen). `velocity` (N floats, zero before the first
+// step) is only used when o.momentum != 0 and may otherwise be nullptr.
 template <std::size_t N>
 void SgdStep(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
-             float* HWY_RESTRICT velocity, const SgdOptions& o) {
+             float* HWY_RESTRICT velocity, const SgdOptions& o, std::int64_t step) {
   const hn::CappedTag<float, N> d;
   const hn::CappedTag<float, 1> d1;
   const std::size_t lanes = hn::Lanes(d);
@@ -81,36 +85,42 @@ void SgdStep(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
   const bool momentum = o.momentum != 0.0f;
   const bool nesterov = o.nesterov;
   HWY_DASSERT(!momentum || velocity != nullptr);
+  HWY_DASSERT(step >= 1);
+  // 1 - dampening in double, as torch's Python scalar; 1 (exact) at first.
+  const float undamped = step == 1 ? 1.0f : static_cast<float>(1.0 - double(o.dampening));
 
-  const auto step = [&](auto dt, std::size_t i) HWY_ATTR {
+  const auto update = [&](auto dt, std::size_t i) HWY_ATTR {
     const auto p = hn::LoadU(dt, param + i);
     auto g = hn::LoadU(dt, grad + i);
     if (decay) g = hn::MulAdd(p, hn::Set(dt, o.weight_decay), g);
     if (momentum) {
-      // velocity.mul_(momentum).add_(g)
-      const auto v = hn::Add(optimizer_detail::RoundedMul(dt, hn::LoadU(dt, velocity + i),
-                                                          hn::Set(dt, o.momentum)),
-                             g);
+      // velocity.mul_(momentum).add_(g, alpha=1 - dampening), one fused step
+      const auto v = hn::MulAdd(g, hn::Set(dt, undamped),
+                                optimizer_detail::RoundedMul(dt, hn::LoadU(dt, velocity + i),
+                                                             hn::Set(dt, o.momentum)));
       hn::StoreU(v, dt, velocity + i);
       // nesterov: g.add(velocity, alpha=momentum), one fused step as in torch
       g = nesterov ? hn::MulAdd(v, hn::Set(dt, o.momentum), g) : v;
     }
     hn::StoreU(hn::NegMulAdd(g, hn::Set(dt, o.lr), p), dt, param + i);
   };
-  for (std::size_t i = 0; i < full; i += lanes) step(d, i);
-  for (std::size_t i = full; i < N; ++i) step(d1, i);
+  for (std::size_t i = 0; i < full; i += lanes) update(d, i);
+  for (std::size_t i = full; i < N; ++i) update(d1, i);
 }
 
 namespace optimizer_detail {
 
 // Adam and AdamW share the moment updates: `l2` is Adam's weight decay added
 // to the gradient, `shrink` AdamW's factor applied to the parameter first
-// (torch multiplies even by 1, which is exact).
+// (torch multiplies even by 1, which is exact). `max_v` (AMSGrad's running
+// maximum of v) is used when not null.
 template <std::size_t N>
 void AdamUpdate(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
-                float* HWY_RESTRICT m, float* HWY_RESTRICT v, double lr, float beta1,
-                float beta2, float eps, float l2, float shrink, std::int64_t step) {
+                float* HWY_RESTRICT m, float* HWY_RESTRICT v, float* HWY_RESTRICT max_v,
+                double lr, float beta1, float beta2, float eps, float l2, float shrink,
+                std::int64_t step) {
   HWY_DASSERT(step >= 1);
+  const bool amsgrad = max_v != nullptr;
   const hn::CappedTag<float, N> d;
   const hn::CappedTag<float, 1> d1;
   const std::size_t lanes = hn::Lanes(d);
@@ -139,9 +149,15 @@ void AdamUpdate(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
     const auto vt =
         hn::MulAdd(hn::Mul(hn::Set(dt, one_minus_beta2), g), g,
                    hn::Mul(hn::LoadU(dt, v + i), hn::Set(dt, beta2)));
-    // denom = (exp_avg_sq.sqrt() / sqrt(1 - beta2^t)).add_(eps)
+    // amsgrad: torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    auto v_used = vt;
+    if (amsgrad) {
+      v_used = hn::Max(hn::LoadU(dt, max_v + i), vt);
+      hn::StoreU(v_used, dt, max_v + i);
+    }
+    // denom = (exp_avg_sq.sqrt() / sqrt(1 - beta2^t)).add_(eps), of the max with amsgrad
     const auto denom = hn::Add(
-        hn::Div(hn::Sqrt(vt), hn::Set(dt, correction2_sqrt)), hn::Set(dt, eps));
+        hn::Div(hn::Sqrt(v_used), hn::Set(dt, correction2_sqrt)), hn::Set(dt, eps));
     // param.addcdiv_(exp_avg, denom, value=-step_size)
     p = hn::Add(p, hn::Div(hn::Mul(hn::Set(dt, neg_step_size), mt), denom));
     hn::StoreU(mt, dt, m + i);
@@ -155,24 +171,27 @@ void AdamUpdate(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
 }  // namespace optimizer_detail
 
 // One Adam step; `step` is t >= 1, the number of this step (1 for the first).
-// m and v (N floats each) are zero before the first step.
+// m, v and max_v (N floats each) are zero before the first step; max_v is
+// only used when o.amsgrad and may otherwise be nullptr.
 template <std::size_t N>
 void AdamStep(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
-              float* HWY_RESTRICT m, float* HWY_RESTRICT v,
+              float* HWY_RESTRICT m, float* HWY_RESTRICT v, float* HWY_RESTRICT max_v,
               const AdamOptions& o, std::int64_t step) {
-  optimizer_detail::AdamUpdate<N>(param, grad, m, v, o.lr, o.beta1, o.beta2, o.eps,
-                                  o.weight_decay, 1.0f, step);
+  HWY_DASSERT(!o.amsgrad || max_v != nullptr);
+  optimizer_detail::AdamUpdate<N>(param, grad, m, v, o.amsgrad ? max_v : nullptr, o.lr,
+                                  o.beta1, o.beta2, o.eps, o.weight_decay, 1.0f, step);
 }
 
 // One AdamW step, as AdamStep.
 template <std::size_t N>
 void AdamWStep(float* HWY_RESTRICT param, const float* HWY_RESTRICT grad,
-               float* HWY_RESTRICT m, float* HWY_RESTRICT v,
+               float* HWY_RESTRICT m, float* HWY_RESTRICT v, float* HWY_RESTRICT max_v,
                const AdamWOptions& o, std::int64_t step) {
+  HWY_DASSERT(!o.amsgrad || max_v != nullptr);
   // 1 - lr * weight_decay in double, as torch's Python scalar.
   const float shrink = static_cast<float>(1.0 - double(o.lr) * double(o.weight_decay));
-  optimizer_detail::AdamUpdate<N>(param, grad, m, v, o.lr, o.beta1, o.beta2, o.eps, 0.0f,
-                                  shrink, step);
+  optimizer_detail::AdamUpdate<N>(param, grad, m, v, o.amsgrad ? max_v : nullptr, o.lr,
+                                  o.beta1, o.beta2, o.eps, 0.0f, shrink, step);
 }
 
 // One RMSprop step. square_avg is always used; grad_avg only when centered,
