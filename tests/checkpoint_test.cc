@@ -1,9 +1,10 @@
 // Checkpoints (staticnn/io/checkpoint.hpp): a run stopped, saved, reloaded
 // into clobbered objects and continued equals the uninterrupted run bit for
 // bit; every malformed file (missing, truncated at any byte, any bit flipped,
-// trailing bytes, another network or optimizer, non-finite parameters) is a
-// Status and leaves the destinations untouched; a failed save keeps the
-// previous checkpoint.
+// trailing bytes, another network or optimizer, another architecture of the
+// same size, non-finite parameters) is a Status and leaves the destinations
+// untouched; a failed save keeps the previous checkpoint, and a save of
+// non-finite parameters is refused.
 #include "staticnn/io/checkpoint.hpp"
 
 #include <gtest/gtest.h>
@@ -26,6 +27,10 @@ namespace {
 using Tiny = Network<Input<1, 6, 6>, Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 3}>,
                      ReLU, Flatten, Linear<LinearSpec{.out_features = 3}>>;
 using Other = Network<Input<1, 6, 6>, Flatten, Linear<LinearSpec{.out_features = 3}>>;
+// Tiny's sizes exactly, another computation: only the signature tells them apart.
+using TinyTanh = Network<Input<1, 6, 6>, Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 3}>,
+                         Tanh, Flatten, Linear<LinearSpec{.out_features = 3}>>;
+constexpr std::size_t kHeaderBytes = 48;
 constexpr int kBatch = 4;
 constexpr int kIn = Tiny::input_shape.size();
 
@@ -152,7 +157,7 @@ TEST(Checkpoint, MissingFile) {
 TEST(Checkpoint, EveryTruncationIsAnError) {
   const std::string good = TempPath("good"), bad = TempPath("truncated");
   const std::vector<unsigned char> bytes = GoodCheckpoint(good);
-  ASSERT_GT(bytes.size(), 40u);
+  ASSERT_GT(bytes.size(), kHeaderBytes);
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     WriteFile(bad, bytes.data(), n);
     Destinations d;
@@ -181,8 +186,8 @@ TEST(Checkpoint, EveryFlippedBitIsAnError) {
       EXPECT_TRUE(d.untouched()) << "byte " << i << " bit " << bit;
       if (i < 8) {
         EXPECT_EQ(s, Status::bad_format) << "magic byte " << i;
-      } else if (i < 24) {
-        EXPECT_EQ(s, Status::wrong_network) << "size byte " << i;
+      } else if (i < 24 || (i >= 32 && i < 40)) {
+        EXPECT_EQ(s, Status::wrong_network) << "size or signature byte " << i;
       } else {
         EXPECT_EQ(s, Status::bad_format) << "byte " << i;
       }
@@ -221,16 +226,52 @@ TEST(Checkpoint, OtherNetworkOrOptimizerIsAnError) {
   std::remove(path.c_str());
 }
 
-TEST(Checkpoint, NonFiniteParametersAreAnError) {
-  const std::string path = TempPath("nan");
+TEST(Checkpoint, SameSizeOtherArchitectureIsAnError) {
+  const std::string path = TempPath("tanh");
+  static TinyTanh::Parameters tanh_params{};
+  static AdamState<TinyTanh> tanh_adam{};
+  static_assert(sizeof tanh_params == sizeof(Tiny::Parameters) &&
+                sizeof tanh_adam == sizeof(AdamState<Tiny>));
+  static_assert(architecture_signature<TinyTanh> != architecture_signature<Tiny>);
+  ASSERT_EQ(save_checkpoint(path.c_str(), tanh_params, tanh_adam, TrainingProgress{}), Status::ok);
+  Destinations d;
+  IoError error;
+  EXPECT_EQ(load_checkpoint(path.c_str(), d.params, d.adam, d.progress, &error),
+            Status::wrong_network);
+  EXPECT_TRUE(d.untouched());
+  EXPECT_NE(std::string(error.reason).find("another architecture"), std::string::npos)
+      << error.reason;
+  std::remove(path.c_str());
+}
+
+TEST(Checkpoint, NonFiniteParametersAreRefusedOnSave) {
+  const std::string path = TempPath("nan_save");
   static Tiny::Parameters p{};
   static AdamState<Tiny> adam{};
+  p.buffers[0] = 0.0f;
   p.values[Tiny::param_count - 1] = std::numeric_limits<float>::quiet_NaN();
-  ASSERT_EQ(save_checkpoint(path.c_str(), p, adam, TrainingProgress{}), Status::ok);
+  IoError error;
+  EXPECT_EQ(save_checkpoint(path.c_str(), p, adam, TrainingProgress{}, &error),
+            Status::non_finite);
+  EXPECT_STREQ(error.tensor, "3.bias");
+  EXPECT_TRUE(ReadFile(path).empty()) << "no file written";
+}
+
+TEST(Checkpoint, NonFiniteParametersAreAnError) {
+  // A file with a NaN and a correct hash (made by hand: save refuses NaN).
+  const std::string good = TempPath("good4"), bad = TempPath("nan");
+  std::vector<unsigned char> bytes = GoodCheckpoint(good);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(&bytes[kHeaderBytes + 4 * (Tiny::param_count - 1)], &nan, 4);
+  detail::Fnv1a64 hash;
+  hash.bytes(bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes);
+  io_detail::put_u64(&bytes[40], hash.value);
+  WriteFile(bad, bytes.data(), bytes.size());
   Destinations d;
-  EXPECT_EQ(d.load(path), Status::non_finite);
+  EXPECT_EQ(d.load(bad), Status::non_finite);
   EXPECT_TRUE(d.untouched());
-  std::remove(path.c_str());
+  std::remove(good.c_str());
+  std::remove(bad.c_str());
 }
 
 TEST(Checkpoint, FailedSaveKeepsThePreviousFile) {

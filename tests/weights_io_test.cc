@@ -67,8 +67,8 @@ class WeightsFileTest : public ::testing::Test {
 };
 
 TEST_F(WeightsFileTest, RoundTripIsExact) {
-  // Magic, parameter count, buffer count, hash: 32 bytes, then the data.
-  ASSERT_EQ(good.size(), 32 + sizeof(float) * Small::param_count);
+  // Magic, parameter count, buffer count, signature, hash: 40 bytes, then the data.
+  ASSERT_EQ(good.size(), 40 + sizeof(float) * Small::param_count);
   ASSERT_EQ(load_weights(target, path.c_str()), Status::ok);
   EXPECT_EQ(std::memcmp(target.values, saved.values, sizeof before), 0);
 }
@@ -109,11 +109,40 @@ TEST_F(WeightsFileTest, OtherNetwork) {
   ExpectRejected(read_file(path), Status::wrong_network);
 }
 
-TEST_F(WeightsFileTest, NonFiniteValues) {
+TEST_F(WeightsFileTest, SameSizeOtherArchitecture) {
+  // Small's sizes exactly; only the activation differs.
+  using SmallTanh = Network<Input<2, 5, 5>, Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3}>,
+                            Tanh, Flatten, Linear<LinearSpec{.out_features = 4}>>;
+  static_assert(SmallTanh::param_count == Small::param_count);
+  SmallTanh::Parameters other;
+  init_parameters<SmallTanh>(other, 3);
+  ASSERT_EQ(save_weights(other, path.c_str()), Status::ok);
+  ExpectRejected(read_file(path), Status::wrong_network);
+  IoError error;
+  EXPECT_EQ(load_weights(target, path.c_str(), &error), Status::wrong_network);
+  EXPECT_EQ(error.status, Status::wrong_network);
+  EXPECT_NE(std::string(error.reason).find("another architecture"), std::string::npos)
+      << error.reason;
+}
+
+TEST_F(WeightsFileTest, NonFiniteValuesAreNotSaved) {
   Small::Parameters bad = saved;
-  bad.values[5] = std::nanf("");
-  ASSERT_EQ(save_weights(bad, path.c_str()), Status::ok);
-  ExpectRejected(read_file(path), Status::non_finite);
+  bad.values[Small::param_count - 2] = INFINITY;  // in the last Linear's bias
+  IoError error;
+  EXPECT_EQ(save_weights(bad, path.c_str(), &error), Status::non_finite);
+  EXPECT_STREQ(error.tensor, "3.bias");
+  EXPECT_EQ(read_file(path), good) << "the previous file is kept";
+}
+
+TEST_F(WeightsFileTest, NonFiniteValuesAreNotLoaded) {
+  // A NaN with a hash that matches it (save refuses NaN: made by hand).
+  auto bytes = good;
+  const float nan = std::nanf("");
+  std::memcpy(&bytes[40 + 4 * 5], &nan, 4);
+  detail::Fnv1a64 hash;
+  hash.bytes(bytes.data() + 40, bytes.size() - 40);
+  io_detail::put_u64(&bytes[32], hash.value);
+  ExpectRejected(bytes, Status::non_finite);
 }
 
 TEST_F(WeightsFileTest, FailedSaveKeepsThePreviousFile) {
@@ -147,8 +176,14 @@ TEST(WeightsHeaderTest, WritesExactHexFloats) {
     EXPECT_EQ(v, p.values[i]) << "literal " << i;
     pos = std::size_t(end - text.c_str()) + 1;
   }
+  // The header refuses weights baked for another architecture at compile time.
+  EXPECT_NE(text.find("static_assert(staticnn::architecture_signature<Small> =="),
+            std::string::npos);
   p.values[0] = INFINITY;
-  EXPECT_EQ(write_weights_header(p, path.c_str(), "Small", "small_weights"), Status::non_finite);
+  IoError error;
+  EXPECT_EQ(write_weights_header(p, path.c_str(), "Small", "small_weights", &error),
+            Status::non_finite);
+  EXPECT_STREQ(error.tensor, "0.weight");
 }
 
 }  // namespace

@@ -8,18 +8,20 @@
 // Saving writes "<path>.tmp" and renames it over path, so a crash leaves the
 // previous checkpoint intact. Loading checks the whole file (header, sizes,
 // length, a 64-bit FNV-1a hash, finite parameters) before it writes anything:
-// every malformed file is a Status, and on any error the destinations are
-// unchanged.
+// every malformed file is a Status (with an optional IoError saying why), and
+// on any error the destinations are unchanged. Saving refuses non-finite
+// parameters or buffers, naming the tensor.
 //
-// Format (little-endian): "SNNCKPT1", u64 parameter count, u64 bytes of the
-// parameter object, u64 bytes of the optimizer state, u64 hash of the
-// payload, then the payload: the parameter object, the optimizer state, and
+// Format (little-endian): "SNNCKPT2", u64 parameter count, u64 bytes of the
+// parameter object, u64 bytes of the optimizer state, u64 architecture
+// signature (signature.hpp), u64 FNV-1a-64 hash of the payload, then the payload: the parameter object, the optimizer state, and
 // the progress (three u64). Objects are stored as their bytes: a checkpoint is
 // for resuming on the same kind of machine and build, not for exchange
 // (io/weights.hpp is that format).
 #pragma once
 
 #include <bit>
+#include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -27,6 +29,8 @@
 #include <type_traits>
 
 #include "staticnn/io/file.hpp"
+#include "staticnn/io/state_dict.hpp"
+#include "staticnn/signature.hpp"
 #include "staticnn/status.hpp"
 
 namespace staticnn {
@@ -40,24 +44,10 @@ struct TrainingProgress {
 
 namespace checkpoint_detail {
 
-inline constexpr char kMagic[8] = {'S', 'N', 'N', 'C', 'K', 'P', 'T', '1'};
-inline constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
+inline constexpr char kMagic[8] = {'S', 'N', 'N', 'C', 'K', 'P', 'T', '2'};
+inline constexpr std::size_t kHeaderBytes = 48;
 
-inline std::uint64_t fnv1a(std::uint64_t h, const unsigned char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
-using io_detail::File;
-
-inline void put_u64(unsigned char* b, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-inline std::uint64_t get_u64(const unsigned char* b) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | b[i];
-  return v;
-}
+using namespace io_detail;
 
 // The payload in file order: (bytes, count) pieces.
 struct Piece {
@@ -67,10 +57,13 @@ struct Piece {
 
 }  // namespace checkpoint_detail
 
-template <class Params, class State>
-Status save_checkpoint(const char* path, const Params& params, const State& optimizer_state,
-                       const TrainingProgress& progress) {
+template <class Net, class State>
+Status save_checkpoint(const char* path, const ParameterStorage<Net, ParametersRole>& params,
+                       const State& optimizer_state, const TrainingProgress& progress,
+                       IoError* error = nullptr) {
   using namespace checkpoint_detail;
+  using Params = ParameterStorage<Net, ParametersRole>;
+  if (const Status s = refuse_non_finite<Net>(params, error); s != Status::ok) return s;
   static_assert(std::endian::native == std::endian::little,
                 "staticnn: checkpoints are little-endian");
   static_assert(std::is_trivially_copyable_v<Params> && std::is_trivially_copyable_v<State>,
@@ -83,55 +76,71 @@ Status save_checkpoint(const char* path, const Params& params, const State& opti
       {reinterpret_cast<unsigned char*>(const_cast<Params*>(&params)), sizeof(Params)},
       {reinterpret_cast<unsigned char*>(const_cast<State*>(&optimizer_state)), sizeof(State)},
       {progress_bytes, sizeof progress_bytes}};
-  std::uint64_t hash = kFnvBasis;
-  for (const Piece& piece : payload) hash = fnv1a(hash, piece.data, piece.size);
+  detail::Fnv1a64 hash;
+  for (const Piece& piece : payload) hash.bytes(piece.data, piece.size);
 
-  unsigned char header[40];
+  unsigned char header[kHeaderBytes];
   std::memcpy(header, kMagic, 8);
   put_u64(header + 8, Params::size);
   put_u64(header + 16, sizeof(Params));
   put_u64(header + 24, sizeof(State));
-  put_u64(header + 32, hash);
+  put_u64(header + 32, architecture_signature<Net>);
+  put_u64(header + 40, hash.value);
 
-  return io_detail::write_atomically(path, [&](std::FILE* f) {
-    bool written = std::fwrite(header, 1, sizeof header, f) == sizeof header;
-    for (const Piece& piece : payload) {
-      written = written && std::fwrite(piece.data, 1, piece.size, f) == piece.size;
-    }
-    return written;
-  });
+  return write_atomically(
+      path,
+      [&](std::FILE* f) {
+        bool written = std::fwrite(header, 1, sizeof header, f) == sizeof header;
+        for (const Piece& piece : payload) {
+          written = written && std::fwrite(piece.data, 1, piece.size, f) == piece.size;
+        }
+        return written;
+      },
+      error);
 }
 
 // Resumes from a checkpoint of the same network and optimizer type. On any
 // error nothing is written.
-template <class Params, class State>
-Status load_checkpoint(const char* path, Params& params, State& optimizer_state,
-                       TrainingProgress& progress) {
+template <class Net, class State>
+Status load_checkpoint(const char* path, ParameterStorage<Net, ParametersRole>& params,
+                       State& optimizer_state, TrainingProgress& progress,
+                       IoError* error = nullptr) {
   using namespace checkpoint_detail;
+  using Params = ParameterStorage<Net, ParametersRole>;
   static_assert(std::is_trivially_copyable_v<Params> && std::is_trivially_copyable_v<State>);
   File file(std::fopen(path, "rb"));
-  if (file.f == nullptr) return Status::cannot_open;
-  unsigned char header[40];
+  if (file.f == nullptr) return fail(error, Status::cannot_open, nullptr, "cannot open %s", path);
+  unsigned char header[kHeaderBytes];
   const std::size_t got = std::fread(header, 1, sizeof header, file.f);
-  if (got >= 8 && std::memcmp(header, kMagic, 8) != 0) return Status::bad_format;
-  if (got != sizeof header) return Status::truncated;
-  if (get_u64(header + 8) != Params::size || get_u64(header + 16) != sizeof(Params)) {
-    return Status::wrong_network;
+  if (got >= 8 && std::memcmp(header, kMagic, 8) != 0) {
+    return fail(error, Status::bad_format, nullptr, "not a staticnn checkpoint (magic SNNCKPT2)");
   }
-  if (get_u64(header + 24) != sizeof(State)) return Status::bad_format;  // another optimizer
+  if (got != sizeof header) return fail(error, Status::truncated, nullptr, "header cut short");
+  if (get_u64(header + 8) != Params::size || get_u64(header + 16) != sizeof(Params)) {
+    return fail(error, Status::wrong_network, nullptr,
+                "saved for a network of another size (%" PRIu64 " parameters, %zu here)",
+                get_u64(header + 8), Params::size);
+  }
+  if (get_u64(header + 24) != sizeof(State)) {
+    return fail(error, Status::bad_format, nullptr,
+                "optimizer state of another size (another optimizer?)");
+  }
+  if (const Status s = check_signature<Net>(get_u64(header + 32), error); s != Status::ok) return s;
 
   // Pass 1: hash the payload, and check the parameters are finite.
   const std::size_t values_at = std::size_t(reinterpret_cast<const unsigned char*>(params.values) -
                                             reinterpret_cast<const unsigned char*>(&params));
   const std::size_t values_end = values_at + Params::size * sizeof(float);
   const std::size_t payload = sizeof(Params) + sizeof(State) + 24;
-  std::uint64_t hash = kFnvBasis;
+  detail::Fnv1a64 hash;
   bool finite = true;
   unsigned char chunk[4096];
   for (std::size_t done = 0; done < payload;) {
     const std::size_t want = payload - done < sizeof chunk ? payload - done : sizeof chunk;
-    if (std::fread(chunk, 1, want, file.f) != want) return Status::truncated;
-    hash = fnv1a(hash, chunk, want);
+    if (std::fread(chunk, 1, want, file.f) != want) {
+      return fail(error, Status::truncated, nullptr, "payload cut short");
+    }
+    hash.bytes(chunk, want);
     for (std::size_t i = 0; i < want; ++i) {  // whole floats of params.values only
       const std::size_t at = done + i;
       if (at >= values_at && at + 4 <= values_end && (at - values_at) % 4 == 0 && i + 4 <= want) {
@@ -142,9 +151,13 @@ Status load_checkpoint(const char* path, Params& params, State& optimizer_state,
     }
     done += want;
   }
-  if (std::fgetc(file.f) != EOF) return Status::bad_format;  // trailing bytes
-  if (hash != get_u64(header + 32)) return Status::bad_format;
-  if (!finite) return Status::non_finite;
+  if (std::fgetc(file.f) != EOF) {
+    return fail(error, Status::bad_format, nullptr, "bytes after the payload");
+  }
+  if (hash.value != get_u64(header + 40)) {
+    return fail(error, Status::bad_format, nullptr, "payload does not match its hash (corrupted)");
+  }
+  if (!finite) return fail(error, Status::non_finite, nullptr, "NaN or infinity in the parameters");
 
   // Pass 2: the file is good; read it into place.
   unsigned char progress_bytes[24];
@@ -152,7 +165,7 @@ Status load_checkpoint(const char* path, Params& params, State& optimizer_state,
       std::fread(&params, 1, sizeof(Params), file.f) != sizeof(Params) ||
       std::fread(&optimizer_state, 1, sizeof(State), file.f) != sizeof(State) ||
       std::fread(progress_bytes, 1, 24, file.f) != 24) {
-    return Status::truncated;  // the file changed under us
+    return fail(error, Status::truncated, nullptr, "file changed while loading");
   }
   progress = {get_u64(progress_bytes), get_u64(progress_bytes + 8),
               get_u64(progress_bytes + 16)};

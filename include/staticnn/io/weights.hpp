@@ -1,117 +1,122 @@
 // Saving and loading trained parameters, and baking them into a C++ header
-// whose array lands in read-only memory. Every failure is a Status value; a
-// failed load leaves the parameters untouched and a failed save leaves any
-// previous file in place (writes go to "<path>.tmp", then rename).
+// whose array lands in read-only memory. Every failure is a Status value, with
+// an IoError (optional) saying which tensor and why; a failed load leaves the
+// parameters untouched and a failed save leaves any previous file in place
+// (writes go to "<path>.tmp", then rename). Non-finite values are refused on
+// save, naming the tensor.
 //
-// File format (little-endian): "SNNWGT02", u64 parameter count, u64 buffer
-// count, u64 holding the 32-bit FNV-1a hash of the data bytes, then every
-// tensor as float32 in PyTorch's state_dict order (parameters and buffers
-// interleaved as the layers order them).
+// File format (little-endian), a 40-byte header then the data: "SNNWGT03",
+// u64 parameter count, u64 buffer count, u64 architecture signature
+// (signature.hpp: a file for another network of the same size is refused),
+// u64 FNV-1a-64 hash of the data bytes; then every tensor as float32 in
+// PyTorch's state_dict order (parameters and buffers interleaved as the
+// layers order them). For exchange with PyTorch, see io/safetensors.hpp.
 #pragma once
 
 #include <bit>
+#include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 
 #include "staticnn/io/file.hpp"
+#include "staticnn/io/state_dict.hpp"
+#include "staticnn/signature.hpp"
 #include "staticnn/status.hpp"
 #include "staticnn/storage.hpp"
 
 namespace staticnn {
 namespace io_detail {
 
-inline constexpr char kMagic[8] = {'S', 'N', 'N', 'W', 'G', 'T', '0', '2'};
-
-constexpr std::uint32_t fnv1a(std::uint32_t h, const unsigned char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
-inline constexpr std::uint32_t kFnvBasis = 2166136261u;
-
-inline bool write_u64(std::FILE* f, std::uint64_t v) {
-  unsigned char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-  return std::fwrite(b, 1, 8, f) == 8;
-}
-inline bool read_le(std::FILE* f, std::uint64_t* v, int bytes) {
-  unsigned char b[8] = {};
-  if (std::fread(b, 1, std::size_t(bytes), f) != std::size_t(bytes)) return false;
-  *v = 0;
-  for (int i = bytes - 1; i >= 0; --i) *v = (*v << 8) | b[i];
-  return true;
-}
-
-// Calls f(float* data, long count) for every tensor in state_dict order.
-template <class Net, class F>
-void for_each_tensor(typename Net::Parameters& p, F f) {
-  for (const Tensor& t : Net::tensors) {
-    f((t.role == TensorRole::parameter ? p.values : p.buffers) + t.offset, t.count());
-  }
-}
+inline constexpr char kWeightsMagic[8] = {'S', 'N', 'N', 'W', 'G', 'T', '0', '3'};
 
 }  // namespace io_detail
 
 template <class Net>
-Status save_weights(const ParameterStorage<Net, ParametersRole>& p, const char* path) {
+Status save_weights(const ParameterStorage<Net, ParametersRole>& p, const char* path,
+                    IoError* error = nullptr) {
   using namespace io_detail;
   static_assert(sizeof(float) == 4 && std::endian::native == std::endian::little,
                 "staticnn: the weight format is little-endian float32");
-  auto& state = const_cast<ParameterStorage<Net, ParametersRole>&>(p);  // read only below
-  std::uint32_t hash = kFnvBasis;
-  for_each_tensor<Net>(state, [&](float* data, long n) {
-    hash = fnv1a(hash, reinterpret_cast<const unsigned char*>(data), std::size_t(n) * 4);
-  });
-  return write_atomically(path, [&](std::FILE* f) {
-    bool ok = std::fwrite(kMagic, 1, 8, f) == 8 && write_u64(f, p.size) &&
-              write_u64(f, p.buffer_size) && write_u64(f, hash);
-    for_each_tensor<Net>(state, [&](float* data, long n) {
-      ok = ok && std::fwrite(data, sizeof(float), std::size_t(n), f) == std::size_t(n);
-    });
-    return ok;
-  });
+  if (const Status s = refuse_non_finite<Net>(p, error); s != Status::ok) return s;
+  detail::Fnv1a64 hash;
+  for (const Tensor& t : Net::tensors) {
+    hash.bytes(reinterpret_cast<const unsigned char*>(data_of<Net>(p, t)),
+               std::size_t(t.count()) * 4);
+  }
+  unsigned char header[40];
+  std::memcpy(header, kWeightsMagic, 8);
+  put_u64(header + 8, p.size);
+  put_u64(header + 16, p.buffer_size);
+  put_u64(header + 24, architecture_signature<Net>);
+  put_u64(header + 32, hash.value);
+  return write_atomically(
+      path,
+      [&](std::FILE* f) {
+        bool ok = std::fwrite(header, 1, sizeof header, f) == sizeof header;
+        for (const Tensor& t : Net::tensors) {
+          const std::size_t n = std::size_t(t.count());
+          ok = ok && std::fwrite(data_of<Net>(p, t), sizeof(float), n, f) == n;
+        }
+        return ok;
+      },
+      error);
 }
 
-// Checks the whole file first (header, counts, length, hash, finite values),
-// then reads it into p; on any error p is unchanged.
+// Checks the whole file first (header, counts, signature, length, hash,
+// finite values), then reads it into p; on any error p is unchanged.
 template <class Net>
-Status load_weights(ParameterStorage<Net, ParametersRole>& p, const char* path) {
+Status load_weights(ParameterStorage<Net, ParametersRole>& p, const char* path,
+                    IoError* error = nullptr) {
   using namespace io_detail;
   File file(std::fopen(path, "rb"));
-  if (file.f == nullptr) return Status::cannot_open;
-  char magic[8];
-  std::uint64_t count = 0, buffers = 0, hash = 0;
-  if (std::fread(magic, 1, 8, file.f) != 8) return Status::truncated;
-  if (std::memcmp(magic, kMagic, 8) != 0) return Status::bad_format;
-  if (!read_le(file.f, &count, 8) || !read_le(file.f, &buffers, 8) || !read_le(file.f, &hash, 8)) {
-    return Status::truncated;
+  if (file.f == nullptr) return fail(error, Status::cannot_open, nullptr, "cannot open %s", path);
+  unsigned char header[40];
+  const std::size_t got = std::fread(header, 1, sizeof header, file.f);
+  if (got >= 8 && std::memcmp(header, kWeightsMagic, 8) != 0) {
+    return fail(error, Status::bad_format, nullptr, "not a staticnn weight file (magic SNNWGT03)");
   }
-  if (count != p.size || buffers != p.buffer_size) return Status::wrong_network;
-  const long data_start = std::ftell(file.f);
+  if (got != sizeof header) return fail(error, Status::truncated, nullptr, "header cut short");
+  const std::uint64_t count = get_u64(header + 8), buffers = get_u64(header + 16);
+  if (count != p.size || buffers != p.buffer_size) {
+    return fail(error, Status::wrong_network, nullptr,
+                "%" PRIu64 " parameters and %" PRIu64 " buffer values in the file, %zu and %zu here",
+                count, buffers, p.size, p.buffer_size);
+  }
+  if (const Status s = check_signature<Net>(get_u64(header + 24), error); s != Status::ok) return s;
 
   const std::size_t total = p.size + p.buffer_size;
-  std::uint32_t h = kFnvBasis;
+  detail::Fnv1a64 hash;
   float chunk[1024];
   bool finite = true;
   for (std::size_t done = 0; done < total;) {
     const std::size_t want = total - done < 1024 ? total - done : 1024;
-    if (std::fread(chunk, sizeof(float), want, file.f) != want) return Status::truncated;
-    h = fnv1a(h, reinterpret_cast<const unsigned char*>(chunk), want * sizeof(float));
+    if (std::fread(chunk, sizeof(float), want, file.f) != want) {
+      return fail(error, Status::truncated, nullptr, "data cut short");
+    }
+    hash.bytes(reinterpret_cast<const unsigned char*>(chunk), want * sizeof(float));
     for (std::size_t i = 0; i < want; ++i) finite = finite && std::isfinite(chunk[i]);
     done += want;
   }
-  if (std::fgetc(file.f) != EOF) return Status::bad_format;  // trailing bytes
-  if (h != hash) return Status::bad_format;
-  if (!finite) return Status::non_finite;
+  if (std::fgetc(file.f) != EOF) {
+    return fail(error, Status::bad_format, nullptr, "bytes after the data");
+  }
+  if (hash.value != get_u64(header + 32)) {
+    return fail(error, Status::bad_format, nullptr, "data does not match its hash (corrupted)");
+  }
+  if (!finite) return fail(error, Status::non_finite, nullptr, "NaN or infinity in the data");
 
-  if (std::fseek(file.f, data_start, SEEK_SET) != 0) return Status::truncated;
   // The file was checked whole; a short read now means it changed under us.
+  if (std::fseek(file.f, long(sizeof header), SEEK_SET) != 0) {
+    return fail(error, Status::truncated, nullptr, "file changed while loading");
+  }
   bool ok = true;
-  for_each_tensor<Net>(p, [&](float* data, long n) {
-    ok = ok && std::fread(data, sizeof(float), std::size_t(n), file.f) == std::size_t(n);
-  });
-  return ok ? Status::ok : Status::truncated;
+  for (const Tensor& t : Net::tensors) {
+    const std::size_t n = std::size_t(t.count());
+    ok = ok && std::fread(data_of<Net>(p, t), sizeof(float), n, file.f) == n;
+  }
+  return ok ? Status::ok : fail(error, Status::truncated, nullptr, "file changed while loading");
 }
 
 // Writes a header defining `inline constexpr <net_type>::Parameters <name>{{...}, {...}};`
@@ -119,18 +124,19 @@ Status load_weights(ParameterStorage<Net, ParametersRole>& p, const char* path) 
 // compile into .rodata/flash.
 template <class Net>
 Status write_weights_header(const ParameterStorage<Net, ParametersRole>& p, const char* path,
-                            const char* net_type, const char* name) {
-  for (float v : p.values) {
-    if (!std::isfinite(v)) return Status::non_finite;  // no literal for NaN/inf
-  }
-  for (float v : p.buffers) {
-    if (!std::isfinite(v)) return Status::non_finite;
-  }
+                            const char* net_type, const char* name, IoError* error = nullptr) {
+  // No literal for NaN or infinity.
+  if (const Status s = io_detail::refuse_non_finite<Net>(p, error); s != Status::ok) return s;
   return io_detail::write_atomically(path, [&](std::FILE* f) {
+    // The signature check makes weights baked for another network a compile
+    // error (too few initializers would otherwise compile, zero-filled).
     bool ok = std::fprintf(f,
                            "// Generated by staticnn::write_weights_header. Do not edit.\n"
-                           "#pragma once\n\ninline constexpr %s::Parameters %s{{\n",
-                           net_type, name) > 0;
+                           "#pragma once\n\n#include \"staticnn/signature.hpp\"\n\n"
+                           "static_assert(staticnn::architecture_signature<%s> == 0x%016" PRIx64
+                           "ull,\n              \"%s: these weights were baked for another "
+                           "architecture\");\n\ninline constexpr %s::Parameters %s{{\n",
+                           net_type, architecture_signature<Net>, name, net_type, name) > 0;
     for (std::size_t i = 0; ok && i < p.size; ++i) {
       ok = std::fprintf(f, "%a,%s", double(p.values[i]), i % 8 == 7 ? "\n" : " ") > 0;
     }
@@ -139,7 +145,7 @@ Status write_weights_header(const ParameterStorage<Net, ParametersRole>& p, cons
       ok = std::fprintf(f, "%a,%s", double(p.buffers[i]), i % 8 == 7 ? "\n" : " ") > 0;
     }
     return ok && std::fprintf(f, "\n}};\n") > 0;
-  });
+  }, error);
 }
 
 }  // namespace staticnn
