@@ -1,0 +1,75 @@
+"""A PyTorch module to an ONNX model in memory, with BatchNorm and Dropout kept
+as nodes: exported in training mode (PyTorch's inference-mode export folds
+BatchNorm into convolutions), then set back to inference semantics
+(BatchNormalization on running statistics, Dropout as the identity), so that
+the ONNX file is the module in eval() mode and its node names carry the
+module paths."""
+
+import importlib.util
+import io
+import sys
+import warnings
+
+import onnx
+import torch
+
+from .graph import ExportError
+
+OPSET = 14  # HardSwish needs 14
+
+
+def load_module(spec):
+    """'file.py:name' (a module class or factory, called without arguments) or
+    a torch.save'd module."""
+    if ":" in spec:
+        path, name = spec.rsplit(":", 1)
+        loader = importlib.util.spec_from_file_location("staticnn_export_source", path)
+        if loader is None:
+            raise ExportError(None, "cannot import '%s'" % path)
+        source = importlib.util.module_from_spec(loader)
+        sys.modules[loader.name] = source
+        loader.loader.exec_module(source)
+        return getattr(source, name)()
+    module = torch.load(spec)
+    if not isinstance(module, torch.nn.Module):
+        raise ExportError(None, "'%s' holds a %s, not a torch.nn.Module (a state_dict needs its "
+                          "module: give file.py:ClassName)" % (spec, type(module).__name__))
+    return module
+
+
+def to_onnx(module, input_shape):
+    """onnx.ModelProto of module(x) for x of shape [2, *input_shape], float32 (two
+    samples: a training-mode BatchNorm1d needs more than one)."""
+    module = module.float()
+    was_training = module.training
+    module.train()
+    buffer = io.BytesIO()
+    try:
+        warnings.simplefilter("ignore")  # about the training-mode export, which is undone
+        torch.onnx.export(module, torch.zeros(2, *input_shape), buffer, opset_version=OPSET,
+                          do_constant_folding=False, training=torch.onnx.TrainingMode.TRAINING,
+                          input_names=["input"], output_names=["output"])
+    except (RuntimeError, ValueError, TypeError) as e:
+        raise ExportError(None, "torch.onnx.export failed: %s" % e)
+    finally:
+        module.train(was_training)
+    model = onnx.load_from_string(buffer.getvalue())
+    return as_inference(model)
+
+
+def as_inference(model):
+    for node in model.graph.node:
+        if node.op_type == "BatchNormalization":
+            for a in node.attribute:
+                if a.name == "training_mode":
+                    a.i = 0
+            del node.output[1:]
+        if node.op_type == "Dropout":
+            del node.input[2:]  # training_mode: absent means false
+            del node.output[1:]
+    used = {i for n in model.graph.node for i in n.input}
+    keep = [t for t in model.graph.initializer if t.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(keep)
+    onnx.checker.check_model(model)
+    return model
