@@ -35,6 +35,7 @@
 #include "staticnn/layers/batch_norm-inl.h"
 #include "hwy/tests/test_util-inl.h"
 #include "tests/reference/layers.hpp"
+#include "tests/support/finite_differences.hpp"
 #include "tests/support/guarded.hpp"
 
 #ifndef STATICNN_TESTS_BATCH_NORM_TEST_ONCE_
@@ -283,29 +284,14 @@ void ExpectOracleGradients(bool training) {
   const auto loss = [&] {
     std::vector<double> y(N), buffers = buffers0;
     oracle.forward(In, Batch, p.data(), buffers.data(), x.data(), y.data(), training);
-    double l = 0;
-    for (std::size_t i = 0; i < N; ++i) l += r[i] * y[i];
-    return l;
+    return test::weighted_sum(r, y);
   };
   loss();
   std::vector<double> g(2 * C, 0.0), dx(N), y(N);
   oracle.backward(In, Batch, p.data(), buffers0.data(), x.data(), y.data(), r.data(), dx.data(),
                   g.data());
-  const auto check = [&](std::vector<double>& v, const double* analytic, std::size_t count,
-                         const char* what) {
-    for (std::size_t i = 0; i < count; ++i) {
-      const double h = 1e-6, keep = v[i];
-      v[i] = keep + h;
-      const double up = loss();
-      v[i] = keep - h;
-      const double down = loss();
-      v[i] = keep;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 1e-6 * (1 + std::abs(numeric))) << what << " " << i;
-    }
-  };
-  check(x, dx.data(), N, "input");
-  check(p, g.data(), 2 * C, "weight/bias");
+  test::ExpectCentralDifferences(x, dx, loss, "input");
+  test::ExpectCentralDifferences(p, g, loss, "weight/bias");
 }
 
 TEST(BatchNormOracleTest, GradientsMatchFiniteDifferences) {

@@ -20,6 +20,7 @@
 
 #include "staticnn/passes-inl.h"
 #include "tests/reference/network.hpp"
+#include "tests/support/finite_differences.hpp"
 #include "hwy/tests/test_util-inl.h"
 
 // ------------------------------------------------- the layer's static side
@@ -301,29 +302,12 @@ TEST(CustomLayerOracleTest, GradientsMatchFiniteDifferences) {
   const std::vector<double> c(cf.begin(), cf.end());
   reference::NetworkOracle<Net, double> oracle(kBatch);
   const auto loss = [&] {
-    const std::vector<double>& y = oracle.forward(params.data(), x.data());
-    double l = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) l += c[i] * y[i];
-    return l;
+    return test::weighted_sum(c, oracle.forward(params.data(), x.data()));
   };
   loss();
   std::vector<double> g(params.size(), 0.0), dx(x.size());
-  oracle.backward(params.data(), c.data(), g.data(), dx.data());
-  const auto check = [&](std::vector<double>& v, const std::vector<double>& analytic,
-                         const char* what) {
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const double h = 1e-6, keep = v[i];
-      v[i] = keep + h;
-      const double up = loss();
-      v[i] = keep - h;
-      const double down = loss();
-      v[i] = keep;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 1e-6 * (1 + std::abs(numeric))) << what << " " << i;
-    }
-  };
-  check(params, g, "parameter");
-  check(x, dx, "input");
+  oracle.backward(params.data(), c.data(), g.data(), dx.data());  test::ExpectCentralDifferences(params, g, loss, "parameter");
+  test::ExpectCentralDifferences(x, dx, loss, "input");
 }
 
 // The library's compile-time side sees the layer through its contract alone.

@@ -24,6 +24,7 @@
 #include "staticnn/layers/dropout-inl.h"
 #include "hwy/tests/test_util-inl.h"
 #include "tests/reference/layers.hpp"
+#include "tests/support/finite_differences.hpp"
 #include "tests/support/guarded.hpp"
 
 #ifndef STATICNN_TESTS_MOBILE_LAYERS_TEST_ONCE_
@@ -282,23 +283,12 @@ void ExpectOracleGradient(bool reseed) {
     if (reseed) reference::oracle_rng = 42;
     std::vector<double> y(n);
     oracle.forward(In, kBatch, nullptr, nullptr, x.data(), y.data(), true);
-    double l = 0;
-    for (std::size_t i = 0; i < n; ++i) l += r[i] * y[i];
-    return l;
+    return test::weighted_sum(r, y);
   };
   loss();
   std::vector<double> dx(n), y(n);
   oracle.backward(In, kBatch, nullptr, nullptr, x.data(), y.data(), r.data(), dx.data(), nullptr);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double h = 1e-6, keep = x[i];
-    x[i] = keep + h;
-    const double up = loss();
-    x[i] = keep - h;
-    const double down = loss();
-    x[i] = keep;
-    const double numeric = (up - down) / (2 * h);
-    EXPECT_NEAR(dx[i], numeric, 1e-6 * (1 + std::abs(numeric))) << i;
-  }
+  test::ExpectCentralDifferences(x, dx, loss, "input");
 }
 
 TEST(MobileLayersOracleTest, GradientsMatchFiniteDifferences) {

@@ -16,6 +16,7 @@
 
 #include "staticnn/passes-inl.h"
 #include "tests/reference/network.hpp"
+#include "tests/support/finite_differences.hpp"
 #include "tests/support/layer_nets.hpp"
 #include "hwy/tests/test_util-inl.h"
 
@@ -235,30 +236,13 @@ TEST(NetworkLayersOracleTest, TrainingGradientsMatchFiniteDifferences) {
   const auto loss = [&] {
     reference::oracle_rng = 34;
     std::vector<double> b = buffers0;
-    const std::vector<double>& y = oracle.forward(params.data(), b.data(), x.data(), true);
-    double l = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) l += c[i] * y[i];
-    return l;
+    return test::weighted_sum(c, oracle.forward(params.data(), b.data(), x.data(), true));
   };
   loss();
   std::vector<double> g(params.size(), 0.0), dx(x.size());
   oracle.backward(params.data(), buffers0.data(), c.data(), g.data(), dx.data());
-
-  const auto check = [&](std::vector<double>& v, const std::vector<double>& analytic,
-                         const char* what) {
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const double h = 1e-6, keep = v[i];
-      v[i] = keep + h;
-      const double up = loss();
-      v[i] = keep - h;
-      const double down = loss();
-      v[i] = keep;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 1e-6 * (1 + std::abs(numeric))) << what << " " << i;
-    }
-  };
-  check(params, g, "parameter");
-  check(x, dx, "input");
+  test::ExpectCentralDifferences(params, g, loss, "parameter");
+  test::ExpectCentralDifferences(x, dx, loss, "input");
 }
 
 // Every tensor in state_dict order, PyTorch's keys.

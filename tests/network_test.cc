@@ -7,6 +7,7 @@
 
 #include "staticnn/passes-inl.h"
 #include "tests/reference/network.hpp"
+#include "tests/support/finite_differences.hpp"
 #include "tests/support/nets.hpp"
 #include "hwy/tests/test_util-inl.h"
 
@@ -182,30 +183,14 @@ void CheckOracleGradients() {
       test::random_vector<double>(kBatch * Net::output_shape.size(), 33);
   reference::NetworkOracle<Net, double> oracle(kBatch);
   const auto loss = [&] {
-    const std::vector<double>& y = oracle.forward(params.data(), x.data());
-    double l = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) l += c[i] * y[i];
-    return l;
+    return test::weighted_sum(c, oracle.forward(params.data(), x.data()));
   };
   loss();
   std::vector<double> g(params.size(), 0.0), dx(x.size());
   oracle.backward(params.data(), c.data(), g.data(), dx.data());
 
-  const auto check = [&](std::vector<double>& v, const std::vector<double>& analytic,
-                         const char* what) {
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const double h = 1e-6, saved = v[i];
-      v[i] = saved + h;
-      const double up = loss();
-      v[i] = saved - h;
-      const double down = loss();
-      v[i] = saved;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic[i], numeric, 1e-6 * (1 + std::abs(numeric))) << what << " " << i;
-    }
-  };
-  check(params, g, "parameter");
-  check(x, dx, "input");
+  test::ExpectCentralDifferences(params, g, loss, "parameter");
+  test::ExpectCentralDifferences(x, dx, loss, "input");
 }
 
 TEST(NetworkOracleTest, GradientsMatchFiniteDifferences) {
