@@ -15,6 +15,7 @@ namespace {
 
 namespace nn = staticnn;
 
+using staticnn::test::BlocksNet;
 using staticnn::test::LeNet;
 
 // Every option that changes how a layer is described.
@@ -65,29 +66,29 @@ TEST(Summary, LeNet) {
   const std::vector<std::string> lines = SummaryLines<LeNet>();
   ASSERT_EQ(lines.size(), kFixedLines + LeNet::layer_count);
   EXPECT_EQ(lines[0],
-            "Layer  Type (spec)                                  Output shape           Params"
-            "         MACs");
-  EXPECT_EQ(lines[1], std::string(94, '-'));
-  EXPECT_EQ(lines[2], "       Input                                        [1, 28, 28]");
+            "Layer  Type (spec)                                         "
+            " Output shape           Params         MACs");
+  EXPECT_EQ(lines[1], std::string(102, '-'));
+  EXPECT_EQ(lines[2], "       Input                                                [1, 28, 28]");
   EXPECT_EQ(lines[3],
-            "    0  Conv2d(1->6, k=5x5, s=1, p=2)                [6, 28, 28]               156"
-            "      117,600");
+            "    0  Conv2d(1->6, k=5x5, s=1, p=2)                       "
+            " [6, 28, 28]               156      117,600");
   EXPECT_EQ(lines[5],
-            "    2  MaxPool2d(k=2x2, s=2)                        [6, 14, 14]                 0"
-            "            0");
+            "    2  MaxPool2d(k=2x2, s=2)                               "
+            " [6, 14, 14]                 0            0");
   EXPECT_EQ(lines[6],
-            "    3  Conv2d(6->16, k=5x5, s=1, p=0)               [16, 10, 10]            2,416"
-            "      240,000");
+            "    3  Conv2d(6->16, k=5x5, s=1, p=0)                      "
+            " [16, 10, 10]            2,416      240,000");
   EXPECT_EQ(lines[9],
-            "    6  Flatten                                      [400]                       0"
-            "            0");
+            "    6  Flatten                                             "
+            " [400]                       0            0");
   EXPECT_EQ(lines[10],
-            "    7  Linear(400->120)                             [120]                  48,120"
-            "       48,000");
+            "    7  Linear(400->120)                                    "
+            " [120]                  48,120       48,000");
   EXPECT_EQ(lines[14],
-            "   11  Linear(84->10)                               [10]                      850"
-            "          840");
-  EXPECT_EQ(lines[15], std::string(94, '-'));
+            "   11  Linear(84->10)                                      "
+            " [10]                      850          840");
+  EXPECT_EQ(lines[15], std::string(102, '-'));
   // 61,706 * 4 bytes; activations: 2 * 4704 floats (inference) and
   // 14,602 + 2 * 4704 floats (training), 4 bytes each, with each kept output
   // rounded up to 16 floats (+54 floats); RAM: the whole inference workspace,
@@ -104,35 +105,70 @@ TEST(Summary, DescribesEveryOption) {
   const std::vector<std::string> lines = SummaryLines<Options>();
   ASSERT_EQ(lines.size(), kFixedLines + Options::layer_count);
   const std::string rows[] = {
-      "    0  Conv2d(4->8, k=3x5, s=2x1, p=1x2)            [8, 9, 23]                488"
-      "       99,360",
-      "    1  Conv2d(8->8, k=3x3, s=1, p=same, d=2)        [8, 9, 23]                584"
-      "      119,232",
-      "    2  Conv2d(8->16, k=3x3, s=1, p=1, g=2)          [16, 9, 23]               592"
-      "      119,232",
-      "    3  Conv2d(16->8, k=1x1, s=1, p=valid, no bias)  [8, 9, 23]                128"
-      "       26,496",
-      "    4  MaxPool2d(k=3x3, s=2, p=1)                   [8, 5, 12]                  0"
-      "            0",
-      "    5  AvgPool2d(k=3x2, s=1x2, p=1, exclude_pad)    [8, 5, 7]                   0"
-      "            0",
-      "    6  Conv2d(8->12, k=2x2, s=2, p=0, floor)        [12, 2, 3]                396"
-      "        2,304",
-      "    7  GlobalAvgPool2d                              [12, 1, 1]                  0"
-      "            0",
-      "    8  Flatten                                      [12]                        0"
-      "            0",
-      "    9  Linear(12->5, no bias)                       [5]                        60"
-      "           60",
-      "   10  LeakyReLU(0.2)                               [5]                         0"
-      "            0",
-      "   11  LeakyReLU(0.01)                              [5]                         0"
-      "            0",
-      "   12  Softmax                                      [5]                         0"
-      "            0",
+      "    0  Conv2d(4->8, k=3x5, s=2x1, p=1x2)                   "
+      " [8, 9, 23]                488       99,360",
+      "    1  Conv2d(8->8, k=3x3, s=1, p=same, d=2)               "
+      " [8, 9, 23]                584      119,232",
+      "    2  Conv2d(8->16, k=3x3, s=1, p=1, g=2)                 "
+      " [16, 9, 23]               592      119,232",
+      "    3  Conv2d(16->8, k=1x1, s=1, p=valid, no bias)         "
+      " [8, 9, 23]                128       26,496",
+      "    4  MaxPool2d(k=3x3, s=2, p=1)                          "
+      " [8, 5, 12]                  0            0",
+      "    5  AvgPool2d(k=3x2, s=1x2, p=1, exclude_pad)           "
+      " [8, 5, 7]                   0            0",
+      "    6  Conv2d(8->12, k=2x2, s=2, p=0, floor)               "
+      " [12, 2, 3]                396        2,304",
+      "    7  GlobalAvgPool2d                                     "
+      " [12, 1, 1]                  0            0",
+      "    8  Flatten                                             "
+      " [12]                        0            0",
+      "    9  Linear(12->5, no bias)                              "
+      " [5]                        60           60",
+      "   10  LeakyReLU(0.2)                                      "
+      " [5]                         0            0",
+      "   11  LeakyReLU(0.01)                                     "
+      " [5]                         0            0",
+      "   12  Softmax                                             "
+      " [5]                         0            0",
   };
   for (std::size_t i = 0; i < std::size(rows); ++i) EXPECT_EQ(lines[3 + i], rows[i]);
   EXPECT_EQ(lines[17], "Total params:             2,248");
+}
+
+// A block's row is followed by its children's, keyed by state_dict path and
+// indented per level; each child row carries its own counts (the block's row
+// their sum), and named blocks (Main, Shortcut, Branch) print their names.
+TEST(Summary, NestsBlockChildren) {
+  const std::vector<std::string> lines = SummaryLines<BlocksNet>();
+  // 10 layers; children: 3 + (3 + 2) + (4 + 3 + 2) + (2 + 1 + 1) + 2.
+  ASSERT_EQ(lines.size(), kFixedLines + 10 + 23);
+  const std::string rows[] = {
+      "    3  Residual(main 2, shortcut 1 layers)                 "
+      " [6, 5, 4]                 252        4,800",
+      "         3.main Main(2 layers)                             "
+      " [6, 5, 4]                 222        4,320",
+      "           3.main.0 Conv2d(4->6, k=3x3, s=2, p=1, floor)   "
+      " [6, 5, 4]                 222        4,320",
+      "           3.main.1 LeakyReLU(0.1)                         "
+      " [6, 5, 4]                   0            0",
+      "         3.shortcut Shortcut(1 layer)                      "
+      " [6, 5, 4]                  30          480",
+      "           3.shortcut.0 Conv2d(4->6, k=1x1, s=2, p=0, floor)"
+      " [6, 5, 4]                  30          480",
+      "    4  Concat(3 branches)                                  "
+      " [11, 5, 4]                179        3,480",
+      "         4.0 Branch(1 layer)                               "
+      " [2, 5, 4]                  14          240",
+      "           4.0.0 Sequential(2 layers)                      "
+      " [2, 5, 4]                  14          240",
+      "             4.0.0.0 Conv2d(6->2, k=1x1, s=1, p=0)         "
+      " [2, 5, 4]                  14          240",
+  };
+  for (std::size_t i = 0; i < std::size(rows); ++i) EXPECT_EQ(lines[9 + i], rows[i]);
+  EXPECT_EQ(lines[lines.size() - 9],
+            "         8.1 Tanh                                          "
+            " [5]                         0            0");
 }
 
 }  // namespace

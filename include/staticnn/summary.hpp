@@ -1,7 +1,9 @@
 // print_summary<Net>(): a network's table, like Keras' model.summary() or
 // torchinfo: one row per layer (index, name with its spec, output shape,
 // parameters, MACs), then the totals (parameters and their bytes, MACs,
-// activation memory for one sample).
+// activation memory for one sample). A block's row is followed by its
+// children's, indented and named by their state_dict path ("3.main.0"), so
+// the table shows where every parameter lives.
 //
 // Only snprintf/fprintf into fixed stack buffers: no iostream, no heap, so it
 // works on a firmware target whose stdout is a UART.
@@ -54,18 +56,39 @@ inline Text shape_text(Shape s, bool flat) {
   return t;
 }
 
-inline constexpr const char* kRule =
-    "----------------------------------------------------------------------------------------------";
-inline constexpr const char* kRowFormat = "%5s  %-44s %-16s %12s %12s\n";
+// The rule under the header and above the totals, as wide as a row.
+inline void print_rule(std::FILE* out) {
+  for (int i = 0; i < 102; ++i) std::fputc('-', out);
+  std::fputc('\n', out);
+}
+inline constexpr const char* kRowFormat = "%5s  %-52s %-16s %12s %12s\n";
+
+// The rows of a block's children, then theirs, one indent per level.
+template <class Layer>
+void print_children(std::FILE* out, const TensorName& path, Shape in, bool flat, int depth) {
+  if constexpr (detail::has_children<Layer>) {
+    Layer::children(in, flat, [&]<class Child>(const TensorName& key,
+                                               const detail::LayerRecord& r, bool flat_in) {
+      const TensorName child_path = key.under(path);
+      Text name;
+      name.add("%*s%s %s", 2 * depth, "", child_path.s, describe<Child>(r.in).s);
+      std::fprintf(out, kRowFormat, "", name.s, shape_text(r.out, r.flat).s, grouped(r.params).s,
+                   grouped(r.macs).s);
+      print_children<Child>(out, child_path, r.in, flat_in, depth + 1);
+    });
+  }
+}
 
 template <class Net, std::size_t I>
 void print_row(std::FILE* out) {
   using Layer = typename Net::template layer<I>;
-  char index[8];
-  std::snprintf(index, sizeof(index), "%zu", I);
-  std::fprintf(out, kRowFormat, index, describe<Layer>(Net::template shape_before<I>).s,
-               shape_text(Net::template shape_after<I>, Net::plan.layers[I].flat).s,
-               grouped(Net::template layer_params<I>).s, grouped(Net::template layer_macs<I>).s);
+  const detail::LayerRecord& r = Net::plan.layers[I];
+  TensorName path;
+  path.append(int(I));
+  std::fprintf(out, kRowFormat, path.s, describe<Layer>(r.in).s, shape_text(r.out, r.flat).s,
+               grouped(r.params).s, grouped(r.macs).s);
+  const bool flat_in = I == 0 ? Net::chain::input_flat : Net::plan.layers[I - 1].flat;
+  print_children<Layer>(out, path, r.in, flat_in, 1);
 }
 
 }  // namespace summary_detail
@@ -76,12 +99,13 @@ template <class Net>
 void print_summary(std::FILE* out = stdout) {
   namespace sd = summary_detail;
   std::fprintf(out, sd::kRowFormat, "Layer", "Type (spec)", "Output shape", "Params", "MACs");
-  std::fprintf(out, "%s\n", sd::kRule);
-  std::fprintf(out, "%5s  %-44s %s\n", "", "Input", sd::shape_text(Net::input_shape, false).s);
+  sd::print_rule(out);
+  std::fprintf(out, "%5s  %-52s %s\n", "", "Input",
+               sd::shape_text(Net::input_shape, Net::chain::input_flat).s);
   [out]<std::size_t... I>(std::index_sequence<I...>) {
     (sd::print_row<Net, I>(out), ...);
   }(std::make_index_sequence<std::size_t(Net::layer_count)>{});
-  std::fprintf(out, "%s\n", sd::kRule);
+  sd::print_rule(out);
   std::fprintf(out, "Total params:             %s\n", sd::grouped(Net::param_count).s);
   std::fprintf(out, "Param bytes (float32):    %s\n", sd::grouped(long(Net::param_bytes)).s);
   std::fprintf(out, "Total MACs:               %s\n", sd::grouped(Net::macs).s);

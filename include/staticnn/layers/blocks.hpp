@@ -65,6 +65,12 @@ constexpr std::array<Tensor, N + M> joined(const std::array<Tensor, N>& a,
   return t;
 }
 
+// A layer's planned record on its own, for a block's child that is itself a list.
+template <class L>
+constexpr LayerRecord record_of(Shape in, bool flat) {
+  return plan_layers<L>(in, flat).layers[0];
+}
+
 // What every block built on one list shares: its layers, planned on the
 // block's input. (Its tensors and memory are read with flat = false: flatness
 // changes which rules apply, never a valid plan's shapes.)
@@ -80,6 +86,22 @@ struct ListOf {
   static constexpr auto list_tensors(Shape in) { return chain_tensors<Layers...>(in, false); }
   static constexpr ChainMemory<size> list_memory(Shape in, int batch) {
     return chain_memory<Layers...>(in, false, batch);
+  }
+  // visit.template operator()<Child>(key, record, flat_in) for each layer, keyed
+  // "0", "1", ... as in state_dict paths (the summary's nested rows).
+  template <class Visit>
+  static constexpr void children(Shape in, bool flat, Visit&& visit) {
+    const auto p = plan(in, flat);
+    int i = 0;
+    (
+        [&] {
+          TensorName key;
+          key.append(i);
+          const bool flat_in = i == 0 ? flat : p.layers[std::size_t(i - 1)].flat;
+          visit.template operator()<Layers>(key, p.layers[std::size_t(i)], flat_in);
+          ++i;
+        }(),
+        ...);
   }
 };
 
@@ -109,7 +131,11 @@ struct Sequential : detail::ListOf<Layers...> {
     const auto m = list::list_memory(in, batch);
     return {m.inference_floats, m.saved_floats, m.training_scratch_floats};
   }
-  static void describe(TextLine& t, Shape) { t.add("%s(%zu layers)", name, sizeof...(Layers)); }
+  // Under the name of the type that derives from it (Main, Branch, a user's block).
+  template <class Self>
+  static void describe_as(TextLine& t, Shape) {
+    t.add("%s(%zu layer%s)", Self::name, sizeof...(Layers), sizeof...(Layers) == 1 ? "" : "s");
+  }
 };
 
 // The paths of a projection Residual, and the branches of a Concat.
@@ -200,6 +226,18 @@ struct Residual {
     return s;
   }
 
+  template <class Visit>
+  static constexpr void children(Shape in, bool flat, Visit&& visit) {
+    if constexpr (projection) {
+      using shortcut = typename parts::shortcut;
+      visit.template operator()<main>(TensorName("main"), detail::record_of<main>(in, flat), flat);
+      visit.template operator()<shortcut>(TensorName("shortcut"),
+                                          detail::record_of<shortcut>(in, flat), flat);
+    } else {
+      main::children(in, flat, visit);
+    }
+  }
+
   static constexpr auto tensors(Shape in) {
     if constexpr (projection) {
       using shortcut = typename parts::shortcut;
@@ -231,11 +269,12 @@ struct Residual {
     }
   }
 
-  static void describe(TextLine& t, Shape) {
+  template <class Self>
+  static void describe_as(TextLine& t, Shape) {
     if constexpr (projection) {
-      t.add("%s(main %zu, shortcut %zu layers)", name, main::size, parts::shortcut::size);
+      t.add("%s(main %zu, shortcut %zu layers)", Self::name, main::size, parts::shortcut::size);
     } else {
-      t.add("%s(x + %zu layers)", name, main::size);
+      t.add("%s(x + %zu layer%s)", Self::name, main::size, main::size == 1 ? "" : "s");
     }
   }
 };
@@ -285,6 +324,18 @@ struct Concat {
     return s;
   }
 
+  template <class Visit>
+  static constexpr void children(Shape in, bool flat, Visit&& visit) {
+    int index = 0;
+    (
+        [&] {
+          TensorName key;
+          key.append(index++);
+          visit.template operator()<Branches>(key, detail::record_of<Branches>(in, flat), flat);
+        }(),
+        ...);
+  }
+
   static constexpr auto tensors(Shape in) {
     constexpr std::size_t n = (std::size_t{0} + ... + detail::tensor_count_of<Branches>);
     std::array<Tensor, n> t{};
@@ -328,7 +379,8 @@ struct Concat {
     return r;
   }
 
-  static void describe(TextLine& t, Shape) { t.add("%s(%zu branches)", name, size); }
+  template <class Self>
+  static void describe_as(TextLine& t, Shape) { t.add("%s(%zu branches)", Self::name, size); }
 };
 
 namespace detail {

@@ -12,6 +12,13 @@
 //         // the output is the input's memory (Flatten); no kernel runs
 //     static void describe(TextLine& line, Shape in);                // optional:
 //         // the summary's "Type (spec)" column; default: the name
+//     template <class Self>                                         // optional, instead:
+//     static void describe_as(TextLine& line, Shape in);
+//         // the same under Self::name, Self being the type used (a type
+//         // derived from this one to name it, as users name blocks)
+//     template <class Visit>                                        // optional, blocks:
+//     static void children(Shape in, bool flat, Visit&& visit);
+//         // visit.template operator()<Child>(key, record, flat_in) per child
 //   };
 //
 // and, per Highway target, its kernels: a specialization of
@@ -72,9 +79,19 @@ constexpr bool layer_aliases_input() {
   }
 }
 
+// Whether L holds layers of its own (a block), visited by L::children.
+struct AnyChild {
+  template <class Child>
+  constexpr void operator()(const TensorName&, const auto& /*record*/, bool /*flat_in*/) const {}
+};
+template <class L>
+concept has_children = requires(Shape in, bool flat) { L::children(in, flat, AnyChild{}); };
+
 template <class L>
 void describe_layer(TextLine& line, Shape in) {
-  if constexpr (requires { L::describe(line, in); }) {
+  if constexpr (requires { L::template describe_as<L>(line, in); }) {
+    L::template describe_as<L>(line, in);
+  } else if constexpr (requires { L::describe(line, in); }) {
     L::describe(line, in);
   } else {
     line.add("%s", L::name);
