@@ -8,6 +8,9 @@
 // input gradient and every parameter gradient for a fixed output gradient.
 // Then BatchNorm folding (fold.hpp): the folded network's inference output
 // against the same PyTorch output, and folding in a constant expression.
+// The same checks give Concat its golden (blocks_concat.gold, from the same
+// script): ConcatNet below, SqueezeNet's fire module and an Inception-style
+// pooling branch.
 //
 // Tolerance (the script's docstring derives it): normwise,
 //     |a - r| <= K_T * eps * M_T + eps * |r|,
@@ -64,6 +67,24 @@ static_assert(ResNet8::shape_after<5> == Shape{32, 16, 16});
 static_assert(ResNet8::shape_after<7> == Shape{64, 8, 8});
 // Autoencoder: the bottleneck.
 static_assert(AutoEncoder::shape_after<4> == Shape{8, 1, 1});
+
+// Concat's golden network (tools/mlperf_tiny_torch.py, concat_net): branches
+// of 8 + 8 + 4 channels, then 8 + 8.
+using ConcatNet = Network<
+    Input<3, 16, 16>, Conv2d<{.out_channels = 16, .kernel_size = 3, .padding = 1}>,
+    BatchNorm2d<>, ReLU,
+    Concat<Branch<Conv2d<{.out_channels = 8, .kernel_size = 1}>, BatchNorm2d<>, ReLU>,
+           Branch<Conv2d<{.out_channels = 4, .kernel_size = 1}>, ReLU,
+                  Conv2d<{.out_channels = 8, .kernel_size = 3, .padding = 1}>, BatchNorm2d<>,
+                  ReLU>,
+           Branch<MaxPool2d<{.kernel_size = 3, .stride = 1, .padding = 1}>,
+                  Conv2d<{.out_channels = 4, .kernel_size = 1}>>>,
+    MaxPool2d<{.kernel_size = 2}>,
+    Concat<Branch<Conv2d<{.out_channels = 8, .kernel_size = 1}>, ReLU>,
+           Branch<Conv2d<{.out_channels = 8, .kernel_size = 3, .padding = 1}>, ReLU>>,
+    AvgPool2d<{.kernel_size = 8}>, Flatten, Linear<{.out_features = 10}>>;
+static_assert(ConcatNet::shape_after<3> == Shape{20, 16, 16});
+static_assert(ConcatNet::shape_after<5> == Shape{16, 8, 8});
 
 // Folding: counts, and the folded types.
 static_assert(fold_batch_norm_t<DsCnn>::param_count == 22'604 &&
@@ -151,72 +172,42 @@ static_assert(fold_batch_norm_t<FoldBlocksNet>::buffer_count == 6);  // the Batc
 
 using Shapes = std::vector<std::pair<std::string, Shape>>;
 
-template <class... Ls>
-void VisitList(const std::string& prefix, Shape in, Shapes& out);
-
-template <class... Ls>
-void VisitBlock(const Sequential<Ls...>*, const std::string& path, Shape in, Shapes& out) {
-  VisitList<Ls...>(path + ".", in, out);
-}
-template <class... Ps>
-void VisitBlock(const Residual<Ps...>*, const std::string& path, Shape in, Shapes& out) {
-  using R = Residual<Ps...>;
-  if constexpr (R::projection) {
-    using M = detail::nth<0, Ps...>;
-    using S = detail::nth<1, Ps...>;
-    out.emplace_back(path + ".main", M::plan(in, false).out);
-    VisitBlock(static_cast<const M*>(nullptr), path + ".main", in, out);
-    out.emplace_back(path + ".shortcut", S::plan(in, false).out);
-    VisitBlock(static_cast<const S*>(nullptr), path + ".shortcut", in, out);
-  } else {
-    VisitList<Ps...>(path + ".", in, out);
+// A block's children, then theirs, keyed "<path>.<key>" as named_modules() keys them.
+template <class L>
+void VisitChildren(const std::string& path, Shape in, bool flat, Shapes& out) {
+  if constexpr (detail::has_children<L>) {
+    L::children(in, flat, [&]<class Child>(const TensorName& key, const detail::LayerRecord& r,
+                                           bool flat_in) {
+      const std::string child = path + "." + key.s;
+      out.emplace_back(child, r.out);
+      VisitChildren<Child>(child, r.in, flat_in, out);
+    });
   }
-}
-template <class... Bs>
-void VisitBlock(const Concat<Bs...>*, const std::string& path, Shape in, Shapes& out) {
-  int b = 0;
-  (
-      [&] {
-        const std::string branch = path + "." + std::to_string(b++);
-        out.emplace_back(branch, Bs::plan(in, false).out);
-        VisitBlock(static_cast<const Bs*>(nullptr), branch, in, out);
-      }(),
-      ...);
-}
-inline void VisitBlock(const void*, const std::string&, Shape, Shapes&) {}
-
-template <class... Ls>
-void VisitList(const std::string& prefix, Shape in, Shapes& out) {
-  const auto plan = detail::plan_layers<Ls...>(in, false);
-  std::size_t i = 0;
-  (
-      [&] {
-        const detail::LayerRecord& r = plan.layers[i];
-        const std::string path = prefix + std::to_string(i++);
-        out.emplace_back(path, r.out);
-        VisitBlock(static_cast<const Ls*>(nullptr), path, r.in, out);
-      }(),
-      ...);
 }
 
 template <class Net>
-struct Modules;
-template <int C, int H, int W, class... Ls>
-struct Modules<Network<Input<C, H, W>, Ls...>> {
-  static Shapes Get() {
-    Shapes out;
-    VisitList<Ls...>("", Network<Input<C, H, W>, Ls...>::input_shape, out);
-    return out;
-  }
-};
+Shapes Modules() {
+  Shapes out;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          const detail::LayerRecord& r = Net::plan.layers[I];
+          out.emplace_back(std::to_string(I), r.out);
+          const bool flat_in = I == 0 ? Net::chain::input_flat : Net::plan.layers[I - 1].flat;
+          VisitChildren<typename Net::template layer<I>>(std::to_string(I), r.in, flat_in, out);
+        }(),
+        ...);
+  }(std::make_index_sequence<std::size_t(Net::layer_count)>{});
+  return out;
+}
 
 template <class Net>
 void CheckCountsAndShapes(const std::string& name) {
-  const golden::File f("mlperf_" + name);
+  const golden::File f(name);
   if (!f.ok()) return;
   EXPECT_EQ(f.Scalar("param_count"), float(Net::param_count)) << name;
   EXPECT_EQ(f.Scalar("buffer_count"), float(Net::buffer_count)) << name;
-  const Shapes shapes = Modules<Net>::Get();
+  const Shapes shapes = Modules<Net>();
   EXPECT_EQ(f.Scalar("module_count"), float(shapes.size())) << name;
   for (const auto& [path, s] : shapes) {
     const golden::Tensor& t = f.Get("shape." + path, {3});
@@ -242,7 +233,7 @@ void Load(const golden::File& f, typename Net::Parameters& p) {
 
 inline void Expect(const golden::File& f, const std::string& model, const std::string& tensor,
                    const char* target, const float* actual, const std::vector<int>& dims) {
-  golden::ExpectNear("mlperf_" + model, tensor, target, actual, f.Get(tensor, dims),
+  golden::ExpectNear(model, tensor, target, actual, f.Get(tensor, dims),
                      f.Scalar(tensor + ".terms"), f.Scalar(tensor + ".mag"));
 }
 
@@ -266,7 +257,7 @@ template <class Net, int B>
 void CheckModel(const std::string& name) {
   using Folded = fold_batch_norm_t<Net>;
   const char* target = hwy::TargetName(HWY_TARGET);
-  const golden::File f("mlperf_" + name);
+  const golden::File f(name);
   if (!f.ok()) return;
   constexpr bool flat = Net::input_shape.h == 1 && Net::input_shape.w == 1;
   const std::vector<int> in_dims = mt::Dims<Net, B>(Net::input_shape, flat);
@@ -315,9 +306,9 @@ void CheckModel(const std::string& name) {
   // within 2 K eps M of each other.
   fold_batch_norm_into<Net>(p, folded);
   y = Forward<Folded, B>(folded, x.data(), folded_ws);
-  golden::ExpectNear("mlperf_" + name, "y_infer (folded)", target, y, f.Get("y_infer", out_dims),
+  golden::ExpectNear(name, "y_infer (folded)", target, y, f.Get("y_infer", out_dims),
                      f.Scalar("y_infer.terms"), f.Scalar("y_infer.mag"));
-  golden::ExpectNear("mlperf_" + name, "y_infer folded vs unfolded", target, y, unfolded,
+  golden::ExpectNear(name, "y_infer folded vs unfolded", target, y, unfolded,
                      2 * f.Scalar("y_infer.terms"), f.Scalar("y_infer.mag"));
 }
 
@@ -374,10 +365,11 @@ void TestFoldThroughBlocks() {
   EXPECT_GT(largest, 0.1f);  // not a vacuous comparison
 }
 
-void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn, 2>("ds_cnn"); }
-void TestMobileNetV1() { CheckModel<mlperf_tiny::MobileNetV1, 1>("mobilenet_v1"); }
-void TestResNet8() { CheckModel<mlperf_tiny::ResNet8, 2>("resnet8"); }
-void TestAutoEncoder() { CheckModel<mlperf_tiny::AutoEncoder, 8>("autoencoder"); }
+void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn, 2>("mlperf_ds_cnn"); }
+void TestMobileNetV1() { CheckModel<mlperf_tiny::MobileNetV1, 1>("mlperf_mobilenet_v1"); }
+void TestResNet8() { CheckModel<mlperf_tiny::ResNet8, 2>("mlperf_resnet8"); }
+void TestAutoEncoder() { CheckModel<mlperf_tiny::AutoEncoder, 8>("mlperf_autoencoder"); }
+void TestConcat() { CheckModel<mt::ConcatNet, 2>("blocks_concat"); }
 
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
@@ -392,13 +384,15 @@ HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestDsCnn);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestMobileNetV1);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestResNet8);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestAutoEncoder);
+HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestConcat);
 HWY_EXPORT_AND_TEST_P(MlperfTinyTest, TestFoldThroughBlocks);
 
 TEST(MlperfTinyTest, CountsAndEveryModuleShapeMatchPyTorch) {
-  mlperf_test::CheckCountsAndShapes<mlperf_tiny::DsCnn>("ds_cnn");
-  mlperf_test::CheckCountsAndShapes<mlperf_tiny::MobileNetV1>("mobilenet_v1");
-  mlperf_test::CheckCountsAndShapes<mlperf_tiny::ResNet8>("resnet8");
-  mlperf_test::CheckCountsAndShapes<mlperf_tiny::AutoEncoder>("autoencoder");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::DsCnn>("mlperf_ds_cnn");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::MobileNetV1>("mlperf_mobilenet_v1");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::ResNet8>("mlperf_resnet8");
+  mlperf_test::CheckCountsAndShapes<mlperf_tiny::AutoEncoder>("mlperf_autoencoder");
+  mlperf_test::CheckCountsAndShapes<mlperf_test::ConcatNet>("blocks_concat");
 }
 
 namespace {

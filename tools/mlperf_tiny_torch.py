@@ -6,12 +6,16 @@ mlperf_tiny.hpp) with.
 Run from anywhere (Debian's python3-torch, torch 1.13):
     /usr/bin/python3 tools/mlperf_tiny_torch.py [output_dir]   # tests/data/golden
     /usr/bin/python3 tools/mlperf_tiny_torch.py --counts        # counts and shapes only
+    /usr/bin/python3 tools/mlperf_tiny_torch.py --only=concat   # one model's file
 
 The models follow the MLCommons tiny reference training code (Keras), with
 PyTorch's symmetric explicit padding where Keras pads 'same' (see the header's
 comment for every choice); module nesting mirrors the staticnn types, so
 state_dict keys equal Net::tensors' keys (num_batches_tracked aside, which
 staticnn does not store).
+
+It also writes Concat's golden, tests/data/golden/blocks_concat.gold, from a
+small network of fire-module and pooling branches built the same way.
 
 Per model, one file tests/data/golden/mlperf_<model>.gold (format of
 tools/make_golden.py) with:
@@ -146,6 +150,14 @@ class Residual(nn.Sequential):
         return x + super().forward(x)
 
 
+class Concat(nn.ModuleList):
+    """staticnn's Concat<Branch<...>...>: branches keyed 0, 1, ... applied to
+    the same input, outputs stacked along channels."""
+
+    def forward(self, x):
+        return torch.cat([branch(x) for branch in self], dim=1)
+
+
 class Projection(nn.Module):
     """staticnn's Residual<Main<...>, Shortcut<...>>."""
 
@@ -223,12 +235,34 @@ def autoencoder(rng):
                                  nn.Linear(128, 640))
 
 
+def concat_net(rng):
+    """Not an MLPerf model: Concat's golden (SqueezeNet's fire module and an
+    Inception-style pooling branch); tests/golden_mlperf_tiny_test.cc has its
+    staticnn type."""
+    return (3, 16, 16), nn.Sequential(
+        conv3x3(3, 16, 1), nn.BatchNorm2d(16), nn.ReLU(),
+        Concat([nn.Sequential(nn.Conv2d(16, 8, 1), nn.BatchNorm2d(8), nn.ReLU()),
+                nn.Sequential(nn.Conv2d(16, 4, 1), nn.ReLU(), conv3x3(4, 8, 1),
+                              nn.BatchNorm2d(8), nn.ReLU()),
+                nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(16, 4, 1))]),
+        nn.MaxPool2d(2),
+        Concat([nn.Sequential(nn.Conv2d(20, 8, 1), nn.ReLU()),
+                nn.Sequential(conv3x3(20, 8, 1), nn.ReLU())]),
+        nn.AvgPool2d(8),
+        nn.Flatten(),
+        nn.Linear(16, 10))
+
+
 # Batch sizes: 2 where BatchNorm's statistics run over H*W too; the
 # autoencoder's BatchNorm1d normalises over the batch alone, and with 2
 # samples its input gradient cancels to ~eps/var (x_hat = +-1), and with 4 the
 # per-feature spread of a small batch conditions the forward pass poorly: 8.
 MODELS = [("ds_cnn", ds_cnn, 2), ("mobilenet_v1", mobilenet_v1, 1), ("resnet8", resnet8, 2),
           ("autoencoder", autoencoder, 8)]
+# File stems: mlperf_<model>.gold, and Concat's own.
+STEMS = {name: "mlperf_" + name for name, _, _ in MODELS}
+MODELS.append(("concat", concat_net, 2))
+STEMS["concat"] = "blocks_concat"
 
 
 # ------------------------------------------------------------ tolerance terms
@@ -248,6 +282,14 @@ def terms(module, in_shape, batch, training):
     if isinstance(module, Residual):
         f, b, o, shape = terms(nn.Sequential(*module), in_shape, batch, training)
         return f + 1, b + 1, o, shape
+    if isinstance(module, Concat):
+        # Stacking copies; backward sums the branches' input gradients.
+        parts = [terms(branch, in_shape, batch, training) for branch in module]
+        for part in parts:
+            own.update(part[2])
+        shape = (sum(part[3][0] for part in parts),) + tuple(parts[0][3][1:])
+        return (max(part[0] for part in parts), max(part[1] for part in parts) + len(parts) - 1,
+                own, shape)
     if isinstance(module, Projection):
         f1, b1, o1, shape = terms(module.main, in_shape, batch, training)
         f2, b2, o2, _ = terms(module.shortcut, in_shape, batch, training)
@@ -525,15 +567,17 @@ def make(name, builder, batch, out_dir, counts_only):
     for tname, r, _, k, mag in results:
         out += [(tname, r), (tname + ".terms", torch.tensor(float(k))),
                 (tname + ".mag", torch.as_tensor(mag, dtype=torch.float64).reshape(()))]
-    write_gold(os.path.join(out_dir, "mlperf_%s.gold" % name), out)
+    write_gold(os.path.join(out_dir, STEMS[name] + ".gold"), out)
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--counts"]
+    only = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     out_dir = args[0] if args else OUT_DIR
     print("torch %s" % torch.__version__)
     for name, builder, batch in MODELS:
-        make(name, builder, batch, out_dir, "--counts" in sys.argv)
+        if not only or name in only:
+            make(name, builder, batch, out_dir, "--counts" in sys.argv)
 
 
 if __name__ == "__main__":
