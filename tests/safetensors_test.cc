@@ -222,7 +222,13 @@ TEST_F(SafetensorsTest, BadJsonHeader) {
   ExpectRejected(Join("{\"0.weight\": ", p.data), Status::bad_format, "", "JSON");
   ExpectRejected(Join("[1, 2]", p.data), Status::bad_format, "", "JSON");
   ExpectRejected(Join("", p.data), Status::bad_format, "", "JSON");
+  // Nested deeper than a header can be: refused before parsing.
+  ExpectRejected(Join(std::string(1000, '[') + std::string(1000, ']'), p.data),
+                 Status::bad_format, "", "deeper than 3 levels");
   Parts q = p;
+  q.header["0.bias"]["shape"] = {{3}};
+  ExpectRejected(Join(q), Status::bad_format, "", "deeper than 3 levels");
+  q = p;
   q.header["0.bias"] = "F32";
   ExpectRejected(Join(q), Status::bad_format, "0.bias", "not a JSON object");
   q = p;
@@ -237,6 +243,12 @@ TEST_F(SafetensorsTest, BadJsonHeader) {
   q = p;
   q.header["__metadata__"]["format"] = 1;
   ExpectRejected(Join(q), Status::bad_format, "__metadata__", "not a string");
+}
+
+TEST_F(SafetensorsTest, BracketsInStringsAreNotNesting) {
+  Parts p = Split(good);
+  p.header["__metadata__"]["note"] = "[[[{{\\\"]]";  // an escaped backslash and quote
+  ExpectLoads(Join(p));
 }
 
 TEST_F(SafetensorsTest, MissingTensor) {

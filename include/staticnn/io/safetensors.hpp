@@ -61,10 +61,35 @@ using io_detail::fail;
 // limit of safetensors' reference implementation (MAX_HEADER_SIZE), so every
 // file it accepts is accepted here; real headers are a few kilobytes.
 inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+// A header nests three levels: {"key": {"shape": [...]}}. Deeper text is
+// refused before parsing, as nesting is what costs a JSON parser the most
+// memory per byte ("[[[[..." is a container per byte).
+inline constexpr int kMaxNesting = 3;
 // Dimensions beyond this are refused as absurd.
 inline constexpr std::uint64_t kMaxDim = std::uint64_t(1) << 40;
 inline constexpr const char* kSignatureKey = "staticnn.signature";
 inline constexpr std::string_view kBatchesTracked = ".num_batches_tracked";
+
+// The deepest nesting of objects and arrays in a JSON text (strings skipped).
+inline int nesting_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (escaped) {
+      escaped = false;
+    } else if (in_string) {
+      escaped = c == '\\';
+      in_string = c != '"';
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 struct DType {
   const char* name;
@@ -263,6 +288,10 @@ Status load(ParameterStorage<Net, ParametersRole>& p, std::FILE* f, IoError* err
   std::string text(std::size_t(header_bytes), '\0');
   if (std::fread(text.data(), 1, text.size(), f) != text.size()) {
     return fail(error, Status::truncated, nullptr, "header cut short");
+  }
+  if (nesting_depth(text) > kMaxNesting) {
+    return fail(error, Status::bad_format, nullptr, "header nests deeper than %d levels",
+                kMaxNesting);
   }
   const nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object()) {
