@@ -148,16 +148,16 @@ def shape3(t):
 
 def make(name, in_shape, model, out_dir):
     model.eval()
+    torch.manual_seed(7)
+    x = torch.rand(BATCH, *in_shape) * 2 - 1
+    with torch.no_grad():  # before the export, which must not change the module
+        y = model.double()(x.double())
+        y32 = model.float()(x)
     onnx_model = to_onnx(model, in_shape)
     path = os.path.join(out_dir, name + ".onnx")
     with open(path, "wb") as f:
         f.write(onnx_model.SerializeToString())
     print("wrote %-45s %8d bytes" % (os.path.relpath(path), os.path.getsize(path)))
-    torch.manual_seed(7)
-    x = torch.rand(BATCH, *in_shape) * 2 - 1
-    with torch.no_grad():
-        y = model.double()(x.double())
-        y32 = model.float()(x)
     params = sum(p.numel() for p in model.parameters())
     buffers = sum(v.numel() for k, v in tiny.state_items(model)) - params
     print("   %s: %d parameters, %d buffer values, output %s, PyTorch float32 vs float64: "

@@ -1,16 +1,21 @@
 """A PyTorch module to an ONNX model in memory, with BatchNorm and Dropout kept
-as nodes: exported in training mode (PyTorch's inference-mode export folds
-BatchNorm into convolutions), then set back to inference semantics
-(BatchNormalization on running statistics, Dropout as the identity), so that
-the ONNX file is the module in eval() mode and its node names carry the
-module paths."""
+as nodes: a copy is exported in training mode (PyTorch's inference-mode
+export folds BatchNorm into convolutions), then set back to inference
+semantics (BatchNormalization on running statistics, Dropout as the
+identity), so that the ONNX file is the module in eval() mode and its node
+names carry the module paths. The training-mode trace updates the copy's
+running statistics, so every initializer named as a state_dict entry gets the
+module's own value back; a BatchNorm whose statistics cannot be matched that
+way is an error."""
 
+import copy
 import importlib.util
 import io
 import sys
 import warnings
 
 import onnx
+from onnx import numpy_helper
 import torch
 
 from .graph import ExportError
@@ -40,9 +45,8 @@ def load_module(spec):
 def to_onnx(module, input_shape):
     """onnx.ModelProto of module(x) for x of shape [2, *input_shape], float32 (two
     samples: a training-mode BatchNorm1d needs more than one)."""
-    module = module.float()
-    was_training = module.training
-    module.train()
+    state = {k: v.detach().float().cpu().numpy() for k, v in module.state_dict().items()}
+    module = copy.deepcopy(module).float().train()
     buffer = io.BytesIO()
     try:
         warnings.simplefilter("ignore")  # about the training-mode export, which is undone
@@ -51,9 +55,15 @@ def to_onnx(module, input_shape):
                           input_names=["input"], output_names=["output"])
     except (RuntimeError, ValueError, TypeError) as e:
         raise ExportError(None, "torch.onnx.export failed: %s" % e)
-    finally:
-        module.train(was_training)
     model = onnx.load_from_string(buffer.getvalue())
+    for t in model.graph.initializer:
+        if t.name in state:
+            t.CopyFrom(numpy_helper.from_array(state[t.name], t.name))
+    for node in model.graph.node:
+        if node.op_type == "BatchNormalization" and not all(i in state for i in node.input[3:5]):
+            raise ExportError(node, "its running statistics are not named as state_dict entries "
+                              "(%s), so their values before the trace are unknown" %
+                              ", ".join(node.input[3:5]))
     return as_inference(model)
 
 
