@@ -51,24 +51,6 @@ def lenet5():
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
 
 
-class Residual(nn.Module):
-    def __init__(self, *layers):
-        super().__init__()
-        self.body = nn.Sequential(*layers)
-
-    def forward(self, x):
-        return x + self.body(x)
-
-
-class Projection(nn.Module):
-    def __init__(self, main, shortcut):
-        super().__init__()
-        self.main, self.shortcut = main, shortcut
-
-    def forward(self, x):
-        return self.main(x) + self.shortcut(x)
-
-
 class Fire(nn.Module):
     """SqueezeNet's fire module: a squeeze, then two branches concatenated."""
 
@@ -88,11 +70,12 @@ def blocks():
     c = 8
     return (3, 20, 20), nn.Sequential(
         nn.Conv2d(3, c, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU6(),
-        Residual(nn.Conv2d(c, c, 3, padding=2, dilation=2, groups=2), nn.BatchNorm2d(c),
-                 nn.LeakyReLU(0.2), nn.Conv2d(c, c, (1, 3), padding=(0, 1))),
-        Projection(nn.Sequential(nn.Conv2d(c, 12, 3, stride=2, padding=1), nn.BatchNorm2d(12),
-                                 nn.Hardswish()),
-                   nn.Sequential(nn.AvgPool2d(2, ceil_mode=False), nn.Conv2d(c, 12, 1))),
+        tiny.Residual(nn.Conv2d(c, c, 3, padding=2, dilation=2, groups=2), nn.BatchNorm2d(c),
+                      nn.LeakyReLU(0.2), nn.Conv2d(c, c, (1, 3), padding=(0, 1))),
+        tiny.Projection(
+            nn.Sequential(nn.Conv2d(c, 12, 3, stride=2, padding=1), nn.BatchNorm2d(12),
+                          nn.Hardswish()),
+            nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(c, 12, 1))),
         Fire(12, 4, 6),
         nn.MaxPool2d(3, stride=2, padding=1),
         nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),

@@ -71,8 +71,9 @@ void ExpectPyTorchOutput(const std::string& name, const char* variant,
   static staticnn::InferenceWorkspace<Net, kBatch> ws;  // static: MobileNet's is large
   const staticnn::golden::File f(name);
   const staticnn::Shape in = Net::input_shape, out = Net::output_shape;
-  const std::vector<int> in_dims =
-      in.h * in.w == 1 ? std::vector<int>{kBatch, in.c} : std::vector<int>{kBatch, in.c, in.h, in.w};
+  const std::vector<int> in_dims = in.h * in.w == 1
+                                       ? std::vector<int>{kBatch, in.c}
+                                       : std::vector<int>{kBatch, in.c, in.h, in.w};
   const float* y = staticnn::forward<Net, kBatch>(p, f.Get("x", in_dims).data(), ws);
   staticnn::golden::ExpectNear(name, std::string("y") + variant, "static", y,
                                f.Get("y", {kBatch, out.c}), kTerms, f.Scalar("y.mag"));

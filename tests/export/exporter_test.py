@@ -196,7 +196,8 @@ class FromPyTorch(unittest.TestCase):
         with torch.no_grad():
             m[1].running_mean.fill_(0.5)
         before = {k: v.clone() for k, v in m.state_dict().items()}
-        exported = {t.name: numpy_helper.to_array(t) for t in to_onnx(m, (1, 5, 5)).graph.initializer}
+        exported = {t.name: numpy_helper.to_array(t)
+                    for t in to_onnx(m, (1, 5, 5)).graph.initializer}
         for k, v in m.state_dict().items():
             self.assertTrue(torch.equal(v, before[k]), k)
         np.testing.assert_array_equal(exported["1.running_mean"], [0.5, 0.5])

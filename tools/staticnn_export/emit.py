@@ -136,10 +136,11 @@ def header(source, namespace, in_shape, layers, out_shape, with_parameters):
                                                                            out_shape.w)]
     if with_parameters:
         t = tensors(layers)
+        values = [a.ravel() for _, p, a in t if p] or [[]]
+        buffers = [a.ravel() for _, p, a in t if not p] or [[]]
         lines += ["", "// Parameters, then buffers, in state_dict order (exact values: flash).",
                   "inline constexpr Net::Parameters parameters{{",
-                  float_lines(np.concatenate([a.ravel() for _, p, a in t if p] or [[]])),
-                  "}, {", float_lines(np.concatenate([a.ravel() for _, p, a in t if not p] or [[]])),
+                  float_lines(np.concatenate(values)), "}, {", float_lines(np.concatenate(buffers)),
                   "}};"]
     lines += ["", "}  // namespace %s" % namespace, ""]
     return "\n".join(lines)

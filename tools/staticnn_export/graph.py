@@ -78,7 +78,8 @@ class Graph:
         except Exception as e:  # noqa: BLE001 - onnx raises many kinds
             raise ExportError(None, "ONNX shape inference failed: %s" % e)
         g = model.graph
-        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
+        self.opset = next((o.version for o in model.opset_import
+                           if o.domain in ("", "ai.onnx")), 13)
         self.const = {t.name: numpy_helper.to_array(t) for t in g.initializer}
         self.shapes = {}
         for v in list(g.input) + list(g.value_info) + list(g.output):
@@ -124,7 +125,8 @@ class Graph:
         x = [self.const[i] for i in ins]
         op = node.op_type
         if op == "Identity" or op == "Cast":
-            y = x[0] if op == "Identity" else x[0].astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[a["to"]])
+            y = x[0] if op == "Identity" else \
+                x[0].astype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[a["to"]])
         elif op == "Transpose":
             y = np.transpose(x[0], a.get("perm"))
         elif op == "Unsqueeze":
@@ -218,7 +220,8 @@ class Graph:
         join = self.join_of(users)
         if join is None or join.op_type not in ("Add", "Concat"):
             raise ExportError(users[0], "'%s' forks into %d paths that do not meet in one Add or "
-                              "Concat (staticnn's Residual and Concat blocks)" % (value, len(users)))
+                              "Concat (staticnn's Residual and Concat blocks)" %
+                              (value, len(users)))
         self.take(join)
         ins = self.data_inputs(join)
         if len(ins) != len(join.input) or \
@@ -344,7 +347,8 @@ class Graph:
         if op == "BatchNormalization":
             return [self.batch_norm(node, shape)], out_value, shape
         if op in ("Flatten", "Reshape"):
-            return [self.flatten(node, shape)], out_value, Shape(shape.c * shape.h * shape.w, rank=2)
+            layer = self.flatten(node, shape)
+            return [layer], out_value, layer.out_shape
         if op == "GlobalAveragePool" or op == "ReduceMean":
             return self.global_pool(node, shape)
         if op == "Gemm":
@@ -522,7 +526,8 @@ class Graph:
                                   "batch axis (axis 1)" % _attrs(node)["axis"])
         else:
             target = [int(v) for v in self.constant(node, 1, "shape")]
-            if len(target) != 2 or target[1] not in (-1, size) or target[0] not in (-1, 0, 1, self.batch):
+            batch = (-1, 0, 1, self.batch)
+            if len(target) != 2 or target[1] not in (-1, size) or target[0] not in batch:
                 raise ExportError(node, "reshapes %s to %s; only a flatten to [N, %d] maps to "
                                   "staticnn" % (_dims(shape), target, size))
         return self.make("Flatten", {}, node, shape, Shape(size, rank=2))
@@ -540,7 +545,8 @@ class Graph:
                 raise ExportError(node, "ReduceMean over axes %s; only the mean over H and W maps "
                                   "to staticnn (GlobalAvgPool2d)" % axes)
             if not a.get("keepdims", 1):
-                layers.append(self.make("Flatten", {}, node, Shape(shape.c), Shape(shape.c, rank=2)))
+                flat = Shape(shape.c, rank=2)
+                layers.append(self.make("Flatten", {}, node, Shape(shape.c), flat))
         return layers, node.output[0], layers[-1].out_shape
 
     def linear_input(self, node, shape):
