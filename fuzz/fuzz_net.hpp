@@ -8,8 +8,7 @@
 namespace staticnn::fuzz {
 
 using FuzzNet = Network<
-    Input<2, 4, 4>,
-    Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3, .padding = 1}>,
+    Input<2, 4, 4>, Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3, .padding = 1}>,
     BatchNorm2d<BatchNormSpec{}>, ReLU,
     Residual<Main<Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 1}>>,
              Shortcut<Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 1, .bias = false}>>>,

@@ -35,8 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } else if (std::memcmp(params.values, before.values, sizeof params.values) != 0 ||
              std::memcmp(params.buffers, before.buffers, sizeof params.buffers) != 0 ||
-             error.status != s ||
-             error.reason[0] == '\0') {
+             error.status != s || error.reason[0] == '\0') {
     std::abort();  // a refused file changed the parameters, or came unexplained
   }
   return 0;

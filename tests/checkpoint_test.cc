@@ -24,8 +24,8 @@
 namespace staticnn {
 namespace {
 
-using Tiny = Network<Input<1, 6, 6>, Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 3}>,
-                     ReLU, Flatten, Linear<LinearSpec{.out_features = 3}>>;
+using Tiny = Network<Input<1, 6, 6>, Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 3}>, ReLU,
+                     Flatten, Linear<LinearSpec{.out_features = 3}>>;
 using Other = Network<Input<1, 6, 6>, Flatten, Linear<LinearSpec{.out_features = 3}>>;
 // Tiny's sizes exactly, another computation: only the signature tells them apart.
 using TinyTanh = Network<Input<1, 6, 6>, Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 3}>,
@@ -106,7 +106,8 @@ TEST(Checkpoint, ResumedRunEqualsUninterruptedRun) {
   Train(resumed, 23);
 
   EXPECT_EQ(std::memcmp(resumed.params.values, uninterrupted.params.values,
-                        sizeof uninterrupted.params.values), 0);
+                        sizeof uninterrupted.params.values),
+            0);
   EXPECT_EQ(std::memcmp(&resumed.adam, &uninterrupted.adam, sizeof resumed.adam), 0);
   EXPECT_EQ(resumed.progress.rng_state, uninterrupted.progress.rng_state);
   // And the run did move: the comparison is not between two untouched copies.
@@ -251,8 +252,7 @@ TEST(Checkpoint, NonFiniteParametersAreRefusedOnSave) {
   p.buffers[0] = 0.0f;
   p.values[Tiny::param_count - 1] = std::numeric_limits<float>::quiet_NaN();
   IoError error;
-  EXPECT_EQ(save_checkpoint(path.c_str(), p, adam, TrainingProgress{}, &error),
-            Status::non_finite);
+  EXPECT_EQ(save_checkpoint(path.c_str(), p, adam, TrainingProgress{}, &error), Status::non_finite);
   EXPECT_STREQ(error.tensor, "3.bias");
   EXPECT_TRUE(ReadFile(path).empty()) << "no file written";
 }
@@ -281,13 +281,12 @@ TEST(Checkpoint, FailedSaveKeepsThePreviousFile) {
   const std::string tmp = path + ".tmp";
   ASSERT_EQ(mkdir(tmp.c_str(), 0700), 0);
   static Tiny::Parameters other{};
-  EXPECT_EQ(save_checkpoint(path.c_str(), other, saved.adam, saved.progress),
-            Status::cannot_open);
+  EXPECT_EQ(save_checkpoint(path.c_str(), other, saved.adam, saved.progress), Status::cannot_open);
   EXPECT_EQ(ReadFile(path), before);
   rmdir(tmp.c_str());
-  EXPECT_EQ(save_checkpoint((TempPath("no_such_dir") + "/x").c_str(), other, saved.adam,
-                            saved.progress),
-            Status::cannot_open);
+  EXPECT_EQ(
+      save_checkpoint((TempPath("no_such_dir") + "/x").c_str(), other, saved.adam, saved.progress),
+      Status::cannot_open);
   std::remove(path.c_str());
 }
 

@@ -62,8 +62,8 @@ void Load(const char* file, typename Net::Parameters& p) {
 template <class Net, class Key>
 void ExpectState(const typename Net::Parameters& p, const golden::File& gold, Key golden_key) {
   for (const Tensor& t : Net::tensors) {
-    const golden::Tensor& g =
-        gold.Get(golden_key(std::string(t.name.s)), std::vector<int>(t.dims.begin(), t.dims.begin() + t.rank));
+    const golden::Tensor& g = gold.Get(golden_key(std::string(t.name.s)),
+                                       std::vector<int>(t.dims.begin(), t.dims.begin() + t.rank));
     const float* v = (t.role == TensorRole::parameter ? p.values : p.buffers) + t.offset;
     EXPECT_EQ(std::memcmp(v, g.data(), g.size() * sizeof(float)), 0) << t.name.s;
   }
@@ -84,7 +84,8 @@ void ExpectSavedAsPyTorchDid(const typename Net::Parameters& p, const char* name
     for (int i = 7; i >= 0; --i) n = (n << 8) | file[std::size_t(i)];
     nlohmann::json header = nlohmann::json::parse(file.begin() + 8, file.begin() + 8 + long(n));
     header.erase("__metadata__");
-    return std::make_pair(header, std::vector<unsigned char>(file.begin() + 8 + long(n), file.end()));
+    return std::make_pair(header,
+                          std::vector<unsigned char>(file.begin() + 8 + long(n), file.end()));
   };
   const auto [ours, our_data] = split(ReadFile(path));
   const auto [theirs, their_data] = split(ReadFile(DataPath(stem.c_str())));

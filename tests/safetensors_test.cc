@@ -96,7 +96,9 @@ Parts Build(const std::vector<Entry>& entries) {
 std::vector<Entry> EntriesOf(const Parts& p) {
   std::vector<Entry> entries;
   for (const auto& [key, value] : p.header.items()) {
-    if (key != "__metadata__") entries.push_back({key, value["dtype"], value["shape"], DataOf(p, key)});
+    if (key != "__metadata__") {
+      entries.push_back({key, value["dtype"], value["shape"], DataOf(p, key)});
+    }
   }
   std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
     return p.header[a.key]["data_offsets"][0] < p.header[b.key]["data_offsets"][0];
@@ -114,7 +116,9 @@ class SafetensorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     init_parameters<Net>(saved, 3);
-    for (std::size_t i = 0; i < Net::Parameters::buffer_size; ++i) saved.buffers[i] = 0.5f + 0.1f * float(i);
+    for (std::size_t i = 0; i < Net::Parameters::buffer_size; ++i) {
+      saved.buffers[i] = 0.5f + 0.1f * float(i);
+    }
     path = TempPath("file.safetensors");
     ASSERT_EQ(save_safetensors(saved, path.c_str()), Status::ok);
     good = ReadFile(path);
@@ -157,7 +161,8 @@ class SafetensorsTest : public ::testing::Test {
     }
     ExpectLoads(Join(Build(entries)));
     for (const Tensor& t : Net::tensors) {
-      const float* v = (t.role == TensorRole::parameter ? target.values : target.buffers) + t.offset;
+      const float* v =
+          (t.role == TensorRole::parameter ? target.values : target.buffers) + t.offset;
       for (long i = 0; i < t.count(); ++i) {
         ASSERT_EQ(std::memcmp(&v[i], &expected[std::size_t(i) % expected.size()], 4), 0)
             << dtype << " " << t.name.s << "[" << i << "] = " << v[i];
@@ -223,8 +228,8 @@ TEST_F(SafetensorsTest, BadJsonHeader) {
   ExpectRejected(Join("[1, 2]", p.data), Status::bad_format, "", "JSON");
   ExpectRejected(Join("", p.data), Status::bad_format, "", "JSON");
   // Nested deeper than a header can be: refused before parsing.
-  ExpectRejected(Join(std::string(1000, '[') + std::string(1000, ']'), p.data),
-                 Status::bad_format, "", "deeper than 3 levels");
+  ExpectRejected(Join(std::string(1000, '[') + std::string(1000, ']'), p.data), Status::bad_format,
+                 "", "deeper than 3 levels");
   Parts q = p;
   q.header["0.bias"]["shape"] = {{3}};
   ExpectRejected(Join(q), Status::bad_format, "", "deeper than 3 levels");

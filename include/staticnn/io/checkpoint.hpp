@@ -14,10 +14,11 @@
 //
 // Format (little-endian): "SNNCKPT2", u64 parameter count, u64 bytes of the
 // parameter object, u64 bytes of the optimizer state, u64 architecture
-// signature (signature.hpp), u64 FNV-1a-64 hash of the payload, then the payload: the parameter object, the optimizer state, and
-// the progress (three u64). Objects are stored as their bytes: a checkpoint is
-// for resuming on the same kind of machine and build, not for exchange
-// (io/weights.hpp is that format).
+// signature (signature.hpp), u64 FNV-1a-64 hash of the payload, then the
+// payload: the parameter object, the optimizer state, and the progress (three
+// u64). Objects are stored as their bytes: a checkpoint is for resuming on the
+// same kind of machine and build, not for exchange (io/weights.hpp and
+// io/safetensors.hpp are those formats).
 #pragma once
 
 #include <bit>
@@ -167,8 +168,7 @@ Status load_checkpoint(const char* path, ParameterStorage<Net, ParametersRole>& 
       std::fread(progress_bytes, 1, 24, file.f) != 24) {
     return fail(error, Status::truncated, nullptr, "file changed while loading");
   }
-  progress = {get_u64(progress_bytes), get_u64(progress_bytes + 8),
-              get_u64(progress_bytes + 16)};
+  progress = {get_u64(progress_bytes), get_u64(progress_bytes + 8), get_u64(progress_bytes + 16)};
   return Status::ok;
 }
 

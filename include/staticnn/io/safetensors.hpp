@@ -96,10 +96,10 @@ struct DType {
   int bytes;
 };
 // Every dtype of the format, so that offsets are checked whatever the tensor.
-inline constexpr DType kDTypes[] = {
-    {"BOOL", 1}, {"U8", 1},  {"I8", 1},   {"F8_E5M2", 1}, {"F8_E4M3", 1},
-    {"I16", 2},  {"U16", 2}, {"F16", 2},  {"BF16", 2},    {"I32", 4},
-    {"U32", 4},  {"F32", 4}, {"F64", 8},  {"I64", 8},     {"U64", 8}};
+inline constexpr DType kDTypes[] = {{"BOOL", 1},    {"U8", 1},  {"I8", 1},  {"F8_E5M2", 1},
+                                    {"F8_E4M3", 1}, {"I16", 2}, {"U16", 2}, {"F16", 2},
+                                    {"BF16", 2},    {"I32", 4}, {"U32", 4}, {"F32", 4},
+                                    {"F64", 8},     {"I64", 8}, {"U64", 8}};
 
 struct Entry {
   std::string key;
@@ -209,8 +209,7 @@ Status check_metadata(const nlohmann::json& metadata, IoError* error) {
 
 // The entries tile the data exactly: sorted by offset, each starts where the
 // previous ended. Returns the data's length in `bytes`.
-inline Status check_tiling(std::vector<const Entry*> order, std::uint64_t& bytes,
-                           IoError* error) {
+inline Status check_tiling(std::vector<const Entry*> order, std::uint64_t& bytes, IoError* error) {
   std::sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
   });
@@ -283,7 +282,8 @@ Status load(ParameterStorage<Net, ParametersRole>& p, std::FILE* f, IoError* err
   const std::uint64_t available = std::uint64_t(size) - 8;
   if (header_bytes > available) {
     return fail(error, Status::truncated, nullptr,
-                "header of %" PRIu64 " bytes, but only %" PRIu64 " follow", header_bytes, available);
+                "header of %" PRIu64 " bytes, but only %" PRIu64 " follow", header_bytes,
+                available);
   }
   std::string text(std::size_t(header_bytes), '\0');
   if (std::fread(text.data(), 1, text.size(), f) != text.size()) {
@@ -317,7 +317,8 @@ Status load(ParameterStorage<Net, ParametersRole>& p, std::FILE* f, IoError* err
   for (const Entry& e : entries) {
     if (e.end > data_in_file) {
       return fail(error, Status::truncated, e.key.c_str(),
-                  "data ends at byte %" PRIu64 " of the file, which has %ld", data_at + e.end, size);
+                  "data ends at byte %" PRIu64 " of the file, which has %ld", data_at + e.end,
+                  size);
     }
   }
   if (data_bytes < data_in_file) {
@@ -412,8 +413,8 @@ Status save_safetensors(const ParameterStorage<Net, ParametersRole>& p, const ch
     if (key.ends_with(".running_var")) {
       const std::string tracked =
           std::string(key.substr(0, key.size() - 12)) + std::string(kBatchesTracked);
-      header[tracked] = {{"dtype", "I64"}, {"shape", nlohmann::json::array()},
-                         {"data_offsets", {at, at + 8}}};
+      header[tracked] = {
+          {"dtype", "I64"}, {"shape", nlohmann::json::array()}, {"data_offsets", {at, at + 8}}};
       at += 8;
     }
   }
