@@ -156,6 +156,40 @@ constexpr QuantizedMultiplier ConvolutionMultiplier(float input_scale, float wei
   return QuantizeMultiplier(double(input_scale) * double(weight_scale) / double(output_scale));
 }
 
+// The multiplier of TFLite's FullyConnected with one weight scale
+// (GetQuantizedConvolutionMultipler): there the scales' product is taken in
+// float, then divided in double.
+constexpr QuantizedMultiplier FullyConnectedMultiplier(float input_scale, float weight_scale,
+                                                       float output_scale) {
+  return QuantizeMultiplier(double(input_scale * weight_scale) / double(output_scale));
+}
+
+// An elementwise add of two int8 tensors (TFLite's add.cc, Prepare): both
+// inputs go to the common scale 2 * max(scale_a, scale_b) with 20 bits of
+// headroom, which makes their multipliers at most 1/2; the sum's multiplier
+// undoes the headroom and goes to the output scale.
+struct AddRequantization {
+  std::int32_t a_zero_point = 0, b_zero_point = 0;
+  int left_shift = 20;
+  QuantizedMultiplier a_scale, b_scale;
+  Requantization output;
+};
+
+constexpr AddRequantization AddParameters(TensorQuantization a, TensorQuantization b,
+                                          TensorQuantization output, Activation activation) {
+  AddRequantization r;
+  r.a_zero_point = a.zero_point;
+  r.b_zero_point = b.zero_point;
+  const double twice_max_scale = 2.0 * double(std::max(a.scale, b.scale));
+  r.a_scale = QuantizeMultiplier(double(a.scale) / twice_max_scale);
+  r.b_scale = QuantizeMultiplier(double(b.scale) / twice_max_scale);
+  // TFLite multiplies 2^20 by the float scale in float (exact: a power of two).
+  const float shifted_output_scale = float(1 << r.left_shift) * output.scale;
+  r.output = {QuantizeMultiplier(twice_max_scale / double(shifted_output_scale)),
+              output.zero_point, ActivationRange(activation, output)};
+  return r;
+}
+
 // Symmetric per-channel weight quantization: the channel's largest magnitude
 // maps to 127 (an all-zero channel gets scale 1, so nothing divides by zero).
 constexpr float SymmetricScale(float max_abs) { return max_abs > 0.0f ? max_abs / 127.0f : 1.0f; }

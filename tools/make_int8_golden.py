@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Writes the LiteRT int8 goldens that tests/int8_golden_test.cc checks the int8 oracle against.
+
+Each case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
+tools/peers/tflite_writer.py, plus TFLite's quantization fields), run by the LiteRT
+interpreter with its *reference* kernels (OpResolverType.BUILTIN_REF, no delegate). The
+script also runs the optimized builtin kernels (BUILTIN_WITHOUT_DEFAULT_DELEGATES) and the
+default resolver (XNNPACK delegate) and prints whether they give the same bits.
+
+Needs a Python with the packages of tools/peers/requirements.txt (ai-edge-litert 2.3.0,
+tflite 2.18.0, flatbuffers, numpy), e.g.
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install ai-edge-litert==2.3.0 tflite==2.18.0
+    /tmp/venv/bin/python tools/make_int8_golden.py [output_dir]   # default tests/data/int8
+
+Format: the golden format of tools/make_golden.py ("SNNGOLD1", float32 tensors; every value
+here is an integer or a float32 scale, so float32 holds it exactly; |bias| < 2^24 is
+checked). Layouts are staticnn's: activations [C][H][W], conv weights [out][in/groups][kh][kw]
+(TFLite's OHWI and depthwise 1HWO are transposed back), Linear weights [out][in].
+Tensors per case: x (and x2 for add), y (LiteRT's output), x.scale, x.zero_point,
+y.scale, y.zero_point; w, w.scale[out], b for convolutions and Linear.
+"""
+
+import os
+import struct
+import sys
+
+import flatbuffers
+import numpy as np
+import tflite
+from ai_edge_litert import interpreter as litert
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from tflite_writer import _aligned_bytes, _int_vector, _offset_vector  # noqa: E402
+
+OUT_DIR = (sys.argv[1] if len(sys.argv) > 1 else
+           os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
+                        "int8"))
+
+INT8, INT32 = tflite.TensorType.INT8, tflite.TensorType.INT32
+ACT = {"none": tflite.ActivationFunctionType.NONE, "relu": tflite.ActivationFunctionType.RELU,
+       "relu6": tflite.ActivationFunctionType.RELU6}
+PAD = {"same": tflite.Padding.SAME, "valid": tflite.Padding.VALID}
+
+
+# ------------------------------------------------------------------- .tflite writing
+
+def _float_vector(b, values):
+    b.StartVector(4, len(values), 4)
+    for v in reversed(values):
+        b.PrependFloat32(float(v))
+    return b.EndVector()
+
+
+def _int64_vector(b, values):
+    b.StartVector(8, len(values), 8)
+    for v in reversed(values):
+        b.PrependInt64(int(v))
+    return b.EndVector()
+
+
+def one_op_model(tensors, op, inputs, outputs):
+    """tensors: list of (shape, type, data or None, scales, zero_points, quantized_dim).
+    op: (builtin, version, options_type, write_options)."""
+    builtin, version, options_type, write_options = op
+    b = flatbuffers.Builder(1 << 16)
+    buffers = []
+    for data in [None] + [t[2] for t in tensors]:
+        vec = _aligned_bytes(b, np.ascontiguousarray(data).tobytes()) if data is not None else None
+        tflite.BufferStart(b)
+        if vec is not None:
+            tflite.BufferAddData(b, vec)
+        buffers.append(tflite.BufferEnd(b))
+    tensor_offsets = []
+    for i, (shape, ttype, data, scales, zero_points, dim) in enumerate(tensors):
+        scale_vec, zp_vec = _float_vector(b, scales), _int64_vector(b, zero_points)
+        tflite.QuantizationParametersStart(b)
+        tflite.QuantizationParametersAddScale(b, scale_vec)
+        tflite.QuantizationParametersAddZeroPoint(b, zp_vec)
+        tflite.QuantizationParametersAddQuantizedDimension(b, dim)
+        quantization = tflite.QuantizationParametersEnd(b)
+        name, shape_vec = b.CreateString("t%d" % i), _int_vector(b, shape)
+        tflite.TensorStart(b)
+        tflite.TensorAddShape(b, shape_vec)
+        tflite.TensorAddType(b, ttype)
+        tflite.TensorAddBuffer(b, i + 1 if data is not None else 0)
+        tflite.TensorAddName(b, name)
+        tflite.TensorAddQuantization(b, quantization)
+        tensor_offsets.append(tflite.TensorEnd(b))
+    inputs_vec, outputs_vec = _int_vector(b, inputs), _int_vector(b, outputs)
+    options = write_options(b)
+    tflite.OperatorStart(b)
+    tflite.OperatorAddOpcodeIndex(b, 0)
+    tflite.OperatorAddInputs(b, inputs_vec)
+    tflite.OperatorAddOutputs(b, outputs_vec)
+    tflite.OperatorAddBuiltinOptionsType(b, options_type)
+    tflite.OperatorAddBuiltinOptions(b, options)
+    operator = tflite.OperatorEnd(b)
+    tensors_vec, operators_vec = _offset_vector(b, tensor_offsets), _offset_vector(b, [operator])
+    graph_in = _int_vector(b, [i for i in inputs if tensors[i][2] is None])
+    graph_out = _int_vector(b, outputs)
+    tflite.SubGraphStart(b)
+    tflite.SubGraphAddTensors(b, tensors_vec)
+    tflite.SubGraphAddInputs(b, graph_in)
+    tflite.SubGraphAddOutputs(b, graph_out)
+    tflite.SubGraphAddOperators(b, operators_vec)
+    subgraph = tflite.SubGraphEnd(b)
+    tflite.OperatorCodeStart(b)
+    tflite.OperatorCodeAddDeprecatedBuiltinCode(b, builtin)
+    tflite.OperatorCodeAddBuiltinCode(b, builtin)
+    tflite.OperatorCodeAddVersion(b, version)
+    opcode = tflite.OperatorCodeEnd(b)
+    opcodes_vec, subgraphs_vec = _offset_vector(b, [opcode]), _offset_vector(b, [subgraph])
+    buffers_vec = _offset_vector(b, buffers)
+    tflite.ModelStart(b)
+    tflite.ModelAddVersion(b, 3)
+    tflite.ModelAddOperatorCodes(b, opcodes_vec)
+    tflite.ModelAddSubgraphs(b, subgraphs_vec)
+    tflite.ModelAddBuffers(b, buffers_vec)
+    b.Finish(tflite.ModelEnd(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+R = litert.OpResolverType
+RESOLVERS = {"reference": R.BUILTIN_REF, "optimized": R.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+             "xnnpack": R.AUTO}
+
+
+def run(model, inputs, resolver):
+    interp = litert.Interpreter(model_content=model, experimental_op_resolver_type=resolver,
+                                num_threads=1)
+    interp.allocate_tensors()
+    for detail, value in zip(interp.get_input_details(), inputs):
+        interp.set_tensor(detail["index"], value)
+    interp.invoke()
+    return interp.get_tensor(interp.get_output_details()[0]["index"]).copy()
+
+
+# ------------------------------------------------------------------------ the cases
+
+def activation_tensor(shape, scale, zero_point):
+    return (shape, INT8, None, [scale], [zero_point], 0)
+
+
+def output_quantization(lo, hi):
+    """TFLite's asymmetric int8 quantization of [lo, hi] (staticnn's AsymmetricQuantization)."""
+    scale = np.float32((np.float32(hi) - np.float32(lo)) / np.float32(255))
+    zero_point = int(np.clip(np.round(-128.0 - float(np.float32(lo) / scale)), -128, 127))
+    return scale, zero_point
+
+
+def weights(rng, out_c, per_out_shape, per_channel=True):
+    """Symmetric int8 weights: float draws quantized with scale max|w| / 127 per channel."""
+    w = rng.uniform(-1, 1, (out_c,) + per_out_shape) * rng.uniform(0.2, 1.0, (out_c,) + (1,) * len(per_out_shape))
+    w = w.astype(np.float32)
+    axes = tuple(range(1, w.ndim)) if per_channel else None
+    scale = (np.abs(w).max(axis=axes, keepdims=True) / np.float32(127)).astype(np.float32)
+    q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    return q, np.broadcast_to(scale.reshape(-1), (out_c,)).astype(np.float32)
+
+
+def conv_case(rng, name, c, h, w, out_c, k, stride, padding, activation, out_range,
+              depthwise=False):
+    x = rng.integers(-128, 128, (c, h, w), dtype=np.int8)
+    x_zero_point = int(rng.integers(-20, 21))
+    fan_in = k * k * (1 if depthwise else c)
+    wq, w_scale = weights(rng, out_c, (1 if depthwise else c, k, k))
+    # Input scale such that the real outputs have a standard deviation near 4.
+    x_scale = np.float32(4.0 / (74.0 * 60.0 * np.sqrt(fan_in) * float(w_scale.mean())))
+    bias_scale = (x_scale * w_scale).astype(np.float32)
+    b = rng.integers(-3000, 3001, out_c).astype(np.int32)
+    y_scale, y_zero_point = output_quantization(*out_range)
+    if padding == "same":
+        oh, ow = -(-h // stride), -(-w // stride)
+    else:
+        oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    if depthwise:
+        w_tflite, builtin, version = wq.transpose(1, 2, 3, 0), tflite.BuiltinOperator.DEPTHWISE_CONV_2D, 3
+        quantized_dim = 3
+    else:
+        w_tflite, builtin, version = wq.transpose(0, 2, 3, 1), tflite.BuiltinOperator.CONV_2D, 3
+        quantized_dim = 0
+    tensors = [activation_tensor((1, h, w, c), x_scale, x_zero_point),
+               (w_tflite.shape, INT8, w_tflite, w_scale, [0] * out_c, quantized_dim),
+               ((out_c,), INT32, b, bias_scale, [0] * out_c, 0),
+               activation_tensor((1, oh, ow, out_c), y_scale, y_zero_point)]
+
+    def write(fb):
+        if depthwise:
+            tflite.DepthwiseConv2DOptionsStart(fb)
+            tflite.DepthwiseConv2DOptionsAddPadding(fb, PAD[padding])
+            tflite.DepthwiseConv2DOptionsAddStrideH(fb, stride)
+            tflite.DepthwiseConv2DOptionsAddStrideW(fb, stride)
+            tflite.DepthwiseConv2DOptionsAddDepthMultiplier(fb, out_c // c)
+            tflite.DepthwiseConv2DOptionsAddDilationHFactor(fb, 1)
+            tflite.DepthwiseConv2DOptionsAddDilationWFactor(fb, 1)
+            tflite.DepthwiseConv2DOptionsAddFusedActivationFunction(fb, ACT[activation])
+            return tflite.DepthwiseConv2DOptionsEnd(fb)
+        tflite.Conv2DOptionsStart(fb)
+        tflite.Conv2DOptionsAddPadding(fb, PAD[padding])
+        tflite.Conv2DOptionsAddStrideH(fb, stride)
+        tflite.Conv2DOptionsAddStrideW(fb, stride)
+        tflite.Conv2DOptionsAddDilationHFactor(fb, 1)
+        tflite.Conv2DOptionsAddDilationWFactor(fb, 1)
+        tflite.Conv2DOptionsAddFusedActivationFunction(fb, ACT[activation])
+        return tflite.Conv2DOptionsEnd(fb)
+    options = (tflite.BuiltinOptions.DepthwiseConv2DOptions if depthwise
+               else tflite.BuiltinOptions.Conv2DOptions)
+    model = one_op_model(tensors, (builtin, version, options, write), [0, 1, 2], [3])
+    ys = {k_: run(model, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
+    return name, ys, [("x", x), ("x.scale", x_scale), ("x.zero_point", x_zero_point),
+                      ("w", wq), ("w.scale", w_scale), ("b", b),
+                      ("y.scale", y_scale), ("y.zero_point", y_zero_point),
+                      ("y", ys["reference"][0].transpose(2, 0, 1))]
+
+
+def linear_case(rng, name, n_in, n_out, activation, out_range):
+    x = rng.integers(-128, 128, (n_in,), dtype=np.int8)
+    x_zero_point = int(rng.integers(-20, 21))
+    # TFLite's FullyConnected: one weight scale for the tensor.
+    wq, w_scale = weights(rng, n_out, (n_in,), per_channel=False)
+    x_scale = np.float32(4.0 / (74.0 * 60.0 * np.sqrt(n_in) * float(w_scale[0])))
+    b = rng.integers(-3000, 3001, n_out).astype(np.int32)
+    y_scale, y_zero_point = output_quantization(*out_range)
+    tensors = [activation_tensor((1, n_in), x_scale, x_zero_point),
+               (wq.shape, INT8, wq, w_scale[:1], [0], 0),
+               ((n_out,), INT32, b, [np.float32(x_scale * w_scale[0])], [0], 0),
+               activation_tensor((1, n_out), y_scale, y_zero_point)]
+
+    def write(fb):
+        tflite.FullyConnectedOptionsStart(fb)
+        tflite.FullyConnectedOptionsAddFusedActivationFunction(fb, ACT[activation])
+        return tflite.FullyConnectedOptionsEnd(fb)
+    model = one_op_model(tensors, (tflite.BuiltinOperator.FULLY_CONNECTED, 4,
+                                   tflite.BuiltinOptions.FullyConnectedOptions, write),
+                         [0, 1, 2], [3])
+    ys = {k_: run(model, [x[None]], r) for k_, r in RESOLVERS.items()}
+    return name, ys, [("x", x), ("x.scale", x_scale), ("x.zero_point", x_zero_point),
+                      ("w", wq), ("w.scale", w_scale[:1]), ("b", b),
+                      ("y.scale", y_scale), ("y.zero_point", y_zero_point),
+                      ("y", ys["reference"][0])]
+
+
+def pool_case(rng, name, kind, c, h, w, k, stride, padding, activation):
+    x = rng.integers(-128, 128, (c, h, w), dtype=np.int8)
+    # TFLite's int8 pooling keeps the input's quantization.
+    scale, zero_point = np.float32(0.05), int(rng.integers(-20, 21))
+    if padding == "same":
+        oh, ow = -(-h // stride), -(-w // stride)
+    else:
+        oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    tensors = [activation_tensor((1, h, w, c), scale, zero_point),
+               activation_tensor((1, oh, ow, c), scale, zero_point)]
+
+    def write(fb):
+        tflite.Pool2DOptionsStart(fb)
+        tflite.Pool2DOptionsAddPadding(fb, PAD[padding])
+        tflite.Pool2DOptionsAddStrideH(fb, stride)
+        tflite.Pool2DOptionsAddStrideW(fb, stride)
+        tflite.Pool2DOptionsAddFilterHeight(fb, k)
+        tflite.Pool2DOptionsAddFilterWidth(fb, k)
+        tflite.Pool2DOptionsAddFusedActivationFunction(fb, ACT[activation])
+        return tflite.Pool2DOptionsEnd(fb)
+    builtin = (tflite.BuiltinOperator.MAX_POOL_2D if kind == "max"
+               else tflite.BuiltinOperator.AVERAGE_POOL_2D)
+    model = one_op_model(tensors, (builtin, 2, tflite.BuiltinOptions.Pool2DOptions, write),
+                         [0], [1])
+    ys = {k_: run(model, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
+    return name, ys, [("x", x), ("x.scale", scale), ("x.zero_point", zero_point),
+                      ("y.scale", scale), ("y.zero_point", zero_point),
+                      ("y", ys["reference"][0].transpose(2, 0, 1))]
+
+
+def add_case(rng, name, c, h, w, activation, out_range):
+    x = rng.integers(-128, 128, (c, h, w), dtype=np.int8)
+    x2 = rng.integers(-128, 128, (c, h, w), dtype=np.int8)
+    scales = (np.float32(0.03), np.float32(0.05))
+    zero_points = (int(rng.integers(-20, 21)), int(rng.integers(-20, 21)))
+    y_scale, y_zero_point = output_quantization(*out_range)
+    tensors = [activation_tensor((1, h, w, c), scales[0], zero_points[0]),
+               activation_tensor((1, h, w, c), scales[1], zero_points[1]),
+               activation_tensor((1, h, w, c), y_scale, y_zero_point)]
+
+    def write(fb):
+        tflite.AddOptionsStart(fb)
+        tflite.AddOptionsAddFusedActivationFunction(fb, ACT[activation])
+        return tflite.AddOptionsEnd(fb)
+    model = one_op_model(tensors, (tflite.BuiltinOperator.ADD, 2,
+                                   tflite.BuiltinOptions.AddOptions, write), [0, 1], [2])
+    nhwc = [x.transpose(1, 2, 0)[None], x2.transpose(1, 2, 0)[None]]
+    ys = {k_: run(model, nhwc, r) for k_, r in RESOLVERS.items()}
+    return name, ys, [("x", x), ("x.scale", scales[0]), ("x.zero_point", zero_points[0]),
+                      ("x2", x2), ("x2.scale", scales[1]), ("x2.zero_point", zero_points[1]),
+                      ("y.scale", y_scale), ("y.zero_point", y_zero_point),
+                      ("y", ys["reference"][0].transpose(2, 0, 1))]
+
+
+def cases():
+    rng = np.random.default_rng(11)
+    yield conv_case(rng, "conv3x3_same_relu6", 3, 9, 7, 5, 3, 1, "same", "relu6", (-2, 8))
+    yield conv_case(rng, "conv3x3_stride2_same", 4, 8, 8, 6, 3, 2, "same", "none", (-10, 10))
+    yield conv_case(rng, "conv1x1_relu", 7, 5, 5, 9, 1, 1, "valid", "relu", (-3, 10))
+    yield conv_case(rng, "depthwise3x3_same_x2", 3, 7, 6, 6, 3, 1, "same", "relu", (-3, 10),
+                    depthwise=True)
+    yield conv_case(rng, "depthwise3x3_stride2_valid", 5, 9, 9, 5, 3, 2, "valid", "none",
+                    (-10, 10), depthwise=True)
+    yield linear_case(rng, "linear_37x10", 37, 10, "none", (-10, 10))
+    yield pool_case(rng, "max_pool2x2", "max", 3, 8, 6, 2, 2, "valid", "none")
+    yield pool_case(rng, "avg_pool3x3_same", "avg", 4, 7, 5, 3, 1, "same", "none")
+    yield pool_case(rng, "avg_pool2x2_relu", "avg", 3, 6, 6, 2, 2, "valid", "relu")
+    yield add_case(rng, "add_relu", 3, 5, 4, "relu", (-3, 8))
+
+
+def write_gold(name, tensors):
+    path = os.path.join(OUT_DIR, name + ".gold")
+    with open(path, "wb") as f:
+        f.write(b"SNNGOLD1")
+        f.write(struct.pack("<I", len(tensors)))
+        for tname, value in tensors:
+            a = np.asarray(value)
+            as_float = a.astype(np.float32)
+            assert np.array_equal(as_float.astype(np.float64), a.astype(np.float64)), tname
+            encoded = tname.encode()
+            f.write(struct.pack("<I", len(encoded)) + encoded)
+            f.write(struct.pack("<I", a.ndim) + struct.pack("<%di" % a.ndim, *a.shape))
+            f.write(as_float.astype("<f4").tobytes())
+    print("wrote %-45s %6d bytes" % (os.path.relpath(path), os.path.getsize(path)))
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    for name, ys, tensors in cases():
+        y = ys["reference"]
+        same = {k: bool(np.array_equal(v, y)) for k, v in ys.items() if k != "reference"}
+        saturated = float(np.mean((y == -128) | (y == 127)))
+        print("%-28s distinct values %3d, saturated %.2f, reference == %s" %
+              (name, len(np.unique(y)), saturated, same))
+        write_gold(name, tensors)
+
+
+if __name__ == "__main__":
+    main()
