@@ -14,16 +14,20 @@
 //     normwise bound of 1e-4 of the largest output. The largest error seen is
 //     1.3e-5 of it (MobileNet; PyTorch's own float32 result is 1.6e-5 off its
 //     float64 one), the others below 3e-6; a wrong layer or a misplaced weight
-//     is off by O(1).
+//     is off by O(1);
+//   - and, written as safetensors (--safetensors), load with
+//     staticnn::load_safetensors to the header's values, bit for bit.
 // Static dispatch (the TU's own target), as firmware runs an exported model:
 // one target keeps this TU's compile time in seconds.
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
 #include "expected_counts.hpp"
 #include "staticnn/fold.hpp"
+#include "staticnn/io/safetensors.hpp"
 #include "staticnn/passes.hpp"
 #include "tests/golden.hpp"
 
@@ -96,6 +100,23 @@ void ExpectFoldedAsStaticnn(const std::string& name, const typename Net::Paramet
   for (std::size_t i = 0; i < Folded::Parameters::buffer_size; ++i) {
     EXPECT_EQ(exported.buffers[i], folded.buffers[i]) << name << " buffer " << i;
   }
+}
+
+template <class Net>
+void ExpectSafetensorsAsHeader(const std::string& file, const typename Net::Parameters& header) {
+  static typename Net::Parameters loaded;
+  staticnn::IoError error;
+  const std::string path = std::string(STATICNN_EXPORTED_DIR) + "/" + file;
+  ASSERT_EQ(staticnn::load_safetensors<Net>(loaded, path.c_str(), &error), staticnn::Status::ok)
+      << path << ": " << error.tensor << ": " << error.reason;
+  EXPECT_EQ(std::memcmp(loaded.values, header.values, sizeof loaded.values), 0) << file;
+  EXPECT_EQ(std::memcmp(loaded.buffers, header.buffers, sizeof loaded.buffers), 0) << file;
+}
+
+TEST(ExportRoundTrip, SafetensorsHoldTheHeadersValues) {
+  ExpectSafetensorsAsHeader<blocks::Net>("blocks.safetensors", blocks::parameters);
+  ExpectSafetensorsAsHeader<blocks_folded::Net>("blocks_folded.safetensors",
+                                                blocks_folded::parameters);
 }
 
 #define STATICNN_ROUND_TRIP(m)                                                      \

@@ -56,7 +56,8 @@ def main(argv=None):
         return 1
     write(args.output, text.encode())
     if args.safetensors:
-        write(args.safetensors, emit.safetensors(layers, {"source": os.path.basename(args.source),
+        write(args.safetensors, emit.safetensors(layers, {"format": "pt",
+                                                          "source": os.path.basename(args.source),
                                                           "folded": str(args.fold).lower()}))
     params, buffers = emit.counts(layers)
     print("staticnn_export: %s -> %s (%d layers at top level, %d parameters, %d buffer values)" %
