@@ -26,25 +26,45 @@ namespace target = nn::HWY_NAMESPACE;
 
 using AdamW = nn::Optimizer<nn::AdamWOptions, nn::AdamState<Net>>;
 
+// How many of n images the logits classify correctly.
+int CountCorrect(const float* logits, const int* labels, int n) {
+  int correct = 0;
+  for (int b = 0; b < n; ++b) {
+    const float* row = logits + b * kClasses;
+    int best = 0;
+    for (int k = 1; k < kClasses; ++k) best = row[k] > row[best] ? k : best;
+    correct += best == labels[b];
+  }
+  return correct;
+}
+
 // One optimizer step on a batch; returns the mean loss and writes the logits'
 // predictions' correctness count (for the running training accuracy).
 float TrainBatch(Net::Parameters& p, Net::Gradients& g, AdamW& opt,
                  Net::TrainingWorkspace<kBatch>& ws, const float* x, const int* labels,
                  int* correct) {
   const float* logits = target::Forward<Net, kBatch>(p, x, ws);
-  *correct = 0;
-  for (int b = 0; b < kBatch; ++b) {
-    const float* row = logits + b * kClasses;
-    int best = 0;
-    for (int k = 1; k < kClasses; ++k) best = row[k] > row[best] ? k : best;
-    *correct += best == labels[b];
-  }
+  *correct = CountCorrect(logits, labels, kBatch);
   const float loss =
       target::SoftmaxCrossEntropyLoss<Net, kBatch>(logits, labels, ws.output_gradient);
   g.fill(0.0f);
   target::Backward<Net, kBatch>(p, x, ws, ws.output_gradient, g);
   target::Step<Net>(p, g, opt);
   return loss;
+}
+
+// The same on the partial last batch of an epoch, n < kBatch images: the
+// step of a batch of n, run in the same workspace (the library takes the
+// samples one at a time). The correct count comes from inference on the same
+// images before the step (the network has no dropout or BatchNorm: the same
+// logits).
+float TrainPartialBatch(Net::Parameters& p, Net::Gradients& g, AdamW& opt,
+                        Net::TrainingWorkspace<kBatch>& ws,
+                        Net::InferenceWorkspace<kEvalBatch>& infer_ws, const float* x,
+                        const int* labels, int n, int* correct) {
+  static_assert(kBatch <= kEvalBatch);
+  *correct = CountCorrect(target::ForwardSamples<Net, kEvalBatch>(p, x, infer_ws, n), labels, n);
+  return target::TrainStepSamples<Net, kBatch>(p, g, opt, ws, x, labels, n).value;
 }
 
 const float* InferBatch(const Net::Parameters& p, const float* x,
@@ -103,6 +123,7 @@ HWY_AFTER_NAMESPACE();
 
 namespace example {
 HWY_EXPORT(TrainBatch);
+HWY_EXPORT(TrainPartialBatch);
 HWY_EXPORT(InferBatch);
 HWY_EXPORT(InferOne);
 HWY_EXPORT(Conv1Maps);
@@ -418,7 +439,8 @@ int main(int argc, char** argv) {
       !load(args.data, "t10k-labels-idx1-ubyte", test_labels, kTest, false)) {
     return 1;
   }
-  const int batches = args.train_subset / kBatch;
+  // Every image in every epoch: full batches, then a partial last one.
+  const int batches = (args.train_subset + kBatch - 1) / kBatch;
   const long total_steps = long(args.epochs) * batches;
   const nn::OneCycleLR schedule{.max_lr = kMaxLr, .total_steps = total_steps};
   AdamW adamw{nn::AdamWOptions{}, adam_state};
@@ -462,7 +484,8 @@ int main(int argc, char** argv) {
     double loss_sum = 0;
     long correct = 0;
     for (int b = 0; b < batches; ++b) {
-      for (int k = 0; k < kBatch; ++k) {
+      const int n = std::min(kBatch, args.train_subset - b * kBatch);
+      for (int k = 0; k < n; ++k) {
         const int idx = order[b * kBatch + k];
         normalise(train_images + std::size_t(idx) * kPixels, batch_x + k * kPixels);
         batch_labels[k] = train_labels[idx];
@@ -471,23 +494,29 @@ int main(int argc, char** argv) {
       adamw.options.lr = float(schedule.lr(t));
       adamw.options.beta1 = float(schedule.momentum(t));
       int batch_correct;
-      loss_sum += HWY_DYNAMIC_DISPATCH(TrainBatch)(params, grads, adamw, train_ws, batch_x,
-                                                   batch_labels, &batch_correct);
+      const float loss =
+          n == kBatch ? HWY_DYNAMIC_DISPATCH(TrainBatch)(params, grads, adamw, train_ws, batch_x,
+                                                         batch_labels, &batch_correct)
+                      : HWY_DYNAMIC_DISPATCH(TrainPartialBatch)(params, grads, adamw, train_ws,
+                                                                eval_ws, batch_x, batch_labels, n,
+                                                                &batch_correct);
+      loss_sum += double(loss) * n;  // per image: the last batch is smaller
       correct += batch_correct;
-      bar.update(epoch, args.epochs, b + 1, batches, loss_sum / (b + 1));
+      bar.update(epoch, args.epochs, b + 1, batches, loss_sum / (b * kBatch + n));
     }
     bar.end();
     const double s = seconds_since(t0);
     train_seconds += s;
     eval = evaluate();
-    const double train_accuracy = double(correct) / (double(batches) * kBatch);
+    const double train_loss = loss_sum / args.train_subset;
+    const double train_accuracy = double(correct) / args.train_subset;
     std::printf("epoch %d/%d: train loss %.4f accuracy %.2f%%, test loss %.4f accuracy %.2f%%, "
                 "%.1f s (%.0f images/s)\n",
-                epoch, args.epochs, loss_sum / batches, 100 * train_accuracy, eval.loss,
-                100 * eval.confusion.accuracy(), s, batches * kBatch / s);
+                epoch, args.epochs, train_loss, 100 * train_accuracy, eval.loss,
+                100 * eval.confusion.accuracy(), s, args.train_subset / s);
     std::fflush(stdout);
     log_length += std::snprintf(log + log_length, sizeof log - log_length,
-                                "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.8f\n", epoch, loss_sum / batches,
+                                "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.8f\n", epoch, train_loss,
                                 train_accuracy, eval.loss, eval.confusion.accuracy(), s,
                                 double(adamw.options.lr));
     progress.epochs_done = std::uint64_t(epoch);

@@ -13,6 +13,9 @@ enum class Status {
   wrong_network,        // a weight file for another network (parameter count differs)
   truncated,            // a file ended early
   write_failed,         // a write or close failed (disk full, ...)
+  wrong_size,           // a buffer of run-time size does not hold the batch's samples
+  partial_batch_statistics,  // a partial batch given to a network with batch
+                             // statistics (BatchNorm) in training
 };
 
 constexpr const char* to_string(Status s) {
@@ -25,6 +28,9 @@ constexpr const char* to_string(Status s) {
     case Status::wrong_network: return "file is for a different network";
     case Status::truncated: return "file is truncated";
     case Status::write_failed: return "write failed";
+    case Status::wrong_size: return "buffer size does not match the batch";
+    case Status::partial_batch_statistics:
+      return "a partial batch cannot train a network with BatchNorm";
   }
   return "unknown status";
 }
