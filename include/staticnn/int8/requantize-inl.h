@@ -1,0 +1,97 @@
+// Requantization of int32 accumulators to int8, per Highway target, bit for
+// bit the scalar definition of int8/requantize.hpp (TFLite's
+// MultiplyByQuantizedMultiplier, then the zero point and the clamp):
+//   RequantizeRow<kN>(acc, r, out)   out[i] = Requantize(acc[i], r), i < kN
+// kN is a multiple of the int32 vector length (the int8 kernels pad their
+// rows to it), so there is no tail. One multiplier per call: a convolution's
+// output channel, or a whole FullyConnected output.
+//
+// The 64-bit product of SaturatingRoundingDoublingHighMul comes from MulEven
+// (the only 32x32->64 multiply Highway 1.0.3 has on every target: no MulOdd
+// on x86), once on the even lanes and once on the odd lanes shifted down.
+// floor((p + 2^30) / 2^31) is the same number as gemmlowp's nudge-and-truncate
+// (see requantize.hpp), so an arithmetic shift replaces the division.
+
+#if defined(STATICNN_INT8_REQUANTIZE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_INT8_REQUANTIZE_INL_H_
+#undef STATICNN_INT8_REQUANTIZE_INL_H_
+#else
+#define STATICNN_INT8_REQUANTIZE_INL_H_
+#endif
+
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "staticnn/int8/requantize.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace int8_kernels {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// The int32 vector of the int8 kernels, and its length bound (row padding).
+using D32 = hn::ScalableTag<std::int32_t>;
+constexpr int kLanes32 = static_cast<int>(hn::MaxLanes(D32()));
+
+constexpr int PadToVectors(int n) { return (n + kLanes32 - 1) / kLanes32 * kLanes32; }
+
+template <class D>
+HWY_INLINE hn::Vec<D> HighMul(D d, hn::Vec<D> a, std::int32_t multiplier) {
+#if HWY_TARGET == HWY_SCALAR
+  return hn::Set(d, int8::SaturatingRoundingDoublingHighMul(hn::GetLane(a), multiplier));
+#else
+  const hn::Repartition<std::int64_t, D> d64;
+  const hn::Repartition<std::uint64_t, D> du64;
+  const auto m = hn::Set(d, multiplier);
+  const auto nudge = hn::Set(d64, std::int64_t{1} << 30);
+  const auto even = hn::ShiftRight<31>(hn::Add(hn::MulEven(a, m), nudge));
+  const auto a_odd = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, a)));
+  const auto odd = hn::ShiftRight<31>(hn::Add(hn::MulEven(a_odd, m), nudge));
+  // Each result is the low half of its 64-bit lane.
+  const auto result = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
+  if (multiplier != int8::kInt32Min) return result;
+  // INT32_MIN * INT32_MIN is 2^31 after the shift: saturate as gemmlowp does.
+  return hn::IfThenElse(hn::Eq(a, hn::Set(d, int8::kInt32Min)), hn::Set(d, int8::kInt32Max),
+                        result);
+#endif
+}
+
+// x / 2^exponent, ties away from zero: add one where the remainder exceeds
+// half, or reaches it for negative x (ShiftRight<31> is -1 there).
+template <class D>
+HWY_INLINE hn::Vec<D> RoundingDivideByPOT(D d, hn::Vec<D> x, int exponent) {
+  const auto mask = static_cast<std::int32_t>((std::int64_t{1} << exponent) - 1);
+  const auto remainder = hn::And(x, hn::Set(d, mask));
+  const auto threshold = hn::Sub(hn::Set(d, mask >> 1), hn::ShiftRight<31>(x));
+  return hn::Sub(hn::ShiftRightSame(x, exponent), hn::VecFromMask(d, hn::Gt(remainder, threshold)));
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> Requantize(D d, hn::Vec<D> acc, const int8::Requantization& r) {
+  const int left = r.scale.shift > 0 ? r.scale.shift : 0;
+  const int right = r.scale.shift > 0 ? 0 : -r.scale.shift;
+  const auto scaled = RoundingDivideByPOT(d, HighMul(d, hn::ShiftLeftSame(acc, left),
+                                                     r.scale.multiplier), right);
+  const auto q = hn::Add(scaled, hn::Set(d, r.output_zero_point));
+  return hn::Min(hn::Max(q, hn::Set(d, r.clamp.min)), hn::Set(d, r.clamp.max));
+}
+
+template <int kN>
+HWY_INLINE void RequantizeRow(const std::int32_t* HWY_RESTRICT acc, const int8::Requantization& r,
+                              std::int8_t* HWY_RESTRICT out) {
+  static_assert(kN % kLanes32 == 0, "rows are padded to whole vectors");
+  const D32 d;
+  const hn::Rebind<std::int8_t, D32> d8;
+  for (int i = 0; i < kN; i += static_cast<int>(hn::Lanes(d))) {
+    hn::StoreU(hn::DemoteTo(d8, Requantize(d, hn::LoadU(d, acc + i), r)), d8, out + i);
+  }
+}
+
+}  // namespace int8_kernels
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_INT8_REQUANTIZE_INL_H_

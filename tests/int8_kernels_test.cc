@@ -1,0 +1,212 @@
+// The int8 Highway kernels (include/staticnn/int8/*-inl.h) against the scalar
+// oracle (tests/reference/int8.hpp), bit for bit, on every Highway target:
+//   - the vector requantization against int8::Requantize on accumulators that
+//     cover the int32 range and its ends, multipliers with shifts from -31 to
+//     +3, and the one saturating product (INT32_MIN * INT32_MIN);
+//   - Conv2d: padded, strided (TFLite's asymmetric SAME padding), dilated,
+//     pointwise, grouped, depthwise with a multiplier, rows of 1, lanes + 1
+//     and 3 * lanes - 1 columns, random per-channel requantizations and clamps;
+//   - Linear: in and out features around the vector lengths;
+// every output surrounded by canaries, and no heap allocation in a call.
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/int8_kernels_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "hwy/tests/test_util-inl.h"
+#include "staticnn/int8/conv2d-inl.h"
+#include "staticnn/int8/linear-inl.h"
+#include "staticnn/int8/requantize-inl.h"
+#include "tests/reference/int8.hpp"
+
+// Target-independent helpers, compiled once.
+#ifndef STATICNN_TESTS_INT8_KERNELS_TEST_ONCE_
+#define STATICNN_TESTS_INT8_KERNELS_TEST_ONCE_
+#include "tests/support/allocation_counter.hpp"
+
+namespace staticnn::int8_kernels_test {
+
+constexpr int kCanary = 16;
+constexpr std::int8_t kCanaryValue = 0x5a;
+
+std::vector<std::int8_t> RandomInt8(int n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> u(-128, 127);
+  std::vector<std::int8_t> v(n);
+  for (auto& e : v) e = static_cast<std::int8_t>(u(rng));
+  return v;
+}
+
+// A requantization as a calibrated layer would have one: a multiplier of
+// 2^-18 .. 2^-6 (accumulators of thousands to int8), a zero point, and a
+// clamp that is sometimes a ReLU or ReLU6.
+int8::Requantization RandomRequantization(std::mt19937& rng) {
+  std::uniform_real_distribution<double> mantissa(0.5, 1.0);
+  std::uniform_int_distribution<int> exponent(-18, -6), zero_point(-30, 30), kind(0, 2);
+  const std::int32_t zp = zero_point(rng);
+  const int8::ActivationClamp clamps[] = {{}, {zp, 127}, {zp, zp + 60}};
+  return {int8::QuantizeMultiplier(std::ldexp(mantissa(rng), exponent(rng))), zp,
+          clamps[kind(rng)]};
+}
+
+// The kernel's output y (with canaries) equals the oracle's.
+void ExpectSame(const std::vector<std::int8_t>& guarded, const std::vector<std::int8_t>& expected,
+                const char* what) {
+  int mismatches = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (guarded[kCanary + i] != expected[i] && ++mismatches <= 5) {
+      ADD_FAILURE() << what << ": y[" << i << "] = " << int{guarded[kCanary + i]}
+                    << ", oracle " << int{expected[i]};
+    }
+  }
+  EXPECT_EQ(mismatches, 0) << what;
+  for (int i = 0; i < kCanary; ++i) {
+    EXPECT_EQ(guarded[i], kCanaryValue) << what << ": wrote before its output";
+    EXPECT_EQ(guarded[kCanary + expected.size() + i], kCanaryValue) << what << ": wrote after";
+  }
+}
+
+}  // namespace staticnn::int8_kernels_test
+#endif  // STATICNN_TESTS_INT8_KERNELS_TEST_ONCE_
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace {
+
+using namespace int8_kernels_test;  // NOLINT(build/namespaces): test helpers
+
+void TestRequantizeRow() {
+  std::mt19937 rng(101);
+  constexpr int kN = int8_kernels::PadToVectors(61);
+  std::uniform_int_distribution<std::int32_t> any(int8::kInt32Min, int8::kInt32Max);
+  std::uniform_int_distribution<std::int32_t> small(-(1 << 20), 1 << 20);
+  std::vector<int8::QuantizedMultiplier> multipliers = {
+      {int8::kInt32Min, 0}, {int8::kInt32Max, 0}, {1 << 30, -31}, {1 << 30, 0}, {1 << 30, 3}};
+  std::uniform_real_distribution<double> mantissa(0.5, 1.0);
+  std::uniform_int_distribution<int> exponent(-32, 3);
+  for (int i = 0; i < 40; ++i) {
+    multipliers.push_back(int8::QuantizeMultiplier(std::ldexp(mantissa(rng), exponent(rng))));
+  }
+  for (const auto& m : multipliers) {
+    std::int32_t acc[kN];
+    for (int i = 0; i < kN; ++i) acc[i] = i % 3 ? small(rng) : any(rng);
+    acc[0] = int8::kInt32Min, acc[1] = int8::kInt32Max, acc[2] = -1, acc[3] = 0;
+    const int8::Requantization r{m, -5, {-100, 120}};
+    std::int8_t out[kN];
+    int8_kernels::RequantizeRow<kN>(acc, r, out);
+    for (int i = 0; i < kN; ++i) {
+      ASSERT_EQ(out[i], int8::Requantize(acc[i], r))
+          << "acc " << acc[i] << " multiplier " << m.multiplier << " shift " << m.shift;
+    }
+  }
+}
+
+template <Conv2dGeometry G>
+void CheckConv2d(std::mt19937& rng) {
+  const auto x = RandomInt8(G.in.size(), rng);
+  const auto w = RandomInt8(G.weight_count(), rng);
+  std::uniform_int_distribution<std::int32_t> bias(-5000, 5000), zero_point(-40, 40);
+  std::vector<std::int32_t> b(G.out.c);
+  for (auto& e : b) e = bias(rng);
+  std::vector<int8::Requantization> r;
+  for (int c = 0; c < G.out.c; ++c) r.push_back(RandomRequantization(rng));
+  const std::int32_t x_zero_point = zero_point(rng);
+
+  std::vector<std::int8_t> expected(G.out.size());
+  reference::int8_conv2d(G, x.data(), x_zero_point, w.data(), b.data(), r.data(), expected.data());
+  std::vector<std::int8_t> y(G.out.size() + 2 * kCanary, kCanaryValue);
+  int allocations;
+  {
+    const test::AllocationScope scope;
+    int8_kernels::Conv2dForward<G>(x.data(), x_zero_point, w.data(), G.bias ? b.data() : nullptr,
+                                   r.data(), y.data() + kCanary);
+    allocations = scope.count();
+  }
+  EXPECT_EQ(allocations, 0);
+  ExpectSame(y, expected, "conv2d");
+}
+
+constexpr WindowAxis Axis(int kernel, int stride = 1, int pad = 0, int dilation = 1) {
+  return {kernel, stride, pad, dilation};
+}
+
+void TestConv2d() {
+  std::mt19937 rng(102);
+  constexpr int L = int8_kernels::kLanes32;
+  // 3x3, padding 1, odd sizes.
+  CheckConv2d<Conv2dGeometry{{3, 9, 7}, {5, 9, 7}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
+  // Stride 2 with TFLite's SAME padding: nothing before, one column after.
+  CheckConv2d<Conv2dGeometry{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)}>(rng);
+  // Stride 2 and 3, 5x5 and 1x3 windows, padding on both sides.
+  CheckConv2d<Conv2dGeometry{{2, 11, 13}, {3, 6, 7}, Axis(5, 2, 2), Axis(5, 2, 2)}>(rng);
+  CheckConv2d<Conv2dGeometry{{2, 5, 3 * L + 2}, {4, 5, L + 1}, Axis(1), Axis(3, 3, 1)}>(rng);
+  // Dilation 2.
+  CheckConv2d<Conv2dGeometry{{3, 9, 10}, {2, 9, 10}, Axis(3, 1, 2, 2), Axis(3, 1, 2, 2)}>(rng);
+  // Pointwise, rows of 1, L + 1 and 3L - 1 columns.
+  CheckConv2d<Conv2dGeometry{{7, 5, 5}, {17, 5, 5}, Axis(1), Axis(1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 4, 1}, {5, 4, 1}, Axis(1), Axis(1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{5, 2, L + 1}, {9, 2, L + 1}, Axis(1), Axis(1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{2, 3, 3 * L - 1}, {3, 3, 3 * L - 1}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
+  // Grouped, depthwise, depthwise with a multiplier of 2, depthwise stride 2.
+  CheckConv2d<Conv2dGeometry{{4, 6, 6}, {6, 6, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 2}>(rng);
+  CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 7, 6}, {6, 7, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 3}>(rng);
+  CheckConv2d<Conv2dGeometry{{5, 9, 9}, {5, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0), 5}>(rng);
+  // Without bias.
+  CheckConv2d<Conv2dGeometry{{3, 6, 5}, {4, 6, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 1, false}>(rng);
+}
+
+template <LinearGeometry G>
+void CheckLinear(std::mt19937& rng) {
+  const auto x = RandomInt8(G.in_features, rng);
+  const auto w = RandomInt8(G.weight_count(), rng);
+  std::uniform_int_distribution<std::int32_t> bias(-5000, 5000), zero_point(-40, 40);
+  std::vector<std::int32_t> b(G.out_features);
+  for (auto& e : b) e = bias(rng);
+  const int8::Requantization r = RandomRequantization(rng);
+  const std::int32_t x_zero_point = zero_point(rng);
+  const std::vector<int8::Requantization> per_output(G.out_features, r);
+
+  std::vector<std::int8_t> expected(G.out_features);
+  reference::int8_linear(G, x.data(), x_zero_point, w.data(), b.data(), per_output.data(),
+                         expected.data());
+  std::vector<std::int8_t> y(G.out_features + 2 * kCanary, kCanaryValue);
+  int allocations;
+  {
+    const test::AllocationScope scope;
+    int8_kernels::LinearForward<G>(x.data(), x_zero_point, w.data(), G.bias ? b.data() : nullptr,
+                                   r, y.data() + kCanary);
+    allocations = scope.count();
+  }
+  EXPECT_EQ(allocations, 0);
+  ExpectSame(y, expected, "linear");
+}
+
+void TestLinear() {
+  std::mt19937 rng(103);
+  constexpr int L = int8_kernels::kLanes32;
+  CheckLinear<LinearGeometry{1, 1, true}>(rng);
+  CheckLinear<LinearGeometry{37, 10, true}>(rng);
+  CheckLinear<LinearGeometry{L, L + 1, true}>(rng);
+  CheckLinear<LinearGeometry{L + 1, (L > 1 ? L - 1 : 1), false}>(rng);
+  CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng);
+  CheckLinear<LinearGeometry{400, 120, true}>(rng);
+}
+
+}  // namespace
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_BEFORE_TEST(Int8KernelsTest);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestRequantizeRow);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestConv2d);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestLinear);
+}  // namespace staticnn
+#endif
