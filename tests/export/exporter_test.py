@@ -123,6 +123,16 @@ class Refusals(unittest.TestCase):
             read([n], {}, [1, 3, 4, 4])
 
 
+    def test_non_finite_weights(self):
+        node, inits = conv("c", 1, 2, (1, 1))
+        inits["c.b"][1] = np.nan
+        _, layers, out = read([node], inits, [1, 1, 2, 2])
+        with self.assertRaisesRegex(ValueError, "tensor '0.bias' holds NaN or infinity"):
+            emit.header("t.onnx", "t", layers[0].in_shape, layers, out, True)
+        with self.assertRaisesRegex(ValueError, "tensor '0.bias' holds NaN or infinity"):
+            emit.safetensors(layers, {})
+
+
 class Mapping(unittest.TestCase):
     def test_blocks_and_keys(self):
         c1, i1 = conv("main", 3, 3, (3, 3), y="m", pads=[1, 1, 1, 1])

@@ -51,14 +51,16 @@ def main(argv=None):
         namespace = args.namespace or os.path.splitext(os.path.basename(args.output))[0]
         text = emit.header(os.path.basename(args.source), namespace, in_shape, layers, out_shape,
                            with_parameters=not args.safetensors)
+        if args.safetensors:
+            tensors = emit.safetensors(layers, {"format": "pt",
+                                                "source": os.path.basename(args.source),
+                                                "folded": str(args.fold).lower()})
     except (graph.ExportError, ValueError) as e:
         print("staticnn_export: %s: %s" % (args.source, e), file=sys.stderr)
         return 1
     write(args.output, text.encode())
     if args.safetensors:
-        write(args.safetensors, emit.safetensors(layers, {"format": "pt",
-                                                          "source": os.path.basename(args.source),
-                                                          "folded": str(args.fold).lower()}))
+        write(args.safetensors, tensors)
     params, buffers = emit.counts(layers)
     print("staticnn_export: %s -> %s (%d layers at top level, %d parameters, %d buffer values)" %
           (args.source, args.output, len(layers), params, buffers))

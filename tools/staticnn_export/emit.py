@@ -114,10 +114,15 @@ def float_lines(values):
     return ",\n".join(", ".join(text[i:i + 8]) for i in range(0, len(text), 8))
 
 
-def header(source, namespace, in_shape, layers, out_shape, with_parameters):
-    for _, _, a in tensors(layers):
+def check_finite(layers):
+    """Non-finite weights have no C++ literal, and staticnn's loaders refuse them."""
+    for key, _, a in tensors(layers):
         if not np.all(np.isfinite(a)):
-            raise ValueError("non-finite parameter values (no C++ literal for NaN/inf)")
+            raise ValueError("tensor '%s' holds NaN or infinity" % key)
+
+
+def header(source, namespace, in_shape, layers, out_shape, with_parameters):
+    check_finite(layers)
     params, buffers = counts(layers)
     dims = "%d, %d, %d" % (in_shape.c, in_shape.h, in_shape.w) if in_shape.rank == 4 else \
         "%d" % in_shape.c
@@ -148,6 +153,7 @@ def header(source, namespace, in_shape, layers, out_shape, with_parameters):
 
 def safetensors(layers, metadata):
     """A safetensors file's bytes: F32 tensors under staticnn's keys."""
+    check_finite(layers)
     entries, blobs, offset = {"__metadata__": metadata}, [], 0
     for key, _, a in tensors(layers):
         data = np.ascontiguousarray(a, "<f4").tobytes()
