@@ -37,7 +37,10 @@ def main(argv=None):
         if args.source.endswith(".onnx"):
             model = graph.load(args.source)
         else:
-            from . import from_torch  # PyTorch only when it is the source
+            try:
+                from . import from_torch  # PyTorch only when it is the source
+            except ImportError as e:
+                raise graph.ExportError(None, "a PyTorch source needs torch (%s)" % e)
             if not args.input:
                 raise graph.ExportError(None, "a PyTorch source needs --input C,H,W (or F)")
             shape = [int(v) for v in args.input.split(",")]

@@ -26,6 +26,20 @@ OPSET = 14  # HardSwish needs 14
 def load_module(spec):
     """'file.py:name' (a module class or factory, called without arguments) or
     a torch.save'd module."""
+    try:
+        module = _load(spec)
+    except ExportError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever the user's code or file raises
+        raise ExportError(None, "cannot load a module from '%s': %s: %s" %
+                          (spec, type(e).__name__, e))
+    if not isinstance(module, torch.nn.Module):
+        raise ExportError(None, "'%s' gives a %s, not a torch.nn.Module (a state_dict needs its "
+                          "module: give file.py:ClassName)" % (spec, type(module).__name__))
+    return module
+
+
+def _load(spec):
     if ":" in spec:
         path, name = spec.rsplit(":", 1)
         loader = importlib.util.spec_from_file_location("staticnn_export_source", path)
@@ -35,11 +49,7 @@ def load_module(spec):
         sys.modules[loader.name] = source
         loader.loader.exec_module(source)
         return getattr(source, name)()
-    module = torch.load(spec)
-    if not isinstance(module, torch.nn.Module):
-        raise ExportError(None, "'%s' holds a %s, not a torch.nn.Module (a state_dict needs its "
-                          "module: give file.py:ClassName)" % (spec, type(module).__name__))
-    return module
+    return torch.load(spec)
 
 
 def to_onnx(module, input_shape):
