@@ -7,9 +7,8 @@
 // each uses whichever is cheaper and exact. dx is OVERWRITTEN and must not
 // alias the other arguments.
 //
-// Whole vectors first, then the remainder one lane at a time with a one-lane
-// tag: Highway 1.0.3's MaskedLoad reads a whole aligned vector on SSE4/EMU128,
-// which would read past the end of the buffer.
+// Whole vectors first, then the remainder one lane at a time (ForEachVector,
+// memory-inl.h): nothing is read past the end of a buffer.
 
 // Per-target include guard (Highway's module pattern).
 #if defined(STATICNN_KERNELS_ACTIVATION_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -25,6 +24,7 @@
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "staticnn/kernels/memory-inl.h"
 #include "staticnn/shape.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -33,21 +33,6 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 namespace activation_detail {
-
-// op(d, i) for the vectors at i = 0, lanes, ... that fit in [0, N), then
-// op(d1, i) for each remaining index with a one-lane tag d1. Small N get
-// narrower vectors (CappedTag).
-template <std::size_t N, class Op>
-HWY_INLINE void ForEachVector(Op&& op) {
-  static_assert(N >= 1, "activations need at least one element");
-  const hn::CappedTag<float, N> d;
-  const hn::CappedTag<float, 1> d1;
-  const std::size_t lanes = hn::Lanes(d);
-  const std::size_t whole = N - N % lanes;
-  for (std::size_t i = 0; i < whole; i += lanes) op(d, i);
-  // Counted from zero: g++ 12 misjudges the trip count of `i < N` here.
-  for (std::size_t i = 0; i < N % lanes; ++i) op(d1, whole + i);
-}
 
 // 1 / (1 + exp(-x)) from exp(-|x|), which lies in (0, 1] and cannot overflow.
 template <class D, class V>
@@ -124,7 +109,7 @@ HWY_INLINE void SoftmaxAlongFeatures(const float* x, float* y) {
 // y = max(x, 0); NaN stays NaN.
 template <std::size_t N>
 void ReluForward(const float* x, float* y) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto v = hn::LoadU(d, x + i);
     hn::StoreU(hn::IfThenZeroElse(hn::Lt(v, hn::Zero(d)), v), d, y + i);
   });
@@ -134,7 +119,7 @@ void ReluForward(const float* x, float* y) {
 template <std::size_t N>
 void ReluBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
                   const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto positive = hn::Gt(hn::LoadU(d, x + i), hn::Zero(d));
     hn::StoreU(hn::IfThenElseZero(positive, hn::LoadU(d, dy + i)), d, dx + i);
   });
@@ -143,7 +128,7 @@ void ReluBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
 // y = x for x >= 0, negative_slope * x below.
 template <std::size_t N>
 void LeakyReluForward(const float* x, float* y, float negative_slope) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto v = hn::LoadU(d, x + i);
     const auto scaled = hn::Mul(v, hn::Set(d, negative_slope));
     hn::StoreU(hn::IfThenElse(hn::Lt(v, hn::Zero(d)), scaled, v), d, y + i);
@@ -156,7 +141,7 @@ template <std::size_t N>
 void LeakyReluBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
                        const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx,
                        float negative_slope) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto g = hn::LoadU(d, dy + i);
     const auto positive = hn::Gt(hn::LoadU(d, x + i), hn::Zero(d));
     hn::StoreU(hn::IfThenElse(positive, g, hn::Mul(g, hn::Set(d, negative_slope))), d, dx + i);
@@ -167,7 +152,7 @@ void LeakyReluBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*
 // comparisons are false for it (Highway's Min/Max would not keep it on x86).
 template <std::size_t N>
 void Relu6Forward(const float* x, float* y) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto v = hn::LoadU(d, x + i);
     const auto six = hn::Set(d, 6.0f);
     const auto below_six = hn::IfThenElse(hn::Gt(v, six), six, v);
@@ -180,7 +165,7 @@ void Relu6Forward(const float* x, float* y) {
 template <std::size_t N>
 void Relu6Backward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
                    const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto v = hn::LoadU(d, x + i);
     const auto outside = hn::Or(hn::Le(v, hn::Zero(d)), hn::Ge(v, hn::Set(d, 6.0f)));
     hn::StoreU(hn::IfThenZeroElse(outside, hn::LoadU(d, dy + i)), d, dx + i);
@@ -191,7 +176,7 @@ void Relu6Backward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
 // division by 6, not a product with 1/6), so results round as PyTorch's.
 template <std::size_t N>
 void HardswishForward(const float* x, float* y) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto v = hn::LoadU(d, x + i);
     const auto six = hn::Set(d, 6.0f);
     auto t = hn::Add(v, hn::Set(d, 3.0f));
@@ -209,7 +194,7 @@ void HardswishForward(const float* x, float* y) {
 template <std::size_t N>
 void HardswishBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
                        const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto v = hn::LoadU(d, x + i);
     const auto g = hn::LoadU(d, dy + i);
     const auto slope = hn::Add(hn::Div(v, hn::Set(d, 3.0f)), hn::Set(d, 0.5f));
@@ -221,7 +206,7 @@ void HardswishBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*
 // y = 1 / (1 + exp(-x)), finite and in [0, 1] for every finite x.
 template <std::size_t N>
 void SigmoidForward(const float* x, float* y) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     hn::StoreU(activation_detail::Sigmoid(d, hn::LoadU(d, x + i)), d, y + i);
   });
 }
@@ -230,7 +215,7 @@ void SigmoidForward(const float* x, float* y) {
 template <std::size_t N>
 void SigmoidBackward(const float* HWY_RESTRICT /*x*/, const float* HWY_RESTRICT y,
                      const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto s = hn::LoadU(d, y + i);
     const auto slope = hn::Mul(s, hn::Sub(hn::Set(d, 1.0f), s));
     hn::StoreU(hn::Mul(hn::LoadU(d, dy + i), slope), d, dx + i);
@@ -239,7 +224,7 @@ void SigmoidBackward(const float* HWY_RESTRICT /*x*/, const float* HWY_RESTRICT 
 
 template <std::size_t N>
 void TanhForward(const float* x, float* y) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     hn::StoreU(hn::Tanh(d, hn::LoadU(d, x + i)), d, y + i);
   });
 }
@@ -248,7 +233,7 @@ void TanhForward(const float* x, float* y) {
 template <std::size_t N>
 void TanhBackward(const float* HWY_RESTRICT /*x*/, const float* HWY_RESTRICT y,
                   const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     const auto t = hn::LoadU(d, y + i);
     const auto slope = hn::NegMulAdd(t, t, hn::Set(d, 1.0f));
     hn::StoreU(hn::Mul(hn::LoadU(d, dy + i), slope), d, dx + i);
@@ -278,7 +263,7 @@ void SoftmaxBackward(const float* HWY_RESTRICT /*x*/, const float* HWY_RESTRICT 
     const DC d;
     auto dot = hn::Zero(d);
     float dot1 = 0.0f;
-    activation_detail::ForEachVector<C>([&](auto dt, std::size_t i) HWY_ATTR {
+    ForEachVector<C>([&](auto dt, std::size_t i) HWY_ATTR {
       const auto prod = hn::Mul(hn::LoadU(dt, dy + i), hn::LoadU(dt, y + i));
       if constexpr (!std::is_same_v<decltype(dt), DC>) {
         dot1 += hn::GetLane(prod);
@@ -287,12 +272,12 @@ void SoftmaxBackward(const float* HWY_RESTRICT /*x*/, const float* HWY_RESTRICT 
       }
     });
     const float total = hn::GetLane(hn::SumOfLanes(d, dot)) + dot1;
-    activation_detail::ForEachVector<C>([&](auto dt, std::size_t i) HWY_ATTR {
+    ForEachVector<C>([&](auto dt, std::size_t i) HWY_ATTR {
       const auto centered = hn::Sub(hn::LoadU(dt, dy + i), hn::Set(dt, total));
       hn::StoreU(hn::Mul(hn::LoadU(dt, y + i), centered), dt, dx + i);
     });
   } else {
-    activation_detail::ForEachVector<P>([&](auto d, std::size_t p) HWY_ATTR {
+    ForEachVector<P>([&](auto d, std::size_t p) HWY_ATTR {
       auto dot = hn::Zero(d);
       for (std::size_t c = 0; c < C; ++c) {
         dot = hn::MulAdd(hn::LoadU(d, dy + c * P + p), hn::LoadU(d, y + c * P + p), dot);

@@ -37,6 +37,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -91,33 +92,6 @@ constexpr int VectorsFor(int rows) {
 // kPanelK x NR vectors, 16 KiB with AVX-512, and stays in L1 with the rows of x.
 constexpr size_t kPanelK = 128;
 
-// p[0, n) in the first n lanes, zeros after, never touching p[n..]. Highway
-// 1.0.3's MaskedLoad reads a whole aligned vector below AVX2, so those
-// targets go through a local copy.
-HWY_INLINE V LoadFirstN(D d, const float* HWY_RESTRICT p, size_t n) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  return hn::MaskedLoad(hn::FirstN(d, n), d, p);
-#else
-  HWY_ALIGN float copy[hn::MaxLanes(D())] = {};
-  for (size_t i = 0; i < n; ++i) copy[i] = p[i];
-  return hn::Load(d, copy);
-#endif
-}
-
-// Loads lanes [0, n) of p, n <= Lanes(d); the rest are zero.
-HWY_INLINE V LoadUpTo(D d, const float* HWY_RESTRICT p, size_t n) {
-  return n == hn::Lanes(d) ? hn::LoadU(d, p) : LoadFirstN(d, p, n);
-}
-
-// Stores lanes [0, n) of v to p, n <= Lanes(d).
-HWY_INLINE void StoreUpTo(D d, V v, float* HWY_RESTRICT p, size_t n) {
-  if (n == hn::Lanes(d)) {
-    hn::StoreU(v, d, p);
-  } else {
-    hn::BlendedStore(v, hn::FirstN(d, n), d, p);
-  }
-}
-
 // The register tile, shared by all three passes:
 //   c[r][v] = init[r][v] + sum_{t < count} a[r * a_row + t * a_step] * b[t * b_step + v]
 // for r < MR and v < NV vectors of columns; with kMaskLast the last vector has
@@ -160,7 +134,7 @@ HWY_NOINLINE void MulAddTile(size_t count, const float* HWY_RESTRICT a, size_t a
   }
   Unroll<MR>([&](auto r) HWY_ATTR {
     Unroll<NV>([&](auto v) HWY_ATTR {
-      StoreUpTo(d, acc.Get(r, v), c + r * c_row + v * lanes, columns(v));
+      StoreFirstN(d, acc.Get(r, v), c + r * c_row + v * lanes, columns(v));
     });
   });
 }
@@ -211,45 +185,6 @@ HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HW
   });
 }
 
-// panel[kk * width + j] = w[j * k_stride + kk] for j < outs, kk < depth: a
-// block of w transposed, in 4x4 tiles of 128-bit vectors (scalar on the
-// SCALAR target and for the ragged edges).
-HWY_INLINE void PackTransposed(const float* HWY_RESTRICT w, size_t k_stride, size_t outs,
-                               size_t depth, size_t width, float* HWY_RESTRICT panel) {
-  size_t j = 0;
-#if HWY_TARGET != HWY_SCALAR
-  const hn::FixedTag<float, 4> d4;
-  for (; j + 4 <= outs; j += 4) {
-    const float* r0 = w + j * k_stride;
-    const float* r1 = r0 + k_stride;
-    const float* r2 = r1 + k_stride;
-    const float* r3 = r2 + k_stride;
-    size_t kk = 0;
-    for (; kk + 4 <= depth; kk += 4) {
-      const auto a = hn::LoadU(d4, r0 + kk), b = hn::LoadU(d4, r1 + kk);
-      const auto c = hn::LoadU(d4, r2 + kk), e = hn::LoadU(d4, r3 + kk);
-      const auto ab_lo = hn::InterleaveLower(d4, a, b), ce_lo = hn::InterleaveLower(d4, c, e);
-      const auto ab_hi = hn::InterleaveUpper(d4, a, b), ce_hi = hn::InterleaveUpper(d4, c, e);
-      float* out = panel + kk * width + j;
-      hn::StoreU(hn::ConcatLowerLower(d4, ce_lo, ab_lo), d4, out);
-      hn::StoreU(hn::ConcatUpperUpper(d4, ce_lo, ab_lo), d4, out + width);
-      hn::StoreU(hn::ConcatLowerLower(d4, ce_hi, ab_hi), d4, out + 2 * width);
-      hn::StoreU(hn::ConcatUpperUpper(d4, ce_hi, ab_hi), d4, out + 3 * width);
-    }
-    for (; kk < depth; ++kk) {
-      float* out = panel + kk * width + j;
-      out[0] = r0[kk];
-      out[1] = r1[kk];
-      out[2] = r2[kk];
-      out[3] = r3[kk];
-    }
-  }
-#endif
-  for (; j < outs; ++j) {
-    for (size_t kk = 0; kk < depth; ++kk) panel[kk * width + j] = w[j * k_stride + kk];
-  }
-}
-
 template <LinearGeometry G, int Batch>
 HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
@@ -279,7 +214,8 @@ HWY_INLINE void ForwardPacked(const float* HWY_RESTRICT x, const float* HWY_REST
     const size_t outs = O - o0 < width ? O - o0 : width;
     for (size_t k0 = 0; k0 < K; k0 += kPanelK) {
       const size_t depth = K - k0 < kPanelK ? K - k0 : kPanelK;
-      PackTransposed(w + o0 * K + k0, K, outs, depth, width, panel);
+      Transpose(w + o0 * K + k0, static_cast<int>(K), static_cast<int>(outs),
+                static_cast<int>(depth), panel, static_cast<int>(width));
       ForEachBlock<Batch, kRows>([&](auto rows, int b0) HWY_ATTR {
         constexpr int R = decltype(rows)::value;
         ForEachColumnTile<NR>(outs, [&](auto nv, auto mask_last, size_t col,
@@ -358,7 +294,7 @@ void LinearBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
     const size_t n = O - o < lanes ? O - o : lanes;
     V sum = LoadUpTo(d, db + o, n);
     for (size_t b = 0; b < Batch; ++b) sum = hn::Add(sum, LoadUpTo(d, dy + b * O + o, n));
-    StoreUpTo(d, sum, db + o, n);
+    StoreFirstN(d, sum, db + o, n);
   }
 }
 

@@ -32,6 +32,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 #include "staticnn/shape.hpp"
 
@@ -48,28 +49,6 @@ using V = hn::Vec<D>;
 constexpr int RoundUp(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
 constexpr int Min(int a, int b) { return a < b ? a : b; }
 constexpr int Max(int a, int b) { return a > b ? a : b; }
-
-// p[0, n) in the first n lanes, zeros after, never touching p[n..]. Highway
-// 1.0.3's MaskedLoad reads a whole aligned vector below AVX2, so those
-// targets go through a local copy.
-HWY_INLINE V LoadFirstN(D d, const float* HWY_RESTRICT p, std::size_t n) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  return hn::MaskedLoad(hn::FirstN(d, n), d, p);
-#else
-  HWY_ALIGN float copy[hn::MaxLanes(D())] = {};
-  for (std::size_t i = 0; i < n; ++i) copy[i] = p[i];
-  return hn::Load(d, copy);
-#endif
-}
-
-// Stores the first n lanes of v to p[0, n).
-HWY_INLINE void StoreFirstN(D d, V v, float* HWY_RESTRICT p, std::size_t n) {
-  if (n == hn::Lanes(d)) {
-    hn::StoreU(v, d, p);
-  } else {
-    hn::BlendedStore(v, hn::FirstN(d, n), d, p);
-  }
-}
 
 // Calls f(k, v) for k = 0 .. K-1 in order, where lane i of v is p[i * S + k]:
 // the k-th window column of the outputs in the vector. Reads up to
@@ -197,14 +176,6 @@ struct RowLayout {
               kLanes);
 };
 
-// Sets every cell of a row buffer to `value`.
-template <Pool2dGeometry G>
-HWY_INLINE void FillRow(D d, float value, float* HWY_RESTRICT row) {
-  for (int j = 0; j < RowLayout<G>::kFloats; j += static_cast<int>(hn::Lanes(d))) {
-    hn::Store(hn::Set(d, value), d, row + j);
-  }
-}
-
 // Writes the data part of a row buffer: op-reduction of input rows
 // iy_begin .. iy_end-1 of `plane` (at least one). Whole vectors may spill
 // past the input's width; the cells that real windows read there are reset
@@ -243,8 +214,8 @@ HWY_INLINE void ReduceRowsInto(D d, const float* HWY_RESTRICT plane, int iy_begi
 template <Pool2dGeometry G>
 class GradientRows {
  public:
-  explicit GradientRows(D d) {
-    for (int ky = 0; ky < G.y.kernel; ++ky) FillRow<G>(d, 0.0f, ring_[ky]);
+  GradientRows() {
+    for (int ky = 0; ky < G.y.kernel; ++ky) ZeroFloats(ring_[ky], L::kFloats);
   }
   void Begin(float* plane) {
     plane_ = plane;
@@ -331,7 +302,7 @@ HWY_INLINE void PoolForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) 
   const auto op = [](V a, V b) HWY_ATTR { return kMax ? hn::Max(a, b) : hn::Add(a, b); };
 
   HWY_ALIGN float row[L::kFloats];
-  FillRow<G>(d, pad_value, row);
+  FillFloats(row, L::kFloats, pad_value);
   for (int c = 0; c < G.in.c; ++c) {
     const float* plane = x + c * H * W;
     for (int oy = 0; oy < OH; ++oy) {
@@ -340,7 +311,7 @@ HWY_INLINE void PoolForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) 
         ReduceRowsInto<G>(d, plane, rows.first + rows.begin, rows.first + rows.end, op,
                           pad_value, row);
       } else {
-        FillRow<G>(d, pad_value, row);  // a window row entirely in the padding
+        FillFloats(row, L::kFloats, pad_value);  // a window row entirely in the padding
       }
       float* out = y + (c * OH + oy) * OW;
       for (int ox0 = 0; ox0 < OW; ox0 += lanes) {
@@ -458,7 +429,7 @@ HWY_INLINE void MaxPool2x2Backward(const float* HWY_RESTRICT x, const float* HWY
     }
     if constexpr (H % 2 != 0) {
       float* last = dx + (c * H + H - 1) * W;
-      for (int i = 0; i < W; ++i) last[i] = 0.0f;
+      ZeroFloats(last, W);
     }
   }
 }
@@ -508,8 +479,8 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
   constexpr bool kDisjoint = SX >= KX && G.y.stride >= KY;
 
   HWY_ALIGN float values[KY][L::kFloats];  // the window's input rows
-  for (int ky = 0; ky < KY; ++ky) FillRow<G>(d, nan, values[ky]);
-  GradientRows<G> grads(d);
+  for (int ky = 0; ky < KY; ++ky) FillFloats(values[ky], L::kFloats, nan);
+  GradientRows<G> grads;
 
   for (int c = 0; c < G.in.c; ++c) {
     const float* plane = x + c * H * W;
@@ -527,8 +498,7 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
         const int offset = ox0 * SX;
         const int n = Min(lanes, OW - ox0);
         // Lanes past the last output carry a zero gradient.
-        const V g = n == lanes ? hn::LoadU(d, drow + ox0)
-                               : LoadFirstN(d, drow + ox0, static_cast<std::size_t>(n));
+        const V g = LoadUpTo(d, drow + ox0, static_cast<std::size_t>(n));
         // The maximum over real cells (NaN fails every comparison); -inf if
         // all of them are -inf.
         V max = hn::Set(d, -std::numeric_limits<float>::infinity());
@@ -575,7 +545,7 @@ void AvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
   constexpr int H = G.in.h, OH = G.out.h, OW = G.out.w;
   const D d;
   const int lanes = static_cast<int>(hn::Lanes(d));
-  GradientRows<G> grads(d);
+  GradientRows<G> grads;
   for (int c = 0; c < G.in.c; ++c) {
     grads.Begin(dx + c * H * G.in.w);
     for (int oy = 0; oy < OH; ++oy) {
@@ -585,8 +555,7 @@ void AvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
       const float* drow = dy + (c * OH + oy) * OW;
       for (int ox0 = 0; ox0 < OW; ox0 += lanes) {
         const int n = Min(lanes, OW - ox0);
-        const V g0 = n == lanes ? hn::LoadU(d, drow + ox0)
-                                : LoadFirstN(d, drow + ox0, static_cast<std::size_t>(n));
+        const V g0 = LoadUpTo(d, drow + ox0, static_cast<std::size_t>(n));
         const V g = hn::Div(g0, AverageDivisor<G>(d, oy, ox0));
         for (int ky = rows.begin; ky < rows.end; ++ky) {
           float* row = grads.Row(rows.first + ky) + ox0 * G.x.stride;
@@ -602,39 +571,15 @@ void AvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
 // [C][H][W] -> [C]: the mean of each plane.
 template <Shape In>
 void GlobalAvgPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
-  using namespace pool2d_detail;  // NOLINT: the helpers of this file
   constexpr int P = In.h * In.w;
-  const D d;
-  const int lanes = static_cast<int>(hn::Lanes(d));
-  for (int c = 0; c < In.c; ++c) {
-    const float* plane = x + c * P;
-    // Two accumulators hide the add latency on long planes.
-    V sum0 = hn::Zero(d), sum1 = hn::Zero(d);
-    int j = 0;
-    for (; j + 2 * lanes <= P; j += 2 * lanes) {
-      sum0 = hn::Add(sum0, hn::LoadU(d, plane + j));
-      sum1 = hn::Add(sum1, hn::LoadU(d, plane + j + lanes));
-    }
-    for (; j + lanes <= P; j += lanes) sum0 = hn::Add(sum0, hn::LoadU(d, plane + j));
-    if (j < P) sum1 = hn::Add(sum1, LoadFirstN(d, plane + j, static_cast<std::size_t>(P - j)));
-    y[c] = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1))) / float(P);
-  }
+  for (int c = 0; c < In.c; ++c) y[c] = SumFloats(x + c * P, P) / float(P);
 }
 
 // dx is overwritten: every cell of plane c gets dy[c] / (H * W).
 template <Shape In>
 void GlobalAvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
-  using namespace pool2d_detail;  // NOLINT: the helpers of this file
   constexpr int P = In.h * In.w;
-  const D d;
-  const int lanes = static_cast<int>(hn::Lanes(d));
-  for (int c = 0; c < In.c; ++c) {
-    const V g = hn::Set(d, dy[c] / float(P));
-    float* plane = dx + c * P;
-    int j = 0;
-    for (; j + lanes <= P; j += lanes) hn::StoreU(g, d, plane + j);
-    if (j < P) StoreFirstN(d, g, plane + j, static_cast<std::size_t>(P - j));
-  }
+  for (int c = 0; c < In.c; ++c) FillFloats(dx + c * P, P, dy[c] / float(P));
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -27,7 +27,7 @@
 #include <type_traits>
 
 #include "hwy/highway.h"
-#include "staticnn/kernels/activation-inl.h"
+#include "staticnn/kernels/memory-inl.h"
 #include "staticnn/layers/batch_norm.hpp"
 #include "staticnn/layers/kernel-inl.h"
 
@@ -49,7 +49,7 @@ HWY_INLINE float SumOverPlanes(F&& f) {
   auto acc = hn::Zero(d);
   auto acc1 = hn::Zero(d1);
   for (int b = 0; b < Batch; ++b) {
-    activation_detail::ForEachVector<P>([&](auto dt, std::size_t i) HWY_ATTR {
+    ForEachVector<P>([&](auto dt, std::size_t i) HWY_ATTR {
       const std::size_t at = std::size_t(b) * Stride + i;
       if constexpr (std::is_same_v<decltype(dt), DP>) {
         acc = hn::Add(acc, f(dt, at));
@@ -69,7 +69,7 @@ HWY_INLINE float SumOverPlanes(F&& f) {
 template <std::size_t P, int Batch, std::size_t Stride, class F>
 HWY_INLINE void ForEachInPlanes(F&& f) {
   for (int b = 0; b < Batch; ++b) {
-    activation_detail::ForEachVector<P>(
+    ForEachVector<P>(
         [&](auto dt, std::size_t i) HWY_ATTR { f(dt, std::size_t(b) * Stride + i); });
   }
 }
@@ -192,7 +192,7 @@ struct BatchNormKernel {
   template <std::size_t C, int Batch>
   static void ForwardAlongChannels(const ForwardArgs& a) {
     constexpr long n = Batch;
-    activation_detail::ForEachVector<C>([&](auto d, std::size_t c) HWY_ATTR {
+    ForEachVector<C>([&](auto d, std::size_t c) HWY_ATTR {
       auto mean = hn::Zero(d), var = hn::Zero(d);
       if (a.training) {
         for (int b = 0; b < Batch; ++b) mean = hn::Add(mean, hn::LoadU(d, a.in + b * C + c));
@@ -238,7 +238,7 @@ struct BatchNormKernel {
     constexpr long n = Batch;
     const bool batch_stats = a.saved[2 * C] != 0.0f;
     if (!Spec.affine && a.din == nullptr) return;
-    activation_detail::ForEachVector<C>([&](auto d, std::size_t c) HWY_ATTR {
+    ForEachVector<C>([&](auto d, std::size_t c) HWY_ATTR {
       const auto mean = hn::LoadU(d, a.saved + c);
       const auto inv_std = hn::LoadU(d, a.saved + C + c);
       const auto scale = Spec.affine ? hn::Mul(hn::LoadU(d, a.params + c), inv_std) : inv_std;

@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "hwy/highway.h"
-#include "staticnn/kernels/activation-inl.h"
+#include "staticnn/kernels/memory-inl.h"
 #include "staticnn/layers/dropout.hpp"
 #include "staticnn/layers/kernel-inl.h"
 
@@ -29,13 +29,13 @@ namespace hn = hwy::HWY_NAMESPACE;
 // out = a * b over N floats (out may be a or b).
 template <std::size_t N>
 HWY_INLINE void Multiply(const float* a, const float* b, float* out) {
-  activation_detail::ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
     hn::StoreU(hn::Mul(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
   });
 }
 template <std::size_t N>
 HWY_INLINE void Copy(const float* from, float* to) {
-  activation_detail::ForEachVector<N>(
+  ForEachVector<N>(
       [&](auto d, std::size_t i) HWY_ATTR { hn::StoreU(hn::LoadU(d, from + i), d, to + i); });
 }
 
