@@ -9,8 +9,12 @@
 // How the kernels use scratch (see conv2d-inl.h for the why):
 //   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
-//   backward params  [xs][dyT + dwT]              (out_per_group >= 16)
+//     (valid conv.)  [dyw: dy on the input's width][panel][t: taps x positions]
+//   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
+// Each plan hands out the offsets of its regions (in floats from the start of
+// scratch, each 64-byte aligned) and `floats`, where the last one ends; the
+// kernels take `scratch + plan.region` and compute no size of their own.
 #pragma once
 
 #include <array>
@@ -34,6 +38,17 @@ constexpr int floor_div(int a, int b) {  // b > 0, any a
 }
 constexpr int max_of(int a, int b) { return a > b ? a : b; }
 constexpr int aligned(int floats) { return round_up(floats, kAlignFloats); }
+
+// Regions of scratch one after the other, each 64-byte aligned:
+// `at(floats)` returns where the next one starts and reserves it.
+struct Regions {
+  int end = 0;
+  constexpr int at(int floats) {
+    const int start = end;
+    end += aligned(floats);
+    return start;
+  }
+};
 
 // Rows (channels) split into the fewest tiles of at most kMaxTileRows, balanced:
 // 10 channels become 2 tiles of 5 rather than 8 + 2.
@@ -60,8 +75,8 @@ struct ForwardPlan {
   int taps = 0;            // kernel.h * kernel.w
   int k = 0;               // reduction length: in_per_group * taps
   RowTiles co;             // output channels of a group
-  int xs = 0, panel = 0, ybuf = 0;  // floats of each scratch region
-  constexpr int floats() const { return aligned(xs) + aligned(panel) + aligned(ybuf); }
+  int xs_floats = 0;       // of the phase planes (backward params copies x there too)
+  int xs = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
 };
 
 constexpr ForwardPlan forward_plan(const Conv2dGeometry& g) {
@@ -75,9 +90,12 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g) {
   p.k = g.in_per_group() * p.taps;
   p.co = row_tiles(g.out_per_group());
   // Tiles of columns read up to kMaxTileCols past the last useful output.
-  p.xs = g.y.stride * g.x.stride * p.phase_stride + kMaxTileCols;
-  p.panel = p.co.mr * (p.k + 1);  // one row tile: bias, then k steps of mr weights
-  p.ybuf = p.co.mr * p.qeff;
+  p.xs_floats = g.y.stride * g.x.stride * p.phase_stride + kMaxTileCols;
+  Regions r;
+  p.xs = r.at(p.xs_floats);
+  p.panel = r.at(p.co.mr * (p.k + 1));  // one row tile: bias, then k steps of mr weights
+  p.ybuf = r.at(p.co.mr * p.qeff);
+  p.floats = r.end;
   return p;
 }
 
@@ -133,8 +151,8 @@ struct BackwardInputPlan {
   int max_taps = 0;               // most taps of any phase
   int max_qeff = 0;               // most flattened positions of any phase
   RowTiles ci;                    // input channels of a group
-  int dys = 0, panel = 0, ybuf = 0;
-  constexpr int floats() const { return aligned(dys) + aligned(panel) + aligned(ybuf); }
+  int dys = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
+  int wrap_tail = 0;  // in dys: `cols` zeros after the copy's tail, for wrapped reads
 };
 
 constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
@@ -174,10 +192,14 @@ constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
   p.max_taps = max_ty * max_tx;
   p.max_qeff = (max_count_y - 1) * p.cols + max_count_x;
   p.ci = row_tiles(g.in_per_group());
-  // One group at a time; reads past the last row wrap up to `cols` further.
-  p.dys = g.out_per_group() * p.plane + kMaxTileCols + p.cols;
-  p.panel = p.ci.mr * (g.out_per_group() * p.max_taps + 1);
-  p.ybuf = p.ci.mr * p.max_qeff;
+  // One group at a time (the copy ends with kMaxTileCols zeros); reads past
+  // the last row wrap up to `cols` further.
+  Regions r;
+  p.dys = r.at(g.out_per_group() * p.plane + kMaxTileCols + p.cols);
+  p.wrap_tail = p.dys + g.out_per_group() * p.plane + kMaxTileCols;
+  p.panel = r.at(p.ci.mr * (g.out_per_group() * p.max_taps + 1));
+  p.ybuf = r.at(p.ci.mr * p.max_qeff);
+  p.floats = r.end;
   return p;
 }
 
@@ -231,8 +253,7 @@ struct ValidInputPlan {
   int qd_r = 0;      // qd rounded up to whole vectors of any target
   int front = 0;     // zeros before each T row: the largest tap offset
   int t_stride = 0;  // floats between T rows (>= in.h*in.w: zeros after a row)
-  int dyw = 0, panel = 0, t = 0;
-  constexpr int floats() const { return aligned(dyw) + aligned(panel) + aligned(t); }
+  int dyw = 0, panel = 0, t = 0, floats = 0;  // regions of scratch (all 0 if unused)
 };
 
 constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
@@ -252,9 +273,11 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
   p.qd_r = round_up(p.qd, kAlignFloats);
   p.front = (g.y.kernel - 1) * g.in.w + g.x.kernel - 1;
   p.t_stride = max_of(g.in.h * g.in.w, p.qd_r);
-  p.dyw = g.out_per_group() * p.qd_r;
-  p.panel = p.mr * (g.out_per_group() + 1);
-  p.t = p.front + round_up(taps, p.mr) * p.t_stride;
+  Regions r;
+  p.dyw = r.at(g.out_per_group() * p.qd_r);
+  p.panel = r.at(p.mr * (g.out_per_group() + 1));
+  p.t = r.at(p.front + round_up(taps, p.mr) * p.t_stride);
+  p.floats = r.end;
   return p;
 }
 
@@ -267,24 +290,26 @@ struct BackwardParamsPlan {
   bool transposed = false;
   int cout_padded = 0;  // dyT row length
   int dy_row = 0;       // dot form: dy row length on the padded width
-  int dyt = 0, dwt = 0, dyflat = 0;
-  constexpr int floats(const ForwardPlan& f) const {
-    return aligned(f.xs) + aligned(dyt) + aligned(dwt) + aligned(dyflat);
-  }
+  // Regions of scratch: xs as in forward, then dyT and dwT (transposed form)
+  // or dy on the padded width (dot form).
+  int xs = 0, dyt = 0, dwt = 0, dyflat = 0, floats = 0;
 };
 
 constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
   const ForwardPlan f = forward_plan(g);
   BackwardParamsPlan p;
+  Regions r;
+  p.xs = r.at(f.xs_floats);
   p.transposed = g.out_per_group() >= kMinTransposedCout;
   if (p.transposed) {
     p.cout_padded = round_up(g.out_per_group(), kAlignFloats);
-    p.dyt = kDwChunk * p.cout_padded;
-    p.dwt = (f.k + kMaxTileRows) * p.cout_padded;
+    p.dyt = r.at(kDwChunk * p.cout_padded);
+    p.dwt = r.at((f.k + kMaxTileRows) * p.cout_padded);
   } else {
     p.dy_row = round_up(f.qeff, kAlignFloats);
-    p.dyflat = g.out_per_group() * p.dy_row;
+    p.dyflat = r.at(g.out_per_group() * p.dy_row);
   }
+  p.floats = r.end;
   return p;
 }
 
@@ -294,10 +319,9 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const ForwardPlan f = forward_plan(g);
-  const int forward = f.floats();
-  const int input = max_of(backward_input_plan(g).floats(), valid_input_plan(g).floats());
-  const int params = backward_params_plan(g).floats(f);
+  const int forward = forward_plan(g).floats;
+  const int input = max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
+  const int params = backward_params_plan(g).floats;
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
 }
 

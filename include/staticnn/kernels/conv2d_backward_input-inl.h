@@ -1,0 +1,102 @@
+// Conv2d backward input, the general path: dx = conv^T(dy, w) for one sample
+// (overwritten), one group at a time.
+//
+// dx is the correlation of the zero-padded dy with the transposed kernel.
+// Input positions are split by stride phase (iy % sy, ix % sx); within a phase
+// only some taps reach them (for stride 1: one phase, all taps, i.e. the
+// flipped kernel), and consecutive positions of the phase read consecutive
+// floats of the padded dy (BackwardInputTables in conv2d_scratch.hpp). So per
+// phase and tile of MR input channels: a panel of the weights of the taps
+// that reach the phase, then the row tile (conv2d_row_tile-inl.h) over the
+// padded dy, then a scatter of the phase's positions into dx. Rows of the
+// padded dy wrap onto the next row's left zeros, so the right padding takes no
+// columns, and a stride-1 convolution without discarded columns (a valid one's
+// dx) is written directly.
+
+#if defined(STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_
+#undef STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_copy-inl.h"
+#include "staticnn/kernels/conv2d_row_tile-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+template <Conv2dGeometry G>
+HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
+                                      float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
+  using Tables = cd::BackwardInputTables<G>;
+  constexpr cd::BackwardInputPlan p = Tables::plan;
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = p.ci.mr;
+  constexpr int kTaps = G.y.kernel * G.x.kernel;
+  constexpr int kInPlane = G.in.h * G.in.w;
+  // One phase without discarded columns: the tiles write straight into dx.
+  constexpr bool kDirect = Tables::kPhases == 1 && p.cols == G.in.w;
+  float* HWY_RESTRICT dys = scratch + p.dys;
+  float* HWY_RESTRICT panel = scratch + p.panel;
+  float* HWY_RESTRICT ybuf = scratch + p.ybuf;
+  for (int g = 0; g < G.groups; ++g) {
+    PadPhases(dy + g * kCout * G.out.h * G.out.w,
+              {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols}, dys);
+    ZeroFloats(scratch + p.wrap_tail, p.cols);
+    for (const auto& ph : Tables::phases) {
+      if (ph.count_y == 0 || ph.count_x == 0) continue;
+      for (int t = 0; t < p.ci.tiles; ++t) {
+        const int ci0 = t * MR;
+        const int valid = std::min(MR, kCin - ci0);
+        float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
+        float* HWY_RESTRICT out = kDirect ? dx_tile : ybuf;
+        if (Tables::kPhases > 1 && ph.taps == 0) {  // no tap reaches these positions
+          ZeroFloats(ybuf, MR * ph.qeff);
+        } else {
+          // panel: [MR zeros][co][tap of the phase][MR weights of w[co][ci0 + r]].
+          ZeroFloats(panel, MR);
+          float* HWY_RESTRICT a = panel + MR;
+          for (int co = 0; co < kCout; ++co) {
+            const float* HWY_RESTRICT wc = w + ((g * kCout + co) * kCin + ci0) * kTaps;
+            if constexpr (Tables::kPhases == 1) {  // every tap, in order: a transpose
+              static_assert(Tables::phases[0].taps == kTaps, "stride 1: every tap reaches dx");
+              Transpose(wc, kTaps, valid, kTaps, a, MR);
+              for (int r = valid; r < MR; ++r) {
+                for (int i = 0; i < kTaps; ++i) a[i * MR + r] = 0.0f;
+              }
+              a += kTaps * MR;
+            } else {
+              for (int i = 0; i < ph.taps; ++i, a += MR) {
+                for (int r = 0; r < MR; ++r) a[r] = r < valid ? wc[r * kTaps + ph.tap[i]] : 0.0f;
+              }
+            }
+          }
+          RowTileOverOutputs<MR>(dys, kCout, p.plane, ph.offset.data(), ph.taps, panel, ph.qeff,
+                                 out, kDirect ? kInPlane : ph.qeff, valid);
+          if (kDirect) continue;
+        }
+        ScatterRows(ybuf,
+                    {valid, ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,
+                     G.x.stride, G.in.h, G.in.w},
+                    dx_tile);
+      }
+    }
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_

@@ -1,0 +1,108 @@
+// Conv2d: the copies into and out of scratch.
+//
+// Every pass copies its input, one group at a time, into zero-padded planes
+// split by stride phase (conv2d_scratch.hpp says how they are laid out), so
+// that for a fixed (channel, tap) the values that consecutive outputs need are
+// consecutive floats: the register tiles then load whole vectors of a shifted
+// row, whatever the stride, and never test for an edge. PadPhases makes those
+// planes; ScatterRows crops outputs computed on the padded width (and, for
+// backward input, one stride phase of the positions) into the caller's tensor.
+
+#if defined(STATICNN_KERNELS_CONV2D_COPY_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_COPY_INL_H_
+#undef STATICNN_KERNELS_CONV2D_COPY_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_COPY_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+struct PadSpec {
+  int channels, height, width;  // source [channels][height][width]
+  int stride_y, stride_x;       // phases per axis
+  int pad_top, pad_left;        // zeros before the source (>= 0)
+  int rows, cols;               // of each phase plane
+};
+
+// First c >= 0 with c * stride + phase - pad >= limit (clamped to [0, cols]).
+constexpr int FirstAtLeast(int limit, int stride, int phase, int pad, int cols) {
+  return std::clamp(-cd::floor_div(-(limit + pad - phase), stride), 0, cols);
+}
+
+// dst[py][px][c][r][col] = src[c][r*sy + py - pad_top][col*sx + px - pad_left],
+// zero outside src; then kMaxTileCols zeros that tiles may read past the end.
+inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec& s,
+                            float* HWY_RESTRICT dst) {
+  const int plane = s.rows * s.cols;
+  for (int py = 0; py < s.stride_y; ++py) {
+    const int r0 = FirstAtLeast(0, s.stride_y, py, s.pad_top, s.rows);
+    const int r1 = std::max(r0, FirstAtLeast(s.height, s.stride_y, py, s.pad_top, s.rows));
+    for (int px = 0; px < s.stride_x; ++px) {
+      const int c0 = FirstAtLeast(0, s.stride_x, px, s.pad_left, s.cols);
+      const int c1 = std::max(c0, FirstAtLeast(s.width, s.stride_x, px, s.pad_left, s.cols));
+      for (int c = 0; c < s.channels; ++c) {
+        float* HWY_RESTRICT out = dst + ((py * s.stride_x + px) * s.channels + c) * plane;
+        const float* HWY_RESTRICT in = src + c * s.height * s.width;
+        ZeroFloats(out, r0 * s.cols);
+        for (int r = r0; r < r1; ++r) {
+          float* HWY_RESTRICT row = out + r * s.cols;
+          const float* HWY_RESTRICT from =
+              in + (r * s.stride_y + py - s.pad_top) * s.width + px - s.pad_left;
+          ZeroFloats(row, c0);
+          if (s.stride_x == 1) {
+            CopyFloats(from + c0, row + c0, c1 - c0);
+          } else {
+            for (int col = c0; col < c1; ++col) row[col] = from[col * s.stride_x];
+          }
+          ZeroFloats(row + c1, s.cols - c1);
+        }
+        ZeroFloats(out + r1 * s.cols, (s.rows - r1) * s.cols);
+      }
+    }
+  }
+  ZeroFloats(dst + s.stride_y * s.stride_x * s.channels * plane, cd::kMaxTileCols);
+}
+
+// Output rows on the padded width -> [rows][height][width], taking every
+// stride-th position from `first` (the positions of one phase).
+struct ScatterSpec {
+  int rows;             // channels to write
+  int count_y, count_x; // positions of the phase
+  int src_stride, src_cols;
+  int first_y, first_x, stride_y, stride_x;
+  int height, width;    // of the destination planes
+};
+
+inline HWY_NOINLINE void ScatterRows(const float* HWY_RESTRICT src, const ScatterSpec& s,
+                              float* HWY_RESTRICT dst) {
+  for (int r = 0; r < s.rows; ++r) {
+    for (int j = 0; j < s.count_y; ++j) {
+      const float* HWY_RESTRICT from = src + r * s.src_stride + j * s.src_cols;
+      float* HWY_RESTRICT to = dst + (r * s.height + s.first_y + j * s.stride_y) * s.width +
+                               s.first_x;
+      if (s.stride_x == 1) {
+        CopyFloats(from, to, s.count_x);
+      } else {
+        for (int i = 0; i < s.count_x; ++i) to[i * s.stride_x] = from[i];
+      }
+    }
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_COPY_INL_H_

@@ -1,0 +1,216 @@
+// Conv2d with one output channel per group (depthwise layers, and the dx of a
+// layer with a single input channel per group), stride 1, dilation 1.
+//
+// With a single row of weights the row tile (conv2d_row_tile-inl.h) gets no
+// reuse from its MR rows and loads one vector per FMA. These tiles keep R
+// output rows in registers instead and load each input row once for the KH
+// taps that read it: (R + KH - 1) * KW loads per R * KH * KW FMAs.
+//   OutputPlane           one output plane: R rows x NV vectors
+//   DepthwiseForward      forward, OutputPlane per group
+//   DepthwiseBackwardInput  dx of a single input channel per group: OutputPlane
+//                         over the zero-padded dy with the flipped kernels
+//   DepthwiseWeightGrad   dw of one channel: R rows of dy x one vector
+
+#if defined(STATICNN_KERNELS_CONV2D_DEPTHWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_DEPTHWISE_INL_H_
+#undef STATICNN_KERNELS_CONV2D_DEPTHWISE_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_DEPTHWISE_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_copy-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+inline constexpr int kPlaneRows = 4;
+inline constexpr int kPlaneMaxKernel = 7;
+constexpr int PlaneTileVectors() { return kVectorRegisters == 32 ? 2 : 1; }
+
+// R output rows x NV vectors: out[j][x] = bias + sum over channels c, kh, kw of
+// w[c][kh][kw] * in[c][j + kh][x + kw] (planes channel_stride apart, rows in_cols /
+// out_cols apart); stores only `count` columns if fewer than NV*N.
+template <int KH, int KW, int R, int NV, class D>
+HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int channel_stride,
+                          int in_cols, const float* HWY_RESTRICT w, float bias,
+                          float* HWY_RESTRICT out, int out_cols, int count) {
+  using V = hn::Vec<D>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  VecTile<D, R, NV> acc;
+#pragma GCC unroll 16
+  for (int j = 0; j < R; ++j) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc.Set(j, v, hn::Set(d, bias));
+  }
+  for (int c = 0; c < channels; ++c, in += channel_stride, w += KH * KW) {
+#pragma GCC unroll 16
+    for (int i = 0; i < R + KH - 1; ++i) {
+#pragma GCC unroll 16
+      for (int kw = 0; kw < KW; ++kw) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          const V x = InRegister(hn::LoadU(d, in + i * in_cols + kw + v * N));
+#pragma GCC unroll 16
+          for (int kh = 0; kh < KH; ++kh) {
+            if (i - kh < 0 || i - kh >= R) continue;
+            acc.Set(i - kh, v, hn::MulAdd(hn::Set(d, w[kh * KW + kw]), x, acc.Get(i - kh, v)));
+          }
+        }
+      }
+    }
+  }
+  StoreTile(d, acc, R, out, out_cols, count);
+}
+
+// One output channel: out [out_h][out_w] from `channels` zero-padded planes `in`
+// (out_h + KH - 1 rows of in_cols, read up to kMaxTileCols past the last one) and
+// weights [channels][KH][KW]. out_h >= R: the last band of rows, and the last
+// chunk of a wide enough row, overlap the previous one instead of running short.
+template <int KH, int KW>
+HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int channel_stride,
+                              int in_cols, const float* HWY_RESTRICT w, float bias,
+                              float* HWY_RESTRICT out, int out_h, int out_w) {
+  const KernelTag d;
+  constexpr int R = kPlaneRows, NV = PlaneTileVectors();
+  constexpr int kCols = NV * static_cast<int>(hn::MaxLanes(d));
+  for (int oh = 0; oh < out_h; oh += R) {
+    const int top = std::min(oh, out_h - R);
+    for (int ox = 0; ox < out_w; ox += kCols) {
+      const int left = out_w >= kCols ? std::min(ox, out_w - kCols) : ox;
+      PlaneTile<KH, KW, R, NV>(d, in + top * in_cols + left, channels, channel_stride, in_cols,
+                               w, bias, out + top * out_w + left, out_w, out_w - left);
+    }
+  }
+}
+
+// acc[kh][kw] += sum over R rows x one vector of dy[j][x] * in[j + kh][x + kw],
+// with the first `skip` lanes of dy left out (already counted by the previous
+// vector of the row).
+template <int KH, int KW, int R, class D>
+HWY_INLINE void DepthwiseGradTile(D d, const float* HWY_RESTRICT in, int in_cols,
+                                  const float* HWY_RESTRICT dy, int dy_cols, int skip,
+                                  VecTile<D, KH, KW>& acc) {
+  using V = hn::Vec<D>;
+  VecTile<D, R> g;
+#pragma GCC unroll 16
+  for (int j = 0; j < R; ++j) {
+    g.Set(j, hn::IfThenZeroElse(hn::FirstN(d, static_cast<size_t>(skip)),
+                                hn::LoadU(d, dy + j * dy_cols)));
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R + KH - 1; ++i) {
+#pragma GCC unroll 16
+    for (int kw = 0; kw < KW; ++kw) {
+      const V x = InRegister(hn::LoadU(d, in + i * in_cols + kw));
+#pragma GCC unroll 16
+      for (int kh = 0; kh < KH; ++kh) {
+        if (i - kh < 0 || i - kh >= R) continue;
+        acc.Set(kh, kw, hn::MulAdd(g.Get(i - kh), x, acc.Get(kh, kw)));
+      }
+    }
+  }
+}
+
+// dw[kh][kw] += sum over the plane of dy[oh][ox] * in[oh + kh][ox + kw]; out_w >= lanes.
+template <int KH, int KW>
+HWY_NOINLINE void DepthwiseWeightGrad(const float* HWY_RESTRICT in, int in_cols,
+                                      const float* HWY_RESTRICT dy, int out_h, int out_w,
+                                      float* HWY_RESTRICT dw) {
+  const KernelTag d;
+  constexpr int R = kPlaneRows;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  VecTile<KernelTag, KH, KW> acc;
+#pragma GCC unroll 16
+  for (int kh = 0; kh < KH; ++kh) {
+#pragma GCC unroll 16
+    for (int kw = 0; kw < KW; ++kw) acc.Set(kh, kw, hn::Zero(d));
+  }
+  const int banded = out_h - out_h % R;
+  for (int oh = 0; oh < banded; oh += R) {
+    for (int ox = 0; ox < out_w; ox += N) {
+      const int left = std::min(ox, out_w - N);
+      DepthwiseGradTile<KH, KW, R>(d, in + oh * in_cols + left, in_cols,
+                                   dy + oh * out_w + left, out_w, ox - left, acc);
+    }
+  }
+  for (int oh = banded; oh < out_h; ++oh) {
+    for (int ox = 0; ox < out_w; ox += N) {
+      const int left = std::min(ox, out_w - N);
+      DepthwiseGradTile<KH, KW, 1>(d, in + oh * in_cols + left, in_cols,
+                                   dy + oh * out_w + left, out_w, ox - left, acc);
+    }
+  }
+  for (int kh = 0; kh < KH; ++kh) {
+    for (int kw = 0; kw < KW; ++kw) {
+      dw[kh * KW + kw] += hn::GetLane(hn::SumOfLanes(d, acc.Get(kh, kw)));
+    }
+  }
+}
+
+// Geometries the plane tiles handle; `rows` = rows of the pass's output planes.
+constexpr bool PlaneTilesFit(const Conv2dGeometry& g, int rows) {
+  return g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
+         g.y.kernel <= kPlaneMaxKernel && g.x.kernel <= kPlaneMaxKernel && rows >= kPlaneRows;
+}
+
+// Forward with one output channel per group (PlaneTilesFit(G, G.out.h)).
+template <Conv2dGeometry G>
+HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                                 const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
+                                 float* HWY_RESTRICT scratch) {
+  constexpr cd::ForwardPlan p = cd::ForwardTables<G>::plan;
+  constexpr int kCin = G.in_per_group();
+  float* HWY_RESTRICT xs = scratch + p.xs;
+  for (int g = 0; g < G.groups; ++g) {
+    PadPhases(x + g * kCin * G.in.h * G.in.w,
+              {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols}, xs);
+    OutputPlane<G.y.kernel, G.x.kernel>(xs, kCin, p.plane, p.cols, w + g * p.k,
+                                        G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
+                                        G.out.h, G.out.w);
+  }
+}
+
+// dx of a group's single input channel (PlaneTilesFit(G, G.in.h)): the
+// correlation of the padded dy with the flipped kernels, whose tap (0, 0)
+// reads at the smallest offset of the phase.
+template <Conv2dGeometry G>
+HWY_INLINE void DepthwiseBackwardInput(const float* HWY_RESTRICT dy,
+                                       const float* HWY_RESTRICT w, float* HWY_RESTRICT dx,
+                                       float* HWY_RESTRICT scratch) {
+  using Tables = cd::BackwardInputTables<G>;
+  constexpr cd::BackwardInputPlan p = Tables::plan;
+  constexpr int kCout = G.out_per_group(), kTaps = G.y.kernel * G.x.kernel;
+  constexpr const auto& ph = Tables::phases[0];
+  constexpr int kBase = *std::min_element(ph.offset.begin(), ph.offset.begin() + kTaps);
+  float* HWY_RESTRICT dys = scratch + p.dys;
+  float* HWY_RESTRICT flipped = scratch + p.panel;  // [kCout][kTaps]
+  for (int g = 0; g < G.groups; ++g) {
+    PadPhases(dy + g * kCout * G.out.h * G.out.w,
+              {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols}, dys);
+    ZeroFloats(scratch + p.wrap_tail, p.cols);
+    const float* HWY_RESTRICT wg = w + g * kCout * kTaps;
+    for (int i = 0; i < kCout * kTaps; i += kTaps) {
+      for (int t = 0; t < kTaps; ++t) flipped[i + t] = wg[i + kTaps - 1 - t];
+    }
+    OutputPlane<G.y.kernel, G.x.kernel>(dys + kBase, kCout, p.plane, p.cols, flipped, 0.0f,
+                                        dx + g * G.in.h * G.in.w, G.in.h, G.in.w);
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_DEPTHWISE_INL_H_

@@ -1,0 +1,76 @@
+// Conv2d forward, the general path: y = conv(x, w) + b for one sample, one
+// group at a time (a grouped plane stays in cache from copy to crop).
+//
+// The group's input is copied into its phase planes (conv2d_copy-inl.h);
+// then, per tile of MR output channels, the weights are packed into a panel
+// [MR biases][k = (input channel, tap)][MR weights] and the row tile
+// (conv2d_row_tile-inl.h) computes the outputs on the padded width, which are
+// cropped into y, unless there are no columns to discard (1x1, kernel.w = 1):
+// then the tiles write straight into y.
+
+#if defined(STATICNN_KERNELS_CONV2D_FORWARD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
+#undef STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_copy-inl.h"
+#include "staticnn/kernels/conv2d_row_tile-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+template <Conv2dGeometry G>
+HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                                  const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
+                                  float* HWY_RESTRICT scratch) {
+  using Tables = cd::ForwardTables<G>;
+  constexpr cd::ForwardPlan p = Tables::plan;
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = p.co.mr;
+  constexpr int kOutPlane = G.out.h * G.out.w;
+  // Without discarded columns the tiles write straight into y.
+  constexpr bool kDirect = p.cols == G.out.w;
+  float* HWY_RESTRICT xs = scratch + p.xs;
+  float* HWY_RESTRICT panel = scratch + p.panel;
+  float* HWY_RESTRICT ybuf = scratch + p.ybuf;
+  for (int g = 0; g < G.groups; ++g) {
+    PadPhases(x + g * kCin * G.in.h * G.in.w,
+              {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows, p.cols},
+              xs);
+    for (int t = 0; t < p.co.tiles; ++t) {
+      const int co0 = g * kCout + t * MR;
+      const int valid = std::min(MR, kCout - t * MR);
+      // panel: [MR biases][k][MR weights], zero rows past `valid`.
+      for (int r = 0; r < MR; ++r) panel[r] = (G.bias && r < valid) ? b[co0 + r] : 0.0f;
+      Transpose(w + co0 * p.k, p.k, valid, p.k, panel + MR, MR);
+      for (int r = valid; r < MR; ++r) {
+        for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
+      }
+      float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
+      RowTileOverOutputs<MR>(xs, kCin, p.plane, Tables::tap_offset.data(), p.taps, panel, p.qeff,
+                             out, p.qeff, valid);
+      if constexpr (!kDirect) {
+        ScatterRows(ybuf, {valid, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},
+                    y + co0 * kOutPlane);
+      }
+    }
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_FORWARD_INL_H_

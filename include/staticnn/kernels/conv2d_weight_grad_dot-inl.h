@@ -1,0 +1,114 @@
+// Conv2d backward params with fewer than a vector of output channels per
+// group (a few filters; depthwise layers too narrow for their own tile): every
+// (co, k) pair is a dot product of dy[co] with the shifted row of the phase
+// planes that k = (input channel, tap) reads, over the padded width (dy is
+// copied there with zeros in the discarded columns), reduced once at the end.
+// The tile is MR rows of dy x NK rows of x.
+
+#if defined(STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_
+#undef STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+constexpr int DotTileColumns(int mr) {
+  return std::clamp((kVectorRegisters - 2 - mr) / mr, 1, 16);
+}
+
+template <int MR, int NK, class D>
+HWY_INLINE void DotTile(D d, const float* const* HWY_RESTRICT dy_rows,
+                        const float* const* HWY_RESTRICT x_rows, int vectors,
+                        float* HWY_RESTRICT sums) {
+  using V = hn::Vec<D>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  const float* HWY_RESTRICT a_row[MR];
+  const float* HWY_RESTRICT b_row[NK];
+  VecTile<D, MR, NK> acc;
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    a_row[r] = dy_rows[r];
+#pragma GCC unroll 16
+    for (int k = 0; k < NK; ++k) acc.Set(r, k, hn::Zero(d));
+  }
+#pragma GCC unroll 16
+  for (int k = 0; k < NK; ++k) b_row[k] = x_rows[k];
+  for (int i = 0; i < vectors * N; i += N) {
+    VecTile<D, MR> a;
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) a.Set(r, hn::Load(d, a_row[r] + i));
+#pragma GCC unroll 16
+    for (int k = 0; k < NK; ++k) {
+      const V b = InRegister(hn::LoadU(d, b_row[k] + i));
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) acc.Set(r, k, hn::MulAdd(a.Get(r), b, acc.Get(r, k)));
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 16
+    for (int k = 0; k < NK; ++k) sums[r * NK + k] = hn::GetLane(hn::SumOfLanes(d, acc.Get(r, k)));
+  }
+}
+
+struct DotGradSpec {
+  int out_channels, k, taps, plane, cols, qeff, out_h, out_w;
+  int dy_row;  // qeff rounded up to whole vectors of any target
+};
+
+template <int MR>
+HWY_NOINLINE void WeightGradDot(const float* HWY_RESTRICT xs,
+                                const int* HWY_RESTRICT tap_offset,
+                                const float* HWY_RESTRICT dy, const DotGradSpec& s,
+                                float* HWY_RESTRICT dyflat, float* HWY_RESTRICT dw) {
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int NK = DotTileColumns(MR);
+  for (int co = 0; co < s.out_channels; ++co) {
+    float* HWY_RESTRICT row = dyflat + co * s.dy_row;
+    for (int oh = 0; oh < s.out_h; ++oh) {
+      CopyFloats(dy + (co * s.out_h + oh) * s.out_w, row + oh * s.cols, s.out_w);
+      const int end = std::min((oh + 1) * s.cols, s.dy_row);
+      ZeroFloats(row + oh * s.cols + s.out_w, end - oh * s.cols - s.out_w);
+    }
+    ZeroFloats(row + s.qeff, s.dy_row - s.qeff);
+  }
+  const float* dy_rows[MR];
+  const float* x_rows[NK];
+  float sums[MR * NK];
+  for (int co0 = 0; co0 < s.out_channels; co0 += MR) {
+    for (int r = 0; r < MR; ++r) {
+      dy_rows[r] = dyflat + std::min(co0 + r, s.out_channels - 1) * s.dy_row;
+    }
+    for (int k0 = 0; k0 < s.k; k0 += NK) {
+      for (int j = 0; j < NK; ++j) {
+        const int k = std::min(k0 + j, s.k - 1);
+        x_rows[j] = xs + (k / s.taps) * s.plane + tap_offset[k % s.taps];
+      }
+      DotTile<MR, NK>(d, dy_rows, x_rows, s.dy_row / N, sums);
+      for (int r = 0; r < MR && co0 + r < s.out_channels; ++r) {
+        for (int j = 0; j < NK && k0 + j < s.k; ++j) {
+          dw[(co0 + r) * s.k + k0 + j] += sums[r * NK + j];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_

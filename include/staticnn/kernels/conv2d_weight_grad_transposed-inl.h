@@ -1,0 +1,134 @@
+// Conv2d backward params with at least one vector of output channels per
+// group: dW^T += x_shifted * dy^T, a GEMM whose vectors run over output
+// channels, so that nothing needs a horizontal sum.
+//
+// dwt[k][co] += sum_q rows[k][q] * dyt[q][co], k = (input channel, tap) and
+// rows[k] the shifted row of the phase planes that tap reads. dy^T is built
+// kDwChunk (64) positions at a time with 4x4 register transposes; the tile is
+// MR rows of k (each its own shifted input row) x NV vectors of output channels.
+// A chunk covers `lines` output rows of `width` positions from its start: the
+// input row of k advances by `cols` per output row, dyt by `width` positions.
+
+#if defined(STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_TRANSPOSED_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_TRANSPOSED_INL_H_
+#undef STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_TRANSPOSED_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_TRANSPOSED_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+template <int MR, int NV, class D>
+HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int lines,
+                               int width, int cols, const float* HWY_RESTRICT dyt, int ld,
+                               float* HWY_RESTRICT dwt) {
+  using V = hn::Vec<D>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  const float* HWY_RESTRICT row[MR];
+  VecTile<D, MR, NV> acc;
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    row[r] = rows[r];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::Load(d, dwt + r * ld + v * N));
+  }
+  for (int line = 0; line < lines; ++line) {
+    for (int x = 0; x < width; ++x, dyt += ld) {
+      VecTile<D, NV> b;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) b.Set(v, hn::Load(d, dyt + v * N));
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) {
+        const V a = hn::Set(d, row[r][x]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::MulAdd(a, b.Get(v), acc.Get(r, v)));
+      }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) row[r] += cols;
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) hn::Store(acc.Get(r, v), d, dwt + r * ld + v * N);
+  }
+}
+
+struct WeightGradSpec {
+  int out_channels;       // of the group
+  int taps, k;            // k = in_channels of the group * taps
+  int plane, cols;        // of xs (forward plan)
+  int out_h, out_w;
+  int ld;                 // dyt / dwt row length (out_channels rounded up)
+};
+
+// Tiles of NV vectors of output channels, and one of NT if ld / lanes is not a
+// multiple of NV (NT = 0: none).
+constexpr int TransposedTileVectors(int vectors) {
+  return std::min(vectors, kVectorRegisters == 32 ? 4 : 2);
+}
+
+template <int NV, int NT>
+HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT xs,
+                                       const int* HWY_RESTRICT tap_offset,
+                                       const float* HWY_RESTRICT dy, const WeightGradSpec& s,
+                                       float* HWY_RESTRICT dyt, float* HWY_RESTRICT dwt,
+                                       float* HWY_RESTRICT dw) {
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int MR = std::clamp(kTileAccumulators / NV, 1, cd::kMaxTileRows);
+  const int vectors = s.ld / N;
+  ZeroFloats(dwt, cd::round_up(s.k, MR) * s.ld);
+  ZeroFloats(dyt, cd::kDwChunk * s.ld);  // channel padding stays zero
+  // Chunks of whole output rows, or of pieces of one row if rows are long.
+  const int width = std::min(s.out_w, cd::kDwChunk);
+  const int lines_per_chunk = std::max(1, cd::kDwChunk / s.out_w);
+  const float* rows[MR];
+  for (int oh = 0; oh < s.out_h; oh += lines_per_chunk) {
+    const int lines = std::min(lines_per_chunk, s.out_h - oh);
+    for (int ox = 0; ox < s.out_w; ox += width) {
+      const int span = std::min(width, s.out_w - ox);
+      // lines > 1 only when span == out_w: the chunk is contiguous in dy.
+      Transpose(dy + oh * s.out_w + ox, s.out_h * s.out_w, s.out_channels, lines * span, dyt,
+                s.ld);
+      for (int k0 = 0; k0 < s.k; k0 += MR) {
+        for (int r = 0; r < MR; ++r) {
+          const int k = std::min(k0 + r, s.k - 1);  // rows past k are computed, unused
+          rows[r] = xs + (k / s.taps) * s.plane + tap_offset[k % s.taps] + oh * s.cols + ox;
+        }
+        float* HWY_RESTRICT tile = dwt + k0 * s.ld;
+        int v = 0;
+        for (; v + NV <= vectors; v += NV) {
+          TransposedTile<MR, NV>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
+                                 tile + v * N);
+        }
+        if constexpr (NT != 0) {
+          TransposedTile<MR, NT>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
+                                 tile + v * N);
+        }
+      }
+    }
+  }
+  for (int co = 0; co < s.out_channels; ++co) {
+    for (int k = 0; k < s.k; ++k) dw[co * s.k + k] += dwt[k * s.ld + co];
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_TRANSPOSED_INL_H_
