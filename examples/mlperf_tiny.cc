@@ -102,6 +102,7 @@ EXAMPLE_INFER(Ae, tiny::AutoEncoder)
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -241,10 +242,14 @@ void Report(const char* name, Model<Net>& /*m*/, Infer&& infer, InferFolded&& in
   float out[Net::output_shape.size()];
   for (int i = 0; i < Net::output_shape.size(); ++i) out[i] = y[i];
   const float* yf = infer_folded();
+  // std::max, not std::fmax: g++ 12.2 for aarch64 crashes (internal compiler
+  // error in vect_transform_reduction, at -O2 and -O3) vectorizing an fmax
+  // reduction into a double of floats widened in the loop. The cross suite
+  // builds this file for aarch64 (cross.aarch64.examples).
   double diff = 0, scale = 0;
   for (int i = 0; i < Net::output_shape.size(); ++i) {
-    diff = std::fmax(diff, std::fabs(double(yf[i]) - out[i]));
-    scale = std::fmax(scale, std::fabs(double(out[i])));
+    diff = std::max(diff, std::fabs(double(yf[i]) - out[i]));
+    scale = std::max(scale, std::fabs(double(out[i])));
   }
   const double us = MicrosecondsPerCall(infer);
   const double us_folded = MicrosecondsPerCall(infer_folded);
