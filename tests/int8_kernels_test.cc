@@ -7,6 +7,9 @@
 //     pointwise, grouped, depthwise with a multiplier, rows of 1, lanes + 1
 //     and 3 * lanes - 1 columns, random per-channel requantizations and clamps;
 //   - Linear: in and out features around the vector lengths;
+//   - max and average pooling: strides, padding (TFLite's SAME, where the
+//     average divides by the inputs inside), a global 25x5 window, clamps;
+//   - add: lengths around the vector length, random quantizations;
 // every output surrounded by canaries, and no heap allocation in a call.
 #include <cstdint>
 #include <random>
@@ -17,8 +20,10 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "hwy/tests/test_util-inl.h"
+#include "staticnn/int8/add-inl.h"
 #include "staticnn/int8/conv2d-inl.h"
 #include "staticnn/int8/linear-inl.h"
+#include "staticnn/int8/pool2d-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "tests/reference/int8.hpp"
 
@@ -196,6 +201,78 @@ void TestLinear() {
   CheckLinear<LinearGeometry{400, 120, true}>(rng);
 }
 
+template <Pool2dGeometry G>
+void CheckPool2d(std::mt19937& rng) {
+  const auto x = RandomInt8(G.in.size(), rng);
+  std::uniform_int_distribution<std::int32_t> zero_point(-40, 40);
+  const std::int32_t zp = zero_point(rng);
+  for (const int8::ActivationClamp clamp : {int8::ActivationClamp{}, int8::ActivationClamp{zp, 127},
+                                            int8::ActivationClamp{zp, zp + 50}}) {
+    for (const bool max : {true, false}) {
+      std::vector<std::int8_t> expected(G.out.size());
+      (max ? reference::int8_max_pool2d : reference::int8_avg_pool2d)(G, x.data(), clamp,
+                                                                       expected.data());
+      std::vector<std::int8_t> y(G.out.size() + 2 * kCanary, kCanaryValue);
+      int allocations;
+      {
+        const test::AllocationScope scope;
+        (max ? int8_kernels::MaxPool2dForward<G> : int8_kernels::AvgPool2dForward<G>)(
+            x.data(), clamp, y.data() + kCanary);
+        allocations = scope.count();
+      }
+      EXPECT_EQ(allocations, 0);
+      ExpectSame(y, expected, max ? "max_pool2d" : "avg_pool2d");
+    }
+  }
+}
+
+void TestPool2d() {
+  std::mt19937 rng(104);
+  constexpr int L = int8_kernels::kLanes32;
+  constexpr auto Axis = [](int kernel, int stride, int pad) { return WindowAxis{kernel, stride, pad}; };
+  CheckPool2d<Pool2dGeometry{{3, 8, 6}, {3, 4, 3}, Axis(2, 2, 0), Axis(2, 2, 0), false}>(rng);
+  CheckPool2d<Pool2dGeometry{{4, 7, 5}, {4, 7, 5}, Axis(3, 1, 1), Axis(3, 1, 1), false}>(rng);
+  CheckPool2d<Pool2dGeometry{{2, 9, 9}, {2, 5, 5}, Axis(3, 2, 1), Axis(3, 2, 1), false}>(rng);
+  CheckPool2d<Pool2dGeometry{{2, 4, 2 * L + 3}, {2, 2, L + 1}, Axis(2, 2, 0), Axis(3, 2, 0), false}>(rng);
+  // A global average over DS-CNN's 25x5 map: windows of 125.
+  CheckPool2d<Pool2dGeometry{{5, 25, 5}, {5, 1, 1}, Axis(25, 25, 0), Axis(5, 5, 0), false}>(rng);
+}
+
+template <int kN>
+void CheckAdd(std::mt19937& rng) {
+  const auto a = RandomInt8(kN, rng), b = RandomInt8(kN, rng);
+  std::uniform_real_distribution<float> scale(0.005f, 0.1f);
+  std::uniform_int_distribution<std::int32_t> zero_point(-40, 40);
+  const auto random_quantization = [&] {
+    return int8::TensorQuantization{scale(rng), zero_point(rng)};
+  };
+  for (const auto activation : {int8::Activation::kNone, int8::Activation::kReLU}) {
+    const int8::AddRequantization r = int8::AddParameters(
+        random_quantization(), random_quantization(), random_quantization(), activation);
+    std::vector<std::int8_t> expected(kN);
+    reference::int8_add(kN, a.data(), b.data(), r, expected.data());
+    std::vector<std::int8_t> y(kN + 2 * kCanary, kCanaryValue);
+    int allocations;
+    {
+      const test::AllocationScope scope;
+      int8_kernels::AddForward<kN>(a.data(), b.data(), r, y.data() + kCanary);
+      allocations = scope.count();
+    }
+    EXPECT_EQ(allocations, 0);
+    ExpectSame(y, expected, "add");
+  }
+}
+
+void TestAdd() {
+  std::mt19937 rng(105);
+  constexpr int L = int8_kernels::kLanes32;
+  CheckAdd<1>(rng);
+  CheckAdd<(L > 1 ? L - 1 : 2)>(rng);
+  CheckAdd<L + 1>(rng);
+  CheckAdd<3 * L + 2>(rng);
+  CheckAdd<1000>(rng);
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -208,5 +285,7 @@ HWY_BEFORE_TEST(Int8KernelsTest);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestRequantizeRow);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestConv2d);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestLinear);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestPool2d);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestAdd);
 }  // namespace staticnn
 #endif

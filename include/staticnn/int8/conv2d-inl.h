@@ -7,14 +7,13 @@
 // any order gives TFLite's bits.
 //
 // Vectors run along the output row, in int32. For each input row (c, ih) that
-// an output row uses, the row is staged once, minus the zero point, as
-// `stride` phase rows (phase p holds input columns j * stride + p - pad): the
-// input of output column ow under tap kw is then phase (kw * dilation) %
-// stride at ow + (kw * dilation) / stride, a contiguous load for any stride.
-// Every output channel of the row's group then adds w * staged row into its
-// accumulator row. Rows are padded to whole vectors (zeros staged past the
-// input), so no loop has a tail; the int8 result goes out through a padded
-// row. Stack: out.c accumulator rows, the phase rows, one int8 row; no heap.
+// an output row uses, the row is staged once, minus the zero point, in phase
+// rows (phase_rows-inl.h: each tap's inputs for the whole output row are one
+// contiguous load, for any stride). Every output channel of the row's group
+// then adds w * staged row into its accumulator row. Rows are padded to whole
+// vectors (zeros staged past the input), so no loop has a tail; the int8
+// result goes out through a padded row. Stack: out.c accumulator rows, the
+// phase rows, one int8 row; no heap.
 //
 // int32 multiplies rather than int16 pairs: Highway 1.0.3's int16
 // ReorderWidenMulAccumulate is missing on SCALAR (the Cortex-M target).
@@ -31,6 +30,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/int8/phase_rows-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 
@@ -38,26 +38,6 @@ HWY_BEFORE_NAMESPACE();
 namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_kernels {
-
-template <Conv2dGeometry G>
-struct Conv2dPlan {
-  static constexpr int kRow = PadToVectors(G.out.w);                     // accumulator row
-  static constexpr int kTapReach = (G.x.kernel - 1) * G.x.dilation / G.x.stride;
-  static constexpr int kPhase = kRow + kTapReach;                        // one phase row
-};
-
-// Row (c, ih) of x minus the zero point, as G.x.stride phase rows.
-template <Conv2dGeometry G>
-HWY_INLINE void StageRow(const std::int8_t* HWY_RESTRICT row, std::int32_t zero_point,
-                         std::int32_t* HWY_RESTRICT phases) {
-  constexpr int kPhase = Conv2dPlan<G>::kPhase;
-  for (int p = 0; p < G.x.stride; ++p) {
-    for (int j = 0; j < kPhase; ++j) {
-      const int iw = j * G.x.stride + p - G.x.pad;
-      phases[p * kPhase + j] = (iw >= 0 && iw < G.in.w) ? std::int32_t{row[iw]} - zero_point : 0;
-    }
-  }
-}
 
 // acc[0, kRow) += w * phase_row[0, kRow).
 template <int kRow>
@@ -74,35 +54,32 @@ template <Conv2dGeometry G>
 void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                    const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
                    const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
-  using Plan = Conv2dPlan<G>;
+  using Phases = PhaseRows<G.x, G.in.w, G.out.w>;
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
   constexpr int kKh = G.y.kernel, kKw = G.x.kernel;
-  HWY_ALIGN std::int32_t acc[G.out.c][Plan::kRow];
-  HWY_ALIGN std::int32_t phases[G.x.stride * Plan::kPhase];
-  HWY_ALIGN std::int8_t out_row[Plan::kRow];
+  HWY_ALIGN std::int32_t acc[G.out.c][Phases::kRow];
+  Phases phases;
+  HWY_ALIGN std::int8_t out_row[Phases::kRow];
   for (int oh = 0; oh < G.out.h; ++oh) {
     for (int co = 0; co < G.out.c; ++co) {
-      for (int i = 0; i < Plan::kRow; ++i) acc[co][i] = G.bias ? b[co] : 0;
+      for (int i = 0; i < Phases::kRow; ++i) acc[co][i] = G.bias ? b[co] : 0;
     }
     for (int ci = 0; ci < G.in.c; ++ci) {
       const int group = ci / kCin, c = ci % kCin;
       for (int kh = 0; kh < kKh; ++kh) {
         const int ih = oh * G.y.stride - G.y.pad + kh * G.y.dilation;
         if (ih < 0 || ih >= G.in.h) continue;
-        StageRow<G>(x + (ci * G.in.h + ih) * G.in.w, x_zero_point, phases);
+        phases.Stage(x + (ci * G.in.h + ih) * G.in.w, x_zero_point, 0);
         for (int co = group * kCout; co < (group + 1) * kCout; ++co) {
           const std::int8_t* taps = w + ((co * kCin + c) * kKh + kh) * kKw;
           for (int kw = 0; kw < kKw; ++kw) {
-            const int reach = kw * G.x.dilation;
-            const std::int32_t* phase_row =
-                phases + (reach % G.x.stride) * Plan::kPhase + reach / G.x.stride;
-            AddScaledRow<Plan::kRow>(taps[kw], phase_row, acc[co]);
+            AddScaledRow<Phases::kRow>(taps[kw], phases.Row(kw), acc[co]);
           }
         }
       }
     }
     for (int co = 0; co < G.out.c; ++co) {
-      RequantizeRow<Plan::kRow>(acc[co], r[co], out_row);
+      RequantizeRow<Phases::kRow>(acc[co], r[co], out_row);
       std::memcpy(y + (co * G.out.h + oh) * G.out.w, out_row, G.out.w);
     }
   }

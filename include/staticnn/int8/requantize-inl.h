@@ -2,6 +2,7 @@
 // bit the scalar definition of int8/requantize.hpp (TFLite's
 // MultiplyByQuantizedMultiplier, then the zero point and the clamp):
 //   RequantizeRow<kN>(acc, r, out)   out[i] = Requantize(acc[i], r), i < kN
+//   Requantize(d, acc, r), MultiplyByQuantizedMultiplier(d, x, m)   one vector
 // kN is a multiple of the int32 vector length (the int8 kernels pad their
 // rows to it), so there is no tail. One multiplier per call: a convolution's
 // output channel, or a whole FullyConnected output.
@@ -68,11 +69,15 @@ HWY_INLINE hn::Vec<D> RoundingDivideByPOT(D d, hn::Vec<D> x, int exponent) {
 }
 
 template <class D>
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, int8::QuantizedMultiplier m) {
+  const int left = m.shift > 0 ? m.shift : 0;
+  const int right = m.shift > 0 ? 0 : -m.shift;
+  return RoundingDivideByPOT(d, HighMul(d, hn::ShiftLeftSame(x, left), m.multiplier), right);
+}
+
+template <class D>
 HWY_INLINE hn::Vec<D> Requantize(D d, hn::Vec<D> acc, const int8::Requantization& r) {
-  const int left = r.scale.shift > 0 ? r.scale.shift : 0;
-  const int right = r.scale.shift > 0 ? 0 : -r.scale.shift;
-  const auto scaled = RoundingDivideByPOT(d, HighMul(d, hn::ShiftLeftSame(acc, left),
-                                                     r.scale.multiplier), right);
+  const auto scaled = MultiplyByQuantizedMultiplier(d, acc, r.scale);
   const auto q = hn::Add(scaled, hn::Set(d, r.output_zero_point));
   return hn::Min(hn::Max(q, hn::Set(d, r.clamp.min)), hn::Set(d, r.clamp.max));
 }
