@@ -185,40 +185,55 @@ struct Cursor {
 template <class L, class B = block_t<L>>
 struct map_layer;
 
-// A list Ls... on input `in`, its folded list Fs... .
+// A list Ls... on input In, its folded list Fs... . Every offset and shape is
+// a compile-time constant, and only the steps taken are instantiated: an
+// earlier form planned at run time and instantiated never-taken steps that
+// indexed past the plan, which g++ 12 -O3 (IPA-SRA) turned into a division by
+// zero on an 84-layer flat list; now such a step would not compile.
 template <class Source, class Folded>
 struct map_list;
 template <class... Ls, class... Fs>
 struct map_list<List<Ls...>, List<Fs...>> {
-  static constexpr void run(Shape in, Cursor c) {
-    const auto sp = detail::plan_layers<Ls...>(in, false);
-    const auto fp = detail::plan_layers<Fs...>(in, false);
-    step<0, 0>(sp, fp, c);
+  template <Shape In>
+  static constexpr auto source_plan = detail::plan_layers<Ls...>(In, false);
+  template <Shape In>
+  static constexpr auto folded_plan = detail::plan_layers<Fs...>(In, false);
+
+  template <Shape In>
+  static constexpr void run(Cursor c) {
+    step<In, 0, 0>(c);
   }
-  template <std::size_t I, std::size_t J, class SP, class FP>
-  static constexpr void step(const SP& sp, const FP& fp, Cursor c) {
+  // Whether source layer I and the next fold into one folded layer.
+  template <std::size_t I>
+  static constexpr bool pairs_with_next() {
+    if constexpr (I + 1 < sizeof...(Ls)) {
+      return folds<detail::nth<I, Ls...>, detail::nth<I + 1, Ls...>>;
+    } else {
+      return false;
+    }
+  }
+  // Source layer I becomes folded layer J.
+  template <Shape In, std::size_t I, std::size_t J>
+  static constexpr void step(Cursor c) {
     if constexpr (I < sizeof...(Ls)) {
       using A = detail::nth<I, Ls...>;
-      const detail::LayerRecord& s = sp.layers[I];
-      const detail::LayerRecord& f = fp.layers[J];
+      constexpr detail::LayerRecord s = source_plan<In>.layers[I];
+      constexpr detail::LayerRecord f = folded_plan<In>.layers[J];
       const Cursor here = c.at(s.param_offset, s.buffer_offset, f.param_offset, f.buffer_offset);
-      if constexpr (I + 1 < sizeof...(Ls)) {
-        using B = detail::nth<I + 1, Ls...>;
-        if constexpr (folds<A, B>) {
-          const detail::LayerRecord& n = sp.layers[I + 1];
-          fold_pair<A, B>(s, here, c.params + n.param_offset, c.buffers + n.buffer_offset);
-          step<I + 2, J + 1>(sp, fp, c);
-          return;
-        }
+      if constexpr (pairs_with_next<I>()) {
+        constexpr detail::LayerRecord n = source_plan<In>.layers[I + 1];
+        fold_pair<A, detail::nth<I + 1, Ls...>, s>(here, c.params + n.param_offset,
+                                                   c.buffers + n.buffer_offset);
+        step<In, I + 2, J + 1>(c);
+      } else {
+        map_layer<A>::template run<s.in>(here);
+        step<In, I + 1, J + 1>(c);
       }
-      map_layer<A>::run(s.in, here);
-      step<I + 1, J + 1>(sp, fp, c);
     }
   }
   // Layer A (weight [C][k], bias [C] if any) then BatchNorm B on its C outputs.
-  template <class A, class B>
-  static constexpr void fold_pair(const detail::LayerRecord& s, Cursor c, const float* bn_params,
-                                  const float* bn_buffers) {
+  template <class A, class B, detail::LayerRecord s>
+  static constexpr void fold_pair(Cursor c, const float* bn_params, const float* bn_buffers) {
     const int channels = s.out.c;
     const long bias = A::spec.bias ? channels : 0;
     const long per_channel = (s.params - bias) / channels;
@@ -240,47 +255,51 @@ struct map_list<List<Ls...>, List<Fs...>> {
 // A layer that is not a block: its tensors as they are.
 template <class L, class B>
 struct map_layer {
-  static constexpr void run(Shape in, Cursor c) {
-    const auto t = detail::layer_tensors<L>(in);
-    const long params = count_of(t, TensorRole::parameter);
-    const long buffers = count_of(t, TensorRole::buffer);
+  template <Shape In>
+  static constexpr void run(Cursor c) {
+    constexpr auto t = detail::layer_tensors<L>(In);
+    constexpr long params = count_of(t, TensorRole::parameter);
+    constexpr long buffers = count_of(t, TensorRole::buffer);
     for (long i = 0; i < params; ++i) c.out_params[i] = c.params[i];
     for (long i = 0; i < buffers; ++i) c.out_buffers[i] = c.buffers[i];
   }
 };
 template <class L, class... Ls>
 struct map_layer<L, Sequential<Ls...>> {
-  static constexpr void run(Shape in, Cursor c) {
-    map_list<List<Ls...>, typename fold_list<List<>, Ls...>::type>::run(in, c);
+  template <Shape In>
+  static constexpr void run(Cursor c) {
+    map_list<List<Ls...>, typename fold_list<List<>, Ls...>::type>::template run<In>(c);
   }
 };
 template <class L, class... Ps>
 struct map_layer<L, Residual<Ps...>> {
-  static constexpr void run(Shape in, Cursor c) {
+  template <Shape In>
+  static constexpr void run(Cursor c) {
     using R = Residual<Ps...>;
     if constexpr (R::projection) {
       using M = detail::nth<0, Ps...>;
       using S = detail::nth<1, Ps...>;
       using FM = typename fold_layer<M>::type;
-      map_layer<M>::run(in, c);
-      const auto sp = M::plan(in, false);
-      const auto fp = FM::plan(in, false);
-      map_layer<S>::run(in, c.at(sp.params, sp.buffers, fp.params, fp.buffers));
+      map_layer<M>::template run<In>(c);
+      constexpr auto sp = M::plan(In, false);
+      constexpr auto fp = FM::plan(In, false);
+      map_layer<S>::template run<In>(c.at(sp.params, sp.buffers, fp.params, fp.buffers));
     } else {
-      map_list<List<Ps...>, typename fold_list<List<>, Ps...>::type>::run(in, c);
+      map_list<List<Ps...>, typename fold_list<List<>, Ps...>::type>::template run<In>(c);
     }
   }
 };
 template <class L, class... Bs>
 struct map_layer<L, Concat<Bs...>> {
-  static constexpr void run(Shape in, Cursor c) {
+  template <Shape In>
+  static constexpr void run(Cursor c) {
     long p = 0, b = 0, fp = 0, fb = 0;
     (
         [&] {
           using F = typename fold_layer<Bs>::type;
-          map_layer<Bs>::run(in, c.at(p, b, fp, fb));
-          const auto s = Bs::plan(in, false);
-          const auto f = F::plan(in, false);
+          map_layer<Bs>::template run<In>(c.at(p, b, fp, fb));
+          constexpr auto s = Bs::plan(In, false);
+          constexpr auto f = F::plan(In, false);
           p += s.params;
           b += s.buffers;
           fp += f.params;
@@ -309,8 +328,8 @@ template <class Net>
 constexpr void fold_batch_norm_into(const typename Net::Parameters& p,
                                     typename fold_batch_norm_t<Net>::Parameters& out) {
   using L = fold_detail::network_layers<Net>;
-  fold_detail::map_list<typename L::type, typename L::folded>::run(
-      Net::input_shape, {p.values, p.buffers, out.values, out.buffers});
+  fold_detail::map_list<typename L::type, typename L::folded>::template run<Net::input_shape>(
+      {p.values, p.buffers, out.values, out.buffers});
 }
 
 // The folded network's parameters and buffers (constexpr: bake them into
