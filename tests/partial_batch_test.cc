@@ -103,8 +103,9 @@ void CheckPartialBatch(std::uint64_t seed) {
   EXPECT_EQ(bad.status, Status::label_out_of_range);
 }
 
+// Every layer kind, and every block (cheap to compile, unlike LeNet-5 at a
+// third batch size).
 void TestPartialBatchMatchesBatchOfN() {
-  CheckPartialBatch<test::LeNet, 8, 3>(11);
   CheckPartialBatch<test::EveryLayerNet, 5, 2>(12);
   CheckPartialBatch<test::BlocksNet, 4, 1>(13);
 }
