@@ -8,8 +8,8 @@
 // blocks' inner layers included, its kind (the layer's `name`), its input and
 // output shapes, whether its output is flat, its parameter and buffer counts;
 // and every state_dict key with its PyTorch shape. Block internals are reached
-// through the members blocks.hpp gives them (`list`, `main`/`shortcut`,
-// `child`/`size`). Not hashed: implementation details that may change between
+// through the layer contract's `children` (layers/layer.hpp), so a user's
+// block is covered as the library's are. Not hashed: implementation details that may change between
 // versions (scratch sizes, MAC counting), and hyperparameters that change no
 // shape (LeakyReLU's slope, Dropout's p, BatchNorm's eps, a padding/dilation
 // pair giving the same output size): two networks that differ only there share
@@ -49,41 +49,23 @@ struct Fnv1a64 {
   }
 };
 
-template <class Chain>
-constexpr void hash_chain(Fnv1a64& h);
-
-// A layer's kind, then what its inner lists hold (blocks).
-template <class L, Shape In>
-constexpr void hash_layer(Fnv1a64& h) {
+// A layer's kind and planned record, then its children's (blocks), each under
+// its state_dict key.
+template <class L>
+constexpr void hash_layer(Fnv1a64& h, const LayerRecord& r, bool flat_in) {
   h.text(L::name);
-  if constexpr (requires { typename L::list; }) {  // Sequential and what derives from it
-    hash_chain<typename L::list::template chain<In>>(h);
-  } else if constexpr (requires { typename L::parts; }) {  // Residual
-    hash_layer<typename L::main, In>(h);
-    if constexpr (L::projection) hash_layer<typename L::parts::shortcut, In>(h);
-  } else if constexpr (requires { L::size; typename L::template child<0>; }) {  // Concat
-    [&h]<std::size_t... I>(std::index_sequence<I...>) {
-      (hash_layer<typename L::template child<I>, In>(h), ...);
-    }(std::make_index_sequence<L::size>{});
+  h.shape(r.in);
+  h.shape(r.out);
+  h.number(r.flat);
+  h.number(r.params);
+  h.number(r.buffers);
+  if constexpr (has_children<L>) {
+    L::children(r.in, flat_in, [&h]<class Child>(const TensorName& key, const LayerRecord& c,
+                                                 bool child_flat_in) {
+      h.text(key.s);
+      hash_layer<Child>(h, c, child_flat_in);
+    });
   }
-}
-
-template <class Chain>
-constexpr void hash_chain(Fnv1a64& h) {
-  h.number(long(Chain::size));
-  [&h]<std::size_t... I>(std::index_sequence<I...>) {
-    (
-        [&h] {
-          constexpr LayerRecord r = Chain::plan.layers[I];
-          hash_layer<typename Chain::template layer<I>, r.in>(h);
-          h.shape(r.in);
-          h.shape(r.out);
-          h.number(r.flat);
-          h.number(r.params);
-          h.number(r.buffers);
-        }(),
-        ...);
-  }(std::make_index_sequence<Chain::size>{});
 }
 
 template <class Net>
@@ -91,7 +73,12 @@ constexpr std::uint64_t signature_of() {
   Fnv1a64 h;
   h.shape(Net::input_shape);
   h.number(Net::chain::input_flat);
-  hash_chain<typename Net::chain>(h);
+  h.number(Net::layer_count);
+  [&h]<std::size_t... I>(std::index_sequence<I...>) {
+    (hash_layer<typename Net::template layer<I>>(
+         h, Net::plan.layers[I], I == 0 ? Net::chain::input_flat : Net::plan.layers[I - 1].flat),
+     ...);
+  }(std::make_index_sequence<std::size_t(Net::layer_count)>{});
   for (const Tensor& t : Net::tensors) {
     h.text(t.name.s);
     h.number(long(t.role));
