@@ -16,8 +16,10 @@ set(CMAKE_C_FLAGS_INIT "${STATICNN_CPU_FLAGS} -ffunction-sections -fdata-section
 set(CMAKE_CXX_FLAGS_INIT
     "${STATICNN_CPU_FLAGS} -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "--specs=nano.specs -Wl,--gc-sections")
-# Size over speed: what a firmware build wants by default.
-set(CMAKE_CXX_FLAGS_RELEASE_INIT "-Os -DNDEBUG")
+# Size over speed: what a firmware build wants by default. A cache entry, not
+# CMAKE_CXX_FLAGS_RELEASE_INIT, to which CMake's GNU module appends -O3 (the
+# last -O wins: Release firmware was -O3).
+set(CMAKE_CXX_FLAGS_RELEASE "-Os -DNDEBUG" CACHE STRING "Flags of Release builds")
 
 set(CMAKE_FIND_ROOT_PATH /usr/lib/arm-none-eabi)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
