@@ -16,6 +16,7 @@
 
 #include "staticnn/passes-inl.h"
 #include "tests/reference/network.hpp"
+#include "tests/support/compare.hpp"
 #include "tests/support/finite_differences.hpp"
 #include "tests/support/layer_nets.hpp"
 #include "hwy/tests/test_util-inl.h"
@@ -30,25 +31,6 @@
 #include "staticnn/init.hpp"
 
 namespace staticnn::test {
-
-template <class T>
-std::vector<T> random_vector(std::size_t n, std::uint64_t seed, T scale = T(1), T offset = T(0)) {
-  SplitMix64 rng{seed};
-  std::vector<T> v(n);
-  for (T& x : v) x = offset + scale * T(float(rng.symmetric()));
-  return v;
-}
-
-// max |a - b| / (max |b| + floor).
-inline double relative_error(const float* a, const double* b, std::size_t n,
-                             double floor = 1e-3) {
-  double diff = 0, scale = floor;
-  for (std::size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::abs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::abs(b[i]));
-  }
-  return diff / scale;
-}
 
 // PyTorch's initialisation, then every batch norm's weight in [0.5, 2.5] and
 // bias in [-1, 1] (so that ReLU6 reaches its upper kink), running mean in

@@ -7,6 +7,7 @@
 
 #include "staticnn/passes-inl.h"
 #include "tests/reference/network.hpp"
+#include "tests/support/compare.hpp"
 #include "tests/support/finite_differences.hpp"
 #include "tests/support/nets.hpp"
 #include "hwy/tests/test_util-inl.h"
@@ -20,25 +21,6 @@
 #include "staticnn/init.hpp"
 
 namespace staticnn::test {
-
-template <class T>
-std::vector<T> random_vector(std::size_t n, std::uint64_t seed, T scale = T(1)) {
-  SplitMix64 rng{seed};
-  std::vector<T> v(n);
-  for (T& x : v) x = scale * T(rng.symmetric());
-  return v;
-}
-
-// max |a - b| / (max |b| + floor): a relative error against the tensor's scale.
-inline double relative_error(const float* a, const double* b, std::size_t n,
-                             double floor = 1e-3) {
-  double diff = 0, scale = floor;
-  for (std::size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::abs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::abs(b[i]));
-  }
-  return diff / scale;
-}
 
 template <class Net>
 std::vector<double> random_params(std::uint64_t seed) {

@@ -1,6 +1,5 @@
 // Random test data and the error measure the whole-network tests compare
-// with (network_test and network_layers_test keep copies of their own, for
-// the lead to replace with this header).
+// with (network_test, network_layers_test, partial_batch_test).
 #pragma once
 
 #include <algorithm>
