@@ -121,8 +121,13 @@ struct Requantization {
   ActivationClamp clamp;
 };
 
+// The zero point is added with wrapping, as TFLite's int32 addition does on
+// its hardware and as the vector kernels do (only accumulators near the int32
+// limits can overflow here, never those of an int8 layer).
 constexpr std::int8_t Requantize(std::int32_t accumulator, const Requantization& r) {
-  const std::int32_t q = MultiplyByQuantizedMultiplier(accumulator, r.scale) + r.output_zero_point;
+  const auto q = static_cast<std::int32_t>(
+      static_cast<std::uint32_t>(MultiplyByQuantizedMultiplier(accumulator, r.scale)) +
+      static_cast<std::uint32_t>(r.output_zero_point));
   return static_cast<std::int8_t>(std::clamp(q, r.clamp.min, r.clamp.max));
 }
 
