@@ -39,14 +39,18 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_kernels {
 
-// acc[0, kRow) += w * phase_row[0, kRow).
-template <int kRow>
-HWY_INLINE void AddScaledRow(std::int32_t w, const std::int32_t* HWY_RESTRICT phase_row,
-                             std::int32_t* HWY_RESTRICT acc) {
+// acc[0, kRow) += sum over kw of taps[kw] * the inputs of tap kw: one
+// accumulator load and store per vector for all the row's taps.
+template <int kKw, class Phases>
+HWY_INLINE void AddTaps(const std::int8_t* HWY_RESTRICT taps, const Phases& phases,
+                        std::int32_t* HWY_RESTRICT acc) {
   const D32 d;
-  const auto wv = hn::Set(d, w);
-  for (int i = 0; i < kRow; i += static_cast<int>(hn::Lanes(d))) {
-    hn::StoreU(hn::Add(hn::LoadU(d, acc + i), hn::Mul(wv, hn::LoadU(d, phase_row + i))), d, acc + i);
+  for (int i = 0; i < Phases::kRow; i += static_cast<int>(hn::Lanes(d))) {
+    auto sum = hn::LoadU(d, acc + i);
+    for (int kw = 0; kw < kKw; ++kw) {
+      sum = hn::Add(sum, hn::Mul(hn::Set(d, taps[kw]), hn::LoadU(d, phases.Row(kw) + i)));
+    }
+    hn::StoreU(sum, d, acc + i);
   }
 }
 
@@ -71,10 +75,7 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
         if (ih < 0 || ih >= G.in.h) continue;
         phases.Stage(x + (ci * G.in.h + ih) * G.in.w, x_zero_point, 0);
         for (int co = group * kCout; co < (group + 1) * kCout; ++co) {
-          const std::int8_t* taps = w + ((co * kCin + c) * kKh + kh) * kKw;
-          for (int kw = 0; kw < kKw; ++kw) {
-            AddScaledRow<Phases::kRow>(taps[kw], phases.Row(kw), acc[co]);
-          }
+          AddTaps<kKw>(w + ((co * kCin + c) * kKh + kh) * kKw, phases, acc[co]);
         }
       }
     }
