@@ -10,7 +10,8 @@
 // an output row uses, the row is staged once, minus the zero point, in phase
 // rows (phase_rows-inl.h: each tap's inputs for the whole output row are one
 // contiguous load, for any stride). Every output channel of the row's group
-// then adds w * staged row into its accumulator row. Rows are padded to whole
+// then adds its kernel row's taps times those inputs into its accumulator
+// row, in one pass over the row (AddTaps). Rows are padded to whole
 // vectors (zeros staged past the input), so no loop has a tail; the int8
 // result goes out through a padded row. Stack: out.c accumulator rows, the
 // phase rows, one int8 row; no heap.
