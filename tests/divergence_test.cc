@@ -1,7 +1,8 @@
 // The divergence guard of train_step: a step whose loss or gradients are not
 // finite returns Status::non_finite and leaves the parameters (BatchNorm's
 // running statistics included) and the optimizer state exactly as they were,
-// for a NaN in the input and for a learning rate that explodes.
+// for a NaN in the input and for a learning rate that explodes. Options that
+// torch.optim refuses are refused the same way (Status::invalid_options).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -83,6 +84,50 @@ TEST(DivergenceGuard, ExplodingLearningRateIsStoppedAtTheFirstNonFiniteStep) {
     }
   }
   EXPECT_TRUE(refused) << "lr 1e30 never produced a non-finite loss or gradient";
+}
+
+// torch.optim's own checks, plus finiteness; the defaults pass.
+static_assert(options_valid(SgdOptions{}) && options_valid(AdamOptions{}) &&
+              options_valid(AdamWOptions{}) && options_valid(RmspropOptions{}));
+static_assert(options_valid(SgdOptions{.momentum = 0.9f, .nesterov = true}));
+static_assert(!options_valid(SgdOptions{.nesterov = true}));  // torch: nesterov needs momentum
+static_assert(!options_valid(SgdOptions{.momentum = 0.9f, .nesterov = true, .dampening = 0.1f}));
+static_assert(!options_valid(AdamOptions{.beta1 = 1.0f}));
+static_assert(!options_valid(AdamWOptions{.beta2 = -0.1f}));
+static_assert(!options_valid(RmspropOptions{.alpha = -0.5f}));
+
+template <class Options, class State>
+void ExpectRefused(Options options, State& state, const char* what) {
+  init_parameters<Net>(params, 5);
+  SplitMix64 rng{6};
+  Fill(rng);
+  params_before = params;
+  const State state_before = state;
+  Optimizer opt{options, state};
+  const LossResult r = train_step<Net, kBatch>(params, grads, opt, ws, x, labels);
+  EXPECT_EQ(r.status, Status::invalid_options) << what;
+  EXPECT_TRUE(Same(params.values, params_before.values, sizeof params.values)) << what;
+  EXPECT_TRUE(Same(params.buffers, params_before.buffers, sizeof params.buffers)) << what;
+  EXPECT_TRUE(Same(&state, &state_before, sizeof state)) << what;
+}
+
+TEST(DivergenceGuard, OptionsTorchRefusesAreRefusedBeforeAnything) {
+  static RmspropState<Net> rmsprop;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  ExpectRefused(SgdOptions{.lr = -0.1f}, sgd, "negative lr");
+  ExpectRefused(SgdOptions{.lr = nan}, sgd, "NaN lr");
+  ExpectRefused(SgdOptions{.lr = inf}, sgd, "infinite lr");
+  ExpectRefused(SgdOptions{.momentum = -0.9f}, sgd, "negative momentum");
+  ExpectRefused(SgdOptions{.momentum = 0.9f, .nesterov = true, .dampening = 0.5f}, sgd,
+                "nesterov with dampening");
+  ExpectRefused(AdamOptions{.beta1 = 1.0f}, adam, "beta1 = 1");
+  ExpectRefused(AdamWOptions{.eps = -1e-8f}, adam, "negative eps");
+  ExpectRefused(AdamWOptions{.weight_decay = -0.01f}, adam, "negative weight decay");
+  ExpectRefused(RmspropOptions{.alpha = -0.5f}, rmsprop, "negative alpha");
+  // The same options with a valid value train.
+  Optimizer fine{SgdOptions{.lr = 0.1f, .momentum = 0.9f, .nesterov = true}, sgd};
+  EXPECT_EQ(Train(fine), Status::ok);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // state is all zeros and lands in .bss.
 #pragma once
 
+#include <limits>
+
 namespace staticnn {
 
 // torch.optim.SGD. (dampening comes last here, so that the positional
@@ -49,5 +51,32 @@ struct RmspropOptions {
   float momentum = 0.0f;
   bool centered = false;  // divide by the variance estimate instead
 };
+
+// Whether torch.optim would accept the options (it raises ValueError
+// otherwise), and every value is finite: train_step refuses a step with
+// others (Status::invalid_options) before touching anything.
+namespace detail {
+constexpr bool non_negative(float v) { return v >= 0.0f && v <= std::numeric_limits<float>::max(); }
+constexpr bool in_unit_interval(float v) { return v >= 0.0f && v < 1.0f; }  // [0, 1)
+}  // namespace detail
+
+constexpr bool options_valid(const SgdOptions& o) {
+  using namespace detail;
+  return non_negative(o.lr) && non_negative(o.momentum) && non_negative(o.weight_decay) &&
+         non_negative(o.dampening) && (!o.nesterov || (o.momentum > 0.0f && o.dampening == 0.0f));
+}
+constexpr bool options_valid(const AdamOptions& o) {
+  using namespace detail;
+  return non_negative(o.lr) && in_unit_interval(o.beta1) && in_unit_interval(o.beta2) &&
+         non_negative(o.eps) && non_negative(o.weight_decay);
+}
+constexpr bool options_valid(const AdamWOptions& o) {
+  return options_valid(AdamOptions{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.amsgrad});
+}
+constexpr bool options_valid(const RmspropOptions& o) {
+  using namespace detail;
+  return non_negative(o.lr) && non_negative(o.alpha) && non_negative(o.eps) &&
+         non_negative(o.weight_decay) && non_negative(o.momentum);
+}
 
 }  // namespace staticnn

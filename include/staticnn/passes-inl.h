@@ -160,13 +160,14 @@ bool LabelsValid(const int* labels, int n = Batch) {
 
 // Zeroes g, runs `gradients` (forward, loss and backward in training mode,
 // returning the loss) and, if the loss and gradients are finite, the
-// optimizer step. The divergence guard: one non-finite loss or gradient (a
+// optimizer step. Options torch.optim would refuse are refused first. The divergence guard: one non-finite loss or gradient (a
 // NaN input, a learning rate that exploded) would spread through every
 // parameter and the optimizer state; the step is refused, and the buffers
 // that forward updated are restored.
 template <class Net, class Optimizer, class Workspace, class Gradients>
 LossResult GuardedStep(typename Net::Parameters& p, typename Net::Gradients& g, Optimizer& opt,
                        Workspace& ws, Gradients gradients) {
+  if (!options_valid(opt.options)) return {0.0f, Status::invalid_options};
   constexpr std::size_t buffers = std::size_t(Net::buffer_count);
   for (std::size_t i = 0; i < buffers; ++i) ws.buffers_before[i] = p.buffers[i];
   g.fill(0.0f);

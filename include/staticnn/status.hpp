@@ -16,6 +16,7 @@ enum class Status {
   wrong_size,           // a buffer of run-time size does not hold the batch's samples
   partial_batch_statistics,  // a partial batch given to a network with batch
                              // statistics (BatchNorm) in training
+  invalid_options,      // optimizer options torch.optim would refuse (lr < 0, beta >= 1, ...)
 };
 
 constexpr const char* to_string(Status s) {
@@ -31,6 +32,7 @@ constexpr const char* to_string(Status s) {
     case Status::wrong_size: return "buffer size does not match the batch";
     case Status::partial_batch_statistics:
       return "a partial batch cannot train a network with BatchNorm";
+    case Status::invalid_options: return "invalid optimizer options";
   }
   return "unknown status";
 }
