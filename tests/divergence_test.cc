@@ -125,6 +125,11 @@ TEST(DivergenceGuard, OptionsTorchRefusesAreRefusedBeforeAnything) {
   ExpectRefused(AdamWOptions{.eps = -1e-8f}, adam, "negative eps");
   ExpectRefused(AdamWOptions{.weight_decay = -0.01f}, adam, "negative weight decay");
   ExpectRefused(RmspropOptions{.alpha = -0.5f}, rmsprop, "negative alpha");
+  // step() alone refuses them too.
+  params_before = params;
+  Optimizer negative{SgdOptions{.lr = -1.0f}, sgd};
+  EXPECT_EQ(step<Net>(params, grads, negative), Status::invalid_options);
+  EXPECT_TRUE(Same(params.values, params_before.values, sizeof params.values));
   // The same options with a valid value train.
   Optimizer fine{SgdOptions{.lr = 0.1f, .momentum = 0.9f, .nesterov = true}, sgd};
   EXPECT_EQ(Train(fine), Status::ok);

@@ -94,9 +94,9 @@ TEST(NoHeap, NewOptimizersClippingAndMetrics) {
   static InferenceWorkspace<Net, 2> ws;
   static float batch[2 * Net::input_shape.size()];
   test::AllocationScope scope;
-  step<Net>(params, grads, nesterov);
-  step<Net>(params, grads, adamw);
-  step<Net>(params, grads, rmsprop);
+  EXPECT_EQ(step<Net>(params, grads, nesterov), Status::ok);
+  EXPECT_EQ(step<Net>(params, grads, adamw), Status::ok);
+  EXPECT_EQ(step<Net>(params, grads, rmsprop), Status::ok);
   const float norm = HWY_NAMESPACE::ClipGradNorm<Net>(grads, 1e-3f);
   const auto cm = confusion_matrix<Net, 2>(
       3, batch,

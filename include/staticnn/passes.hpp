@@ -105,9 +105,12 @@ LossResult mean_squared_error(Outputs&& out, Targets&& target, OutputGradient&& 
                                   &HWY_NAMESPACE::MeanSquaredErrorLoss<Net, Batch>);
 }
 
+// The optimizer's update alone; options torch.optim would refuse change nothing.
 template <class Net, class Optimizer>
-void step(typename Net::Parameters& p, const typename Net::Gradients& g, Optimizer& opt) {
+Status step(typename Net::Parameters& p, const typename Net::Gradients& g, Optimizer& opt) {
+  if (!options_valid(opt.options)) return Status::invalid_options;
   HWY_NAMESPACE::Step<Net>(p, g, opt);
+  return Status::ok;
 }
 
 // One training step of a classifier: forward, softmax cross-entropy, backward,
