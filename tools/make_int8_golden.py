@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the LiteRT int8 goldens that tests/int8_golden_test.cc checks the int8 oracle against.
+"""Writes the LiteRT int8 goldens that tests/golden_int8_test.cc checks the int8 oracle against.
 
 Each case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
 tools/peers/tflite_writer.py, plus TFLite's quantization fields), run by the LiteRT
