@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the LiteRT int8 goldens that tests/golden_int8_test.cc checks the int8 oracle against.
+"""Writes the LiteRT int8 goldens that tests/golden_int8_test.cc checks the int8 oracle against,
+and the int8 LeNet-5 of tests/golden_int8_network_test.cc (lenet5.gold, see lenet_case).
 
-Each case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
+Each kernel case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
 tools/peers/tflite_writer.py, plus TFLite's quantization fields), run by the LiteRT
 interpreter with its *reference* kernels (OpResolverType.BUILTIN_REF, no delegate). The
 script also runs the optimized builtin kernels (BUILTIN_WITHOUT_DEFAULT_DELEGATES) and the
@@ -61,8 +62,14 @@ def _int64_vector(b, values):
 def one_op_model(tensors, op, inputs, outputs):
     """tensors: list of (shape, type, data or None, scales, zero_points, quantized_dim).
     op: (builtin, version, options_type, write_options)."""
-    builtin, version, options_type, write_options = op
-    b = flatbuffers.Builder(1 << 16)
+    return model(tensors, [op + (inputs, outputs)],
+                 [i for i in inputs if tensors[i][2] is None], outputs)
+
+
+def model(tensors, ops, graph_inputs, graph_outputs):
+    """tensors as one_op_model's; ops: list of (builtin, version, options_type,
+    write_options, inputs, outputs), in execution order."""
+    b = flatbuffers.Builder(1 << 20)
     buffers = []
     for data in [None] + [t[2] for t in tensors]:
         vec = _aligned_bytes(b, np.ascontiguousarray(data).tobytes()) if data is not None else None
@@ -86,30 +93,37 @@ def one_op_model(tensors, op, inputs, outputs):
         tflite.TensorAddName(b, name)
         tflite.TensorAddQuantization(b, quantization)
         tensor_offsets.append(tflite.TensorEnd(b))
-    inputs_vec, outputs_vec = _int_vector(b, inputs), _int_vector(b, outputs)
-    options = write_options(b)
-    tflite.OperatorStart(b)
-    tflite.OperatorAddOpcodeIndex(b, 0)
-    tflite.OperatorAddInputs(b, inputs_vec)
-    tflite.OperatorAddOutputs(b, outputs_vec)
-    tflite.OperatorAddBuiltinOptionsType(b, options_type)
-    tflite.OperatorAddBuiltinOptions(b, options)
-    operator = tflite.OperatorEnd(b)
-    tensors_vec, operators_vec = _offset_vector(b, tensor_offsets), _offset_vector(b, [operator])
-    graph_in = _int_vector(b, [i for i in inputs if tensors[i][2] is None])
-    graph_out = _int_vector(b, outputs)
+    codes = []  # (builtin, version), one OperatorCode each
+    operators = []
+    for builtin, version, options_type, write_options, inputs, outputs in ops:
+        if (builtin, version) not in codes:
+            codes.append((builtin, version))
+        inputs_vec, outputs_vec = _int_vector(b, inputs), _int_vector(b, outputs)
+        options = write_options(b)
+        tflite.OperatorStart(b)
+        tflite.OperatorAddOpcodeIndex(b, codes.index((builtin, version)))
+        tflite.OperatorAddInputs(b, inputs_vec)
+        tflite.OperatorAddOutputs(b, outputs_vec)
+        tflite.OperatorAddBuiltinOptionsType(b, options_type)
+        tflite.OperatorAddBuiltinOptions(b, options)
+        operators.append(tflite.OperatorEnd(b))
+    tensors_vec, operators_vec = _offset_vector(b, tensor_offsets), _offset_vector(b, operators)
+    graph_in = _int_vector(b, graph_inputs)
+    graph_out = _int_vector(b, graph_outputs)
     tflite.SubGraphStart(b)
     tflite.SubGraphAddTensors(b, tensors_vec)
     tflite.SubGraphAddInputs(b, graph_in)
     tflite.SubGraphAddOutputs(b, graph_out)
     tflite.SubGraphAddOperators(b, operators_vec)
     subgraph = tflite.SubGraphEnd(b)
-    tflite.OperatorCodeStart(b)
-    tflite.OperatorCodeAddDeprecatedBuiltinCode(b, builtin)
-    tflite.OperatorCodeAddBuiltinCode(b, builtin)
-    tflite.OperatorCodeAddVersion(b, version)
-    opcode = tflite.OperatorCodeEnd(b)
-    opcodes_vec, subgraphs_vec = _offset_vector(b, [opcode]), _offset_vector(b, [subgraph])
+    opcodes = []
+    for builtin, version in codes:
+        tflite.OperatorCodeStart(b)
+        tflite.OperatorCodeAddDeprecatedBuiltinCode(b, builtin)
+        tflite.OperatorCodeAddBuiltinCode(b, builtin)
+        tflite.OperatorCodeAddVersion(b, version)
+        opcodes.append(tflite.OperatorCodeEnd(b))
+    opcodes_vec, subgraphs_vec = _offset_vector(b, opcodes), _offset_vector(b, [subgraph])
     buffers_vec = _offset_vector(b, buffers)
     tflite.ModelStart(b)
     tflite.ModelAddVersion(b, 3)
@@ -141,13 +155,6 @@ def activation_tensor(shape, scale, zero_point):
     return (shape, INT8, None, [scale], [zero_point], 0)
 
 
-def output_quantization(lo, hi):
-    """TFLite's asymmetric int8 quantization of [lo, hi] (staticnn's AsymmetricQuantization)."""
-    scale = np.float32((np.float32(hi) - np.float32(lo)) / np.float32(255))
-    zero_point = int(np.clip(np.round(-128.0 - float(np.float32(lo) / scale)), -128, 127))
-    return scale, zero_point
-
-
 def weights(rng, out_c, per_out_shape, per_channel=True):
     """Symmetric int8 weights: float draws quantized with scale max|w| / 127 per channel."""
     w = rng.uniform(-1, 1, (out_c,) + per_out_shape) * rng.uniform(0.2, 1.0, (out_c,) + (1,) * len(per_out_shape))
@@ -168,7 +175,7 @@ def conv_case(rng, name, c, h, w, out_c, k, stride, padding, activation, out_ran
     x_scale = np.float32(4.0 / (74.0 * 60.0 * np.sqrt(fan_in) * float(w_scale.mean())))
     bias_scale = (x_scale * w_scale).astype(np.float32)
     b = rng.integers(-3000, 3001, out_c).astype(np.int32)
-    y_scale, y_zero_point = output_quantization(*out_range)
+    y_scale, y_zero_point = asymmetric(*out_range)
     if padding == "same":
         oh, ow = -(-h // stride), -(-w // stride)
     else:
@@ -220,7 +227,7 @@ def linear_case(rng, name, n_in, n_out, activation, out_range):
     wq, w_scale = weights(rng, n_out, (n_in,), per_channel=False)
     x_scale = np.float32(4.0 / (74.0 * 60.0 * np.sqrt(n_in) * float(w_scale[0])))
     b = rng.integers(-3000, 3001, n_out).astype(np.int32)
-    y_scale, y_zero_point = output_quantization(*out_range)
+    y_scale, y_zero_point = asymmetric(*out_range)
     tensors = [activation_tensor((1, n_in), x_scale, x_zero_point),
                (wq.shape, INT8, wq, w_scale[:1], [0], 0),
                ((n_out,), INT32, b, [np.float32(x_scale * w_scale[0])], [0], 0),
@@ -275,7 +282,7 @@ def add_case(rng, name, c, h, w, activation, out_range):
     x2 = rng.integers(-128, 128, (c, h, w), dtype=np.int8)
     scales = (np.float32(0.03), np.float32(0.05))
     zero_points = (int(rng.integers(-20, 21)), int(rng.integers(-20, 21)))
-    y_scale, y_zero_point = output_quantization(*out_range)
+    y_scale, y_zero_point = asymmetric(*out_range)
     tensors = [activation_tensor((1, h, w, c), scales[0], zero_points[0]),
                activation_tensor((1, h, w, c), scales[1], zero_points[1]),
                activation_tensor((1, h, w, c), y_scale, y_zero_point)]
@@ -294,6 +301,215 @@ def add_case(rng, name, c, h, w, activation, out_range):
                       ("y", ys["reference"][0].transpose(2, 0, 1))]
 
 
+# ------------------------------------------------------------ LeNet-5, end to end
+#
+# The float LeNet-5 of tests/support/nets.hpp with random weights (PyTorch's default
+# init), its activation ranges calibrated by a float forward over a few inputs, quantized
+# exactly as staticnn's int8::quantize does (requantize.hpp: float32 scales, halves
+# rounded away from zero), then written as one int8 .tflite model and run by LiteRT.
+
+def round_away(v):
+    v = np.asarray(v, dtype=np.float64)
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+def asymmetric(lo, hi):
+    """staticnn's AsymmetricQuantization."""
+    lo, hi = min(np.float32(lo), np.float32(0)), max(np.float32(hi), np.float32(0))
+    if hi == lo:
+        return np.float32(1), 0
+    scale = np.float32((hi - lo) / np.float32(255))
+    zero_point = int(np.clip(round_away(-128.0 - float(np.float32(lo / scale))), -128, 127))
+    return scale, zero_point
+
+
+def quantize_weights(w, per_channel):
+    """staticnn's SymmetricScale and QuantizeWeight: per output channel, or per tensor."""
+    axes = tuple(range(1, w.ndim)) if per_channel else None
+    max_abs = np.abs(w).max(axis=axes, keepdims=True).astype(np.float32)
+    scale = np.where(max_abs > 0, max_abs / np.float32(127), np.float32(1)).astype(np.float32)
+    q = np.clip(round_away((w / scale).astype(np.float32)), -127, 127).astype(np.int8)
+    return q, np.broadcast_to(scale.reshape(-1), (w.shape[0],)).astype(np.float32)
+
+
+def quantize_bias(b, in_scale, w_scale):
+    return round_away(b.astype(np.float64) / (float(in_scale) * w_scale.astype(np.float64))
+                      ).astype(np.int64)
+
+
+def float_conv(x, w, b, pad):
+    x = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
+    k = w.shape[2]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))  # C,OH,OW,k,k
+    return (np.einsum("chwij,ocij->ohw", windows, w, dtype=np.float64) + b[:, None, None]
+            ).astype(np.float32)
+
+
+def float_max_pool(x):
+    c, h, w = x.shape
+    return x.reshape(c, h // 2, 2, w // 2, 2).max(axis=(2, 4))
+
+
+# name (a state_dict key, or None), kind; the float layers of tests/support/nets.hpp's LeNet.
+LENET = [("0", "conv"), (None, "relu"), (None, "pool"), ("3", "conv"), (None, "relu"),
+         (None, "pool"), (None, "flatten"), ("7", "linear"), (None, "relu"),
+         ("9", "linear"), (None, "relu"), ("11", "linear")]
+
+
+def lenet_float_params(rng):
+    shapes = {"0": (6, 1, 5, 5), "3": (16, 6, 5, 5), "7": (120, 400), "9": (84, 120),
+              "11": (10, 84)}
+    params = {}
+    for key, shape in shapes.items():
+        bound = 1 / np.sqrt(np.prod(shape[1:]))
+        params[key + ".weight"] = rng.uniform(-bound, bound, shape).astype(np.float32)
+        params[key + ".bias"] = rng.uniform(-bound, bound, shape[0]).astype(np.float32)
+    return params
+
+
+def lenet_layer_inputs(params, x):
+    """The input of every float layer, then the output (float32, as staticnn computes)."""
+    values = [x]
+    for key, kind in LENET:
+        if kind == "conv":
+            pad = 2 if key == "0" else 0
+            x = float_conv(x, params[key + ".weight"], params[key + ".bias"], pad)
+        elif kind == "linear":
+            x = (params[key + ".weight"].astype(np.float64) @ x + params[key + ".bias"]
+                 ).astype(np.float32)
+        elif kind == "relu":
+            x = np.maximum(x, np.float32(0))
+        elif kind == "pool":
+            x = float_max_pool(x)
+        else:
+            x = x.reshape(-1)
+        values.append(x)
+    return values
+
+
+def images(rng, n):
+    """Smooth random images in [0, 1] (blurred noise), MNIST-sized."""
+    noise = rng.uniform(0, 1, (n, 1, 32, 32)).astype(np.float32)
+    blurred = sum(noise[:, :, i:i + 28, j:j + 28] for i in range(5) for j in range(5)) / 25
+    lo = blurred.min(axis=(1, 2, 3), keepdims=True)
+    hi = blurred.max(axis=(1, 2, 3), keepdims=True)
+    return ((blurred - lo) / (hi - lo)).astype(np.float32)
+
+
+def lenet_case():
+    rng = np.random.default_rng(5)
+    params = lenet_float_params(rng)
+    calibration = images(rng, 8)
+    per_sample = [lenet_layer_inputs(params, x) for x in calibration]
+    ranges = np.array([[min(s[i].min() for s in per_sample), max(s[i].max() for s in per_sample)]
+                       for i in range(len(LENET) + 1)], dtype=np.float32)
+    # The quantization of every float layer's input (and the output), as int8::quantize.
+    act = [asymmetric(*ranges[0])]
+    quantized = {}
+    for i, (key, kind) in enumerate(LENET):
+        if kind not in ("conv", "linear"):
+            act.append(act[-1])
+            continue
+        fused = i + 1 < len(LENET) and LENET[i + 1][1] == "relu"
+        act.append(asymmetric(*ranges[i + (2 if fused else 1)]))
+        wq, w_scale = quantize_weights(params[key + ".weight"], per_channel=(kind == "conv"))
+        bq = quantize_bias(params[key + ".bias"], act[i][0], w_scale)
+        assert np.abs(bq).max() < 2 ** 24
+        quantized[key] = (wq, w_scale, bq, fused)
+    x_float = images(rng, 1)[0]
+    s0, z0 = act[0]
+    x = np.clip(round_away((x_float / s0).astype(np.float32)) + z0, -128, 127).astype(np.int8)
+
+    tensors, ops = [], []
+
+    def tensor(shape, ttype, data, scales, zero_points, dim=0):
+        tensors.append((shape, ttype, data, list(scales), list(zero_points), dim))
+        return len(tensors) - 1
+
+    def activation(shape, i):
+        return tensor(shape, INT8, None, [act[i][0]], [act[i][1]])
+
+    current, (c, h, w) = activation((1, 28, 28, 1), 0), (1, 28, 28)
+    chw_before_flatten = None
+    for i, (key, kind) in enumerate(LENET):
+        if kind == "conv":
+            wq, w_scale, bq, fused = quantized[key]
+            pad = "same" if key == "0" else "valid"
+            c, h, w = wq.shape[0], (h if pad == "same" else h - 4), (w if pad == "same" else w - 4)
+            inputs = [current,
+                      tensor(wq.transpose(0, 2, 3, 1).shape, INT8, wq.transpose(0, 2, 3, 1),
+                             w_scale, [0] * c),
+                      tensor((c,), INT32, bq.astype(np.int32),
+                             (act[i][0] * w_scale).astype(np.float32), [0] * c)]
+            current = activation((1, h, w, c), i + 1)
+
+            def write(fb, pad=pad, fused=fused):
+                tflite.Conv2DOptionsStart(fb)
+                tflite.Conv2DOptionsAddPadding(fb, PAD[pad])
+                tflite.Conv2DOptionsAddStrideH(fb, 1)
+                tflite.Conv2DOptionsAddStrideW(fb, 1)
+                tflite.Conv2DOptionsAddDilationHFactor(fb, 1)
+                tflite.Conv2DOptionsAddDilationWFactor(fb, 1)
+                tflite.Conv2DOptionsAddFusedActivationFunction(fb, ACT["relu" if fused else "none"])
+                return tflite.Conv2DOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.CONV_2D, 3, tflite.BuiltinOptions.Conv2DOptions,
+                        write, inputs, [current]))
+        elif kind == "pool":
+            h, w = h // 2, w // 2
+            x_in, current = current, activation((1, h, w, c), i + 1)
+
+            def write(fb):
+                tflite.Pool2DOptionsStart(fb)
+                tflite.Pool2DOptionsAddPadding(fb, PAD["valid"])
+                tflite.Pool2DOptionsAddStrideH(fb, 2)
+                tflite.Pool2DOptionsAddStrideW(fb, 2)
+                tflite.Pool2DOptionsAddFilterHeight(fb, 2)
+                tflite.Pool2DOptionsAddFilterWidth(fb, 2)
+                tflite.Pool2DOptionsAddFusedActivationFunction(fb, ACT["none"])
+                return tflite.Pool2DOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.MAX_POOL_2D, 2, tflite.BuiltinOptions.Pool2DOptions,
+                        write, [x_in], [current]))
+        elif kind == "flatten":
+            # FullyConnected flattens its NHWC input itself, in (h, w, c) order: the
+            # next Linear's columns are permuted from staticnn's (c, h, w) to match.
+            chw_before_flatten = (c, h, w)
+        elif kind == "linear":
+            wq, w_scale, bq, fused = quantized[key]
+            if chw_before_flatten is not None:
+                fc, fh, fw = chw_before_flatten
+                wt = wq.reshape(-1, fc, fh, fw).transpose(0, 2, 3, 1).reshape(wq.shape[0], -1)
+                chw_before_flatten = None
+            else:
+                wt = wq
+            c = wq.shape[0]
+            inputs = [current, tensor(wt.shape, INT8, np.ascontiguousarray(wt), w_scale[:1], [0]),
+                      tensor((c,), INT32, bq.astype(np.int32),
+                             [np.float32(act[i][0] * w_scale[0])], [0])]
+            current = activation((1, c), i + 1)
+
+            def write(fb, fused=fused):
+                tflite.FullyConnectedOptionsStart(fb)
+                tflite.FullyConnectedOptionsAddFusedActivationFunction(
+                    fb, ACT["relu" if fused else "none"])
+                return tflite.FullyConnectedOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.FULLY_CONNECTED, 4,
+                        tflite.BuiltinOptions.FullyConnectedOptions, write, inputs, [current]))
+    lenet = model(tensors, ops, [0], [current])
+    ys = {k_: run(lenet, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
+    stored = [("x.float", x_float), ("x", x), ("ranges", ranges)]
+    stored += [(k, v) for k, v in params.items()]
+    for key, (wq, w_scale, bq, _) in quantized.items():
+        stored += [("q.%s.weight" % key, wq), ("q.%s.bias" % key, bq)]
+    stored += [("q.activation.scale", np.array([a[0] for a in act], dtype=np.float32)),
+               ("q.activation.zero_point", np.array([a[1] for a in act])),
+               ("y", ys["reference"][0])]
+    # How far the int8 network is from the float one, for the log.
+    y_float = lenet_layer_inputs(params, x_float)[-1]
+    y_real = act[-1][0] * (ys["reference"][0].astype(np.float32) - act[-1][1])
+    print("lenet5: float logits %s, int8 dequantized %s" % (np.round(y_float, 3), np.round(y_real, 3)))
+    return "lenet5", ys, stored
+
+
 def cases():
     rng = np.random.default_rng(11)
     yield conv_case(rng, "conv3x3_same_relu6", 3, 9, 7, 5, 3, 1, "same", "relu6", (-2, 8))
@@ -308,6 +524,7 @@ def cases():
     yield pool_case(rng, "avg_pool3x3_same", "avg", 4, 7, 5, 3, 1, "same", "none")
     yield pool_case(rng, "avg_pool2x2_relu", "avg", 3, 6, 6, 2, 2, "valid", "relu")
     yield add_case(rng, "add_relu", 3, 5, 4, "relu", (-3, 8))
+    yield lenet_case()
 
 
 def write_gold(name, tensors):

@@ -1,0 +1,75 @@
+// int8 inference of a quantized network (network.hpp), per Highway target:
+//   int8::Forward<QNet>(q, x, workspace) -> the int8 output
+// x is the int8 input ([C][H][W], quantized by QuantizeInput); each layer
+// runs its int8 kernel (int8/*-inl.h) from one workspace buffer into the
+// other; Flatten and the fused activations run nothing. The returned pointer
+// is into the workspace (or x, for a network of Flattens only). No heap.
+
+#if defined(STATICNN_INT8_NETWORK_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_INT8_NETWORK_INL_H_
+#undef STATICNN_INT8_NETWORK_INL_H_
+#else
+#define STATICNN_INT8_NETWORK_INL_H_
+#endif
+
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "staticnn/int8/conv2d-inl.h"
+#include "staticnn/int8/linear-inl.h"
+#include "staticnn/int8/network.hpp"
+#include "staticnn/int8/pool2d-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace int8_kernels {
+
+// Runs float layer I of QNet and the ones after it; x is layer I's input.
+template <class QNet, int I>
+const std::int8_t* ForwardFrom(const int8::Parameters<QNet>& q, const std::int8_t* x,
+                               int8::Workspace<QNet>& ws) {
+  if constexpr (I == QNet::layer_count) {
+    return x;
+  } else {
+    using L = typename QNet::Float::template layer<I>;
+    constexpr int8::Int8LayerRecord l = QNet::layers[I];
+    constexpr Shape in = QNet::Float::plan.layers[I].in;
+    std::int8_t* y = x == ws.a ? ws.b : ws.a;
+    const std::int8_t* out = y;
+    const std::int32_t zero_point = q.activation[I].zero_point;
+    if constexpr (l.kind == int8::LayerKind::kConv2d) {
+      Conv2dForward<L::geometry(in)>(x, zero_point, q.weights + l.weight_offset,
+                                     q.biases + l.channel_offset,
+                                     q.requantization + l.channel_offset, y);
+    } else if constexpr (l.kind == int8::LayerKind::kLinear) {
+      LinearForward<L::geometry(in)>(x, zero_point, q.weights + l.weight_offset,
+                                     q.biases + l.channel_offset,
+                                     q.requantization[l.channel_offset], y);
+    } else if constexpr (l.kind == int8::LayerKind::kMaxPool2d) {
+      MaxPool2dForward<int8::TfliteWindow(L::geometry(in))>(x, int8::ActivationClamp{}, y);
+    } else if constexpr (l.kind == int8::LayerKind::kAvgPool2d) {
+      AvgPool2dForward<int8::TfliteWindow(L::geometry(in))>(x, int8::ActivationClamp{}, y);
+    } else {  // Flatten, or an activation fused into the layer before
+      out = x;
+    }
+    return ForwardFrom<QNet, I + 1>(q, out, ws);
+  }
+}
+
+}  // namespace int8_kernels
+
+namespace int8_network {
+template <class QNet>
+const std::int8_t* Forward(const int8::Parameters<QNet>& q, const std::int8_t* x,
+                           int8::Workspace<QNet>& ws) {
+  return int8_kernels::ForwardFrom<QNet, 0>(q, x, ws);
+}
+}  // namespace int8_network
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_INT8_NETWORK_INL_H_

@@ -1,0 +1,170 @@
+// int8 LeNet-5 end to end against LiteRT (tests/data/int8/lenet5.gold, from
+// tools/make_int8_golden.py): the script quantizes a float LeNet-5 with
+// calibrated ranges, writes it as one int8 .tflite model and runs LiteRT's
+// reference kernels. Checked here:
+//   - int8::quantize reproduces the committed int8 weights, biases and
+//     activation quantizations from the committed float parameters and ranges;
+//   - int8::Forward gives LiteRT's output bits on every Highway target, with
+//     no heap;
+//   - quantize runs at compile time, and the sizes are what the layout says.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/golden_int8_network_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "hwy/tests/test_util-inl.h"
+#include "staticnn/fold.hpp"
+#include "staticnn/int8/network-inl.h"
+#include "staticnn/int8/network.hpp"
+#include "tests/golden.hpp"
+#include "tests/support/nets.hpp"
+
+// Target-independent part, compiled once.
+#ifndef STATICNN_TESTS_GOLDEN_INT8_NETWORK_TEST_ONCE_
+#define STATICNN_TESTS_GOLDEN_INT8_NETWORK_TEST_ONCE_
+#include "tests/support/allocation_counter.hpp"
+
+namespace staticnn::int8_network_test {
+
+using golden::File;
+using Float = fold_batch_norm_t<test::LeNet>;
+using QNet = int8::Network<Float>;
+
+// 61,470 int8 weights (padded to 4 bytes), 236 channels of int32 bias and a
+// 20-byte Requantization, 13 activation quantizations.
+static_assert(QNet::weight_count == 61470 && QNet::channel_count == 236);
+static_assert(QNet::flash_bytes == 61472 + 236 * 4 + 236 * 20 + 13 * 8);
+// Two buffers of the largest activation, the first conv's 6x28x28 (4,704
+// bytes, each aligned to 64: 4,736).
+static_assert(QNet::ram_bytes == 2 * 4736);
+
+// A tiny network quantized at compile time: what firmware does to bake it.
+using Tiny = Network<Input<1, 4, 4>, Conv2d<Conv2dSpec{.out_channels = 2, .kernel_size = 3}>,
+                     ReLU6, Flatten, Linear<LinearSpec{.out_features = 3}>>;
+using QTiny = int8::Network<Tiny>;
+constexpr auto kTiny = [] {
+  Tiny::Parameters p{};
+  for (int i = 0; i < Tiny::param_count; ++i) p.values[i] = float(i % 7 - 3) * 0.1f;
+  const int8::Range ranges[] = {{0.0f, 1.0f}, {-2.0f, 3.0f}, {0.0f, 2.5f}, {0.0f, 2.5f},
+                                {-1.0f, 1.0f}};
+  return int8::quantize<QTiny>(p, ranges);
+}();
+// Channel 0's weights are -0.3 .. 0.3 (9 of them, from -0.3): scale 0.3 / 127.
+static_assert(kTiny.weights[0] == -127 && kTiny.weights[3] == 0 && kTiny.weights[6] == 127);
+// ReLU6 is fused into the conv: its output uses the range after ReLU6, [0, 2.5],
+// zero point -128, and the clamp stops at 6 (beyond the range: 127).
+static_assert(kTiny.activation[1].zero_point == -128 && kTiny.activation[3].zero_point == -128);
+static_assert(kTiny.requantization[0].clamp == int8::ActivationClamp{-128, 127});
+// Channel 0's bias is parameter 18: 0.1, in the scale input_scale * weight_scale.
+static_assert(kTiny.biases[0] == 10795);  // 0.1 / ((1 / 255) * (0.3 / 127)), rounded
+
+File Open() { return File("../int8/lenet5"); }
+
+std::vector<int> Dims(const Tensor& t) { return {t.dims.begin(), t.dims.begin() + t.rank}; }
+
+// The float parameters (state_dict order, which is staticnn's) and the
+// calibrated ranges, from the file.
+struct FloatModel {
+  Float::Parameters params{};
+  int8::Range ranges[Float::layer_count + 1];
+};
+
+void Load(const File& f, FloatModel& m) {
+  long filled = 0;
+  for (const Tensor& t : Float::tensors) {
+    const golden::Tensor& values = f.Get(t.name.s, Dims(t));
+    std::copy(values.values.begin(), values.values.end(), m.params.values + filled);
+    filled += t.count();
+  }
+  ASSERT_EQ(filled, Float::param_count);
+  const golden::Tensor& ranges = f.Get("ranges", {Float::layer_count + 1, 2});
+  for (int i = 0; i <= Float::layer_count; ++i) m.ranges[i] = {ranges.values[2 * i], ranges.values[2 * i + 1]};
+}
+
+// The parameters int8::quantize computes are the committed ones (which LiteRT ran).
+TEST(Int8NetworkGoldenTest, QuantizeReproducesTheCommittedInt8Model) {
+  const File f = Open();
+  static FloatModel m;
+  Load(f, m);
+  static int8::Parameters<QNet> q;
+  q = int8::quantize<QNet>(m.params, m.ranges);
+  long weights = 0, channels = 0;
+  int mismatches = 0;
+  for (const Tensor& t : Float::tensors) {
+    const bool bias = t.rank == 1;
+    const golden::Tensor& expected = f.Get(std::string("q.") + t.name.s, Dims(t));
+    for (long i = 0; i < t.count(); ++i) {
+      const long actual = bias ? long{q.biases[channels + i]} : long{q.weights[weights + i]};
+      if (actual != long(expected.values[std::size_t(i)]) && ++mismatches <= 5) {
+        ADD_FAILURE() << t.name.s << "[" << i << "] = " << actual << ", expected "
+                      << expected.values[std::size_t(i)];
+      }
+    }
+    (bias ? channels : weights) += t.count();
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(weights, QNet::weight_count);
+  EXPECT_EQ(channels, QNet::channel_count);
+  const golden::Tensor& scales = f.Get("q.activation.scale", {Float::layer_count + 1});
+  const golden::Tensor& zero_points = f.Get("q.activation.zero_point", {Float::layer_count + 1});
+  for (int i = 0; i <= Float::layer_count; ++i) {
+    EXPECT_EQ(q.activation[i].scale, scales.values[std::size_t(i)]) << i;
+    EXPECT_EQ(q.activation[i].zero_point, zero_points.values[std::size_t(i)]) << i;
+  }
+  // The committed int8 input is QuantizeInput of the committed float input.
+  std::int8_t x[28 * 28];
+  int8::QuantizeInput<QNet>(q, f.Get("x.float", {1, 28, 28}).values.data(), x);
+  const golden::Tensor& expected_x = f.Get("x", {1, 28, 28});
+  for (int i = 0; i < 28 * 28; ++i) ASSERT_EQ(x[i], expected_x.values[std::size_t(i)]) << i;
+}
+
+}  // namespace staticnn::int8_network_test
+#endif  // STATICNN_TESTS_GOLDEN_INT8_NETWORK_TEST_ONCE_
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace {
+
+using namespace int8_network_test;  // NOLINT(build/namespaces): test helpers
+
+// LiteRT's output bits on this target, without heap.
+void TestLeNetForward() {
+  const File f = Open();
+  static FloatModel m;
+  Load(f, m);
+  static int8::Parameters<QNet> q;
+  q = int8::quantize<QNet>(m.params, m.ranges);
+  const golden::Tensor& x_values = f.Get("x", {1, 28, 28});
+  std::int8_t x[28 * 28];
+  for (int i = 0; i < 28 * 28; ++i) x[i] = static_cast<std::int8_t>(x_values.values[std::size_t(i)]);
+  static int8::Workspace<QNet> ws;
+  const std::int8_t* y = nullptr;
+  {
+    const test::AllocationScope scope;
+    y = int8_network::Forward<QNet>(q, x, ws);
+    EXPECT_EQ(scope.count(), 0);
+  }
+  const golden::Tensor& expected = f.Get("y", {10});
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(int{y[i]}, int(expected.values[std::size_t(i)])) << i;
+  float logits[10];
+  int8::DequantizeOutput<QNet>(q, y, logits);
+  const int8::TensorQuantization out = q.activation[QNet::layer_count];
+  EXPECT_EQ(logits[0], out.scale * float(int{y[0]} - out.zero_point));
+}
+
+}  // namespace
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_BEFORE_TEST(Int8NetworkGoldenTest);
+HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestLeNetForward);
+}  // namespace staticnn
+#endif
