@@ -7,7 +7,9 @@
 //   - int8::Forward gives LiteRT's output bits on every Highway target, with
 //     no heap;
 //   - quantize runs at compile time, and the sizes are what the layout says.
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "hwy/highway.h"
 #include "hwy/tests/test_util-inl.h"
 #include "staticnn/fold.hpp"
+#include "staticnn/int8/calibrate-inl.h"
 #include "staticnn/int8/network-inl.h"
 #include "staticnn/int8/network.hpp"
 #include "tests/golden.hpp"
@@ -156,6 +159,28 @@ void TestLeNetForward() {
   EXPECT_EQ(logits[0], out.scale * float(int{y[0]} - out.zero_point));
 }
 
+// Calibration through the float network's prefixes gives the ranges the
+// script's float64 numpy forward gave, up to float32 rounding.
+void TestCalibrateLeNet() {
+  const File f = Open();
+  static FloatModel m;
+  Load(f, m);
+  const golden::Tensor& images = f.Get("calibration", {8, 1, 28, 28});
+  int8::MinMaxObserver observers[Float::layer_count + 1];
+  ASSERT_EQ(int8_calibration::Observe<Float>(m.params, images.values.data(), 8, observers),
+            Status::ok);
+  for (int i = 0; i <= Float::layer_count; ++i) {
+    const int8::Range r = observers[i].range(), expected = m.ranges[i];
+    const float tolerance = 1e-5f * std::max(expected.hi - expected.lo, 1.0f);
+    EXPECT_NEAR(r.lo, expected.lo, tolerance) << "layer input " << i;
+    EXPECT_NEAR(r.hi, expected.hi, tolerance) << "layer input " << i;
+  }
+  // A non-finite input is refused.
+  static float bad[28 * 28] = {};
+  bad[100] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(int8_calibration::Observe<Float>(m.params, bad, 1, observers), Status::non_finite);
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -166,5 +191,6 @@ HWY_AFTER_NAMESPACE();
 namespace staticnn {
 HWY_BEFORE_TEST(Int8NetworkGoldenTest);
 HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestLeNetForward);
+HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestCalibrateLeNet);
 }  // namespace staticnn
 #endif

@@ -496,7 +496,7 @@ def lenet_case():
                         tflite.BuiltinOptions.FullyConnectedOptions, write, inputs, [current]))
     lenet = model(tensors, ops, [0], [current])
     ys = {k_: run(lenet, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
-    stored = [("x.float", x_float), ("x", x), ("ranges", ranges)]
+    stored = [("calibration", calibration), ("x.float", x_float), ("x", x), ("ranges", ranges)]
     stored += [(k, v) for k, v in params.items()]
     for key, (wq, w_scale, bq, _) in quantized.items():
         stored += [("q.%s.weight" % key, wq), ("q.%s.bias" % key, bq)]

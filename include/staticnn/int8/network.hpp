@@ -93,6 +93,17 @@ constexpr bool pools_as_tflite(Shape in) {
   }
 }
 
+// The network of Net's first K layers (calibrate-inl.h observes its output).
+template <class Net, class Indices>
+struct prefix_of;
+template <int C, int H, int W, class... Ls, std::size_t... I>
+struct prefix_of<staticnn::Network<Input<C, H, W>, Ls...>, std::index_sequence<I...>> {
+  using type = staticnn::Network<Input<C, H, W>,
+                                 typename staticnn::Network<Input<C, H, W>, Ls...>::template layer<I>...>;
+};
+template <class Net, int K>
+using Prefix = typename prefix_of<Net, std::make_index_sequence<K>>::type;
+
 // Where float layer i's int8 tensors are.
 struct Int8LayerRecord {
   LayerKind kind = LayerKind::kOther;
