@@ -87,13 +87,21 @@ HWY_INLINE hn::Vec<D> LoadUpTo(D d, const float* HWY_RESTRICT p, std::size_t n) 
   return n == hn::Lanes(d) ? hn::LoadU(d, p) : LoadFirstN(d, p, n);
 }
 
-// Stores lanes [0, n) of v to p[0, n), n <= Lanes(d).
+// Stores lanes [0, n) of v to p[0, n), n <= Lanes(d). Highway 1.0.3's
+// BlendedStore loads and stores the whole vector on NEON and WASM (writing the
+// floats past n back): those targets store through a local copy.
 template <class D>
 HWY_INLINE void StoreFirstN(D d, hn::Vec<D> v, float* HWY_RESTRICT p, std::size_t n) {
   if (n == hn::Lanes(d)) {
     hn::StoreU(v, d, p);
   } else {
+#if HWY_TARGET == HWY_NEON || HWY_TARGET == HWY_WASM || HWY_TARGET == HWY_WASM_EMU256
+    HWY_ALIGN float copy[hn::MaxLanes(D())];
+    hn::Store(v, d, copy);
+    for (std::size_t i = 0; i < n; ++i) p[i] = copy[i];
+#else
     hn::BlendedStore(v, hn::FirstN(d, n), d, p);
+#endif
   }
 }
 
