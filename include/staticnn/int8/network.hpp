@@ -20,9 +20,9 @@
 //                           ping-pongs between (the kernels' own scratch is on
 //                           the stack)
 //
-// ranges[i] is the calibrated float range (calibration.hpp) of the input of
-// float layer i, ranges[layer_count] the network's output: what one observes
-// running the float network layer by layer. Only the ranges of the input and
+// ranges[i] is the calibrated float range of the input of float layer i,
+// ranges[layer_count] the network's output: what int8_calibration::Observe
+// (calibrate-inl.h) gives its observers (calibration.hpp). Only the ranges of the input and
 // of each Conv2d/Linear output (after its fused activation) are used: pooling
 // and Flatten keep their input's quantization, as TFLite's int8 kernels
 // require. The activation layout stays staticnn's [C][H][W], so Flatten is
