@@ -5,7 +5,8 @@
 # MODE=fail: the compiler must fail, print exactly one error, and its output
 #   must match every `// expect: <regex>` line of SOURCE (CMake regex syntax).
 #   With `// max-bytes: N`, the output besides the one line naming the
-#   Network's type must be at most N bytes.
+#   Network's type must be at most N bytes; with `// max-total-bytes: N`, the
+#   whole output (paths counted from the project's directory) must be.
 # MODE=twin: SOURCE compiled with -DSTATICNN_TWIN (the corrected network) must
 #   compile without a diagnostic, warnings included.
 # On a mismatch the compiler's output is printed, so the log says why.
@@ -91,6 +92,19 @@ if(max_lines)
   if(rest_bytes GREATER max_bytes)
     message(FATAL_ERROR "${name}: ${rest_bytes} bytes of diagnostic besides the network's "
                         "type, more than ${max_bytes}:\n${output}")
+  endif()
+endif()
+# `// max-total-bytes: N`: all of it, the network's type included, with the
+# project's directory left out of paths (it is the checkout's, not ours).
+file(STRINGS ${SOURCE} total_lines REGEX "^// max-total-bytes: ")
+if(total_lines)
+  string(REGEX REPLACE "^// max-total-bytes: " "" max_total "${total_lines}")
+  get_filename_component(project_dir ${OWN_INCLUDE} DIRECTORY)
+  string(REPLACE "${project_dir}/" "" relative "${output}")
+  string(LENGTH "${relative}" total_bytes)
+  if(total_bytes GREATER max_total)
+    message(FATAL_ERROR "${name}: ${total_bytes} bytes of diagnostic, more than ${max_total}:\n"
+                        "${output}")
   endif()
 endif()
 message(STATUS "${name}: fails as expected: 1 error, ${line_count} lines of output")
