@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #undef HWY_TARGET_INCLUDE
@@ -35,6 +36,7 @@ namespace staticnn::int8_network_test {
 using golden::File;
 using Float = fold_batch_norm_t<test::LeNet>;
 using QNet = int8::Network<Float>;
+static_assert(std::is_same_v<int8::quantized_t<test::LeNet>, QNet>);
 
 // 61,470 int8 weights (padded to 4 bytes), 236 channels of int32 bias and a
 // 20-byte Requantization, 13 activation quantizations.

@@ -1,8 +1,8 @@
-// expect: int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, ReLU and ReLU6 have int8 kernels \(fold BatchNorm first: fold_batch_norm_t\)
+// expect: int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, ReLU and ReLU6 have int8 kernels \(fold BatchNorm first: int8::quantized_t<Net> does\)
 //
 // A BatchNorm2d left in the float network: TFLite has no int8 BatchNorm
-// either, it folds it into the convolution. The twin folds it first.
-#include "staticnn/fold.hpp"
+// either, it folds it into the convolution. The twin folds it first
+// (int8::quantized_t).
 #include "staticnn/int8/network.hpp"
 #include "staticnn/staticnn.hpp"
 
@@ -11,7 +11,7 @@ namespace nn = staticnn;
 using Net = nn::Network<nn::Input<1, 8, 8>, nn::Conv2d<{.out_channels = 4, .kernel_size = 3}>,
                         nn::BatchNorm2d<>>;
 #ifdef STATICNN_TWIN
-using QNet = nn::int8::Network<nn::fold_batch_norm_t<Net>>;
+using QNet = nn::int8::quantized_t<Net>;
 #else
 using QNet = nn::int8::Network<Net>;
 #endif

@@ -1,4 +1,5 @@
-// A quantized network is a type: int8::Network<FoldedNet> is the int8
+// A quantized network is a type: int8::Network<FoldedNet> (or
+// int8::quantized_t<Net>, which folds first) is the int8
 // counterpart of a float network whose BatchNorms are folded
 // (fold_batch_norm_t), in TFLite's int8 scheme (requantize.hpp), so that
 // LiteRT's reference kernels check it bit for bit. Supported layers, in a flat
@@ -37,6 +38,7 @@
 #include <utility>
 
 #include "staticnn/core.hpp"
+#include "staticnn/fold.hpp"
 #include "staticnn/int8/calibration.hpp"
 #include "staticnn/int8/requantize.hpp"
 
@@ -125,7 +127,7 @@ struct Network<staticnn::Network<Input<C, H, W>, Ls...>> {
 
   static_assert(((kind_of<Ls>::value != LayerKind::kOther) && ...),
                 "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, ReLU and "
-                "ReLU6 have int8 kernels (fold BatchNorm first: fold_batch_norm_t)");
+                "ReLU6 have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
   static_assert([] {
     for (int i = 0; i < layer_count; ++i) {
       if (is_activation(kinds[i]) && (i == 0 || !is_weighted(kinds[i - 1]))) return false;
@@ -185,6 +187,12 @@ struct Network<staticnn::Network<Input<C, H, W>, Ls...>> {
   // those are complete (below).
   static const std::size_t flash_bytes, ram_bytes;
 };
+
+// The int8 network of any float network of the supported layers, BatchNorm
+// included: folded first (then quantize takes fold_batch_norm<Net>(p)'s
+// parameters).
+template <class Net>
+using quantized_t = Network<fold_batch_norm_t<Net>>;
 
 // The int8 parameters of QNet. activation[i] is the quantization of float
 // layer i's input (activation[layer_count]: the output).
