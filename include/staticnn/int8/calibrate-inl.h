@@ -1,7 +1,9 @@
 // Calibration of a float network's activation ranges, the `ranges` of
 // int8::quantize (network.hpp), per Highway target:
 //   int8_calibration::Observe<Net>(p, x, n, observers)
-// runs the n samples of x ([n][C][H][W]) through Net in inference mode and
+// runs the n samples of x ([n][C][H][W]) through Net in inference mode (p:
+// Net's parameters, or those of a network with the same arrays, such as the
+// folded network QNet::Float is spliced from) and
 // gives observers[i] the input of float layer i (observers[layer_count]: the
 // output). An observer is anything with Status Observe(const float*, int):
 // MinMaxObserver, or, in a second pass, HistogramObserver for a percentile
@@ -35,8 +37,8 @@ namespace HWY_NAMESPACE {
 namespace int8_calibration {
 
 // Observes the output of Net's first K layers for every sample.
-template <class Net, int K, class Observer>
-Status ObservePrefix(const typename Net::Parameters& p, const float* x, int n, Observer& observer) {
+template <class Net, int K, class Parameters, class Observer>
+Status ObservePrefix(const Parameters& p, const float* x, int n, Observer& observer) {
   using P = int8::Prefix<Net, K>;
   static typename P::Parameters prefix_params;
   static typename P::template InferenceWorkspace<1> ws;
@@ -50,8 +52,8 @@ Status ObservePrefix(const typename Net::Parameters& p, const float* x, int n, O
   return Status::ok;
 }
 
-template <class Net, class Observer, std::size_t... K>
-Status ObserveLayers(const typename Net::Parameters& p, const float* x, int n,
+template <class Net, class Parameters, class Observer, std::size_t... K>
+Status ObserveLayers(const Parameters& p, const float* x, int n,
                      Observer* observers, std::index_sequence<K...>) {
   Status status = Status::ok;
   // In layer order, stopping at the first failure.
@@ -61,9 +63,12 @@ Status ObserveLayers(const typename Net::Parameters& p, const float* x, int n,
   return status;
 }
 
-template <class Net, class Observer>
-Status Observe(const typename Net::Parameters& p, const float* x, int n,
+template <class Net, class Parameters, class Observer>
+Status Observe(const Parameters& p, const float* x, int n,
                Observer (&observers)[Net::layer_count + 1]) {
+  static_assert(sizeof(p.values) == sizeof(Net::Parameters::values) &&
+                    sizeof(p.buffers) == sizeof(Net::Parameters::buffers),
+                "int8_calibration::Observe: parameters of another network");
   const Status status = observers[0].Observe(x, int(n * Net::input_shape.size()));
   if (status != Status::ok) return status;
   return ObserveLayers<Net>(p, x, n, observers, std::make_index_sequence<Net::layer_count>{});

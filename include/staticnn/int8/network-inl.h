@@ -2,7 +2,7 @@
 //   int8::Forward<QNet>(q, x, workspace) -> the int8 output
 // x is the int8 input ([C][H][W], quantized by QuantizeInput); each layer
 // runs its int8 kernel (int8/*-inl.h) from one workspace buffer into the
-// other; Flatten and the fused activations run nothing. The returned pointer
+// other; Flatten, Dropout and the fused activations run nothing. The returned pointer
 // is into the workspace (or x, for a network of Flattens only). No heap.
 
 #if defined(STATICNN_INT8_NETWORK_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -50,7 +50,7 @@ const std::int8_t* ForwardFrom(const int8::Parameters<QNet>& q, const std::int8_
       MaxPool2dForward<int8::TfliteWindow(L::geometry(in))>(x, int8::ActivationClamp{}, y);
     } else if constexpr (l.kind == int8::LayerKind::kAvgPool2d) {
       AvgPool2dForward<int8::TfliteWindow(L::geometry(in))>(x, int8::ActivationClamp{}, y);
-    } else {  // Flatten, or an activation fused into the layer before
+    } else {  // Flatten, Dropout, or an activation fused into the layer before
       out = x;
     }
     return ForwardFrom<QNet, I + 1>(q, out, ws);

@@ -2,18 +2,22 @@
 // int8::quantized_t<Net>, which folds first) is the int8
 // counterpart of a float network whose BatchNorms are folded
 // (fold_batch_norm_t), in TFLite's int8 scheme (requantize.hpp), so that
-// LiteRT's reference kernels check it bit for bit. Supported layers, in a flat
-// list: Conv2d (any groups: depthwise, pointwise), Linear, MaxPool2d,
-// AvgPool2d (count_include_pad = false, TFLite's rule), Flatten, and ReLU /
-// ReLU6 right after a Conv2d or Linear, where they become the clamp of its
-// requantized output (TFLite's fused activation).
+// LiteRT's reference kernels check it bit for bit. Supported layers: Conv2d
+// (any groups: depthwise, pointwise), Linear, MaxPool2d, AvgPool2d
+// (count_include_pad = false, TFLite's rule), Flatten, Dropout (nothing, in
+// inference), and ReLU / ReLU6 right after a Conv2d or Linear, where they
+// become the clamp of its requantized output (TFLite's fused activation);
+// Sequential blocks (what folding makes of named blocks such as
+// DwSeparable) are spliced into the list, QNet::Float: their parameters are
+// contiguous in state_dict order, so the array is the same.
 //
 //   int8::Parameters<QNet>  int8 weights (per output channel symmetric for
 //                           Conv2d, per tensor for Linear as TFLite's
 //                           FullyConnected), int32 biases, one Requantization
 //                           per output channel, and each layer output's
 //                           TensorQuantization; plain arrays, no heap
-//   int8::quantize<QNet>(float_params, ranges)  the conversion, constexpr so
+//   int8::quantize<QNet>(float_params, ranges)  the conversion (the folded
+//                           network's Parameters), constexpr so
 //                           firmware bakes the result into flash:
 //                           `constexpr auto q = int8::quantize<QNet>(p, r);`
 //   QNet::flash_bytes, QNet::ram_bytes  compile-time sizes: the parameters,
@@ -44,7 +48,8 @@
 
 namespace staticnn::int8 {
 
-enum class LayerKind { kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kFlatten, kReLU, kReLU6, kOther };
+// kPassThrough: Flatten (the layout stays [C][H][W]) and Dropout.
+enum class LayerKind { kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kPassThrough, kReLU, kReLU6, kOther };
 
 template <class L>
 struct kind_of : std::integral_constant<LayerKind, LayerKind::kOther> {};
@@ -57,7 +62,9 @@ struct kind_of<MaxPool2d<S>> : std::integral_constant<LayerKind, LayerKind::kMax
 template <Pool2dSpec S>
 struct kind_of<AvgPool2d<S>> : std::integral_constant<LayerKind, LayerKind::kAvgPool2d> {};
 template <>
-struct kind_of<Flatten> : std::integral_constant<LayerKind, LayerKind::kFlatten> {};
+struct kind_of<Flatten> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
+template <DropoutSpec S>
+struct kind_of<Dropout<S>> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
 template <>
 struct kind_of<ReLU> : std::integral_constant<LayerKind, LayerKind::kReLU> {};
 template <>
@@ -106,6 +113,34 @@ struct prefix_of<staticnn::Network<Input<C, H, W>, Ls...>, std::index_sequence<I
 template <class Net, int K>
 using Prefix = typename prefix_of<Net, std::make_index_sequence<K>>::type;
 
+// Net with its Sequential blocks spliced in, recursively.
+template <class... Ls>
+struct LayerList {};
+template <class Done, class... Rest>
+struct splice;
+template <class... Done>
+struct splice<LayerList<Done...>> {
+  using type = LayerList<Done...>;
+};
+template <class... Done, class L, class... Rest>
+struct splice<LayerList<Done...>, L, Rest...> : splice<LayerList<Done..., L>, Rest...> {};
+template <class... Done, class... Inner, class... Rest>
+struct splice<LayerList<Done...>, Sequential<Inner...>, Rest...>
+    : splice<LayerList<Done...>, Inner..., Rest...> {};
+
+template <class In, class List>
+struct network_of;
+template <class In, class... Ls>
+struct network_of<In, LayerList<Ls...>> {
+  using type = staticnn::Network<In, Ls...>;
+};
+template <class Net>
+struct spliced;
+template <class In, class... Ls>
+struct spliced<staticnn::Network<In, Ls...>> {
+  using type = typename network_of<In, typename splice<LayerList<>, Ls...>::type>::type;
+};
+
 // Where float layer i's int8 tensors are.
 struct Int8LayerRecord {
   LayerKind kind = LayerKind::kOther;
@@ -115,19 +150,20 @@ struct Int8LayerRecord {
   bool bias = false;
 };
 
-template <class FoldedNet>
+template <class FoldedNet, class Float = typename spliced<FoldedNet>::type>
 struct Network;
 
-template <int C, int H, int W, class... Ls>
-struct Network<staticnn::Network<Input<C, H, W>, Ls...>> {
-  using Float = staticnn::Network<Input<C, H, W>, Ls...>;
+template <class FoldedNet, int C, int H, int W, class... Ls>
+struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
+  using Float = staticnn::Network<Input<C, H, W>, Ls...>;  // FoldedNet, spliced
+  static_assert(Float::param_count == FoldedNet::param_count);
   static constexpr int layer_count = sizeof...(Ls);
   static constexpr std::array<LayerKind, layer_count> kinds{kind_of<Ls>::value...};
   static constexpr std::array<bool, layer_count> biased{has_bias<Ls>()...};
 
   static_assert(((kind_of<Ls>::value != LayerKind::kOther) && ...),
-                "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, ReLU and "
-                "ReLU6 have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
+                "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, Dropout, "
+                "ReLU, ReLU6 and Sequential blocks of them have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
   static_assert([] {
     for (int i = 0; i < layer_count; ++i) {
       if (is_activation(kinds[i]) && (i == 0 || !is_weighted(kinds[i - 1]))) return false;
@@ -211,21 +247,24 @@ struct Workspace {
   alignas(64) std::int8_t b[QNet::max_activation];
 };
 
-template <int C, int H, int W, class... Ls>
-constexpr std::size_t Network<staticnn::Network<Input<C, H, W>, Ls...>>::flash_bytes =
+template <class FoldedNet, int C, int H, int W, class... Ls>
+constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>>::flash_bytes =
     sizeof(Parameters<Network>);
-template <int C, int H, int W, class... Ls>
-constexpr std::size_t Network<staticnn::Network<Input<C, H, W>, Ls...>>::ram_bytes =
+template <class FoldedNet, int C, int H, int W, class... Ls>
+constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>>::ram_bytes =
     sizeof(Workspace<Network>);
 
 // A float's magnitude, constexpr (std::abs is not, in C++20).
 constexpr float Magnitude(float x) { return x < 0.0f ? -x : x; }
 
-// The conversion of float parameters (of QNet::Float, BatchNorm folded) and
-// calibrated ranges (ranges[0, layer_count], see the header comment).
-template <class QNet>
-constexpr Parameters<QNet> quantize(const typename QNet::Float::Parameters& p,
+// The conversion of float parameters (the folded network's, or
+// QNet::Float's: the same array) and calibrated ranges (ranges[0,
+// layer_count], see the header comment).
+template <class QNet, class FloatParameters>
+constexpr Parameters<QNet> quantize(const FloatParameters& p,
                                     const Range (&ranges)[QNet::layer_count + 1]) {
+  static_assert(sizeof(p.values) == sizeof(QNet::Float::Parameters::values),
+                "int8::quantize: parameters of another network");
   Parameters<QNet> q;
   q.activation[0] = AsymmetricQuantization(ranges[0].lo, ranges[0].hi);
   for (int i = 0; i < QNet::layer_count; ++i) {
