@@ -396,7 +396,10 @@ def images(rng, n):
     return ((blurred - lo) / (hi - lo)).astype(np.float32)
 
 
-def lenet_case():
+def lenet_int8():
+    """The int8 LeNet-5 as a .tflite model, its int8 input, and how they were made:
+    (model, x, x_float, params, calibration, ranges, quantized, act). Also what
+    tools/peers times int8 engines on."""
     rng = np.random.default_rng(5)
     params = lenet_float_params(rng)
     calibration = images(rng, 8)
@@ -495,6 +498,11 @@ def lenet_case():
             ops.append((tflite.BuiltinOperator.FULLY_CONNECTED, 4,
                         tflite.BuiltinOptions.FullyConnectedOptions, write, inputs, [current]))
     lenet = model(tensors, ops, [0], [current])
+    return lenet, x, x_float, params, calibration, ranges, quantized, act
+
+
+def lenet_case():
+    lenet, x, x_float, params, calibration, ranges, quantized, act = lenet_int8()
     ys = {k_: run(lenet, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
     stored = [("calibration", calibration), ("x.float", x_float), ("x", x), ("ranges", ranges)]
     stored += [(k, v) for k, v in params.items()]
