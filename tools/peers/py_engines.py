@@ -61,6 +61,75 @@ def max_diff(out, ref):
     return float(np.max(np.abs(np.asarray(out, dtype=np.float64) - ref)))
 
 
+def check_close(engine, out, reference):
+    """Raises unless out is reference to float32 accuracy (relative to its largest
+    value: the MLPerf models' logits are not all of unit scale); returns max|diff|."""
+    diff = max_diff(out, reference)
+    if diff > 1e-3 * max(1.0, float(np.max(np.abs(reference)))):
+        raise RuntimeError(f"{engine} output differs from eager torch by {diff}")
+    return diff
+
+
+def tflite_layout(x):
+    """NCHW -> NHWC (TFLite's layout); [N, features] as it is."""
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1) if x.ndim == 4 else x)
+
+
+def torch_layout(y):
+    return y.transpose(0, 3, 1, 2) if y.ndim == 4 else y
+
+
+_int8_lenet = None
+
+
+def int8_lenet():
+    """tools/make_int8_golden.py's int8 LeNet-5 (once per process): (its make_int8_golden
+    module, (model, x, x_float, params, calibration, ranges, quantized, act), the NHWC
+    int8 input, the output of LiteRT's reference kernels)."""
+    global _int8_lenet
+    if _int8_lenet is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        import make_int8_golden as golden
+        made = golden.lenet_int8()
+        x = np.ascontiguousarray(made[1].transpose(1, 2, 0)[None])
+        reference = golden.run(made[0], [x], golden.RESOLVERS["reference"])
+        _int8_lenet = golden, made, x, reference
+    return _int8_lenet
+
+
+def int8_steps(out, reference):
+    """The largest difference in int8 steps from LiteRT's reference kernels."""
+    return int(np.max(np.abs(np.asarray(out, np.int32).reshape(-1) -
+                             np.asarray(reference, np.int32).reshape(-1))))
+
+
+def tflite_model(case):
+    """(.tflite bytes, its input, reference output, how the output is checked) for a case:
+    the int8 LeNet-5 of make_int8_golden.py, or the float model written from the seeded
+    torch weights by tflite_writer.py."""
+    if case.int8:
+        _, made, x, reference = int8_lenet()
+        return made[0], x, reference, "int8"
+    import models
+    import tflite_writer
+    model, x = models.build(case.name)
+    content = tflite_writer.build_tflite(models.layer_plan(model), tuple(x.shape))
+    models_dir = BUILD_DIR / "models"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    (models_dir / f"{case.name}.tflite").write_bytes(content)
+    return content, tflite_layout(x.numpy()), eager_reference(model, x), "float"
+
+
+def check_tflite_output(engine, out, reference, kind):
+    """A note on how far out is from the reference; raises if it is too far."""
+    if kind == "int8":
+        steps = int8_steps(out, reference)
+        if steps > 2:
+            raise RuntimeError(f"{engine} is {steps} int8 steps from LiteRT's reference kernels")
+        return f"{steps} int8 steps from LiteRT's reference kernels at most"
+    return f"max|diff| vs eager torch {check_close(engine, torch_layout(out), reference):.2g}"
+
+
 def run_pytorch_eager(case):
     torch = import_torch()
     import models
@@ -115,71 +184,91 @@ def run_torchscript_frozen(case):
                      f"max|diff| vs eager {diff:.2g}; {summary}; {blas_note()}")
 
 
-def run_onnxruntime(case):
+def onnxruntime_session(path):
     import onnxruntime as ort
-    torch = import_torch()
-    import models
-    model, x = models.build(case.name)
-    reference = eager_reference(model, x)
-    models_dir = BUILD_DIR / "models"
-    models_dir.mkdir(parents=True, exist_ok=True)
-    path = models_dir / f"{case.name}.onnx"
-    with torch.no_grad():
-        torch.onnx.export(model, x, str(path), opset_version=13, do_constant_folding=True,
-                          input_names=["input"], output_names=["output"])
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    x_np = np.ascontiguousarray(x.numpy())
-    out = np.empty(reference.shape, dtype=np.float32)
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def run_onnxruntime(case):
+    import onnxruntime as ort
+    models_dir = BUILD_DIR / "models"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    path = models_dir / f"{case.name}.onnx"
+    if case.int8:
+        import onnx_qlinear
+        golden, made, x_nhwc, reference = int8_lenet()
+        path.write_bytes(onnx_qlinear.lenet_qlinear(golden.LENET, made[6], made[7]))
+        x_np = np.ascontiguousarray(made[1][None])
+        what = ("model = tools/make_int8_golden.py's int8 LeNet-5 as QLinearConv/MaxPool "
+                "nodes (tools/peers/onnx_qlinear.py), int8 in and out")
+    else:
+        torch = import_torch()
+        import models
+        model, x = models.build(case.name)
+        reference = eager_reference(model, x)
+        with torch.no_grad():
+            torch.onnx.export(model, x, str(path), opset_version=13, do_constant_folding=True,
+                              input_names=["input"], output_names=["output"])
+        x_np = np.ascontiguousarray(x.numpy())
+        what = "model = torch.onnx.export (opset 13) of the seeded torch model"
+    session = onnxruntime_session(path)
+    input_name, output_name = session.get_inputs()[0].name, session.get_outputs()[0].name
+    out = np.empty(reference.shape if not case.int8 else (1, 10, 1, 1),
+                   dtype=np.int8 if case.int8 else np.float32)
     binding = session.io_binding()
-    binding.bind_cpu_input("input", x_np)
-    binding.bind_output("output", "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
+    binding.bind_cpu_input(input_name, x_np)
+    binding.bind_output(output_name, "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
     session.run_with_iobinding(binding)
-    diff = max_diff(out, reference)
-    if diff > 1e-3:
-        raise RuntimeError(f"onnxruntime output differs from eager torch by {diff}")
+    if case.int8:
+        check = check_tflite_output("onnxruntime", out, reference, "int8")
+    else:
+        check = f"max|diff| vs eager torch {check_close('onnxruntime', out, reference):.2g}"
     seconds, summary = time_per_call(lambda: session.run_with_iobinding(binding))
     return seconds, (f"onnxruntime {ort.__version__} CPUExecutionProvider, intra/inter "
-                     f"threads 1, ORT_ENABLE_ALL, sequential; model = torch.onnx.export "
-                     f"(opset 13) of the seeded torch model; timed run_with_iobinding with "
-                     f"pre-bound input/output; max|diff| vs eager torch {diff:.2g}; {summary}")
+                     f"threads 1, ORT_ENABLE_ALL, sequential; {what}; timed "
+                     f"run_with_iobinding with pre-bound input/output; {check}; {summary}")
 
 
 def run_litert_xnnpack(case):
     from ai_edge_litert import interpreter as litert
-    import models
-    import tflite_writer
-    model, x = models.build(case.name)
-    reference = eager_reference(model, x)
-    content = tflite_writer.build_tflite(models.layer_plan(model), tuple(x.shape))
-    models_dir = BUILD_DIR / "models"
-    models_dir.mkdir(parents=True, exist_ok=True)
-    (models_dir / f"{case.name}.tflite").write_bytes(content)
+    content, x, reference, kind = tflite_model(case)
     interp = litert.Interpreter(model_content=content, num_threads=1,
                                 experimental_op_resolver_type=litert.OpResolverType.AUTO)
     interp.allocate_tensors()
     delegation = check_fully_delegated(interp)
-    input_detail = interp.get_input_details()[0]
-    output_detail = interp.get_output_details()[0]
-    interp.set_tensor(input_detail["index"],
-                      np.ascontiguousarray(x.numpy().transpose(0, 2, 3, 1)))
+    interp.set_tensor(interp.get_input_details()[0]["index"], x)
     interp.invoke()
-    out = interp.get_tensor(output_detail["index"])
-    if out.ndim == 4:
-        out = out.transpose(0, 3, 1, 2)
-    diff = max_diff(out, reference)
-    if diff > 1e-3:
-        raise RuntimeError(f"LiteRT output differs from eager torch by {diff}")
+    out = interp.get_tensor(interp.get_output_details()[0]["index"])
+    check = check_tflite_output("LiteRT", out, reference, kind)
     seconds, summary = time_per_call(interp.invoke)
     version = getattr(litert, "__version__", None) or _dist_version("ai-edge-litert")
-    return seconds, (f"ai-edge-litert {version}, {delegation}, "
-                     f"num_threads 1; .tflite written directly from the seeded torch "
-                     f"weights (NHWC) by tools/peers/tflite_writer.py; timed invoke() with "
-                     f"input set once; max|diff| vs eager torch {diff:.2g}; {summary}")
+    source = ("tools/make_int8_golden.py's int8 LeNet-5" if kind == "int8" else
+              ".tflite written directly from the seeded torch weights (NHWC) by "
+              "tools/peers/tflite_writer.py")
+    return seconds, (f"ai-edge-litert {version}, {delegation}, num_threads 1; {source}; "
+                     f"timed invoke() with input set once; {check}; {summary}")
+
+
+def run_tflm(case):
+    """The TFLM interpreter (tflite-micro's Python wheel: TFLM's portable reference
+    kernels built for x86), on the same .tflite as LiteRT."""
+    from tflite_micro.python.tflite_micro import runtime
+    content, x, reference, kind = tflite_model(case)
+    # The arena holds every activation: TFLM's default (10x the model) is too small for
+    # the large-activation cases.
+    interp = runtime.Interpreter.from_bytes(content, arena_size=10 * len(content) + (32 << 20))
+    interp.set_input(x, 0)
+    interp.invoke()
+    check = check_tflite_output("TFLM", interp.get_output(0), reference, kind)
+    seconds, summary = time_per_call(interp.invoke)
+    return seconds, (f"tflite-micro {_dist_version('tflite-micro')} (TFLM interpreter, "
+                     f"reference kernels); the .tflite LiteRT runs; timed invoke() with "
+                     f"input set once; {check}; {summary}")
 
 
 def check_fully_delegated(interp):
@@ -207,6 +296,7 @@ RUNNERS = {
     "torchscript_frozen": run_torchscript_frozen,
     "onnxruntime": run_onnxruntime,
     "litert_xnnpack": run_litert_xnnpack,
+    "tflm": run_tflm,
 }
 
 

@@ -68,6 +68,7 @@ ENGINES = [
     Engine("torchscript_frozen", "python", "torchscript_frozen", True, False, True),
     Engine("onnxruntime", "python", "onnxruntime", True, False, False),
     Engine("litert_xnnpack", "python", "litert_xnnpack", True, False, False),
+    Engine("tflm", "python", "tflm", True, False, False),
     Engine("dlib", "dlib", "", True, True, True),
     Engine("pytorch_eager_refblas", "python", "pytorch_eager", False, True, True),
     Engine("dlib_refblas", "dlib", "", False, True, True),
@@ -291,6 +292,15 @@ def run_engine(engine, case_names, problems, openblas_note):
     return results
 
 
+def runs(engine, case):
+    """Whether the engine runs the case: training cases need an engine that trains; a
+    case may name its engines (the MLPerf Tiny models and int8 LeNet-5 have no dlib or
+    TorchScript version, and only PyTorch is timed training the CIFAR-style net)."""
+    if case.training and not engine.trains:
+        return False
+    return case.engines is None or engine.label in case.engines
+
+
 def parse_list(value, known, what):
     if value is None:
         return list(known)
@@ -321,7 +331,7 @@ def main():
     results = []
     for label in engine_labels:
         engine = ENGINE_BY_LABEL[label]
-        runnable = [c for c in case_names if engine.trains or not CASE_BY_NAME[c].training]
+        runnable = [c for c in case_names if runs(engine, CASE_BY_NAME[c])]
         if runnable:
             results += run_engine(engine, runnable, problems, openblas_note)
     print(json.dumps(results, indent=1))

@@ -1,13 +1,18 @@
 """Writes a .tflite flatbuffer for a models.layer_plan, with the `tflite` schema package.
 
-No converter is involved: the ops used here (CONV_2D and FULLY_CONNECTED with fused
-ReLU, MAX_POOL_2D, RESHAPE) map one to one onto TFLite builtins, so the model is
-written directly, in TFLite's NHWC layout:
-  - conv weights [out][in][kh][kw] (PyTorch) become [out][kh][kw][in] (TFLite OHWI);
-  - symmetric PyTorch padding becomes SAME (stride 1, odd kernel) or VALID (zero);
+No converter is involved: the ops used here (CONV_2D, DEPTHWISE_CONV_2D and
+FULLY_CONNECTED with fused ReLU, ADD with fused ReLU for residual blocks, PAD,
+MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE) map one to one onto TFLite builtins, so the
+model is written directly, in TFLite's NHWC layout:
+  - conv weights [out][in][kh][kw] (PyTorch) become [out][kh][kw][in] (TFLite OHWI),
+    depthwise ones [1][kh][kw][channels];
+  - PyTorch's symmetric padding becomes SAME (stride 1, odd kernel) or VALID (zero);
+    any other (e.g. stride 2: SAME would pad after, PyTorch pads before) becomes an
+    explicit PAD op then VALID, which computes exactly PyTorch's function;
   - Flatten of NHWC data yields (h, w, c) order, so the columns of the Linear that
     follows are permuted to match: the function computed is exactly PyTorch's.
-The input is NHWC, the output [N, features] (or NHWC for conv-only cases).
+The input is NHWC (or [N, features]), the output [N, features] (or NHWC for
+conv-only cases).
 """
 
 import flatbuffers
@@ -46,12 +51,13 @@ class _Graph:
 
 
 def _padding(kernel, padding, stride):
+    """TFLite's padding for PyTorch's, or None if it needs an explicit PAD."""
     if all(p == 0 for p in padding):
         return tflite.Padding.VALID
     if all(s == 1 and k % 2 == 1 and p == k // 2
            for k, p, s in zip(kernel, padding, stride)):
         return tflite.Padding.SAME
-    raise ValueError(f"padding {padding} for kernel {kernel} has no TFLite equivalent")
+    return None
 
 
 def _out_size(size, kernel, stride, padding_kind):
@@ -64,93 +70,181 @@ def _activation(relu):
     return tflite.ActivationFunctionType.RELU if relu else tflite.ActivationFunctionType.NONE
 
 
-def _plan_to_graph(plan, input_shape_nchw):
-    g = _Graph()
-    n, c, h, w = input_shape_nchw
-    current = g.activation("input", (n, h, w, c))
-    inputs = [current]
-    chw_before_flatten = None
+class _Tensor:
+    """An activation being built: its tensor index, NHWC shape, and the (c, h, w) of a
+    Flatten whose columns the next Linear must permute."""
+
+    def __init__(self, index, n, h, w, c, chw_before_flatten=None):
+        self.index, self.n, self.h, self.w, self.c = index, n, h, w, c
+        self.chw_before_flatten = chw_before_flatten
+
+    def shape(self):
+        return (self.n, self.h, self.w, self.c) if self.h else (self.n, self.c)
+
+
+def _pad(g, t, name, padding):
+    ph, pw = padding
+    paddings = np.array([[0, 0], [ph, ph], [pw, pw], [0, 0]], dtype=np.int32)
+    out = _Tensor(None, t.n, t.h + 2 * ph, t.w + 2 * pw, t.c)
+    out.index = g.activation(f"{name}/pad", out.shape())
+
+    def write(b):
+        tflite.PadOptionsStart(b)
+        return tflite.PadOptionsEnd(b)
+    g.op(tflite.BuiltinOperator.PAD, [t.index, g.constant(f"{name}/paddings", paddings, _INT32)],
+         [out.index], tflite.BuiltinOptions.PadOptions, write)
+    return out
+
+
+def _conv(g, t, name, layer):
+    weight, stride = layer["weight"], layer["stride"]
+    out_c, _, kh, kw = weight.shape
+    pad = _padding((kh, kw), layer["padding"], stride)
+    if pad is None:
+        t, pad = _pad(g, t, name, layer["padding"]), tflite.Padding.VALID
+    out = _Tensor(None, t.n, _out_size(t.h, kh, stride[0], pad),
+                  _out_size(t.w, kw, stride[1], pad), out_c)
+    out.index = g.activation(f"{name}/out", out.shape())
+    bias = g.constant(f"{name}/b", layer["bias"])
+    relu = _activation(layer["relu"])
+    if layer["depthwise"]:
+        wt = g.constant(f"{name}/w", weight.transpose(1, 2, 3, 0))  # [1][kh][kw][c]
+
+        def write(b):
+            tflite.DepthwiseConv2DOptionsStart(b)
+            tflite.DepthwiseConv2DOptionsAddPadding(b, pad)
+            tflite.DepthwiseConv2DOptionsAddStrideH(b, stride[0])
+            tflite.DepthwiseConv2DOptionsAddStrideW(b, stride[1])
+            tflite.DepthwiseConv2DOptionsAddDepthMultiplier(b, 1)
+            tflite.DepthwiseConv2DOptionsAddDilationHFactor(b, 1)
+            tflite.DepthwiseConv2DOptionsAddDilationWFactor(b, 1)
+            tflite.DepthwiseConv2DOptionsAddFusedActivationFunction(b, relu)
+            return tflite.DepthwiseConv2DOptionsEnd(b)
+        g.op(tflite.BuiltinOperator.DEPTHWISE_CONV_2D, [t.index, wt, bias], [out.index],
+             tflite.BuiltinOptions.DepthwiseConv2DOptions, write)
+    else:
+        wt = g.constant(f"{name}/w", weight.transpose(0, 2, 3, 1))
+
+        def write(b):
+            tflite.Conv2DOptionsStart(b)
+            tflite.Conv2DOptionsAddPadding(b, pad)
+            tflite.Conv2DOptionsAddStrideH(b, stride[0])
+            tflite.Conv2DOptionsAddStrideW(b, stride[1])
+            tflite.Conv2DOptionsAddDilationHFactor(b, 1)
+            tflite.Conv2DOptionsAddDilationWFactor(b, 1)
+            tflite.Conv2DOptionsAddFusedActivationFunction(b, relu)
+            return tflite.Conv2DOptionsEnd(b)
+        g.op(tflite.BuiltinOperator.CONV_2D, [t.index, wt, bias], [out.index],
+             tflite.BuiltinOptions.Conv2DOptions, write)
+    return out
+
+
+def _pool(g, t, name, builtin, kernel, stride):
+    kernel = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    stride = stride if isinstance(stride, tuple) else (stride, stride)
+    out = _Tensor(None, t.n, _out_size(t.h, kernel[0], stride[0], tflite.Padding.VALID),
+                  _out_size(t.w, kernel[1], stride[1], tflite.Padding.VALID), t.c)
+    out.index = g.activation(f"{name}/out", out.shape())
+
+    def write(b):
+        tflite.Pool2DOptionsStart(b)
+        tflite.Pool2DOptionsAddPadding(b, tflite.Padding.VALID)
+        tflite.Pool2DOptionsAddStrideH(b, stride[0])
+        tflite.Pool2DOptionsAddStrideW(b, stride[1])
+        tflite.Pool2DOptionsAddFilterHeight(b, kernel[0])
+        tflite.Pool2DOptionsAddFilterWidth(b, kernel[1])
+        tflite.Pool2DOptionsAddFusedActivationFunction(b, tflite.ActivationFunctionType.NONE)
+        return tflite.Pool2DOptionsEnd(b)
+    g.op(builtin, [t.index], [out.index], tflite.BuiltinOptions.Pool2DOptions, write)
+    return out
+
+
+def _flatten(g, t, name):
+    new_shape = np.array([t.n, t.c * t.h * t.w], dtype=np.int32)
+    out = _Tensor(g.activation(f"{name}/out", tuple(new_shape)), t.n, 0, 0, t.c * t.h * t.w,
+                  chw_before_flatten=(t.c, t.h, t.w))
+
+    def write(b):
+        tflite.ReshapeOptionsStartNewShapeVector(b, len(new_shape))
+        for d in reversed(new_shape):
+            b.PrependInt32(int(d))
+        shape_vec = b.EndVector()
+        tflite.ReshapeOptionsStart(b)
+        tflite.ReshapeOptionsAddNewShape(b, shape_vec)
+        return tflite.ReshapeOptionsEnd(b)
+    g.op(tflite.BuiltinOperator.RESHAPE, [t.index, g.constant(f"{name}/shape", new_shape, _INT32)],
+         [out.index], tflite.BuiltinOptions.ReshapeOptions, write)
+    return out
+
+
+def _linear(g, t, name, layer):
+    weight = layer["weight"]
+    if t.chw_before_flatten is not None:  # torch flattened (c,h,w); we flattened (h,w,c)
+        fc, fh, fw = t.chw_before_flatten
+        weight = weight.reshape(-1, fc, fh, fw).transpose(0, 2, 3, 1).reshape(
+            weight.shape[0], -1)
+    out = _Tensor(None, t.n, 0, 0, weight.shape[0])
+    out.index = g.activation(f"{name}/out", out.shape())
+
+    def write(b):
+        tflite.FullyConnectedOptionsStart(b)
+        tflite.FullyConnectedOptionsAddFusedActivationFunction(b, _activation(layer["relu"]))
+        tflite.FullyConnectedOptionsAddKeepNumDims(b, False)
+        return tflite.FullyConnectedOptionsEnd(b)
+    g.op(tflite.BuiltinOperator.FULLY_CONNECTED,
+         [t.index, g.constant(f"{name}/w", weight), g.constant(f"{name}/b", layer["bias"])],
+         [out.index], tflite.BuiltinOptions.FullyConnectedOptions, write)
+    return out
+
+
+def _residual(g, t, name, layer):
+    main = _emit(g, layer["main"], t, f"{name}/main")
+    shortcut = _emit(g, layer["shortcut"], t, f"{name}/shortcut")
+    out = _Tensor(None, main.n, main.h, main.w, main.c)
+    out.index = g.activation(f"{name}/out", out.shape())
+
+    def write(b):
+        tflite.AddOptionsStart(b)
+        tflite.AddOptionsAddFusedActivationFunction(b, _activation(layer["relu"]))
+        return tflite.AddOptionsEnd(b)
+    g.op(tflite.BuiltinOperator.ADD, [main.index, shortcut.index], [out.index],
+         tflite.BuiltinOptions.AddOptions, write)
+    return out
+
+
+def _emit(g, plan, t, prefix):
+    """Appends the ops of a plan applied to t; returns the output."""
     for i, layer in enumerate(plan):
-        kind = layer["op"]
+        kind, name = layer["op"], f"{prefix}{i}"
         if kind == "conv":
-            weight, stride = layer["weight"], layer["stride"]
-            out_c, _, kh, kw = weight.shape
-            pad = _padding((kh, kw), layer["padding"], stride)
-            h, w = _out_size(h, kh, stride[0], pad), _out_size(w, kw, stride[1], pad)
-            c = out_c
-            wt = g.constant(f"conv{i}/w", weight.transpose(0, 2, 3, 1))
-            bt = g.constant(f"conv{i}/b", layer["bias"])
-            out = g.activation(f"conv{i}/out", (n, h, w, c))
-
-            def write(b, pad=pad, stride=stride, relu=layer["relu"]):
-                tflite.Conv2DOptionsStart(b)
-                tflite.Conv2DOptionsAddPadding(b, pad)
-                tflite.Conv2DOptionsAddStrideH(b, stride[0])
-                tflite.Conv2DOptionsAddStrideW(b, stride[1])
-                tflite.Conv2DOptionsAddDilationHFactor(b, 1)
-                tflite.Conv2DOptionsAddDilationWFactor(b, 1)
-                tflite.Conv2DOptionsAddFusedActivationFunction(b, _activation(relu))
-                return tflite.Conv2DOptionsEnd(b)
-            g.op(tflite.BuiltinOperator.CONV_2D, [current, wt, bt], [out],
-                 tflite.BuiltinOptions.Conv2DOptions, write)
+            t = _conv(g, t, name, layer)
         elif kind == "maxpool":
-            k, s = layer["kernel"], layer["stride"]
-            h = _out_size(h, k, s, tflite.Padding.VALID)
-            w = _out_size(w, k, s, tflite.Padding.VALID)
-            out = g.activation(f"pool{i}/out", (n, h, w, c))
-
-            def write(b, k=k, s=s):
-                tflite.Pool2DOptionsStart(b)
-                tflite.Pool2DOptionsAddPadding(b, tflite.Padding.VALID)
-                tflite.Pool2DOptionsAddStrideH(b, s)
-                tflite.Pool2DOptionsAddStrideW(b, s)
-                tflite.Pool2DOptionsAddFilterHeight(b, k)
-                tflite.Pool2DOptionsAddFilterWidth(b, k)
-                tflite.Pool2DOptionsAddFusedActivationFunction(
-                    b, tflite.ActivationFunctionType.NONE)
-                return tflite.Pool2DOptionsEnd(b)
-            g.op(tflite.BuiltinOperator.MAX_POOL_2D, [current], [out],
-                 tflite.BuiltinOptions.Pool2DOptions, write)
+            t = _pool(g, t, name, tflite.BuiltinOperator.MAX_POOL_2D, layer["kernel"],
+                      layer["stride"])
+        elif kind == "avgpool":
+            t = _pool(g, t, name, tflite.BuiltinOperator.AVERAGE_POOL_2D, layer["kernel"],
+                      layer["stride"])
         elif kind == "flatten":
-            chw_before_flatten = (c, h, w)
-            new_shape = np.array([n, c * h * w], dtype=np.int32)
-            st = g.constant(f"flatten{i}/shape", new_shape, _INT32)
-            out = g.activation(f"flatten{i}/out", tuple(new_shape))
-
-            def write(b, new_shape=new_shape):
-                tflite.ReshapeOptionsStartNewShapeVector(b, len(new_shape))
-                for d in reversed(new_shape):
-                    b.PrependInt32(int(d))
-                shape_vec = b.EndVector()
-                tflite.ReshapeOptionsStart(b)
-                tflite.ReshapeOptionsAddNewShape(b, shape_vec)
-                return tflite.ReshapeOptionsEnd(b)
-            g.op(tflite.BuiltinOperator.RESHAPE, [current, st], [out],
-                 tflite.BuiltinOptions.ReshapeOptions, write)
-            c, h, w = c * h * w, 1, 1
+            t = _flatten(g, t, name)
         elif kind == "linear":
-            weight = layer["weight"]
-            if chw_before_flatten is not None:  # torch flattened (c,h,w); we flattened (h,w,c)
-                fc, fh, fw = chw_before_flatten
-                weight = weight.reshape(-1, fc, fh, fw).transpose(0, 2, 3, 1).reshape(
-                    weight.shape[0], -1)
-                chw_before_flatten = None
-            c = weight.shape[0]
-            wt = g.constant(f"fc{i}/w", weight)
-            bt = g.constant(f"fc{i}/b", layer["bias"])
-            out = g.activation(f"fc{i}/out", (n, c))
-
-            def write(b, relu=layer["relu"]):
-                tflite.FullyConnectedOptionsStart(b)
-                tflite.FullyConnectedOptionsAddFusedActivationFunction(b, _activation(relu))
-                tflite.FullyConnectedOptionsAddKeepNumDims(b, False)
-                return tflite.FullyConnectedOptionsEnd(b)
-            g.op(tflite.BuiltinOperator.FULLY_CONNECTED, [current, wt, bt], [out],
-                 tflite.BuiltinOptions.FullyConnectedOptions, write)
+            t = _linear(g, t, name, layer)
+        elif kind == "residual":
+            t = _residual(g, t, name, layer)
         else:
             raise ValueError(kind)
-        current = out
-    return g, inputs, [current]
+    return t
+
+
+def _plan_to_graph(plan, input_shape):
+    g = _Graph()
+    if len(input_shape) == 2:  # [N, features]
+        t = _Tensor(None, input_shape[0], 0, 0, input_shape[1])
+    else:
+        n, c, h, w = input_shape
+        t = _Tensor(None, n, h, w, c)
+    t.index = g.activation("input", t.shape())
+    out = _emit(g, plan, t, "")
+    return g, [t.index], [out.index]
 
 
 def _int_vector(b, values):
@@ -175,9 +269,9 @@ def _aligned_bytes(b, data, alignment=16):
     return b.EndVector()
 
 
-def build_tflite(plan, input_shape_nchw):
+def build_tflite(plan, input_shape):
     """Serialised .tflite bytes for the plan."""
-    g, graph_inputs, graph_outputs = _plan_to_graph(plan, input_shape_nchw)
+    g, graph_inputs, graph_outputs = _plan_to_graph(plan, input_shape)
     b = flatbuffers.Builder(1 << 20)
 
     buffer_offsets = []
