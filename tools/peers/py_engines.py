@@ -201,9 +201,10 @@ def run_onnxruntime(case):
     path = models_dir / f"{case.name}.onnx"
     if case.int8:
         import onnx_qlinear
-        golden, made, x_nhwc, reference = int8_lenet()
-        path.write_bytes(onnx_qlinear.lenet_qlinear(golden.LENET, made[6], made[7]))
-        x_np = np.ascontiguousarray(made[1][None])
+        golden, made, _, reference = int8_lenet()
+        _, x_chw, _, _, _, _, quantized, act = made
+        path.write_bytes(onnx_qlinear.lenet_qlinear(golden.LENET, quantized, act))
+        x_np = np.ascontiguousarray(x_chw[None])
         what = ("model = tools/make_int8_golden.py's int8 LeNet-5 as QLinearConv/MaxPool "
                 "nodes (tools/peers/onnx_qlinear.py), int8 in and out")
     else:
@@ -218,16 +219,14 @@ def run_onnxruntime(case):
         what = "model = torch.onnx.export (opset 13) of the seeded torch model"
     session = onnxruntime_session(path)
     input_name, output_name = session.get_inputs()[0].name, session.get_outputs()[0].name
-    out = np.empty(reference.shape if not case.int8 else (1, 10, 1, 1),
+    out = np.empty((1, 10, 1, 1) if case.int8 else reference.shape,  # onnx_qlinear's output
                    dtype=np.int8 if case.int8 else np.float32)
     binding = session.io_binding()
     binding.bind_cpu_input(input_name, x_np)
     binding.bind_output(output_name, "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
     session.run_with_iobinding(binding)
-    if case.int8:
-        check = check_tflite_output("onnxruntime", out, reference, "int8")
-    else:
-        check = f"max|diff| vs eager torch {check_close('onnxruntime', out, reference):.2g}"
+    check = (check_tflite_output("onnxruntime", out, reference, "int8") if case.int8 else
+             f"max|diff| vs eager torch {check_close('onnxruntime', out, reference):.2g}")
     seconds, summary = time_per_call(lambda: session.run_with_iobinding(binding))
     return seconds, (f"onnxruntime {ort.__version__} CPUExecutionProvider, intra/inter "
                      f"threads 1, ORT_ENABLE_ALL, sequential; {what}; timed "
