@@ -15,13 +15,29 @@
 // what the build does so that the firmware examples always compile; for the
 // MLPerf Tiny models BatchNorm's affine parameters and running statistics are
 // seeded too (not 1 and 0), so that folding changes every weight.
+//
+//   bake_weights lenet5-int8 <out.hpp> tests/data/int8/lenet5.gold
+//
+// bakes, for firmware_int8_lenet5, the int8 LeNet-5 case that LiteRT ran
+// (tools/make_int8_golden.py): its float weights (<out>_float.hpp, as
+// firmware::LeNet::Parameters lenet5_int8_float_weights), and in <out.hpp>
+// the calibrated ranges, the float input and LiteRT's int8 output. The
+// firmware quantizes at compile time (int8::quantize), so only the int8
+// parameters reach flash.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "examples/fashion_mnist.hpp"
 #include "examples/lenet5.hpp"
 #include "staticnn/fold.hpp"
 #include "staticnn/init.hpp"
+#include "staticnn/io/file.hpp"
 #include "staticnn/io/weights.hpp"
 #include "staticnn/models/mlperf_tiny.hpp"
 
@@ -72,6 +88,135 @@ int bake(const char* out, const char* weights, const char* type, const char* nam
   return 0;
 }
 
+// A golden file (tests/golden.hpp's format: "SNNGOLD1", u32 tensor count,
+// then per tensor u32 name length, name, u32 ndim, i32 dims[ndim], f32
+// values; little-endian), read whole: each tensor's values by name.
+using Golden = std::map<std::string, std::vector<float>>;
+
+nn::Status read_golden(const char* path, Golden& golden) {
+  nn::io_detail::File file(std::fopen(path, "rb"));
+  if (file.f == nullptr) return nn::Status::cannot_open;
+  std::vector<unsigned char> bytes;
+  unsigned char chunk[65536];
+  for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file.f)) > 0;) {
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  std::size_t at = 0;
+  const auto take = [&](std::size_t n) -> const unsigned char* {
+    if (bytes.size() - at < n) return nullptr;
+    at += n;
+    return bytes.data() + at - n;
+  };
+  const auto u32 = [&](std::uint32_t& v) {
+    const unsigned char* b = take(4);
+    if (b != nullptr) v = std::uint32_t{b[0]} | b[1] << 8 | b[2] << 16 | std::uint32_t{b[3]} << 24;
+    return b != nullptr;
+  };
+  const unsigned char* magic = take(8);
+  if (magic == nullptr || std::memcmp(magic, "SNNGOLD1", 8) != 0) return nn::Status::bad_format;
+  std::uint32_t count = 0;
+  if (!u32(count)) return nn::Status::truncated;
+  for (std::uint32_t t = 0; t < count; ++t) {
+    std::uint32_t length = 0, ndim = 0;
+    if (!u32(length)) return nn::Status::truncated;
+    const unsigned char* name = take(length);
+    if (name == nullptr || !u32(ndim) || ndim > 8) {
+      return name == nullptr || ndim <= 8 ? nn::Status::truncated : nn::Status::bad_format;
+    }
+    std::uint64_t size = 1;
+    for (std::uint32_t d = 0; d < ndim; ++d) {
+      std::uint32_t dim = 0;
+      if (!u32(dim)) return nn::Status::truncated;
+      if (dim > (1u << 24)) return nn::Status::bad_format;
+      size *= dim;
+    }
+    std::vector<float>& values = golden[std::string(name, name + length)];
+    values.resize(std::size_t(size));
+    for (float& v : values) {
+      std::uint32_t bits = 0;
+      if (!u32(bits)) return nn::Status::truncated;
+      std::memcpy(&v, &bits, sizeof v);
+      if (!std::isfinite(v)) return nn::Status::non_finite;
+    }
+  }
+  return at == bytes.size() ? nn::Status::ok : nn::Status::bad_format;
+}
+
+// golden[name] into `out`, which must have its size.
+bool get(const Golden& golden, const char* path, const std::string& name, float* out, long n) {
+  const auto it = golden.find(name);
+  if (it == golden.end() || long(it->second.size()) != n) {
+    std::fprintf(stderr, "error: %s: no tensor \"%s\" of %ld values (tools/make_int8_golden.py)\n",
+                 path, name.c_str(), n);
+    return false;
+  }
+  std::copy(it->second.begin(), it->second.end(), out);
+  return true;
+}
+
+// The int8 LeNet-5 case of tools/make_int8_golden.py (see the top).
+int bake_int8_lenet5(const char* out, const char* gold) {
+  using Net = firmware::LeNet;
+  constexpr int kRanges = Net::layer_count + 1, kClasses = Net::output_shape.size();
+  Golden golden;
+  if (const nn::Status s = read_golden(gold, golden); s != nn::Status::ok) {
+    std::fprintf(stderr, "error: %s: %s\n", gold, nn::to_string(s));
+    return 1;
+  }
+  static Net::Parameters params;
+  float ranges[2 * kRanges], input[Net::input_shape.size()], litert[kClasses];
+  for (const nn::Tensor& t : Net::tensors) {
+    if (!get(golden, gold, t.name.s, params.values + t.offset, t.count())) return 1;
+  }
+  if (!get(golden, gold, "ranges", ranges, 2 * kRanges) ||
+      !get(golden, gold, "x.float", input, Net::input_shape.size()) ||
+      !get(golden, gold, "y", litert, kClasses)) {
+    return 1;
+  }
+  for (const float y : litert) {
+    if (y != std::nearbyint(y) || y < -128 || y > 127) {
+      std::fprintf(stderr, "error: %s: \"y\" holds %g, not an int8 value\n", gold, double(y));
+      return 1;
+    }
+  }
+  std::string weights = out;
+  if (weights.size() > 4 && weights.compare(weights.size() - 4, 4, ".hpp") == 0) {
+    weights.resize(weights.size() - 4);
+  }
+  weights += "_float.hpp";
+  nn::Status s = nn::write_weights_header(params, weights.c_str(), "firmware::LeNet",
+                                          "lenet5_int8_float_weights");
+  const char* slash = std::strrchr(weights.c_str(), '/');
+  const char* included = slash != nullptr ? slash + 1 : weights.c_str();
+  const auto emit = [&](std::FILE* f) {
+    bool ok = std::fprintf(f,
+                           "// Generated by bake_weights lenet5-int8 from %s. Do not edit.\n"
+                           "#pragma once\n\n#include <cstdint>\n\n#include \"%s\"\n"
+                           "#include \"staticnn/int8/calibration.hpp\"\n\nnamespace firmware {\n"
+                           "// The calibrated range of each float layer's input, then the output's.\n"
+                           "inline constexpr staticnn::int8::Range lenet5_int8_ranges[%d] = {\n",
+                           gold, included, kRanges) > 0;
+    for (int i = 0; ok && i < kRanges; ++i) {
+      ok = std::fprintf(f, "{%a, %a},\n", double(ranges[2 * i]), double(ranges[2 * i + 1])) > 0;
+    }
+    ok = ok && std::fprintf(f, "};\ninline constexpr float lenet5_int8_input[%ld] = {\n",
+                            long{Net::input_shape.size()}) > 0;
+    for (long i = 0; ok && i < Net::input_shape.size(); ++i) {
+      ok = std::fprintf(f, "%a,%s", double(input[i]), i % 8 == 7 ? "\n" : " ") > 0;
+    }
+    ok = ok && std::fprintf(f, "};\n// LiteRT's reference kernels' output on that input.\n"
+                            "inline constexpr std::int8_t lenet5_int8_litert[%d] = {", kClasses) > 0;
+    for (int i = 0; ok && i < kClasses; ++i) ok = std::fprintf(f, "%d, ", int(litert[i])) > 0;
+    return ok && std::fprintf(f, "};\n}  // namespace firmware\n") > 0;
+  };
+  if (s == nn::Status::ok) s = nn::io_detail::write_atomically(out, emit);
+  if (s != nn::Status::ok) {
+    std::fprintf(stderr, "error: %s: %s\n", out, nn::to_string(s));
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,7 +224,8 @@ int main(int argc, char** argv) {
   if (argc < 3 || argc > 4) {
     std::fprintf(stderr,
                  "usage: %s <network> <out.hpp> [weights file]\n"
-                 "network: lenet5, fashion, ds-cnn, mobilenet, resnet8, autoencoder\n",
+                 "network: lenet5, fashion, ds-cnn, mobilenet, resnet8, autoencoder\n"
+                 "         lenet5-int8 (weights file: tests/data/int8/lenet5.gold)\n",
                  argv[0]);
     return 2;
   }
@@ -88,6 +234,13 @@ int main(int argc, char** argv) {
   const char* weights = argc == 4 ? argv[3] : nullptr;
   if (!std::strcmp(net, "lenet5"))
     return bake<firmware::LeNet, false>(out, weights, "firmware::LeNet", "lenet_weights");
+  if (!std::strcmp(net, "lenet5-int8")) {
+    if (weights == nullptr) {
+      std::fprintf(stderr, "error: lenet5-int8 needs its golden file (tests/data/int8/lenet5.gold)\n");
+      return 2;
+    }
+    return bake_int8_lenet5(out, weights);
+  }
   if (!std::strcmp(net, "fashion"))
     return bake<example::Net, false>(out, weights, "example::Net", "fashion_weights");
   if (!std::strcmp(net, "ds-cnn"))

@@ -2,22 +2,33 @@
 # qemu-system-arm and compares their logits with the host's:
 #   cmake -DSOURCE_DIR=<staticnn> -DBUILD_DIR=<dir> -DBOARD=<boards/ name>
 #         -DTOOLCHAIN=<cmake/toolchains/cortex-*.cmake> -DHOST_DIR=<host build's examples/>
-#         -DEXACT=<program,...> -DFMA=<program,...> -DULP_BOUND=<n> -P firmware.cmake
+#         [-DEXACT=<program,...>] [-DFMA=<program,...> -DULP_BOUND=<n>]
+#         [-DINT8=<program,...>] [-DREPORT=<file name>] -P firmware.cmake
 # For each program P of EXACT, P_exact must print the bits of the host's
 # P_exact exactly; for each of FMA, P (FMA contraction) must be within
-# ULP_BOUND units in the last place of them.
-# Writes <BUILD_DIR>/report.txt, a line per program: sizes and stack for
-# tools/firmware-table (of P where it was built, else of P_exact).
+# ULP_BOUND units in the last place of them. For each int8 program P of INT8
+# (which exits 1 unless its int8 outputs are LiteRT's), P must print the int8
+# outputs of the host's P: integer arithmetic gives the same bits whatever the
+# Highway target (on Cortex-M: SCALAR, which P_exact would only repeat).
+# Writes <BUILD_DIR>/<REPORT> (default report.txt), a line per program: sizes
+# and stack for tools/firmware-table (of P where it was built, else of P_exact).
 cmake_minimum_required(VERSION 3.25)  # policies: IN_LIST
-foreach(var SOURCE_DIR BUILD_DIR BOARD TOOLCHAIN HOST_DIR EXACT ULP_BOUND)
+foreach(var SOURCE_DIR BUILD_DIR BOARD TOOLCHAIN HOST_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "firmware.cmake: -D${var}=... is required")
   endif()
 endforeach()
+if(FMA AND NOT DEFINED ULP_BOUND)
+  message(FATAL_ERROR "firmware.cmake: -DULP_BOUND=... is required with -DFMA")
+endif()
+if(NOT REPORT)
+  set(REPORT report.txt)
+endif()
 
 string(REPLACE "," ";" EXACT "${EXACT}")
 string(REPLACE "," ";" FMA "${FMA}")
-set(targets ${FMA})
+string(REPLACE "," ";" INT8 "${INT8}")
+set(targets ${FMA} ${INT8})
 foreach(program ${EXACT})
   list(APPEND targets ${program}_exact)
 endforeach()
@@ -53,7 +64,7 @@ function(run_board out program)
   if(NOT status EQUAL 0)
     message(FATAL_ERROR "${elf} on ${BOARD} exited with ${status}:\n${output}")
   endif()
-  string(REGEX REPLACE "(logit [0-9]+: [^\n]*\n)+" "(logits)\n" shown "${output}")
+  string(REGEX REPLACE "((logit|output) [0-9]+: [^\n]*\n)+" "(outputs)\n" shown "${output}")
   message(STATUS "${BOARD}: ${program}\n${shown}")
   set(${out} "${output}" PARENT_SCOPE)
 endfunction()
@@ -76,7 +87,7 @@ function(report program output)
   set(workspace ${CMAKE_MATCH_2})
   math(EXPR flash "${text} + ${rodata} + ${init_array} + ${ARM.exidx} + ${data}")
   math(EXPR ram "${data} + ${bss}")
-  file(APPEND ${BUILD_DIR}/report.txt
+  file(APPEND ${BUILD_DIR}/${REPORT}
        "board=${BOARD};program=${program};flash=${flash};text=${text};rodata=${rodata};"
        "ram=${ram};bss=${bss};stack_used=${stack_used};stack_reserved=${stack};heap=${heap};"
        "fma_ulp=${fma_ulp};parameters=${parameters};workspace=${workspace}\n")
@@ -84,7 +95,16 @@ function(report program output)
                  "stack ${stack_used} B used")
 endfunction()
 
-file(REMOVE ${BUILD_DIR}/report.txt)
+# An int8 program's outputs ("output <k>: <value> ..."), in order.
+function(int8_outputs out text)
+  string(REGEX MATCHALL "output [0-9]+: -?[0-9]+" lines "${text}")
+  if(NOT lines)
+    message(FATAL_ERROR "no int8 outputs in:\n${text}")
+  endif()
+  set(${out} ${lines} PARENT_SCOPE)
+endfunction()
+
+file(REMOVE ${BUILD_DIR}/${REPORT})
 foreach(program ${EXACT})
   run_host(host ${program}_exact)
   logits(expected "${host}")
@@ -112,4 +132,18 @@ foreach(program ${EXACT})
     set(sized_out "${fma_out}")
   endif()
   report(${sized} "${sized_out}")
+endforeach()
+
+foreach(program ${INT8})
+  run_host(host ${program})
+  int8_outputs(expected "${host}")
+  run_board(output ${program})  # exits 1 unless the outputs are LiteRT's
+  int8_outputs(actual "${output}")
+  if(NOT actual STREQUAL expected)
+    message(FATAL_ERROR "${BOARD}: ${program}'s int8 outputs differ from the host's:\n"
+                        "  board: ${actual}\n  host:  ${expected}")
+  endif()
+  message(STATUS "${BOARD}: ${program}: int8 outputs identical to the host's and LiteRT's")
+  set(fma_ulp "")
+  report(${program} "${output}")
 endforeach()
