@@ -180,6 +180,47 @@ LossResult GuardedStep(typename Net::Parameters& p, typename Net::Gradients& g, 
   return {loss};
 }
 
+// Forward in training mode, softmax cross-entropy and backward on the first
+// n (1 .. Batch) samples of x: the gradients of the sum of their losses
+// divided by `mean_over` are added into g, and the sum is returned. n ==
+// Batch runs the batch at once; for n < Batch each sample runs alone, at
+// batch 1, in the batch's workspace. A step on a batch of m samples, done in
+// parts (a partial batch, shards on threads: parallel-inl.h), calls this per
+// part with mean_over = m.
+template <class Net, int Batch>
+float AddLossGradients(typename Net::Parameters& p, typename Net::Gradients& g,
+                       TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels,
+                       int n, int mean_over) {
+  HWY_DASSERT(n >= 1 && n <= Batch);
+  CheckTrainsOnLogits<Net>();
+  using C = typename Net::chain;
+  constexpr std::size_t in = Net::input_shape.size();
+  constexpr int k = Net::output_shape.size();
+  const float scale = 1.0f / mean_over;
+  float sum = 0.0f;
+  if (n == Batch) {
+    const float* logits = Forward<Net, Batch>(p, x, ws, Mode::training);
+    for (int b = 0; b < Batch; ++b) {
+      sum += SoftmaxCrossEntropy<k>(logits + b * k, labels[b], ws.output_gradient + b * k, scale);
+    }
+    Backward<Net, Batch>(p, x, ws, ws.output_gradient, g);
+    return sum;
+  }
+  constexpr auto& batch = C::template memory<Batch>;
+  constexpr auto& one = C::template memory<1>;
+  static_assert(one.saved_floats <= batch.saved_floats &&
+                one.training_scratch_floats <= batch.training_scratch_floats);
+  for (int b = 0; b < n; ++b) {
+    const float* xb = x + b * in;
+    const float* logits = ChainForward<C, 1>(p.values, p.buffers, p.buffers, xb, ws.saved,
+                                             ws.scratch, &ws.rng);
+    sum += SoftmaxCrossEntropy<k>(logits, labels[b], ws.output_gradient, scale);
+    ChainBackward<C, 1>(p.values, p.buffers, xb, ws.saved, ws.scratch, ws.output_gradient,
+                        nullptr, g.values);
+  }
+  return sum;
+}
+
 // One training step of a classifier: forward in training mode, mean softmax
 // cross-entropy, backward, optimizer update. Bad labels leave the parameters
 // untouched; a non-finite loss or gradient returns Status::non_finite before
@@ -190,19 +231,15 @@ LossResult TrainStep(typename Net::Parameters& p, typename Net::Gradients& g, Op
                      TrainingWorkspace<Net, Batch>& ws, const float* x, const int* labels) {
   if (!LabelsValid<Net, Batch>(labels)) return {0.0f, Status::label_out_of_range};
   return GuardedStep<Net>(p, g, opt, ws, [&] {
-    const float* logits = Forward<Net, Batch>(p, x, ws, Mode::training);
-    const float loss = SoftmaxCrossEntropyLoss<Net, Batch>(logits, labels, ws.output_gradient);
-    Backward<Net, Batch>(p, x, ws, ws.output_gradient, g);
-    return loss;
+    return AddLossGradients<Net, Batch>(p, g, ws, x, labels, Batch, Batch) / Batch;
   });
 }
 
 // TrainStep on the first n (1 .. Batch) samples of x and labels, which hold
 // only those: the loss and gradients are those of a batch of n. For n < Batch
 // each sample runs forward and backward alone, at batch 1, in the batch's
-// workspace, its gradients (scaled by 1 / n) adding up in g. A network with
-// buffers (BatchNorm) would see batch statistics of single samples: it gets
-// Status::partial_batch_statistics instead.
+// workspace. A network with buffers (BatchNorm) would see batch statistics
+// of single samples: it gets Status::partial_batch_statistics instead.
 template <class Net, int Batch, class Optimizer>
 LossResult TrainStepSamples(typename Net::Parameters& p, typename Net::Gradients& g,
                             Optimizer& opt, TrainingWorkspace<Net, Batch>& ws, const float* x,
@@ -211,25 +248,8 @@ LossResult TrainStepSamples(typename Net::Parameters& p, typename Net::Gradients
   if (n == Batch) return TrainStep<Net, Batch>(p, g, opt, ws, x, labels);
   if (Net::buffer_count > 0) return {0.0f, Status::partial_batch_statistics};
   if (!LabelsValid<Net, Batch>(labels, n)) return {0.0f, Status::label_out_of_range};
-  CheckTrainsOnLogits<Net>();
-  using C = typename Net::chain;
-  constexpr auto& batch = C::template memory<Batch>;
-  constexpr auto& one = C::template memory<1>;
-  static_assert(one.saved_floats <= batch.saved_floats &&
-                one.training_scratch_floats <= batch.training_scratch_floats);
-  constexpr std::size_t in = Net::input_shape.size();
-  constexpr int k = Net::output_shape.size();
   return GuardedStep<Net>(p, g, opt, ws, [&] {
-    float sum = 0.0f;
-    for (int b = 0; b < n; ++b) {
-      const float* xb = x + b * in;
-      const float* logits = ChainForward<C, 1>(p.values, p.buffers, p.buffers, xb, ws.saved,
-                                               ws.scratch, &ws.rng);
-      sum += SoftmaxCrossEntropy<k>(logits, labels[b], ws.output_gradient, 1.0f / n);
-      ChainBackward<C, 1>(p.values, p.buffers, xb, ws.saved, ws.scratch, ws.output_gradient,
-                          nullptr, g.values);
-    }
-    return sum / n;
+    return AddLossGradients<Net, Batch>(p, g, ws, x, labels, n, n) / n;
   });
 }
 

@@ -17,6 +17,8 @@ enum class Status {
   partial_batch_statistics,  // a partial batch given to a network with batch
                              // statistics (BatchNorm) in training
   invalid_options,      // optimizer options torch.optim would refuse (lr < 0, beta >= 1, ...)
+  split_batch_statistics,  // a network with batch statistics (BatchNorm) trained on a
+                           // batch split across threads (parallel.hpp)
 };
 
 constexpr const char* to_string(Status s) {
@@ -33,6 +35,8 @@ constexpr const char* to_string(Status s) {
     case Status::partial_batch_statistics:
       return "a partial batch cannot train a network with BatchNorm";
     case Status::invalid_options: return "invalid optimizer options";
+    case Status::split_batch_statistics:
+      return "a batch split across threads cannot train a network with BatchNorm";
   }
   return "unknown status";
 }
