@@ -138,18 +138,25 @@ void TestConv2d() {
       "depthwise3x3_stride2_valid", Activation::kNone);
 }
 
-void TestLinear() {
-  constexpr LinearGeometry G{37, 10, true};
-  const File f = Open("linear_37x10");
+template <LinearGeometry G>
+void CheckLinear(const std::string& name) {
+  const File f = Open(name);
   const WeightedCase c = LoadLinear(f, G);
-  const golden::Tensor& expected = f.Get("y", {10});
+  const golden::Tensor& expected = f.Get("y", {G.out_features});
   std::vector<std::int8_t> y(G.out_features);
   reference::int8_linear(G, c.x.data(), c.x_zero_point, c.w.data(), c.b.data(),
                          c.requantization.data(), y.data());
-  ExpectBitIdentical("linear_37x10 (oracle)", y, expected);
+  ExpectBitIdentical(name + " (oracle)", y, expected);
   int8_kernels::LinearForward<G>(c.x.data(), c.x_zero_point, c.w.data(), c.b.data(),
                                  c.requantization[0], y.data());
-  ExpectBitIdentical("linear_37x10 (kernel)", y, expected);
+  ExpectBitIdentical(name + " (kernel)", y, expected);
+}
+
+void TestLinear() {
+  CheckLinear<LinearGeometry{37, 10, true}>("linear_37x10");
+  // Every accumulator a tie (k + 1/2 output steps), half of them negative:
+  // LiteRT's FullyConnected rounds once, halves up (RequantizeFullyConnected).
+  CheckLinear<LinearGeometry{5, 64, true}>("linear_ties");
 }
 
 template <Pool2dGeometry G>

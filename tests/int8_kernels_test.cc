@@ -89,7 +89,8 @@ void TestRequantizeRow() {
   std::uniform_int_distribution<std::int32_t> any(int8::kInt32Min, int8::kInt32Max);
   std::uniform_int_distribution<std::int32_t> small(-(1 << 20), 1 << 20);
   std::vector<int8::QuantizedMultiplier> multipliers = {
-      {int8::kInt32Min, 0}, {int8::kInt32Max, 0}, {1 << 30, -31}, {1 << 30, 0}, {1 << 30, 3}};
+      {int8::kInt32Min, 0}, {int8::kInt32Max, 0}, {1 << 30, -31}, {1 << 30, 0}, {1 << 30, 3},
+      {1 << 30, -7}};  // 2^-8: accumulators 128 mod 256 are ties
   std::uniform_real_distribution<double> mantissa(0.5, 1.0);
   std::uniform_int_distribution<int> exponent(-32, 3);
   for (int i = 0; i < 40; ++i) {
@@ -99,11 +100,15 @@ void TestRequantizeRow() {
     std::int32_t acc[kN];
     for (int i = 0; i < kN; ++i) acc[i] = i % 3 ? small(rng) : any(rng);
     acc[0] = int8::kInt32Min, acc[1] = int8::kInt32Max, acc[2] = -1, acc[3] = 0;
+    acc[4] = 16256, acc[5] = -18560;
     const int8::Requantization r{m, -5, {-100, 120}};
-    std::int8_t out[kN];
+    std::int8_t out[kN], once[kN];
     int8_kernels::RequantizeRow<kN>(acc, r, out);
+    int8_kernels::RequantizeRow<kN, /*kRoundOnce=*/true>(acc, r, once);
     for (int i = 0; i < kN; ++i) {
       ASSERT_EQ(out[i], int8::Requantize(acc[i], r))
+          << "acc " << acc[i] << " multiplier " << m.multiplier << " shift " << m.shift;
+      ASSERT_EQ(once[i], int8::RequantizeFullyConnected(acc[i], r))
           << "acc " << acc[i] << " multiplier " << m.multiplier << " shift " << m.shift;
     }
   }

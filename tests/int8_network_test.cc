@@ -1,6 +1,7 @@
-// int8::quantized_t on MLPerf Tiny models that fold to Sequential blocks:
-// DS-CNN (DwSeparable blocks, Dropout, a 24x5 average pool) and the
-// autoencoder (flat input, Linear + BatchNorm1d + ReLU blocks). Their layers'
+// int8::quantized_t on MLPerf Tiny models: DS-CNN (DwSeparable blocks,
+// Dropout, a 24x5 average pool), the autoencoder (flat input, Linear +
+// BatchNorm1d + ReLU blocks) and ResNet-8 (Residual blocks, identity and
+// projection shortcuts, each followed by a ReLU fused into its add). Their layers'
 // kernels are checked bit for bit against LiteRT elsewhere
 // (golden_int8_test, golden_int8_network_test); here the networks quantize
 // from their folded parameters and calibration, run without heap, give the
@@ -71,11 +72,11 @@ Case<Model>& Prepare() {
     v = float(state >> 8) / float(1 << 24) * 2.0f - 1.0f;
   }
   using QNet = typename Case<Model>::QNet;
-  int8::MinMaxObserver observers[QNet::layer_count + 1];
-  EXPECT_EQ(int8_calibration::Observe<typename QNet::Float>(c.params, c.x, kCalibration, observers),
+  static int8::MinMaxObserver observers[QNet::tensor_count];
+  EXPECT_EQ(int8_calibration::ObserveTensors<QNet>(c.params, c.x, kCalibration, observers),
             Status::ok);
-  int8::Range ranges[QNet::layer_count + 1];
-  for (int i = 0; i <= QNet::layer_count; ++i) ranges[i] = observers[i].range();
+  int8::Range ranges[QNet::tensor_count];
+  for (int i = 0; i < QNet::tensor_count; ++i) ranges[i] = observers[i].range();
   c.q = int8::quantize<QNet>(c.params, ranges);
   return c;
 }
@@ -117,6 +118,7 @@ void CheckModel(const char* name) {
 
 void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn>("DS-CNN"); }
 void TestAutoEncoder() { CheckModel<mlperf_tiny::AutoEncoder>("AutoEncoder"); }
+void TestResNet8() { CheckModel<mlperf_tiny::ResNet8>("ResNet-8"); }
 
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
@@ -129,5 +131,6 @@ namespace staticnn {
 HWY_BEFORE_TEST(Int8NetworkTest);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestDsCnn);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestAutoEncoder);
+HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestResNet8);
 }  // namespace staticnn
 #endif

@@ -140,6 +140,27 @@ TEST(Int8Requantize, MultiplyByQuantizedMultiplierIsCloseToTheProduct) {
   EXPECT_EQ(MultiplyByQuantizedMultiplier(123, QuantizeMultiplier(1.0)), 123);
 }
 
+TEST(Int8Requantize, RoundingOnceIsTheNearestWithTiesTowardZero) {
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<std::int32_t> accumulator(-(1 << 22), 1 << 22);
+  std::uniform_real_distribution<double> mantissa(0.5, 1.0);
+  std::uniform_int_distribution<int> exponent(-24, 2);
+  for (int i = 0; i < 100000; ++i) {
+    const std::int32_t x = accumulator(rng);
+    const QuantizedMultiplier m = QuantizeMultiplier(std::ldexp(mantissa(rng), exponent(rng)));
+    // The real the fixed-point multiplier stands for, exactly (53 bits hold x * m).
+    const double exact = std::ldexp(double(x) * double(m.multiplier), m.shift - 31);
+    const std::int32_t y = MultiplyByQuantizedMultiplierRoundingOnce(x, m);
+    ASSERT_LE(std::abs(y - exact), 0.5) << x << " * " << m.multiplier << " >> " << 31 - m.shift;
+  }
+  const QuantizedMultiplier quarter = QuantizeMultiplier(0.25);
+  EXPECT_EQ(MultiplyByQuantizedMultiplierRoundingOnce(6, quarter), 1);    // 1.5
+  EXPECT_EQ(MultiplyByQuantizedMultiplierRoundingOnce(-6, quarter), -1);  // -1.5
+  EXPECT_EQ(MultiplyByQuantizedMultiplierRoundingOnce(7, quarter), 2);    // 1.75
+  EXPECT_EQ(MultiplyByQuantizedMultiplier(-6, quarter), -2);  // double rounding: away
+  EXPECT_EQ(RequantizeFullyConnected(-6, {quarter, 10, {-128, 127}}), 9);
+}
+
 TEST(Int8Requantize, ActivationRangesAreTflites) {
   const TensorQuantization q{0.05f, -20};
   EXPECT_EQ(ActivationRange(Activation::kNone, q), (ActivationClamp{-128, 127}));

@@ -220,14 +220,22 @@ def conv_case(rng, name, c, h, w, out_c, k, stride, padding, activation, out_ran
                       ("y", ys["reference"][0].transpose(2, 0, 1))]
 
 
-def linear_case(rng, name, n_in, n_out, activation, out_range):
+def linear_case(rng, name, n_in, n_out, activation, out_range, ties=False):
+    """ties: the output scale 256 x_scale w_scale (a real multiplier of exactly 2^-8) and
+    biases that put every accumulator at 128 mod 256, a tie, half of them negative: where
+    rounding once (halves up) and TFLite's double rounding (halves away from zero) differ."""
     x = rng.integers(-128, 128, (n_in,), dtype=np.int8)
     x_zero_point = int(rng.integers(-20, 21))
     # TFLite's FullyConnected: one weight scale for the tensor.
     wq, w_scale = weights(rng, n_out, (n_in,), per_channel=False)
     x_scale = np.float32(4.0 / (74.0 * 60.0 * np.sqrt(n_in) * float(w_scale[0])))
     b = rng.integers(-3000, 3001, n_out).astype(np.int32)
-    y_scale, y_zero_point = asymmetric(*out_range)
+    if ties:
+        y_scale, y_zero_point = np.float32(256) * np.float32(x_scale * w_scale[0]), 0
+        acc = wq.astype(np.int64) @ (x.astype(np.int64) - x_zero_point)
+        b = (256 * rng.integers(-100, 100, n_out) + 128 - acc).astype(np.int32)
+    else:
+        y_scale, y_zero_point = asymmetric(*out_range)
     tensors = [activation_tensor((1, n_in), x_scale, x_zero_point),
                (wq.shape, INT8, wq, w_scale[:1], [0], 0),
                ((n_out,), INT32, b, [np.float32(x_scale * w_scale[0])], [0], 0),
@@ -518,6 +526,380 @@ def lenet_case():
     return "lenet5", ys, stored
 
 
+# ------------------------------------------------------- the MLPerf Tiny models, end to end
+#
+# The four models of include/staticnn/models/mlperf_tiny.hpp, BatchNorm folded and Sequential
+# blocks spliced (int8::Network's list: tools/mlperf_tiny_torch.py builds the unfolded ones).
+# Their folded float parameters are drawn by a 32-bit LCG that the C++ test repeats bit for
+# bit (He-uniform weights, biases in [-0.1, 0.1), float32 arithmetic), so that only the
+# calibrated ranges, the int8 input and LiteRT's output are committed (the MobileNet's
+# parameters alone would take 865 KB). Calibration: min/max over a few LCG inputs in [-1, 1)
+# of a float forward (numpy, float32 between layers). Quantized as int8::quantize does,
+# written as one int8 .tflite model: a symmetric padding staticnn's convolutions use is an
+# explicit PAD (TFLite's SAME pads after, not before, when a stride-2 window does not tile),
+# a Residual is an ADD of its two paths with the following ReLU fused.
+
+def conv(out_c, k, stride=1, pad=0, groups=1):
+    k, pad = (k if isinstance(k, tuple) else (k, k)), (pad if isinstance(pad, tuple) else (pad, pad))
+    return {"kind": "conv", "out": out_c, "k": k, "stride": stride, "pad": pad, "groups": groups}
+
+
+def linear(out):
+    return {"kind": "linear", "out": out}
+
+
+def residual(main, shortcut=None):
+    return {"kind": "residual", "main": main, "shortcut": shortcut}
+
+
+RELU, DROPOUT, FLATTEN = {"kind": "relu"}, {"kind": "dropout"}, {"kind": "flatten"}
+
+
+def avg_pool(k):
+    return {"kind": "avgpool", "k": k if isinstance(k, tuple) else (k, k)}
+
+
+def dw_separable(c_in, c_out, stride):
+    return [conv(c_in, 3, stride, 1, groups=c_in), RELU, conv(c_out, 1), RELU]
+
+
+MLPERF_TINY = {
+    "ds_cnn": ((1, 49, 10),
+               [conv(64, (10, 4), 2, (5, 1)), RELU, DROPOUT]
+               + sum((dw_separable(64, 64, 1) for _ in range(4)), [])
+               + [DROPOUT, avg_pool((24, 5)), FLATTEN, linear(12)]),
+    "mobilenet_v1": ((3, 96, 96),
+                     [conv(8, 3, 2, 1), RELU]
+                     + sum((dw_separable(*b) for b in [
+                         (8, 16, 1), (16, 32, 2), (32, 32, 1), (32, 64, 2), (64, 64, 1),
+                         (64, 128, 2)] + [(128, 128, 1)] * 5 + [(128, 256, 2), (256, 256, 1)]), [])
+                     + [avg_pool(3), FLATTEN, linear(2)]),
+    "resnet8": ((3, 32, 32),
+                [conv(16, 3, 1, 1), RELU,
+                 residual([conv(16, 3, 1, 1), RELU, conv(16, 3, 1, 1)]), RELU,
+                 residual([conv(32, 3, 2, 1), RELU, conv(32, 3, 1, 1)], [conv(32, 1, 2)]), RELU,
+                 residual([conv(64, 3, 2, 1), RELU, conv(64, 3, 1, 1)], [conv(64, 1, 2)]), RELU,
+                 avg_pool(8), FLATTEN, linear(10)]),
+    "autoencoder": ((640, 1, 1),
+                    sum(([linear(n), RELU] for n in [128] * 4 + [8] + [128] * 4), [])
+                    + [linear(640)]),
+}
+
+
+class Lcg:
+    """The C++ test's generator: state = state * 1664525 + 1013904223 (mod 2^32), and
+    uniform(bound) = ((state >> 8) / 2^24 * 2 - 1) * bound, all in float32."""
+
+    def __init__(self, seed):
+        self.state = seed
+
+    def uniform(self, n, bound):
+        top = np.empty(n, dtype=np.float32)
+        s = self.state
+        for i in range(n):
+            s = (s * 1664525 + 1013904223) & 0xFFFFFFFF
+            top[i] = s >> 8
+        self.state = s
+        return (top * np.float32(2.0 ** -24) * np.float32(2) - np.float32(1)) * np.float32(bound)
+
+
+def shape_after(layer, shape):
+    c, h, w = shape
+    kind = layer["kind"]
+    if kind == "conv":
+        (kh, kw), (ph, pw), s = layer["k"], layer["pad"], layer["stride"]
+        return layer["out"], (h + 2 * ph - kh) // s + 1, (w + 2 * pw - kw) // s + 1
+    if kind == "linear":
+        return layer["out"], 1, 1
+    if kind == "avgpool":
+        (kh, kw) = layer["k"]
+        return c, h // kh, w // kw
+    if kind == "residual":
+        for inner in layer["main"]:
+            shape = shape_after(inner, shape)
+    return shape  # relu, dropout, flatten ([C][H][W] stays)
+
+
+def draw_parameters(layers, shape, lcg):
+    """Each weighted layer's folded float weight and bias, in state_dict order (a Residual:
+    its main path, then its shortcut); sets layer["w"], layer["b"] on copies."""
+    drawn = []
+    for layer in layers:
+        layer = dict(layer)
+        if layer["kind"] == "conv":
+            kh, kw = layer["k"]
+            w_shape = (layer["out"], shape[0] // layer["groups"], kh, kw)
+        elif layer["kind"] == "linear":
+            w_shape = (layer["out"], shape[0] * shape[1] * shape[2])
+        if layer["kind"] in ("conv", "linear"):
+            count, fan_in = int(np.prod(w_shape)), int(np.prod(w_shape[1:]))
+            bound = np.sqrt(np.float32(6) / np.float32(fan_in))
+            layer["w"] = lcg.uniform(count, bound).reshape(w_shape)
+            layer["b"] = lcg.uniform(w_shape[0], np.float32(0.1))
+        if layer["kind"] == "residual":
+            layer["main"] = draw_parameters(layer["main"], shape, lcg)
+            if layer["shortcut"]:
+                layer["shortcut"] = draw_parameters(layer["shortcut"], shape, lcg)
+        drawn.append(layer)
+        shape = shape_after(layer, shape)
+    return drawn
+
+
+def float_forward(layers, x):
+    """int8::Network's tensors of one sample: each layer's input and the output, then those
+    of each Residual's paths (each path's input first)."""
+    outer, nested = [x], []
+    for layer in layers:
+        kind = layer["kind"]
+        if kind == "conv":
+            (kh, kw), (ph, pw), s, g = layer["k"], layer["pad"], layer["stride"], layer["groups"]
+            padded = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
+            win = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(1, 2))
+            win = win[:, ::s, ::s].astype(np.float64)
+            if g == 1:
+                y = np.einsum("chwij,ocij->ohw", win, layer["w"])
+            else:  # depthwise
+                y = np.einsum("chwij,cij->chw", win, layer["w"][:, 0])
+            x = (y + layer["b"][:, None, None]).astype(np.float32)
+        elif kind == "linear":
+            y = layer["w"].astype(np.float64) @ x.reshape(-1) + layer["b"]
+            x = y.astype(np.float32).reshape(-1, 1, 1)
+        elif kind == "relu":
+            x = np.maximum(x, np.float32(0))
+        elif kind == "avgpool":
+            (kh, kw) = layer["k"]
+            c, h, w = x.shape
+            oh, ow = h // kh, w // kw
+            x = x[:, :oh * kh, :ow * kw].reshape(c, oh, kh, ow, kw).astype(np.float64).mean(
+                axis=(2, 4)).astype(np.float32)
+        elif kind == "residual":
+            main = float_forward(layer["main"], x)
+            shortcut = float_forward(layer["shortcut"], x) if layer["shortcut"] else None
+            nested += main + (shortcut or [])
+            main_out = main[len(layer["main"])]
+            shortcut_out = shortcut[len(layer["shortcut"])] if shortcut else x
+            x = main_out + shortcut_out
+        outer.append(x)
+    return outer + nested
+
+
+def tensor_count(layers):
+    return len(layers) + 1 + sum(
+        tensor_count(l["main"]) + (tensor_count(l["shortcut"]) if l["shortcut"] else 0)
+        for l in layers if l["kind"] == "residual")
+
+
+def requantizes(layer):
+    return layer["kind"] in ("conv", "linear", "residual")
+
+
+def fused_relu(layers, i):
+    return requantizes(layers[i]) and i + 1 < len(layers) and layers[i + 1]["kind"] == "relu"
+
+
+def quantize_network(layers, ranges, act_in):
+    """int8::quantize: act (every tensor's (scale, zero_point), in tensor order) and, on each
+    weighted layer, layer["q"] = (int8 weights, weight scales, int32 biases)."""
+    act = [None] * tensor_count(layers)
+    act[0] = act_in
+    offset = len(layers) + 1
+    for i, layer in enumerate(layers):
+        if not requantizes(layer):
+            act[i + 1] = act[i]
+            continue
+        act[i + 1] = asymmetric(*ranges[i + (2 if fused_relu(layers, i) else 1)])
+        if layer["kind"] == "residual":
+            for path in ("main", "shortcut"):
+                if layer[path]:
+                    n = tensor_count(layer[path])
+                    act[offset:offset + n] = quantize_network(layer[path], ranges[offset:offset + n],
+                                                              act[i])
+                    offset += n
+            continue
+        wq, w_scale = quantize_weights(layer["w"], per_channel=(layer["kind"] == "conv"))
+        bq = quantize_bias(layer["b"], act[i][0], w_scale)
+        assert np.abs(bq).max() < 2 ** 24
+        layer["q"] = (wq, w_scale, bq)
+    return act
+
+
+def weighted_layers(layers):
+    """The weighted layers in int8::Parameters' order (a Residual's main path, then its
+    shortcut)."""
+    for layer in layers:
+        if layer["kind"] in ("conv", "linear"):
+            yield layer
+        elif layer["kind"] == "residual":
+            yield from weighted_layers(layer["main"])
+            yield from weighted_layers(layer["shortcut"] or [])
+
+
+def fnv1a(data):
+    h = 2166136261
+    for byte in np.asarray(data, dtype=np.int8).reshape(-1).view(np.uint8).tobytes():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def emit_network(layers, shape, act, current, tensor, ops):
+    """Appends layers' TFLite ops after tensor `current` ([1, H, W, C], or [1, N] when flat);
+    act: the network's tensor quantizations. Returns the output tensor and shape."""
+    offset = len(layers) + 1
+    flattened_from = None
+    for i, layer in enumerate(layers):
+        kind, (c, h, w) = layer["kind"], shape
+        out_shape = shape_after(layer, shape)
+        act_fn = ACT["relu" if fused_relu(layers, i) else "none"]
+
+        def activation(dims, a=act[i + 1]):
+            return tensor(dims, INT8, None, [a[0]], [a[1]])
+        if kind == "conv":
+            (kh, kw), (ph, pw), s = layer["k"], layer["pad"], layer["stride"]
+            if ph or pw:
+                paddings = np.array([[0, 0], [ph, ph], [pw, pw], [0, 0]], dtype=np.int32)
+                padded = tensor((1, h + 2 * ph, w + 2 * pw, c), INT8, None, [act[i][0]], [act[i][1]])
+                ops.append((tflite.BuiltinOperator.PAD, 2, tflite.BuiltinOptions.PadOptions,
+                            lambda fb: (tflite.PadOptionsStart(fb), tflite.PadOptionsEnd(fb))[1],
+                            [current, tensor((4, 2), INT32, paddings, [], [])], [padded]))
+                current = padded
+            wq, w_scale, bq = layer["q"]
+            oc = out_shape[0]
+            depthwise = layer["groups"] > 1
+            w_tflite = wq.transpose(1, 2, 3, 0) if depthwise else wq.transpose(0, 2, 3, 1)
+            inputs = [current,
+                      tensor(w_tflite.shape, INT8, np.ascontiguousarray(w_tflite), w_scale,
+                             [0] * oc, 3 if depthwise else 0),
+                      tensor((oc,), INT32, bq.astype(np.int32),
+                             (act[i][0] * w_scale).astype(np.float32), [0] * oc)]
+            current = activation((1, out_shape[1], out_shape[2], oc))
+
+            def write(fb, s=s, depthwise=depthwise, act_fn=act_fn):
+                if depthwise:
+                    tflite.DepthwiseConv2DOptionsStart(fb)
+                    tflite.DepthwiseConv2DOptionsAddPadding(fb, PAD["valid"])
+                    tflite.DepthwiseConv2DOptionsAddStrideH(fb, s)
+                    tflite.DepthwiseConv2DOptionsAddStrideW(fb, s)
+                    tflite.DepthwiseConv2DOptionsAddDepthMultiplier(fb, 1)
+                    tflite.DepthwiseConv2DOptionsAddDilationHFactor(fb, 1)
+                    tflite.DepthwiseConv2DOptionsAddDilationWFactor(fb, 1)
+                    tflite.DepthwiseConv2DOptionsAddFusedActivationFunction(fb, act_fn)
+                    return tflite.DepthwiseConv2DOptionsEnd(fb)
+                tflite.Conv2DOptionsStart(fb)
+                tflite.Conv2DOptionsAddPadding(fb, PAD["valid"])
+                tflite.Conv2DOptionsAddStrideH(fb, s)
+                tflite.Conv2DOptionsAddStrideW(fb, s)
+                tflite.Conv2DOptionsAddDilationHFactor(fb, 1)
+                tflite.Conv2DOptionsAddDilationWFactor(fb, 1)
+                tflite.Conv2DOptionsAddFusedActivationFunction(fb, act_fn)
+                return tflite.Conv2DOptionsEnd(fb)
+            if depthwise:
+                ops.append((tflite.BuiltinOperator.DEPTHWISE_CONV_2D, 3,
+                            tflite.BuiltinOptions.DepthwiseConv2DOptions, write, inputs, [current]))
+            else:
+                ops.append((tflite.BuiltinOperator.CONV_2D, 3, tflite.BuiltinOptions.Conv2DOptions,
+                            write, inputs, [current]))
+        elif kind == "linear":
+            wq, w_scale, bq = layer["q"]
+            if flattened_from is not None:  # FullyConnected reads NHWC: permute the columns
+                fc, fh, fw = flattened_from
+                wq = wq.reshape(-1, fc, fh, fw).transpose(0, 2, 3, 1).reshape(wq.shape[0], -1)
+            inputs = [current, tensor(wq.shape, INT8, np.ascontiguousarray(wq), w_scale[:1], [0]),
+                      tensor((wq.shape[0],), INT32, bq.astype(np.int32),
+                             [np.float32(act[i][0] * w_scale[0])], [0])]
+            current = activation((1, wq.shape[0]))
+
+            def write(fb, act_fn=act_fn):
+                tflite.FullyConnectedOptionsStart(fb)
+                tflite.FullyConnectedOptionsAddFusedActivationFunction(fb, act_fn)
+                return tflite.FullyConnectedOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.FULLY_CONNECTED, 4,
+                        tflite.BuiltinOptions.FullyConnectedOptions, write, inputs, [current]))
+        elif kind == "avgpool":
+            (kh, kw) = layer["k"]
+            x_in, current = current, activation((1, out_shape[1], out_shape[2], c))
+
+            def write(fb, kh=kh, kw=kw):
+                tflite.Pool2DOptionsStart(fb)
+                tflite.Pool2DOptionsAddPadding(fb, PAD["valid"])
+                tflite.Pool2DOptionsAddStrideH(fb, kh)
+                tflite.Pool2DOptionsAddStrideW(fb, kw)
+                tflite.Pool2DOptionsAddFilterHeight(fb, kh)
+                tflite.Pool2DOptionsAddFilterWidth(fb, kw)
+                tflite.Pool2DOptionsAddFusedActivationFunction(fb, ACT["none"])
+                return tflite.Pool2DOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.AVERAGE_POOL_2D, 2,
+                        tflite.BuiltinOptions.Pool2DOptions, write, [x_in], [current]))
+        elif kind == "flatten":
+            flattened_from = shape
+        elif kind == "residual":
+            outputs = []
+            for path in ("main", "shortcut"):
+                if layer[path]:
+                    n = tensor_count(layer[path])
+                    y, _ = emit_network(layer[path], shape, act[offset:offset + n], current,
+                                        tensor, ops)
+                    outputs.append(y)
+                    offset += n
+                else:
+                    outputs.append(current)
+            current = activation((1, h, w, c))
+
+            def write(fb, act_fn=act_fn):
+                tflite.AddOptionsStart(fb)
+                tflite.AddOptionsAddFusedActivationFunction(fb, act_fn)
+                return tflite.AddOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.ADD, 2, tflite.BuiltinOptions.AddOptions, write,
+                        outputs, [current]))
+        shape = out_shape
+    return current, shape
+
+
+def mlperf_int8(name, calibration_samples=4):
+    """One MLPerf Tiny model in int8: (the .tflite model, its int8 input [C][H][W], and what
+    the golden stores)."""
+    in_shape, spec = MLPERF_TINY[name]
+    layers = draw_parameters(spec, in_shape, Lcg(2024))
+    samples = Lcg(7).uniform((calibration_samples + 1) * int(np.prod(in_shape)), 1).reshape(
+        (calibration_samples + 1,) + in_shape)
+    per_sample = [float_forward(layers, s) for s in samples[:calibration_samples]]
+    ranges = np.array([[min(s[t].min() for s in per_sample), max(s[t].max() for s in per_sample)]
+                       for t in range(tensor_count(layers))], dtype=np.float32)
+    act = quantize_network(layers, ranges, asymmetric(*ranges[0]))
+    s0, z0 = act[0]
+    x_float = samples[calibration_samples]
+    x = np.clip(round_away((x_float / s0).astype(np.float32)) + z0, -128, 127).astype(np.int8)
+
+    tensors, ops = [], []
+
+    def tensor(shape, ttype, data, scales, zero_points, dim=0):
+        tensors.append((shape, ttype, data, list(scales), list(zero_points), dim))
+        return len(tensors) - 1
+    flat = in_shape[1:] == (1, 1)
+    x_tensor = tensor((1, in_shape[0]) if flat else (1, in_shape[1], in_shape[2], in_shape[0]),
+                      INT8, None, [s0], [z0])
+    out, _ = emit_network(layers, in_shape, act, x_tensor, tensor, ops)
+    tflite_model = model(tensors, ops, [x_tensor], [out])
+    quantized = list(weighted_layers(layers))
+    hashes = np.array([[fnv1a(l["q"][0]) >> 16, fnv1a(l["q"][0]) & 0xFFFF] for l in quantized])
+    stored = [("ranges", ranges), ("x", x),
+              ("q.biases", np.concatenate([l["q"][2] for l in quantized])),
+              ("q.weights.fnv1a", hashes),
+              ("q.activation.scale", np.array([a[0] for a in act], dtype=np.float32)),
+              ("q.activation.zero_point", np.array([a[1] for a in act]))]
+    return tflite_model, x, stored, (layers, act, x_float)
+
+
+def mlperf_case(name):
+    tflite_model, x, stored, (layers, act, x_float) = mlperf_int8(name)
+    nhwc = x.reshape(1, -1) if x.shape[1:] == (1, 1) else x.transpose(1, 2, 0)[None]
+    ys = {k_: run(tflite_model, [nhwc], r) for k_, r in RESOLVERS.items()}
+    y_float = float_forward(layers, x_float)[len(layers)].reshape(-1)
+    y_real = act[len(layers)][0] * (ys["reference"][0].astype(np.float32) - act[len(layers)][1])
+    print("%s: %d tensors, float outputs %s..., int8 dequantized %s..." % (
+        name, len(act), np.round(y_float[:4], 3), np.round(y_real[:4], 3)))
+    return "mlperf_" + name, ys, stored + [("y", ys["reference"][0])]
+
+
 def cases():
     rng = np.random.default_rng(11)
     yield conv_case(rng, "conv3x3_same_relu6", 3, 9, 7, 5, 3, 1, "same", "relu6", (-2, 8))
@@ -532,7 +914,10 @@ def cases():
     yield pool_case(rng, "avg_pool3x3_same", "avg", 4, 7, 5, 3, 1, "same", "none")
     yield pool_case(rng, "avg_pool2x2_relu", "avg", 3, 6, 6, 2, 2, "valid", "relu")
     yield add_case(rng, "add_relu", 3, 5, 4, "relu", (-3, 8))
+    yield linear_case(rng, "linear_ties", 5, 64, "none", None, ties=True)
     yield lenet_case()
+    for name in MLPERF_TINY:
+        yield mlperf_case(name)
 
 
 def write_gold(name, tensors):

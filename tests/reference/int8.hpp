@@ -47,7 +47,7 @@ inline void int8_linear(const LinearGeometry& g, const std::int8_t* x, std::int3
     for (int i = 0; i < g.in_features; ++i) {
       sum += std::int32_t{w[o * g.in_features + i]} * (std::int32_t{x[i]} - input_zero_point);
     }
-    y[o] = int8::Requantize(sum, requantization[o]);
+    y[o] = int8::RequantizeFullyConnected(sum, requantization[o]);
   }
 }
 

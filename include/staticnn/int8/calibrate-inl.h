@@ -5,7 +5,10 @@
 // Net's parameters, or those of a network with the same arrays, such as the
 // folded network QNet::Float is spliced from) and
 // gives observers[i] the input of float layer i (observers[layer_count]: the
-// output). An observer is anything with Status Observe(const float*, int):
+// output).
+//   int8_calibration::ObserveTensors<QNet>(p, x, n, observers)
+// observes every tensor of the int8 network QNet (QNet::tensor_count: the
+// float layers' as Observe, then those inside each Residual's paths). An observer is anything with Status Observe(const float*, int):
 // MinMaxObserver, or, in a second pass, HistogramObserver for a percentile
 // (calibration.hpp). The first non-ok Status (a non-finite value) stops it.
 //
@@ -24,6 +27,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include "hwy/highway.h"
@@ -36,31 +40,52 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_calibration {
 
-// Observes the output of Net's first K layers for every sample.
-template <class Net, int K, class Parameters, class Observer>
-Status ObservePrefix(const Parameters& p, const float* x, int n, Observer& observer) {
+// The parameters of the network P whose array starts at values (and
+// buffers), in a copy of P's own: static, one per P.
+template <class P>
+const typename P::Parameters& PrefixParameters(const float* values, const float* buffers) {
+  static typename P::Parameters params;
+  std::copy(values, values + P::param_count, params.values);
+  std::copy(buffers, buffers + P::buffer_count, params.buffers);
+  return params;
+}
+
+// Observes the output of Net's first K layers (parameters from values and
+// buffers) on input(s), sample s's input to Net, for every sample.
+template <class Net, int K, class SampleInput, class Observer>
+Status ObservePrefix(const float* values, const float* buffers, const SampleInput& input, int n,
+                     Observer& observer) {
   using P = int8::Prefix<Net, K>;
-  static typename P::Parameters prefix_params;
+  const typename P::Parameters& params = PrefixParameters<P>(values, buffers);
   static typename P::template InferenceWorkspace<1> ws;
-  std::copy(p.values, p.values + P::param_count, prefix_params.values);
-  std::copy(p.buffers, p.buffers + P::buffer_count, prefix_params.buffers);
   for (int s = 0; s < n; ++s) {
-    const float* y = Forward<P, 1>(prefix_params, x + long(s) * P::input_shape.size(), ws);
+    const float* y = Forward<P, 1>(params, input(s), ws);
     const Status status = observer.Observe(y, int(P::output_shape.size()));
     if (status != Status::ok) return status;
   }
   return Status::ok;
 }
 
-template <class Net, class Parameters, class Observer, std::size_t... K>
-Status ObserveLayers(const Parameters& p, const float* x, int n,
+// observers[0] sees Net's input, observers[k] the output of its layer k - 1.
+template <class Net, class SampleInput, class Observer, std::size_t... K>
+Status ObserveLayers(const float* values, const float* buffers, const SampleInput& input, int n,
                      Observer* observers, std::index_sequence<K...>) {
   Status status = Status::ok;
+  for (int s = 0; s < n && status == Status::ok; ++s) {
+    status = observers[0].Observe(input(s), int(Net::input_shape.size()));
+  }
   // In layer order, stopping at the first failure.
-  ((status = status == Status::ok ? ObservePrefix<Net, int(K) + 1>(p, x, n, observers[K + 1])
-                                  : status),
+  ((status = status == Status::ok
+                 ? ObservePrefix<Net, int(K) + 1>(values, buffers, input, n, observers[K + 1])
+                 : status),
    ...);
   return status;
+}
+template <class Net, class SampleInput, class Observer>
+Status ObserveLayers(const float* values, const float* buffers, const SampleInput& input, int n,
+                     Observer* observers) {
+  return ObserveLayers<Net>(values, buffers, input, n, observers,
+                            std::make_index_sequence<std::size_t(Net::layer_count)>{});
 }
 
 template <class Net, class Parameters, class Observer>
@@ -69,9 +94,66 @@ Status Observe(const Parameters& p, const float* x, int n,
   static_assert(sizeof(p.values) == sizeof(Net::Parameters::values) &&
                     sizeof(p.buffers) == sizeof(Net::Parameters::buffers),
                 "int8_calibration::Observe: parameters of another network");
-  const Status status = observers[0].Observe(x, int(n * Net::input_shape.size()));
-  if (status != Status::ok) return status;
-  return ObserveLayers<Net>(p, x, n, observers, std::make_index_sequence<Net::layer_count>{});
+  const auto sample = [&](int s) { return x + long(s) * Net::input_shape.size(); };
+  return ObserveLayers<Net>(p.values, p.buffers, sample, n, observers);
+}
+
+// Float layer I's input for one sample: the network cut before it.
+template <class Net, int I, class Parameters>
+const float* LayerInput(const Parameters& p, const float* sample) {
+  if constexpr (I == 0) {
+    return sample;
+  } else {
+    using P = int8::Prefix<Net, I>;
+    static typename P::template InferenceWorkspace<1> ws;
+    return Forward<P, 1>(PrefixParameters<P>(p.values, p.buffers), sample, ws);
+  }
+}
+
+// The tensors of Residual I's paths (QNet::layers[I].tensor_offset on), each
+// path run as a float network on the block's float input.
+template <class QNet, int I, class Parameters, class Observer>
+Status ObservePaths(const Parameters& p, const float* x, int n, Observer* observers) {
+  using Float = typename QNet::Float;
+  constexpr int8::Int8LayerRecord l = QNet::layers[I];
+  if constexpr (l.kind != int8::LayerKind::kResidual) {
+    return Status::ok;
+  } else {
+    using Main = typename QNet::template nested_at<I>::main;
+    using Shortcut = typename QNet::template nested_at<I>::shortcut;
+    static_assert(Main::Float::buffer_count == 0, "calibrate the folded network");
+    const auto input = [&](int s) {
+      return LayerInput<Float, I>(p, x + long(s) * Float::input_shape.size());
+    };
+    const float* values = p.values + Float::plan.layers[I].param_offset;
+    Status status =
+        ObserveLayers<typename Main::Float>(values, nullptr, input, n, observers + l.tensor_offset);
+    if constexpr (!std::is_same_v<Shortcut, int8::IdentityPath>) {
+      if (status == Status::ok) {
+        status = ObserveLayers<typename Shortcut::Float>(values + Main::Float::param_count, nullptr,
+                                                         input, n,
+                                                         observers + l.tensor_offset + Main::tensor_count);
+      }
+    }
+    return status;
+  }
+}
+
+// Every tensor of QNet (the ranges int8::quantize takes, in its order):
+// Observe's, then those inside each Residual. p: QNet's float parameters (the
+// folded network's).
+template <class QNet, class Parameters, class Observer>
+Status ObserveTensors(const Parameters& p, const float* x, int n,
+                      Observer (&observers)[QNet::tensor_count]) {
+  using Float = typename QNet::Float;
+  static_assert(sizeof(p.values) == sizeof(Float::Parameters::values),
+                "int8_calibration::ObserveTensors: parameters of another network");
+  const auto sample = [&](int s) { return x + long(s) * Float::input_shape.size(); };
+  Status status = ObserveLayers<Float>(p.values, p.buffers, sample, n, observers);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((status = status == Status::ok ? ObservePaths<QNet, int(I)>(p, x, n, observers) : status), ...);
+  }(std::make_index_sequence<std::size_t(QNet::layer_count)>{});
+  return status;
 }
 
 }  // namespace int8_calibration

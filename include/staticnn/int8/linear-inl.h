@@ -56,7 +56,7 @@ void LinearForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   for (int o = 0; o < G.out_features; ++o) {
     sums[o] = (G.bias ? b[o] : 0) + DotInt8<kIn>(w + o * kIn, centered_x);
   }
-  RequantizeRow<kOut>(sums, r, out);
+  RequantizeRow<kOut, /*kRoundOnce=*/true>(sums, r, out);
   std::memcpy(y, out, G.out_features);
 }
 

@@ -9,28 +9,41 @@
 // become the clamp of its requantized output (TFLite's fused activation);
 // Sequential blocks (what folding makes of named blocks such as
 // DwSeparable) are spliced into the list, QNet::Float: their parameters are
-// contiguous in state_dict order, so the array is the same.
+// contiguous in state_dict order, so the array is the same. A Residual
+// (identity or projection shortcut, as ResNet-8's stacks) becomes TFLite's
+// ADD: its main path and its shortcut are int8 networks of their own on the
+// block's input (int8::Network over each list; a shortcut has at most one
+// Conv2d, as ResNet's projection), their outputs added with requantization
+// (AddParameters) and a ReLU after the block fused as the add's clamp.
 //
 //   int8::Parameters<QNet>  int8 weights (per output channel symmetric for
 //                           Conv2d, per tensor for Linear as TFLite's
 //                           FullyConnected), int32 biases, one Requantization
-//                           per output channel, and each layer output's
-//                           TensorQuantization; plain arrays, no heap
+//                           per output channel, each tensor's
+//                           TensorQuantization, one AddRequantization per
+//                           Residual; plain arrays, no heap
 //   int8::quantize<QNet>(float_params, ranges)  the conversion (the folded
 //                           network's Parameters), constexpr so
 //                           firmware bakes the result into flash:
 //                           `constexpr auto q = int8::quantize<QNet>(p, r);`
 //   QNet::flash_bytes, QNet::ram_bytes  compile-time sizes: the parameters,
 //                           and the two int8 activation buffers Forward
-//                           ping-pongs between (the kernels' own scratch is on
-//                           the stack)
+//                           ping-pongs between, three with a Residual (its
+//                           input, main path and shortcut outputs are live at
+//                           once; the kernels' own scratch is on the stack)
 //
-// ranges[i] is the calibrated float range of the input of float layer i,
-// ranges[layer_count] the network's output: what int8_calibration::Observe
-// (calibrate-inl.h) gives its observers (calibration.hpp). Only the ranges of the input and
-// of each Conv2d/Linear output (after its fused activation) are used: pooling
-// and Flatten keep their input's quantization, as TFLite's int8 kernels
-// require. The activation layout stays staticnn's [C][H][W], so Flatten is
+// The tensors (QNet::tensor_count of them; ranges and Parameters::activation
+// are in this order): first the input of each float layer i and the
+// network's output (index layer_count), then, for each Residual in order,
+// the tensors of its main path's int8 network and of its shortcut's, each in
+// that network's own order (its input first: the block's input again).
+// ranges[i] is tensor i's calibrated float range: what
+// int8_calibration::ObserveTensors (calibrate-inl.h) gives its observers
+// (calibration.hpp; int8_calibration::Observe for a network without
+// Residual, where the tensors are the layers' inputs). Only the ranges of the
+// input and of each Conv2d/Linear/Residual output (after its fused
+// activation) are used: pooling and Flatten keep their input's quantization,
+// as TFLite's int8 kernels require, and a path's input is the block's. The activation layout stays staticnn's [C][H][W], so Flatten is
 // free (TFLite, NHWC, permutes the next Linear's columns instead).
 #pragma once
 
@@ -49,7 +62,9 @@
 namespace staticnn::int8 {
 
 // kPassThrough: Flatten (the layout stays [C][H][W]) and Dropout.
-enum class LayerKind { kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kPassThrough, kReLU, kReLU6, kOther };
+enum class LayerKind {
+  kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kPassThrough, kReLU, kReLU6, kResidual, kOther
+};
 
 template <class L>
 struct kind_of : std::integral_constant<LayerKind, LayerKind::kOther> {};
@@ -65,6 +80,8 @@ template <>
 struct kind_of<Flatten> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
 template <DropoutSpec S>
 struct kind_of<Dropout<S>> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
+template <class... Parts>
+struct kind_of<Residual<Parts...>> : std::integral_constant<LayerKind, LayerKind::kResidual> {};
 template <>
 struct kind_of<ReLU> : std::integral_constant<LayerKind, LayerKind::kReLU> {};
 template <>
@@ -81,6 +98,13 @@ constexpr bool has_bias() {
 }
 
 constexpr bool is_activation(LayerKind k) { return k == LayerKind::kReLU || k == LayerKind::kReLU6; }
+// A layer whose output is requantized, so that an activation after it fuses
+// into its clamp.
+constexpr bool requantizes(LayerKind k) { return is_weighted(k) || k == LayerKind::kResidual; }
+// A layer that runs a kernel in Forward (not Flatten, Dropout or a fused activation).
+constexpr bool computes(LayerKind k) {
+  return requantizes(k) || k == LayerKind::kMaxPool2d || k == LayerKind::kAvgPool2d;
+}
 
 // A pooling window as TFLite's int8 kernels count it: only the positions
 // inside the input. Without padding every window is whole, and a max has no
@@ -145,13 +169,67 @@ struct spliced<staticnn::Network<In, Ls...>> {
 struct Int8LayerRecord {
   LayerKind kind = LayerKind::kOther;
   Activation fused = Activation::kNone;  // the activation layer that follows, if any
-  long weight_offset = 0, weights = 0;   // int8 weights
+  long weight_offset = 0, weights = 0;   // int8 weights (a Residual: its paths')
   long channel_offset = 0, channels = 0; // int32 biases and Requantizations
   bool bias = false;
+  long tensor_offset = 0;                // a Residual: its paths' tensors
+  int add_index = 0;                     // a Residual: its AddRequantization
 };
 
 template <class FoldedNet, class Float = typename spliced<FoldedNet>::type>
 struct Network;
+
+// A Residual's identity shortcut: no int8 layers.
+struct IdentityPath {
+  static constexpr int layer_count = 0;
+  static constexpr long weight_count = 0, channel_count = 0, tensor_count = 0, max_activation = 0;
+  static constexpr int add_count = 0;
+};
+
+// The int8 network of a block's list (Main<...>, Shortcut<...>, or the
+// Sequential of an identity Residual) on the block's input shape In.
+template <Shape In, class Block>
+struct path_of;
+template <Shape In, template <class...> class Block, class... Ls>
+struct path_of<In, Block<Ls...>> {
+  using type = Network<staticnn::Network<Input<In.c, In.h, In.w>, Ls...>>;
+};
+
+// What a layer holds inside it: nothing, but for a Residual its two paths.
+struct NestedCounts {
+  long weights = 0, channels = 0, tensors = 0, activation = 0;
+  int adds = 0;
+};
+template <class L, Shape In>
+struct nested {
+  static constexpr NestedCounts counts{};
+};
+template <class... Parts, Shape In>
+struct nested<Residual<Parts...>, In> {
+  using R = Residual<Parts...>;
+  using main = typename path_of<In, typename R::main>::type;
+  using shortcut = typename decltype([] {
+    if constexpr (R::projection) {
+      return std::type_identity<typename path_of<In, typename R::parts::shortcut>::type>{};
+    } else {
+      return std::type_identity<IdentityPath>{};
+    }
+  }())::type;
+  static_assert(main::add_count == 0 && shortcut::add_count == 0,
+                "int8::Network: a Residual inside a Residual's path has no int8 Forward yet");
+  static_assert([] {
+    int kernels = 0;
+    if constexpr (R::projection) {
+      for (LayerKind k : shortcut::kinds) kernels += computes(k);
+    }
+    return kernels <= 1;
+  }(), "int8::Network: a Residual's shortcut runs at most one Conv2d or pool in int8 "
+       "(its output has one buffer)");
+  static constexpr NestedCounts counts{main::weight_count + shortcut::weight_count,
+                                       main::channel_count + shortcut::channel_count,
+                                       main::tensor_count + shortcut::tensor_count,
+                                       std::max(main::max_activation, shortcut::max_activation), 1};
+};
 
 template <class FoldedNet, int C, int H, int W, class... Ls>
 struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
@@ -163,14 +241,22 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
 
   static_assert(((kind_of<Ls>::value != LayerKind::kOther) && ...),
                 "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, Dropout, "
-                "ReLU, ReLU6 and Sequential blocks of them have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
+                "ReLU, ReLU6 and Sequential and Residual blocks of them have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
   static_assert([] {
     for (int i = 0; i < layer_count; ++i) {
-      if (is_activation(kinds[i]) && (i == 0 || !is_weighted(kinds[i - 1]))) return false;
+      if (is_activation(kinds[i]) && (i == 0 || !requantizes(kinds[i - 1]))) return false;
     }
     return true;
   }(), "int8::Network: a ReLU/ReLU6 must directly follow a Conv2d or Linear (it becomes "
-       "that layer's output clamp)");
+       "that layer's output clamp) or a Residual (the clamp of its add)");
+
+  // Layer I's paths, if it is a Residual (nested<...>::main and ::shortcut).
+  template <int I>
+  using nested_at = nested<typename Float::template layer<std::size_t(I)>,
+                           Float::plan.layers[std::size_t(I)].in>;
+  static constexpr auto nested_counts = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<NestedCounts, layer_count>{nested_at<int(I)>::counts...};
+  }(std::index_sequence_for<Ls...>{});
 
   static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
     return (pools_as_tflite<Ls>(Float::plan.layers[I].in) && ...);
@@ -179,11 +265,12 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
 
   static constexpr auto layers = [] {
     std::array<Int8LayerRecord, layer_count> r{};
-    long weights = 0, channels = 0;
+    long weights = 0, channels = 0, tensors = layer_count + 1;
+    int adds = 0;
     for (int i = 0; i < layer_count; ++i) {
       const staticnn::detail::LayerRecord& f = Float::plan.layers[i];
       r[i].kind = kinds[i];
-      if (i + 1 < layer_count && is_weighted(kinds[i])) {
+      if (i + 1 < layer_count && requantizes(kinds[i])) {
         if (kinds[i + 1] == LayerKind::kReLU) r[i].fused = Activation::kReLU;
         if (kinds[i + 1] == LayerKind::kReLU6) r[i].fused = Activation::kReLU6;
       }
@@ -195,6 +282,19 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
         r[i].channel_offset = channels;
         weights += r[i].weights;
         channels += r[i].channels;
+      }
+      if (kinds[i] == LayerKind::kResidual) {
+        const NestedCounts& n = nested_counts[i];
+        r[i].weight_offset = weights;
+        r[i].weights = n.weights;
+        r[i].channel_offset = channels;
+        r[i].channels = n.channels;
+        r[i].tensor_offset = tensors;
+        r[i].add_index = adds;
+        weights += n.weights;
+        channels += n.channels;
+        tensors += n.tensors;
+        adds += n.adds;
       }
     }
     return r;
@@ -210,10 +310,21 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
     for (const auto& l : layers) n += l.channels;
     return n;
   }();
-  // The largest activation, in int8 values (the input included).
+  static constexpr long tensor_count = [] {
+    long n = layer_count + 1;
+    for (const NestedCounts& c : nested_counts) n += c.tensors;
+    return n;
+  }();
+  static constexpr int add_count = [] {
+    int n = 0;
+    for (const NestedCounts& c : nested_counts) n += c.adds;
+    return n;
+  }();
+  // The largest activation, in int8 values (the input and the paths' included).
   static constexpr long max_activation = [] {
     long n = Float::input_shape.size();
     for (const auto& l : Float::plan.layers) n = std::max<long>(n, l.out.size());
+    for (const NestedCounts& c : nested_counts) n = std::max(n, c.activation);
     return n;
   }();
   static constexpr Shape input_shape = Float::input_shape;
@@ -230,22 +341,69 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
 template <class Net>
 using quantized_t = Network<fold_batch_norm_t<Net>>;
 
-// The int8 parameters of QNet. activation[i] is the quantization of float
-// layer i's input (activation[layer_count]: the output).
+// The Residuals' add requantizations (nothing, in a network without one).
+template <int N>
+struct ResidualAdds {
+  AddRequantization add[N] = {};
+};
+template <>
+struct ResidualAdds<0> {};
+
+// The int8 parameters of QNet. activation[t] is the quantization of tensor t
+// (the header comment's order: activation[i] is float layer i's input,
+// activation[layer_count] the output).
 template <class QNet>
-struct Parameters {
+struct Parameters : ResidualAdds<QNet::add_count> {
   std::int8_t weights[std::max<long>(QNet::weight_count, 1)] = {};
   std::int32_t biases[std::max<long>(QNet::channel_count, 1)] = {};
   Requantization requantization[std::max<long>(QNet::channel_count, 1)] = {};
-  TensorQuantization activation[QNet::layer_count + 1] = {};
+  TensorQuantization activation[QNet::tensor_count] = {};
 };
 
-// Forward's two ping-pong activation buffers (QNet::ram_bytes).
+// A third buffer, for a network with a Residual.
+template <long N, bool kNeeded>
+struct ThirdBuffer {
+  alignas(64) std::int8_t c[N];
+};
+template <long N>
+struct ThirdBuffer<N, false> {};
+
+// Forward's ping-pong activation buffers (QNet::ram_bytes).
 template <class QNet>
-struct Workspace {
+struct Workspace : ThirdBuffer<QNet::max_activation, (QNet::add_count > 0)> {
   alignas(64) std::int8_t a[QNet::max_activation];
   alignas(64) std::int8_t b[QNet::max_activation];
 };
+
+// The arrays of a Parameters that a network's layers index, from the
+// network's first entries: the whole network's, or a Residual path's inside
+// it (whose own offsets start at 0).
+template <bool kConst>
+struct ParameterSpan {
+  template <class T>
+  using Ptr = std::conditional_t<kConst, const T*, T*>;
+  Ptr<std::int8_t> weights;
+  Ptr<std::int32_t> biases;
+  Ptr<Requantization> requantization;
+  Ptr<TensorQuantization> activation;
+  Ptr<AddRequantization> adds;  // nullptr without a Residual
+
+  // The path of Residual l whose entries follow `before` (the main path, for
+  // the shortcut; IdentityPath for the main path itself).
+  template <class Before>
+  constexpr ParameterSpan path(const Int8LayerRecord& l) const {
+    return {weights + l.weight_offset + Before::weight_count,
+            biases + l.channel_offset + Before::channel_count,
+            requantization + l.channel_offset + Before::channel_count,
+            activation + l.tensor_offset + Before::tensor_count, nullptr};
+  }
+};
+template <class QNet, class P>
+constexpr ParameterSpan<std::is_const_v<P>> span_of(P& q) {
+  ParameterSpan<std::is_const_v<P>> s{q.weights, q.biases, q.requantization, q.activation, nullptr};
+  if constexpr (QNet::add_count > 0) s.adds = q.add;
+  return s;
+}
 
 template <class FoldedNet, int C, int H, int W, class... Ls>
 constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>>::flash_bytes =
@@ -257,28 +415,40 @@ constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...
 // A float's magnitude, constexpr (std::abs is not, in C++20).
 constexpr float Magnitude(float x) { return x < 0.0f ? -x : x; }
 
-// The conversion of float parameters (the folded network's, or
-// QNet::Float's: the same array) and calibrated ranges (ranges[0,
-// layer_count], see the header comment).
-template <class QNet, class FloatParameters>
-constexpr Parameters<QNet> quantize(const FloatParameters& p,
-                                    const Range (&ranges)[QNet::layer_count + 1]) {
-  static_assert(sizeof(p.values) == sizeof(QNet::Float::Parameters::values),
-                "int8::quantize: parameters of another network");
-  Parameters<QNet> q;
-  q.activation[0] = AsymmetricQuantization(ranges[0].lo, ranges[0].hi);
-  for (int i = 0; i < QNet::layer_count; ++i) {
-    const Int8LayerRecord& l = QNet::layers[i];
-    const staticnn::detail::LayerRecord& f = QNet::Float::plan.layers[i];
-    const TensorQuantization in = q.activation[i];
-    if (!is_weighted(l.kind)) {  // pooling, Flatten, a fused activation
-      q.activation[i + 1] = in;
-      continue;
+template <class QNet>
+constexpr void QuantizeLayers(const float* values, const Range* ranges, ParameterSpan<false> q);
+
+// Float layer I of QNet (q.activation[I], its input's quantization, is set).
+template <class QNet, int I>
+constexpr void QuantizeLayer(const float* values, const Range* ranges, ParameterSpan<false> q) {
+  constexpr Int8LayerRecord l = QNet::layers[I];
+  constexpr staticnn::detail::LayerRecord f = QNet::Float::plan.layers[I];
+  const TensorQuantization in = q.activation[I];
+  if constexpr (!requantizes(l.kind)) {  // pooling, Flatten, a fused activation
+    q.activation[I + 1] = in;
+    return;
+  }
+  const Range out_range = ranges[I + (l.fused != Activation::kNone ? 2 : 1)];
+  const TensorQuantization out = AsymmetricQuantization(out_range.lo, out_range.hi);
+  q.activation[I + 1] = out;
+  if constexpr (l.kind == LayerKind::kResidual) {
+    using Main = typename QNet::template nested_at<I>::main;
+    using Shortcut = typename QNet::template nested_at<I>::shortcut;
+    const ParameterSpan<false> main = q.template path<IdentityPath>(l);
+    main.activation[0] = in;
+    QuantizeLayers<Main>(values + f.param_offset, ranges + l.tensor_offset, main);
+    TensorQuantization shortcut_out = in;
+    if constexpr (!std::is_same_v<Shortcut, IdentityPath>) {
+      const ParameterSpan<false> shortcut = q.template path<Main>(l);
+      shortcut.activation[0] = in;
+      QuantizeLayers<Shortcut>(values + f.param_offset + Main::Float::param_count,
+                               ranges + l.tensor_offset + Main::tensor_count, shortcut);
+      shortcut_out = shortcut.activation[Shortcut::layer_count];
     }
-    const Range out_range = ranges[i + (l.fused != Activation::kNone ? 2 : 1)];
-    const TensorQuantization out = AsymmetricQuantization(out_range.lo, out_range.hi);
-    q.activation[i + 1] = out;
-    const float* w = p.values + f.param_offset;
+    q.adds[l.add_index] =
+        AddParameters(main.activation[Main::layer_count], shortcut_out, out, l.fused);
+  } else {
+    const float* w = values + f.param_offset;
     const long per_channel = l.weights / l.channels;
     const float* b = w + l.weights;
     float tensor_max = 0.0f;
@@ -300,6 +470,28 @@ constexpr Parameters<QNet> quantize(const FloatParameters& p,
       q.requantization[l.channel_offset + c] = {m, out.zero_point, ActivationRange(l.fused, out)};
     }
   }
+}
+
+// QNet's layers in order, from values (its float parameters) and ranges (its
+// tensors'), into q, whose activation[0] is set.
+template <class QNet>
+constexpr void QuantizeLayers(const float* values, const Range* ranges, ParameterSpan<false> q) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (QuantizeLayer<QNet, int(I)>(values, ranges, q), ...);
+  }(std::make_index_sequence<std::size_t(QNet::layer_count)>{});
+}
+
+// The conversion of float parameters (the folded network's, or
+// QNet::Float's: the same array) and calibrated ranges (one per tensor, see
+// the header comment).
+template <class QNet, class FloatParameters>
+constexpr Parameters<QNet> quantize(const FloatParameters& p,
+                                    const Range (&ranges)[QNet::tensor_count]) {
+  static_assert(sizeof(p.values) == sizeof(QNet::Float::Parameters::values),
+                "int8::quantize: parameters of another network");
+  Parameters<QNet> q;
+  q.activation[0] = AsymmetricQuantization(ranges[0].lo, ranges[0].hi);
+  QuantizeLayers<QNet>(p.values, ranges, span_of<QNet>(q));
   return q;
 }
 

@@ -3,6 +3,8 @@
 // MultiplyByQuantizedMultiplier, then the zero point and the clamp):
 //   RequantizeRow<kN>(acc, r, out)   out[i] = Requantize(acc[i], r), i < kN
 //   Requantize(d, acc, r), MultiplyByQuantizedMultiplier(d, x, m)   one vector
+// and with kRoundOnce = true, RequantizeFullyConnected's single rounding
+// (MultiplyByQuantizedMultiplierRoundingOnce).
 // kN is a multiple of the int32 vector length (the int8 kernels pad their
 // rows to it), so there is no tail. One multiplier per call: a convolution's
 // output channel, or a whole FullyConnected output.
@@ -37,20 +39,29 @@ constexpr int kLanes32 = static_cast<int>(hn::MaxLanes(D32()));
 
 constexpr int PadToVectors(int n) { return (n + kLanes32 - 1) / kLanes32 * kLanes32; }
 
+#if HWY_TARGET != HWY_SCALAR
+// (a * multiplier + round) >> shift per lane, in 64 bits, truncated to 32.
+template <class D>
+HWY_INLINE hn::Vec<D> ProductShifted(D d, hn::Vec<D> a, std::int32_t multiplier, std::int64_t round,
+                                     int shift) {
+  const hn::Repartition<std::int64_t, D> d64;
+  const hn::Repartition<std::uint64_t, D> du64;
+  const auto m = hn::Set(d, multiplier);
+  const auto r = hn::Set(d64, round);
+  const auto even = hn::ShiftRightSame(hn::Add(hn::MulEven(a, m), r), shift);
+  const auto a_odd = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, a)));
+  const auto odd = hn::ShiftRightSame(hn::Add(hn::MulEven(a_odd, m), r), shift);
+  // Each result is the low half of its 64-bit lane.
+  return hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
+}
+#endif
+
 template <class D>
 HWY_INLINE hn::Vec<D> HighMul(D d, hn::Vec<D> a, std::int32_t multiplier) {
 #if HWY_TARGET == HWY_SCALAR
   return hn::Set(d, int8::SaturatingRoundingDoublingHighMul(hn::GetLane(a), multiplier));
 #else
-  const hn::Repartition<std::int64_t, D> d64;
-  const hn::Repartition<std::uint64_t, D> du64;
-  const auto m = hn::Set(d, multiplier);
-  const auto nudge = hn::Set(d64, std::int64_t{1} << 30);
-  const auto even = hn::ShiftRight<31>(hn::Add(hn::MulEven(a, m), nudge));
-  const auto a_odd = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, a)));
-  const auto odd = hn::ShiftRight<31>(hn::Add(hn::MulEven(a_odd, m), nudge));
-  // Each result is the low half of its 64-bit lane.
-  const auto result = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
+  const auto result = ProductShifted(d, a, multiplier, std::int64_t{1} << 30, 31);
   if (multiplier != int8::kInt32Min) return result;
   // INT32_MIN * INT32_MIN is 2^31 after the shift: saturate as gemmlowp does.
   return hn::IfThenElse(hn::Eq(a, hn::Set(d, int8::kInt32Min)), hn::Set(d, int8::kInt32Max),
@@ -76,20 +87,37 @@ HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, int8::Qua
 }
 
 template <class D>
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplierRoundingOnce(D d, hn::Vec<D> x,
+                                                               int8::QuantizedMultiplier m) {
+#if HWY_TARGET == HWY_SCALAR
+  return hn::Set(d, int8::MultiplyByQuantizedMultiplierRoundingOnce(hn::GetLane(x), m));
+#else
+  const int total_shift = 31 - m.shift;
+  const std::int64_t half = std::int64_t{1} << (total_shift - 1);
+  // Ties toward zero: up for negative x, down otherwise (one more product
+  // per vector: a FullyConnected requantizes one row per sample).
+  const auto up = ProductShifted(d, x, m.multiplier, half, total_shift);
+  const auto down = ProductShifted(d, x, m.multiplier, half - 1, total_shift);
+  return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), up, down);
+#endif
+}
+
+template <bool kRoundOnce = false, class D>
 HWY_INLINE hn::Vec<D> Requantize(D d, hn::Vec<D> acc, const int8::Requantization& r) {
-  const auto scaled = MultiplyByQuantizedMultiplier(d, acc, r.scale);
+  const auto scaled = kRoundOnce ? MultiplyByQuantizedMultiplierRoundingOnce(d, acc, r.scale)
+                                 : MultiplyByQuantizedMultiplier(d, acc, r.scale);
   const auto q = hn::Add(scaled, hn::Set(d, r.output_zero_point));
   return hn::Min(hn::Max(q, hn::Set(d, r.clamp.min)), hn::Set(d, r.clamp.max));
 }
 
-template <int kN>
+template <int kN, bool kRoundOnce = false>
 HWY_INLINE void RequantizeRow(const std::int32_t* HWY_RESTRICT acc, const int8::Requantization& r,
                               std::int8_t* HWY_RESTRICT out) {
   static_assert(kN % kLanes32 == 0, "rows are padded to whole vectors");
   const D32 d;
   const hn::Rebind<std::int8_t, D32> d8;
   for (int i = 0; i < kN; i += static_cast<int>(hn::Lanes(d))) {
-    hn::StoreU(hn::DemoteTo(d8, Requantize(d, hn::LoadU(d, acc + i), r)), d8, out + i);
+    hn::StoreU(hn::DemoteTo(d8, Requantize<kRoundOnce>(d, hn::LoadU(d, acc + i), r)), d8, out + i);
   }
 }
 

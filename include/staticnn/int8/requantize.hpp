@@ -97,13 +97,31 @@ constexpr std::int32_t RoundingDivideByPOT(std::int32_t x, int exponent) {
 }
 
 // TFLite's MultiplyByQuantizedMultiplier (the double-rounding form, which its
-// reference and optimized int8 kernels share): x * real, rounded. The left
-// shift wraps on overflow as the hardware TFLite runs on does.
+// int8 convolutions and adds use): x * real, rounded. The left shift wraps on
+// overflow as the hardware TFLite runs on does.
 constexpr std::int32_t MultiplyByQuantizedMultiplier(std::int32_t x, QuantizedMultiplier m) {
   const int left = m.shift > 0 ? m.shift : 0;
   const int right = m.shift > 0 ? 0 : -m.shift;
   const auto shifted = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) << left);
   return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(shifted, m.multiplier), right);
+}
+
+// x * real rounded once to the nearest, ties toward zero: what LiteRT 2.3's
+// reference int8 FULLY_CONNECTED computes. Measured against LiteRT, not read
+// in its source: where the double rounding above is off by one (a product
+// within 2^-31 of a half), LiteRT's FullyConnected gives the nearest integer
+// and its CONV_2D the double rounding's; on exact ties (a real multiplier of
+// 2^-8 and accumulators 128 mod 256) it goes toward zero on both signs
+// (tests/data/int8/linear_ties.gold, mlperf_autoencoder.gold;
+// tools/make_int8_golden.py). The product is exact in 64 bits; the result is
+// truncated to 32 bits as TFLite's int32 result is.
+constexpr std::int32_t MultiplyByQuantizedMultiplierRoundingOnce(std::int32_t x,
+                                                                 QuantizedMultiplier m) {
+  const int total_shift = 31 - m.shift;
+  const std::int64_t half = std::int64_t{1} << (total_shift - 1);
+  // A tie rounds down for x >= 0 (half - 1 added), up for x < 0.
+  const std::int64_t product = std::int64_t{x} * m.multiplier + half - (x >= 0 ? 1 : 0);
+  return static_cast<std::int32_t>(product >> total_shift);
 }
 
 // The int8 range an output is clamped to: [-128, 127], narrowed by a fused
@@ -124,11 +142,17 @@ struct Requantization {
 // The zero point is added with wrapping, as TFLite's int32 addition does on
 // its hardware and as the vector kernels do (only accumulators near the int32
 // limits can overflow here, never those of an int8 layer).
-constexpr std::int8_t Requantize(std::int32_t accumulator, const Requantization& r) {
-  const auto q = static_cast<std::int32_t>(
-      static_cast<std::uint32_t>(MultiplyByQuantizedMultiplier(accumulator, r.scale)) +
-      static_cast<std::uint32_t>(r.output_zero_point));
+constexpr std::int8_t OffsetAndClamp(std::int32_t scaled, const Requantization& r) {
+  const auto q = static_cast<std::int32_t>(static_cast<std::uint32_t>(scaled) +
+                                           static_cast<std::uint32_t>(r.output_zero_point));
   return static_cast<std::int8_t>(std::clamp(q, r.clamp.min, r.clamp.max));
+}
+constexpr std::int8_t Requantize(std::int32_t accumulator, const Requantization& r) {
+  return OffsetAndClamp(MultiplyByQuantizedMultiplier(accumulator, r.scale), r);
+}
+// A FullyConnected's (Linear's) output: rounded once (see above).
+constexpr std::int8_t RequantizeFullyConnected(std::int32_t accumulator, const Requantization& r) {
+  return OffsetAndClamp(MultiplyByQuantizedMultiplierRoundingOnce(accumulator, r.scale), r);
 }
 
 // ----------------------------------------------------------------- parameters
