@@ -4,6 +4,16 @@
 //   BM_LeNet5_Inference_b1      BM_LeNet5_TrainStep_b64
 //   BM_CifarNet_Inference_b1    BM_CifarNet_TrainStep_b64
 //
+// and on both cores (parallel.hpp), the batch of 64 split into 2 shards of 32
+// run by a ThreadPool of /threads:1 (the caller runs both shards in turn) or
+// /threads:2 threads, wall time:
+//
+//   BM_LeNet5_TrainStep_b64_Parallel/threads:N
+//   BM_CifarNet_TrainStep_b64_Parallel/threads:N
+//   BM_CifarNet_Inference_b64_Parallel/threads:N
+//
+// (peak_frac stays the fraction of one core's peak: up to 2 on two cores).
+//
 // A training step is what a training loop runs per batch: forward (keeping the
 // activations), softmax cross-entropy, zeroing the gradients, backward, SGD step
 // with momentum 0.9 (the step tools/peers times in PyTorch and dlib).
@@ -40,6 +50,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 
+#include "staticnn/parallel-inl.h"
 #include "staticnn/passes-inl.h"
 #include "tests/support/nets.hpp"
 
@@ -49,6 +60,7 @@ namespace staticnn::network_bench {
 using test::CifarNet;
 using test::LeNet;
 inline constexpr int kTrainBatch = 64;
+inline constexpr int kShards = 2;
 }  // namespace staticnn::network_bench
 #endif  // STATICNN_BENCHMARKS_NETWORK_BENCH_NETS_
 
@@ -57,6 +69,7 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 
 using staticnn::network_bench::CifarNet;
+using staticnn::network_bench::kShards;
 using staticnn::network_bench::kTrainBatch;
 using staticnn::network_bench::LeNet;
 
@@ -86,6 +99,24 @@ float CifarNetTrainStep(CifarNet::Parameters& p, CifarNet::Gradients& g, Sgd<Cif
                         const int* labels) {
   return TrainStepLoss<CifarNet, kTrainBatch>(p, g, sgd, ws, x, labels);
 }
+float LeNetTrainStepParallel(ThreadPool& pool, LeNet::Parameters& p, LeNet::Gradients& g,
+                             Sgd<LeNet>& sgd,
+                             ParallelTrainingWorkspace<LeNet, kTrainBatch, kShards>& ws,
+                             const float* x, const int* labels) {
+  return ParallelTrainStep<LeNet, kTrainBatch, kShards>(pool, p, g, sgd, ws, x, labels).value;
+}
+float CifarNetTrainStepParallel(ThreadPool& pool, CifarNet::Parameters& p,
+                                CifarNet::Gradients& g, Sgd<CifarNet>& sgd,
+                                ParallelTrainingWorkspace<CifarNet, kTrainBatch, kShards>& ws,
+                                const float* x, const int* labels) {
+  return ParallelTrainStep<CifarNet, kTrainBatch, kShards>(pool, p, g, sgd, ws, x, labels)
+      .value;
+}
+const float* CifarNetInferenceParallel(
+    ThreadPool& pool, const CifarNet::Parameters& p, const float* x,
+    ParallelInferenceWorkspace<CifarNet, kTrainBatch, kShards>& ws) {
+  return ParallelForward<CifarNet, kTrainBatch, kShards>(pool, p, x, ws);
+}
 std::int64_t CompiledTarget() { return HWY_TARGET; }
 
 }  // namespace HWY_NAMESPACE
@@ -100,6 +131,9 @@ HWY_EXPORT(LeNetInference);
 HWY_EXPORT(LeNetTrainStep);
 HWY_EXPORT(CifarNetInference);
 HWY_EXPORT(CifarNetTrainStep);
+HWY_EXPORT(LeNetTrainStepParallel);
+HWY_EXPORT(CifarNetTrainStepParallel);
+HWY_EXPORT(CifarNetInferenceParallel);
 HWY_EXPORT(CompiledTarget);
 
 namespace network_bench {
@@ -147,6 +181,22 @@ struct Training {
   static inline int labels[kBatch];
 };
 
+// The same for the batch split into shards on a pool.
+template <class Net>
+struct ParallelTraining {
+  static inline typename Net::Parameters params;
+  static inline typename Net::Gradients grads;
+  static inline Sgd<Net> sgd;
+  static inline ParallelTrainingWorkspace<Net, kTrainBatch, kShards> workspace;
+};
+
+template <class Net>
+struct ParallelInference {
+  static inline typename Net::Parameters params;
+  static inline ParallelInferenceWorkspace<Net, kTrainBatch, kShards> workspace;
+  static inline float x[std::size_t(kTrainBatch) * Net::input_shape.size()];
+};
+
 template <class Net>
 using InferenceFn = const float* (*)(const typename Net::Parameters&, const float*,
                                      typename Net::template InferenceWorkspace<1>&);
@@ -154,6 +204,16 @@ template <class Net>
 using TrainStepFn = float (*)(typename Net::Parameters&, typename Net::Gradients&, Sgd<Net>&,
                               typename Net::template TrainingWorkspace<kTrainBatch>&,
                               const float*, const int*);
+
+template <class Net>
+using ParallelTrainStepFn = float (*)(ThreadPool&, typename Net::Parameters&,
+                                      typename Net::Gradients&, Sgd<Net>&,
+                                      ParallelTrainingWorkspace<Net, kTrainBatch, kShards>&,
+                                      const float*, const int*);
+template <class Net>
+using ParallelInferenceFn = const float* (*)(ThreadPool&, const typename Net::Parameters&,
+                                             const float*,
+                                             ParallelInferenceWorkspace<Net, kTrainBatch, kShards>&);
 
 template <class Net>
 void RunInference(benchmark::State& state, InferenceFn<Net> infer) {
@@ -167,27 +227,68 @@ void RunInference(benchmark::State& state, InferenceFn<Net> infer) {
   SetCounters(state, 2.0 * static_cast<double>(Net::macs), sizeof(S::workspace));
 }
 
+// Fresh parameters and data for a training case, and a small learning rate:
+// the loss stays far from zero, so gradients never become denormal and slow
+// the step down. Momentum as in the peers' training step (torch.optim.SGD,
+// momentum 0.9).
 template <class Net>
-void RunTrainStep(benchmark::State& state, TrainStepFn<Net> train_step) {
+void StartTraining(typename Net::Parameters& params, Sgd<Net>& sgd) {
   using S = Training<Net>;
-  // Fresh parameters per run, and a small learning rate: the loss stays far
-  // from zero, so gradients never become denormal and slow the step down.
-  // Momentum as in the peers' training step (torch.optim.SGD, momentum 0.9).
-  init_parameters<Net>(S::params, 1);
-  S::sgd = Sgd<Net>{{.lr = 1e-3f, .momentum = 0.9f}};
+  init_parameters<Net>(params, 1);
+  sgd = Sgd<Net>{{.lr = 1e-3f, .momentum = 0.9f}};
   Fill(S::x, sizeof(S::x) / sizeof(float), 2);
   SplitMix64 rng{3};
   for (int& label : S::labels) label = static_cast<int>(rng.next() % Net::output_shape.size());
+}
+
+// Times step() (a training step returning its loss) on Training<Net>'s data.
+template <class Net, class Step>
+void TimeTrainStep(benchmark::State& state, std::size_t workspace, Step step) {
   float loss = 0;
   for (auto _ : state) {
-    loss = train_step(S::params, S::grads, S::sgd, S::workspace, S::x, S::labels);
+    loss = step();
     benchmark::DoNotOptimize(loss);
     benchmark::ClobberMemory();
   }
   // Forward + backward = 3x forward MACs (see the top of this file).
-  SetCounters(state, 3.0 * 2.0 * static_cast<double>(Net::macs) * S::kBatch,
-              sizeof(S::workspace));
+  SetCounters(state, 3.0 * 2.0 * static_cast<double>(Net::macs) * kTrainBatch, workspace);
   state.counters["loss"] = loss;
+}
+
+template <class Net>
+void RunTrainStep(benchmark::State& state, TrainStepFn<Net> train_step) {
+  using S = Training<Net>;
+  StartTraining<Net>(S::params, S::sgd);
+  TimeTrainStep<Net>(state, sizeof(S::workspace), [&] {
+    return train_step(S::params, S::grads, S::sgd, S::workspace, S::x, S::labels);
+  });
+}
+
+// state.range(0) threads (the pool is created before the timing).
+template <class Net>
+void RunParallelTrainStep(benchmark::State& state, ParallelTrainStepFn<Net> train_step) {
+  using S = ParallelTraining<Net>;
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  StartTraining<Net>(S::params, S::sgd);
+  TimeTrainStep<Net>(state, sizeof(S::workspace), [&] {
+    return train_step(pool, S::params, S::grads, S::sgd, S::workspace, Training<Net>::x,
+                      Training<Net>::labels);
+  });
+  state.counters["threads"] = pool.size();
+}
+
+template <class Net>
+void RunParallelInference(benchmark::State& state, ParallelInferenceFn<Net> infer) {
+  using S = ParallelInference<Net>;
+  ThreadPool pool(static_cast<int>(state.range(0)));
+  init_parameters<Net>(S::params, 1);
+  Fill(S::x, sizeof(S::x) / sizeof(float), 2);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(infer(pool, S::params, S::x, S::workspace));
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state, 2.0 * static_cast<double>(Net::macs) * kTrainBatch, sizeof(S::workspace));
+  state.counters["threads"] = pool.size();
 }
 
 // Until a first dispatched call has chosen the target, HWY_DYNAMIC_DISPATCH
@@ -212,10 +313,26 @@ void BM_CifarNet_TrainStep_b64(benchmark::State& state) {
   ChooseTarget();
   RunTrainStep<CifarNet>(state, HWY_DYNAMIC_DISPATCH(CifarNetTrainStep));
 }
+void BM_LeNet5_TrainStep_b64_Parallel(benchmark::State& state) {
+  ChooseTarget();
+  RunParallelTrainStep<LeNet>(state, HWY_DYNAMIC_DISPATCH(LeNetTrainStepParallel));
+}
+void BM_CifarNet_TrainStep_b64_Parallel(benchmark::State& state) {
+  ChooseTarget();
+  RunParallelTrainStep<CifarNet>(state, HWY_DYNAMIC_DISPATCH(CifarNetTrainStepParallel));
+}
+void BM_CifarNet_Inference_b64_Parallel(benchmark::State& state) {
+  ChooseTarget();
+  RunParallelInference<CifarNet>(state, HWY_DYNAMIC_DISPATCH(CifarNetInferenceParallel));
+}
 BENCHMARK(BM_LeNet5_Inference_b1);
 BENCHMARK(BM_LeNet5_TrainStep_b64);
 BENCHMARK(BM_CifarNet_Inference_b1);
 BENCHMARK(BM_CifarNet_TrainStep_b64);
+// Wall time: the pool's threads work while the caller waits.
+BENCHMARK(BM_LeNet5_TrainStep_b64_Parallel)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_CifarNet_TrainStep_b64_Parallel)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_CifarNet_Inference_b64_Parallel)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 
 }  // namespace
 }  // namespace network_bench
