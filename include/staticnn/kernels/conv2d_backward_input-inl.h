@@ -36,6 +36,31 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
+// panel: [MR zeros][co][tap of the phase][MR weights of w[co][ci0 + r]], zero
+// rows past `valid`; w is the group's.
+template <Conv2dGeometry G, int MR, class Phase>
+HWY_INLINE void PackTransposedPanel(const float* HWY_RESTRICT w, const Phase& ph, int ci0,
+                                    int valid, float* HWY_RESTRICT panel) {
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kTaps = G.y.kernel * G.x.kernel;
+  ZeroFloats(panel, MR);
+  float* HWY_RESTRICT a = panel + MR;
+  for (int co = 0; co < kCout; ++co) {
+    const float* HWY_RESTRICT wc = w + (co * kCin + ci0) * kTaps;
+    if constexpr (G.y.stride * G.x.stride == 1) {  // every tap, in order: a transpose
+      Transpose(wc, kTaps, valid, kTaps, a, MR);
+      for (int r = valid; r < MR; ++r) {
+        for (int i = 0; i < kTaps; ++i) a[i * MR + r] = 0.0f;
+      }
+      a += kTaps * MR;
+    } else {
+      for (int i = 0; i < ph.taps; ++i, a += MR) {
+        for (int r = 0; r < MR; ++r) a[r] = r < valid ? wc[r * kTaps + ph.tap[i]] : 0.0f;
+      }
+    }
+  }
+}
+
 template <Conv2dGeometry G>
 HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
                                       float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
@@ -44,7 +69,10 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = p.ci.mr;
   constexpr int kTaps = G.y.kernel * G.x.kernel;
   constexpr int kInPlane = G.in.h * G.in.w;
-  // One phase without discarded columns: the tiles write straight into dx.
+  static_assert(Tables::kPhases > 1 || Tables::phases[0].taps == kTaps,
+                "stride 1: every tap reaches dx");
+  // One phase without discarded columns: the tiles write straight into dx, a
+  // block of positions at a time (kDirectBlockOutputs).
   constexpr bool kDirect = Tables::kPhases == 1 && p.cols == G.in.w;
   float* HWY_RESTRICT dys = scratch + p.dys;
   float* HWY_RESTRICT panel = scratch + p.panel;
@@ -53,42 +81,31 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
     PadPhases(dy + g * kCout * G.out.h * G.out.w,
               {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols}, dys);
     ZeroFloats(scratch + p.wrap_tail, p.cols);
+    const float* HWY_RESTRICT w_group = w + g * kCout * kCin * kTaps;
     for (const auto& ph : Tables::phases) {
       if (ph.count_y == 0 || ph.count_x == 0) continue;
-      for (int t = 0; t < p.ci.tiles; ++t) {
-        const int ci0 = t * MR;
-        const int valid = std::min(MR, kCin - ci0);
-        float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
-        float* HWY_RESTRICT out = kDirect ? dx_tile : ybuf;
-        if (Tables::kPhases > 1 && ph.taps == 0) {  // no tap reaches these positions
-          ZeroFloats(ybuf, MR * ph.qeff);
-        } else {
-          // panel: [MR zeros][co][tap of the phase][MR weights of w[co][ci0 + r]].
-          ZeroFloats(panel, MR);
-          float* HWY_RESTRICT a = panel + MR;
-          for (int co = 0; co < kCout; ++co) {
-            const float* HWY_RESTRICT wc = w + ((g * kCout + co) * kCin + ci0) * kTaps;
-            if constexpr (Tables::kPhases == 1) {  // every tap, in order: a transpose
-              static_assert(Tables::phases[0].taps == kTaps, "stride 1: every tap reaches dx");
-              Transpose(wc, kTaps, valid, kTaps, a, MR);
-              for (int r = valid; r < MR; ++r) {
-                for (int i = 0; i < kTaps; ++i) a[i * MR + r] = 0.0f;
-              }
-              a += kTaps * MR;
-            } else {
-              for (int i = 0; i < ph.taps; ++i, a += MR) {
-                for (int r = 0; r < MR; ++r) a[r] = r < valid ? wc[r * kTaps + ph.tap[i]] : 0.0f;
-              }
-            }
+      const int block = kDirect ? kDirectBlockOutputs : ph.qeff;
+      for (int q0 = 0; q0 < ph.qeff; q0 += block) {
+        for (int t = 0; t < p.ci.tiles; ++t) {
+          const int ci0 = t * MR;
+          const int valid = std::min(MR, kCin - ci0);
+          float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
+          if (Tables::kPhases > 1 && ph.taps == 0) {  // no tap reaches these positions
+            ZeroFloats(ybuf, MR * ph.qeff);
+          } else {
+            PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
+            RowTileOverOutputs<MR>(dys + q0, kCout, p.plane, ph.offset.data(), ph.taps, panel,
+                                   std::min(block, ph.qeff - q0),
+                                   (kDirect ? dx_tile : ybuf) + q0,
+                                   kDirect ? kInPlane : ph.qeff, valid);
           }
-          RowTileOverOutputs<MR>(dys, kCout, p.plane, ph.offset.data(), ph.taps, panel, ph.qeff,
-                                 out, kDirect ? kInPlane : ph.qeff, valid);
-          if (kDirect) continue;
+          if constexpr (!kDirect) {
+            ScatterRows(ybuf,
+                        {valid, ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx,
+                         G.y.stride, G.x.stride, G.in.h, G.in.w},
+                        dx_tile);
+          }
         }
-        ScatterRows(ybuf,
-                    {valid, ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,
-                     G.x.stride, G.in.h, G.in.w},
-                    dx_tile);
       }
     }
   }

@@ -6,7 +6,8 @@
 // [MR biases][k = (input channel, tap)][MR weights] and the row tile
 // (conv2d_row_tile-inl.h) computes the outputs on the padded width, which are
 // cropped into y, unless there are no columns to discard (1x1, kernel.w = 1):
-// then the tiles write straight into y.
+// then the tiles write straight into y, a block of outputs at a time (see
+// kDirectBlockOutputs).
 
 #if defined(STATICNN_KERNELS_CONV2D_FORWARD_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
@@ -48,21 +49,26 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
     PadPhases(x + g * kCin * G.in.h * G.in.w,
               {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows, p.cols},
               xs);
-    for (int t = 0; t < p.co.tiles; ++t) {
-      const int co0 = g * kCout + t * MR;
-      const int valid = std::min(MR, kCout - t * MR);
-      // panel: [MR biases][k][MR weights], zero rows past `valid`.
-      for (int r = 0; r < MR; ++r) panel[r] = (G.bias && r < valid) ? b[co0 + r] : 0.0f;
-      Transpose(w + co0 * p.k, p.k, valid, p.k, panel + MR, MR);
-      for (int r = valid; r < MR; ++r) {
-        for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
-      }
-      float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
-      RowTileOverOutputs<MR>(xs, kCin, p.plane, Tables::tap_offset.data(), p.taps, panel, p.qeff,
-                             out, p.qeff, valid);
-      if constexpr (!kDirect) {
-        ScatterRows(ybuf, {valid, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},
-                    y + co0 * kOutPlane);
+    constexpr int kBlock = kDirect ? kDirectBlockOutputs : p.qeff;
+    for (int q0 = 0; q0 < p.qeff; q0 += kBlock) {
+      const int count = std::min(kBlock, p.qeff - q0);
+      for (int t = 0; t < p.co.tiles; ++t) {
+        const int co0 = g * kCout + t * MR;
+        const int valid = std::min(MR, kCout - t * MR);
+        // panel: [MR biases][k][MR weights], zero rows past `valid`.
+        for (int r = 0; r < MR; ++r) panel[r] = (G.bias && r < valid) ? b[co0 + r] : 0.0f;
+        Transpose(w + co0 * p.k, p.k, valid, p.k, panel + MR, MR);
+        for (int r = valid; r < MR; ++r) {
+          for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
+        }
+        float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
+        RowTileOverOutputs<MR>(xs + q0, kCin, p.plane, Tables::tap_offset.data(), p.taps, panel,
+                               count, out + q0, p.qeff, valid);
+        if constexpr (!kDirect) {
+          ScatterRows(ybuf,
+                      {valid, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},
+                      y + co0 * kOutPlane);
+        }
       }
     }
   }
