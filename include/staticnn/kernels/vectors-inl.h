@@ -2,7 +2,8 @@
 //
 //   KernelTag          the float vector the kernels compute with
 //   VecTile<D, R, C>   R x C vectors of tag D: acc.Get(r, c), acc.Set(r, c, v)
-//   kVectorRegisters   vector registers of the target (x86: 32 with AVX-512)
+//   kVectorRegisters   vector registers of the target (x86: 32 with AVX-512,
+//                      16 below; AArch64: 32)
 //   kTileAccumulators  accumulators a register tile may use, leaving room for
 //                      its operands
 //   InRegister(v)      keeps a loaded vector in a register for several FMAs
@@ -53,7 +54,8 @@ using KernelTag = hn::CappedTag<float, 4>;
 using KernelTag = hn::ScalableTag<float>;
 #endif
 
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+// AVX-512 and AArch64 (NEON and SVE alike: v0-v31) have 32; AVX2 and SSE 16.
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_ARCH_ARM_A64
 inline constexpr int kVectorRegisters = 32;
 #else
 inline constexpr int kVectorRegisters = 16;
