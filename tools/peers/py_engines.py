@@ -146,15 +146,15 @@ def run_pytorch_eager(case):
             loss = loss_fn(model(x), labels)
             loss.backward()
             optimizer.step()
-        seconds, summary = time_per_call(step)
+        timing = time_per_call(step)
         what = ("zero_grad(set_to_none) + forward + CrossEntropyLoss(mean) + backward + "
                 "SGD(lr 0.01, momentum 0.9) step")
     else:
         model.eval()
         with torch.no_grad():
-            seconds, summary = time_per_call(lambda: model(x))
+            timing = time_per_call(lambda: model(x))
         what = "model(x) under torch.no_grad()"
-    return seconds, (f"torch {torch.__version__} eager, 1 thread; {what}; {summary}; "
+    return timing, (f"torch {torch.__version__} eager, 1 thread; {what}; {timing.summary}; "
                      f"{blas_note()}")
 
 
@@ -175,13 +175,13 @@ def run_torchscript_frozen(case):
             diff = max_diff(module(x).numpy(), reference)
             if diff > 1e-3:
                 raise RuntimeError(f"{name} output differs from eager by {diff}")
-            timings[name] = (*time_per_call(lambda: module(x)), diff)
-    best = min(timings, key=lambda k: timings[k][0])
-    seconds, summary, diff = timings[best]
-    others = "; ".join(f"{k}: {v[0]:.3g} s" for k, v in timings.items() if k != best)
-    return seconds, (f"torch {torch.__version__}, jit.trace + {best} run under "
+            timings[name] = (time_per_call(lambda: module(x)), diff)
+    best = min(timings, key=lambda k: timings[k][0].seconds)
+    timing, diff = timings[best]
+    others = "; ".join(f"{k}: {v[0].seconds:.3g} s" for k, v in timings.items() if k != best)
+    return timing, (f"torch {torch.__version__}, jit.trace + {best} run under "
                      f"torch.inference_mode, 1 thread (best variant; other: {others}); "
-                     f"max|diff| vs eager {diff:.2g}; {summary}; {blas_note()}")
+                     f"max|diff| vs eager {diff:.2g}; {timing.summary}; {blas_note()}")
 
 
 def onnxruntime_session(path):
@@ -227,10 +227,10 @@ def run_onnxruntime(case):
     session.run_with_iobinding(binding)
     check = (check_tflite_output("onnxruntime", out, reference, "int8") if case.int8 else
              f"max|diff| vs eager torch {check_close('onnxruntime', out, reference):.2g}")
-    seconds, summary = time_per_call(lambda: session.run_with_iobinding(binding))
-    return seconds, (f"onnxruntime {ort.__version__} CPUExecutionProvider, intra/inter "
+    timing = time_per_call(lambda: session.run_with_iobinding(binding))
+    return timing, (f"onnxruntime {ort.__version__} CPUExecutionProvider, intra/inter "
                      f"threads 1, ORT_ENABLE_ALL, sequential; {what}; timed "
-                     f"run_with_iobinding with pre-bound input/output; {check}; {summary}")
+                     f"run_with_iobinding with pre-bound input/output; {check}; {timing.summary}")
 
 
 def run_litert_xnnpack(case):
@@ -244,13 +244,13 @@ def run_litert_xnnpack(case):
     interp.invoke()
     out = interp.get_tensor(interp.get_output_details()[0]["index"])
     check = check_tflite_output("LiteRT", out, reference, kind)
-    seconds, summary = time_per_call(interp.invoke)
+    timing = time_per_call(interp.invoke)
     version = getattr(litert, "__version__", None) or _dist_version("ai-edge-litert")
     source = ("tools/make_int8_golden.py's int8 LeNet-5" if kind == "int8" else
               ".tflite written directly from the seeded torch weights (NHWC) by "
               "tools/peers/tflite_writer.py")
-    return seconds, (f"ai-edge-litert {version}, {delegation}, num_threads 1; {source}; "
-                     f"timed invoke() with input set once; {check}; {summary}")
+    return timing, (f"ai-edge-litert {version}, {delegation}, num_threads 1; {source}; "
+                     f"timed invoke() with input set once; {check}; {timing.summary}")
 
 
 def run_tflm(case):
@@ -264,10 +264,10 @@ def run_tflm(case):
     interp.set_input(x, 0)
     interp.invoke()
     check = check_tflite_output("TFLM", interp.get_output(0), reference, kind)
-    seconds, summary = time_per_call(interp.invoke)
-    return seconds, (f"tflite-micro {_dist_version('tflite-micro')} (TFLM interpreter, "
+    timing = time_per_call(interp.invoke)
+    return timing, (f"tflite-micro {_dist_version('tflite-micro')} (TFLM interpreter, "
                      f"reference kernels); the .tflite LiteRT runs; timed invoke() with "
-                     f"input set once; {check}; {summary}")
+                     f"input set once; {check}; {timing.summary}")
 
 
 def check_fully_delegated(interp):
@@ -308,14 +308,15 @@ def main():
         case = CASE_BY_NAME[name]
         log(f"{label} / {name} ...")
         try:
-            seconds, note = RUNNERS[engine](case)
+            timing, note = RUNNERS[engine](case)
+            seconds, cpu_seconds = timing.seconds, timing.cpu_seconds
             note += f"; process threads: {len(os.listdir('/proc/self/task'))}"
-            log(f"{label} / {name}: {seconds:.4g} s")
+            log(f"{label} / {name}: {seconds:.4g} s (CPU {cpu_seconds:.4g} s)")
         except Exception as error:  # one failing case must not hide the others
             traceback.print_exc(file=sys.stderr)
-            seconds, note = None, f"failed: {type(error).__name__}: {error}"
+            seconds, cpu_seconds, note = None, None, f"failed: {type(error).__name__}: {error}"
         results.append({"case": name, "engine": label, "median_seconds": seconds,
-                        "note": note})
+                        "median_cpu_seconds": cpu_seconds, "note": note})
     print(json.dumps(results))
 
 

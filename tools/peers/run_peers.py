@@ -5,9 +5,11 @@ usage: run_peers.py [--setup-only] [--cases a,b] [--engines x,y]
 
 Sets up what the peers need (idempotent; only --setup-only and the first run need
 the package registries), then prints to stdout only a JSON list of
-  {"case": str, "engine": str, "median_seconds": float | null, "note": str}
-where median_seconds is the time of one inference or one training step. Everything
-else goes to stderr. An engine that cannot run yields null entries that say why.
+  {"case": str, "engine": str, "median_seconds": float | null,
+   "median_cpu_seconds": float | null, "note": str}
+where median_seconds is the wall-clock time of one inference or one training step and
+median_cpu_seconds its CPU time (Python engines; null for dlib). Everything else goes
+to stderr. An engine that cannot run yields null entries that say why.
 
 Setup, all under build-peers/ except the Debian package libdlib-dev:
   - build-peers/venv: a venv over /usr/bin/python3 with --system-site-packages (to see
@@ -288,7 +290,9 @@ def run_engine(engine, case_names, problems, openblas_note):
         if blas_note and entry["median_seconds"] is not None:
             entry["note"] += f"; {blas_note}"
         results.append({"case": name, "engine": engine.label,
-                        "median_seconds": entry["median_seconds"], "note": entry["note"]})
+                        "median_seconds": entry["median_seconds"],
+                        "median_cpu_seconds": entry.get("median_cpu_seconds"),
+                        "note": entry["note"]})
     return results
 
 
