@@ -110,7 +110,6 @@ GOALS = ISSUE12_GOALS + EARLIER_GOALS
 # at batch 1 (each weight is loaded for one multiply-add). The other convolution and
 # Linear benchmarks are judged against 80% of the FMA peak.
 MEMORY_BOUND_RE = re.compile(r"Depthwise|Linear\w*<1>")
-MAC_BENCHMARK_RE = re.compile(r"Conv|ResNet|Lecture|LeNet|Pointwise|Linear", re.IGNORECASE)
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 PASS_RE = re.compile(r"^(?P<prefix>.*?)(?P<pass>Forward|Backward[A-Za-z]*)(?P<rest>.*)$")
 # Layers whose FLOPs are multiply-adds: the backward/forward goal is about them
@@ -742,7 +741,7 @@ def peak_goals(rep, results, peak):
     goal = "Every convolution and Linear benchmark that is not memory-bound >= 80% of peak"
     judged = [r for bench in ("conv2d_bench", "layers_bench")
               for name, r in (results.get(bench) or {}).items()
-              if MAC_BENCHMARK_RE.search(name) and not MEMORY_BOUND_RE.search(name) and
+              if MAC_LAYER_RE.search(name) and not MEMORY_BOUND_RE.search(name) and
               r.get("gflops")]
     below = sorted((r for r in judged if share(r) < 0.8), key=share)
     if not judged:
