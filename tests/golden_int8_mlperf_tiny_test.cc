@@ -10,8 +10,8 @@
 //     quantization, each layer's int8 weights by their FNV-1a hash;
 //   - int8::Forward gives LiteRT's output bits on every Highway target, with
 //     no heap;
-//   - int8_calibration::ObserveTensors gives the script's ranges (ResNet-8,
-//     whose Residual paths have tensors of their own).
+// (int8_network_test checks that int8_calibration::ObserveTensors gives the
+// script's ResNet-8 ranges: float, on the host only.)
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -25,11 +25,11 @@
 #include "hwy/highway.h"
 #include "hwy/tests/test_util-inl.h"
 #include "staticnn/fold.hpp"
-#include "staticnn/int8/calibrate-inl.h"
 #include "staticnn/int8/network-inl.h"
 #include "staticnn/int8/network.hpp"
 #include "staticnn/models/mlperf_tiny.hpp"
 #include "tests/golden.hpp"
+#include "tests/support/int8_mlperf_tiny.hpp"
 
 // Target-independent part, compiled once.
 #ifndef STATICNN_TESTS_GOLDEN_INT8_MLPERF_TINY_TEST_ONCE_
@@ -39,6 +39,7 @@
 namespace staticnn::int8_mlperf_tiny_test {
 
 using golden::File;
+using namespace int8_mlperf_tiny;  // NOLINT(build/namespaces): the shared cases
 namespace mt = mlperf_tiny;
 
 // ResNet-8: 3 Residuals, each with its add and a third activation buffer
@@ -47,59 +48,6 @@ using QResNet8 = int8::quantized_t<mt::ResNet8>;
 static_assert(QResNet8::add_count == 3 && QResNet8::tensor_count == 28);
 static_assert(QResNet8::ram_bytes == 3 * 16 * 32 * 32);
 static_assert(int8::quantized_t<mt::DsCnn>::add_count == 0);
-
-// The script's generator (make_int8_golden.py, Lcg): exact in float32.
-struct Lcg {
-  std::uint32_t state;
-  float Uniform(float bound) {
-    state = state * 1664525u + 1013904223u;
-    return (float(state >> 8) * 0x1p-24f * 2.0f - 1.0f) * bound;
-  }
-};
-
-constexpr int kCalibration = 4;
-
-// A model's folded float parameters, calibration inputs (the test input
-// after them), committed ranges and its int8 parameters.
-template <class Model>
-struct Case {
-  using Folded = fold_batch_norm_t<Model>;
-  using QNet = int8::quantized_t<Model>;
-  static constexpr long kIn = QNet::input_shape.size();
-  Folded::Parameters params{};
-  float x[(kCalibration + 1) * kIn];
-  int8::Range ranges[QNet::tensor_count];
-  int8::Parameters<QNet> q;
-};
-
-std::string FileName(const char* name) { return std::string("../int8/mlperf_") + name; }
-
-// Weights He-uniform, biases in [-0.1, 0.1), in state_dict order; inputs
-// in [-1, 1); ranges from the file; quantized. Once per model.
-template <class Model>
-Case<Model>& Prepare(const char* name) {
-  static Case<Model> c;
-  static bool prepared = false;
-  if (prepared) return c;
-  prepared = true;
-  using C = Case<Model>;
-  Lcg weights{2024};
-  for (const Tensor& t : C::Folded::tensors) {
-    const bool bias = t.rank == 1;
-    const long fan_in = t.count() / t.dims[0];
-    const float bound = bias ? 0.1f : std::sqrt(6.0f / float(fan_in));
-    for (long i = 0; i < t.count(); ++i) c.params.values[t.offset + i] = weights.Uniform(bound);
-  }
-  Lcg inputs{7};
-  for (float& v : c.x) v = inputs.Uniform(1.0f);
-  const File f(FileName(name));
-  const golden::Tensor& ranges = f.Get("ranges", {int(C::QNet::tensor_count), 2});
-  for (long i = 0; i < C::QNet::tensor_count; ++i) {
-    c.ranges[i] = {ranges.values[std::size_t(2 * i)], ranges.values[std::size_t(2 * i + 1)]};
-  }
-  c.q = int8::quantize<typename C::QNet>(c.params, c.ranges);
-  return c;
-}
 
 std::uint32_t Fnv1a(const std::int8_t* p, long n) {
   std::uint32_t h = 2166136261u;
@@ -192,24 +140,6 @@ void TestMobileNetV1() { CheckForward<mt::MobileNetV1>("mobilenet_v1"); }
 void TestResNet8() { CheckForward<mt::ResNet8>("resnet8"); }
 void TestAutoEncoder() { CheckForward<mt::AutoEncoder>("autoencoder"); }
 
-// Calibration of every tensor, those inside the Residuals' paths included,
-// gives the ranges the script's numpy forward gave (float64 sums, float32
-// between layers), up to float32 rounding.
-void TestCalibrateResNet8() {
-  Case<mt::ResNet8>& c = Prepare<mt::ResNet8>("resnet8");
-  using QNet = Case<mt::ResNet8>::QNet;
-  static int8::MinMaxObserver observers[QNet::tensor_count];
-  for (auto& o : observers) o = {};
-  ASSERT_EQ(int8_calibration::ObserveTensors<QNet>(c.params, c.x, kCalibration, observers),
-            Status::ok);
-  for (long i = 0; i < QNet::tensor_count; ++i) {
-    const int8::Range r = observers[i].range(), expected = c.ranges[i];
-    const float tolerance = 1e-4f * std::max(expected.hi - expected.lo, 1.0f);
-    EXPECT_NEAR(r.lo, expected.lo, tolerance) << "tensor " << i;
-    EXPECT_NEAR(r.hi, expected.hi, tolerance) << "tensor " << i;
-  }
-}
-
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -223,6 +153,5 @@ HWY_EXPORT_AND_TEST_P(Int8MlperfTinyGoldenTest, TestDsCnn);
 HWY_EXPORT_AND_TEST_P(Int8MlperfTinyGoldenTest, TestMobileNetV1);
 HWY_EXPORT_AND_TEST_P(Int8MlperfTinyGoldenTest, TestResNet8);
 HWY_EXPORT_AND_TEST_P(Int8MlperfTinyGoldenTest, TestAutoEncoder);
-HWY_EXPORT_AND_TEST_P(Int8MlperfTinyGoldenTest, TestCalibrateResNet8);
 }  // namespace staticnn
 #endif

@@ -6,7 +6,10 @@
 // (golden_int8_test, golden_int8_network_test); here the networks quantize
 // from their folded parameters and calibration, run without heap, give the
 // same bits on every Highway target, and stay close to the float network
-// (its output dequantized, within a few output steps).
+// (its output dequantized, within a few output steps). And calibration of
+// every tensor, those inside ResNet-8's Residual paths included, gives the
+// ranges tools/make_int8_golden.py computed (float: here, not in the cross
+// suite, where emulating it takes a minute per target).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -23,6 +26,7 @@
 #include "staticnn/int8/network.hpp"
 #include "staticnn/models/mlperf_tiny.hpp"
 #include "staticnn/passes-inl.h"
+#include "tests/support/int8_mlperf_tiny.hpp"
 
 #ifndef STATICNN_TESTS_INT8_NETWORK_TEST_ONCE_
 #define STATICNN_TESTS_INT8_NETWORK_TEST_ONCE_
@@ -120,6 +124,24 @@ void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn>("DS-CNN"); }
 void TestAutoEncoder() { CheckModel<mlperf_tiny::AutoEncoder>("AutoEncoder"); }
 void TestResNet8() { CheckModel<mlperf_tiny::ResNet8>("ResNet-8"); }
 
+// The script's float forward is numpy's (float64 sums, float32 between
+// layers): the same ranges up to float32 rounding.
+void TestCalibrateResNet8AsTheGoldenScript() {
+  using Golden = int8_mlperf_tiny::Case<mlperf_tiny::ResNet8>;
+  Golden& c = int8_mlperf_tiny::Prepare<mlperf_tiny::ResNet8>("resnet8");
+  static int8::MinMaxObserver observers[Golden::QNet::tensor_count];
+  for (auto& o : observers) o = {};
+  ASSERT_EQ(int8_calibration::ObserveTensors<Golden::QNet>(c.params, c.x,
+                                                           int8_mlperf_tiny::kCalibration, observers),
+            Status::ok);
+  for (long i = 0; i < Golden::QNet::tensor_count; ++i) {
+    const int8::Range r = observers[i].range(), expected = c.ranges[i];
+    const float tolerance = 1e-4f * std::max(expected.hi - expected.lo, 1.0f);
+    EXPECT_NEAR(r.lo, expected.lo, tolerance) << "tensor " << i;
+    EXPECT_NEAR(r.hi, expected.hi, tolerance) << "tensor " << i;
+  }
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -132,5 +154,6 @@ HWY_BEFORE_TEST(Int8NetworkTest);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestDsCnn);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestAutoEncoder);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestResNet8);
+HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestCalibrateResNet8AsTheGoldenScript);
 }  // namespace staticnn
 #endif
