@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Writes the LiteRT int8 goldens that tests/golden_int8_test.cc checks the int8 oracle against,
-and the int8 LeNet-5 of tests/golden_int8_network_test.cc (lenet5.gold, see lenet_case).
+the int8 LeNet-5 of tests/golden_int8_network_test.cc (lenet5.gold, see lenet_case), and the
+four MLPerf Tiny models of tests/golden_int8_mlperf_tiny_test.cc (mlperf_*.gold, see
+mlperf_int8).
 
 Each kernel case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
 tools/peers/tflite_writer.py, plus TFLite's quantization fields), run by the LiteRT
@@ -151,6 +153,33 @@ def run(model, inputs, resolver):
 
 # ------------------------------------------------------------------------ the cases
 
+def conv_op(depthwise, padding, stride, activation_fn, depth_multiplier=1):
+    """(builtin, version, options type, write_options) of a CONV_2D or DEPTHWISE_CONV_2D."""
+    def write(fb):
+        if depthwise:
+            tflite.DepthwiseConv2DOptionsStart(fb)
+            tflite.DepthwiseConv2DOptionsAddPadding(fb, PAD[padding])
+            tflite.DepthwiseConv2DOptionsAddStrideH(fb, stride)
+            tflite.DepthwiseConv2DOptionsAddStrideW(fb, stride)
+            tflite.DepthwiseConv2DOptionsAddDepthMultiplier(fb, depth_multiplier)
+            tflite.DepthwiseConv2DOptionsAddDilationHFactor(fb, 1)
+            tflite.DepthwiseConv2DOptionsAddDilationWFactor(fb, 1)
+            tflite.DepthwiseConv2DOptionsAddFusedActivationFunction(fb, activation_fn)
+            return tflite.DepthwiseConv2DOptionsEnd(fb)
+        tflite.Conv2DOptionsStart(fb)
+        tflite.Conv2DOptionsAddPadding(fb, PAD[padding])
+        tflite.Conv2DOptionsAddStrideH(fb, stride)
+        tflite.Conv2DOptionsAddStrideW(fb, stride)
+        tflite.Conv2DOptionsAddDilationHFactor(fb, 1)
+        tflite.Conv2DOptionsAddDilationWFactor(fb, 1)
+        tflite.Conv2DOptionsAddFusedActivationFunction(fb, activation_fn)
+        return tflite.Conv2DOptionsEnd(fb)
+    if depthwise:
+        return (tflite.BuiltinOperator.DEPTHWISE_CONV_2D, 3,
+                tflite.BuiltinOptions.DepthwiseConv2DOptions, write)
+    return tflite.BuiltinOperator.CONV_2D, 3, tflite.BuiltinOptions.Conv2DOptions, write
+
+
 def activation_tensor(shape, scale, zero_point):
     return (shape, INT8, None, [scale], [zero_point], 0)
 
@@ -181,38 +210,16 @@ def conv_case(rng, name, c, h, w, out_c, k, stride, padding, activation, out_ran
     else:
         oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
     if depthwise:
-        w_tflite, builtin, version = wq.transpose(1, 2, 3, 0), tflite.BuiltinOperator.DEPTHWISE_CONV_2D, 3
-        quantized_dim = 3
+        w_tflite, quantized_dim = wq.transpose(1, 2, 3, 0), 3
     else:
-        w_tflite, builtin, version = wq.transpose(0, 2, 3, 1), tflite.BuiltinOperator.CONV_2D, 3
-        quantized_dim = 0
+        w_tflite, quantized_dim = wq.transpose(0, 2, 3, 1), 0
     tensors = [activation_tensor((1, h, w, c), x_scale, x_zero_point),
                (w_tflite.shape, INT8, w_tflite, w_scale, [0] * out_c, quantized_dim),
                ((out_c,), INT32, b, bias_scale, [0] * out_c, 0),
                activation_tensor((1, oh, ow, out_c), y_scale, y_zero_point)]
 
-    def write(fb):
-        if depthwise:
-            tflite.DepthwiseConv2DOptionsStart(fb)
-            tflite.DepthwiseConv2DOptionsAddPadding(fb, PAD[padding])
-            tflite.DepthwiseConv2DOptionsAddStrideH(fb, stride)
-            tflite.DepthwiseConv2DOptionsAddStrideW(fb, stride)
-            tflite.DepthwiseConv2DOptionsAddDepthMultiplier(fb, out_c // c)
-            tflite.DepthwiseConv2DOptionsAddDilationHFactor(fb, 1)
-            tflite.DepthwiseConv2DOptionsAddDilationWFactor(fb, 1)
-            tflite.DepthwiseConv2DOptionsAddFusedActivationFunction(fb, ACT[activation])
-            return tflite.DepthwiseConv2DOptionsEnd(fb)
-        tflite.Conv2DOptionsStart(fb)
-        tflite.Conv2DOptionsAddPadding(fb, PAD[padding])
-        tflite.Conv2DOptionsAddStrideH(fb, stride)
-        tflite.Conv2DOptionsAddStrideW(fb, stride)
-        tflite.Conv2DOptionsAddDilationHFactor(fb, 1)
-        tflite.Conv2DOptionsAddDilationWFactor(fb, 1)
-        tflite.Conv2DOptionsAddFusedActivationFunction(fb, ACT[activation])
-        return tflite.Conv2DOptionsEnd(fb)
-    options = (tflite.BuiltinOptions.DepthwiseConv2DOptions if depthwise
-               else tflite.BuiltinOptions.Conv2DOptions)
-    model = one_op_model(tensors, (builtin, version, options, write), [0, 1, 2], [3])
+    model = one_op_model(tensors, conv_op(depthwise, padding, stride, ACT[activation], out_c // c),
+                         [0, 1, 2], [3])
     ys = {k_: run(model, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
     return name, ys, [("x", x), ("x.scale", x_scale), ("x.zero_point", x_zero_point),
                       ("w", wq), ("w.scale", w_scale), ("b", b),
@@ -772,32 +779,7 @@ def emit_network(layers, shape, act, current, tensor, ops):
                       tensor((oc,), INT32, bq.astype(np.int32),
                              (act[i][0] * w_scale).astype(np.float32), [0] * oc)]
             current = activation((1, out_shape[1], out_shape[2], oc))
-
-            def write(fb, s=s, depthwise=depthwise, act_fn=act_fn):
-                if depthwise:
-                    tflite.DepthwiseConv2DOptionsStart(fb)
-                    tflite.DepthwiseConv2DOptionsAddPadding(fb, PAD["valid"])
-                    tflite.DepthwiseConv2DOptionsAddStrideH(fb, s)
-                    tflite.DepthwiseConv2DOptionsAddStrideW(fb, s)
-                    tflite.DepthwiseConv2DOptionsAddDepthMultiplier(fb, 1)
-                    tflite.DepthwiseConv2DOptionsAddDilationHFactor(fb, 1)
-                    tflite.DepthwiseConv2DOptionsAddDilationWFactor(fb, 1)
-                    tflite.DepthwiseConv2DOptionsAddFusedActivationFunction(fb, act_fn)
-                    return tflite.DepthwiseConv2DOptionsEnd(fb)
-                tflite.Conv2DOptionsStart(fb)
-                tflite.Conv2DOptionsAddPadding(fb, PAD["valid"])
-                tflite.Conv2DOptionsAddStrideH(fb, s)
-                tflite.Conv2DOptionsAddStrideW(fb, s)
-                tflite.Conv2DOptionsAddDilationHFactor(fb, 1)
-                tflite.Conv2DOptionsAddDilationWFactor(fb, 1)
-                tflite.Conv2DOptionsAddFusedActivationFunction(fb, act_fn)
-                return tflite.Conv2DOptionsEnd(fb)
-            if depthwise:
-                ops.append((tflite.BuiltinOperator.DEPTHWISE_CONV_2D, 3,
-                            tflite.BuiltinOptions.DepthwiseConv2DOptions, write, inputs, [current]))
-            else:
-                ops.append((tflite.BuiltinOperator.CONV_2D, 3, tflite.BuiltinOptions.Conv2DOptions,
-                            write, inputs, [current]))
+            ops.append(conv_op(depthwise, "valid", s, act_fn) + (inputs, [current]))
         elif kind == "linear":
             wq, w_scale, bq = layer["q"]
             if flattened_from is not None:  # FullyConnected reads NHWC: permute the columns
