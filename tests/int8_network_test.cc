@@ -44,10 +44,19 @@ struct Case {
   using QNet = int8::quantized_t<Model>;
   Folded::Parameters params;
   float x[kCalibration * Model::input_shape.size()];
+  int8::Range ranges[QNet::tensor_count];
   int8::Parameters<QNet> q;
   std::int8_t first_output[QNet::output_shape.size()];
   bool prepared = false, have_first = false;
 };
+
+// A small network ending in GlobalAvgPool2d, and its twin with the same
+// average as an AvgPool2d over the whole plane (TFLite's AVERAGE_POOL_2D).
+template <class Pool>
+using PooledNet = Network<Input<3, 7, 5>, Conv2d<{.out_channels = 6, .kernel_size = 3, .padding = 1}>,
+                          ReLU, Pool, Flatten, Linear<{.out_features = 4}>>;
+using GlobalPooled = PooledNet<GlobalAvgPool2d>;
+using WindowPooled = PooledNet<AvgPool2d<{.kernel_size = {7, 5}}>>;
 
 }  // namespace staticnn::int8_network_test
 #endif  // STATICNN_TESTS_INT8_NETWORK_TEST_ONCE_
@@ -79,9 +88,8 @@ Case<Model>& Prepare() {
   static int8::MinMaxObserver observers[QNet::tensor_count];
   EXPECT_EQ(int8_calibration::ObserveTensors<QNet>(c.params, c.x, kCalibration, observers),
             Status::ok);
-  int8::Range ranges[QNet::tensor_count];
-  for (int i = 0; i < QNet::tensor_count; ++i) ranges[i] = observers[i].range();
-  c.q = int8::quantize<QNet>(c.params, ranges);
+  for (int i = 0; i < QNet::tensor_count; ++i) c.ranges[i] = observers[i].range();
+  c.q = int8::quantize<QNet>(c.params, c.ranges);
   return c;
 }
 
@@ -124,6 +132,21 @@ void TestDsCnn() { CheckModel<mlperf_tiny::DsCnn>("DS-CNN"); }
 void TestAutoEncoder() { CheckModel<mlperf_tiny::AutoEncoder>("AutoEncoder"); }
 void TestResNet8() { CheckModel<mlperf_tiny::ResNet8>("ResNet-8"); }
 
+// GlobalAvgPool2d runs as the whole-plane AvgPool2d: the same int8 bits from
+// the same parameters and ranges, and close to the float network.
+void TestGlobalAvgPool2d() {
+  CheckModel<GlobalPooled>("GlobalAvgPool2d");
+  Case<GlobalPooled>& global = Prepare<GlobalPooled>();
+  using QWindow = int8::quantized_t<WindowPooled>;
+  static_assert(QWindow::tensor_count == Case<GlobalPooled>::QNet::tensor_count);
+  static const int8::Parameters<QWindow> q = int8::quantize<QWindow>(global.params, global.ranges);
+  std::int8_t x[QWindow::input_shape.size()];
+  int8::QuantizeInput<QWindow>(q, global.x, x);
+  static int8::Workspace<QWindow> ws;
+  const std::int8_t* y = int8_network::Forward<QWindow>(q, x, ws);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(y[i], global.first_output[i]) << i;
+}
+
 // The script's float forward is numpy's (float64 sums, float32 between
 // layers): the same ranges up to float32 rounding.
 void TestCalibrateResNet8AsTheGoldenScript() {
@@ -154,6 +177,7 @@ HWY_BEFORE_TEST(Int8NetworkTest);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestDsCnn);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestAutoEncoder);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestResNet8);
+HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestGlobalAvgPool2d);
 HWY_EXPORT_AND_TEST_P(Int8NetworkTest, TestCalibrateResNet8AsTheGoldenScript);
 }  // namespace staticnn
 #endif

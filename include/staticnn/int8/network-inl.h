@@ -67,7 +67,8 @@ const std::int8_t* ForwardFrom(const int8::ParameterSpan<true>& q, const std::in
     } else if constexpr (l.kind == int8::LayerKind::kMaxPool2d) {
       MaxPool2dForward<int8::TfliteWindow(L::geometry(in))>(x, int8::ActivationClamp{}, y);
     } else if constexpr (l.kind == int8::LayerKind::kAvgPool2d) {
-      AvgPool2dForward<int8::TfliteWindow(L::geometry(in))>(x, int8::ActivationClamp{}, y);
+      AvgPool2dForward<int8::TfliteWindow(int8::pool_geometry<L, in>())>(x, int8::ActivationClamp{},
+                                                                         y);
     } else if constexpr (l.kind == int8::LayerKind::kResidual) {
       using Main = typename QNet::template nested_at<I>::main;
       using Shortcut = typename QNet::template nested_at<I>::shortcut;

@@ -4,7 +4,10 @@
 // (fold_batch_norm_t), in TFLite's int8 scheme (requantize.hpp), so that
 // LiteRT's reference kernels check it bit for bit. Supported layers: Conv2d
 // (any groups: depthwise, pointwise), Linear, MaxPool2d, AvgPool2d
-// (count_include_pad = false, TFLite's rule), Flatten, Dropout (nothing, in
+// (count_include_pad = false, TFLite's rule), GlobalAvgPool2d (as TFLite's
+// AVERAGE_POOL_2D with the whole plane as filter, which keeps the input's
+// quantization; not MEAN, which Keras' GlobalAveragePooling2D converts to and
+// which may requantize), Flatten, Dropout (nothing, in
 // inference), and ReLU / ReLU6 right after a Conv2d or Linear, where they
 // become the clamp of its requantized output (TFLite's fused activation);
 // Sequential blocks (what folding makes of named blocks such as
@@ -77,6 +80,8 @@ struct kind_of<MaxPool2d<S>> : std::integral_constant<LayerKind, LayerKind::kMax
 template <Pool2dSpec S>
 struct kind_of<AvgPool2d<S>> : std::integral_constant<LayerKind, LayerKind::kAvgPool2d> {};
 template <>
+struct kind_of<GlobalAvgPool2d> : std::integral_constant<LayerKind, LayerKind::kAvgPool2d> {};
+template <>
 struct kind_of<Flatten> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
 template <DropoutSpec S>
 struct kind_of<Dropout<S>> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
@@ -117,10 +122,20 @@ constexpr Pool2dGeometry TfliteWindow(Pool2dGeometry g) {
   return g;
 }
 
-template <class L>
-constexpr bool pools_as_tflite(Shape in) {
+// The window of pooling layer L on input In (GlobalAvgPool2d: the whole plane).
+template <class L, Shape In>
+constexpr Pool2dGeometry pool_geometry() {
+  if constexpr (std::is_same_v<L, GlobalAvgPool2d>) {
+    return AvgPool2d<Pool2dSpec{.kernel_size = Size2{In.h, In.w}}>::geometry(In);
+  } else {
+    return L::geometry(In);
+  }
+}
+
+template <class L, Shape In>
+constexpr bool pools_as_tflite() {
   if constexpr (kind_of<L>::value == LayerKind::kMaxPool2d || kind_of<L>::value == LayerKind::kAvgPool2d) {
-    return CountsAsTflite(L::geometry(in), kind_of<L>::value == LayerKind::kMaxPool2d);
+    return CountsAsTflite(pool_geometry<L, In>(), kind_of<L>::value == LayerKind::kMaxPool2d);
   } else {
     return true;
   }
@@ -240,7 +255,7 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
   static constexpr std::array<bool, layer_count> biased{has_bias<Ls>()...};
 
   static_assert(((kind_of<Ls>::value != LayerKind::kOther) && ...),
-                "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, Flatten, Dropout, "
+                "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout, "
                 "ReLU, ReLU6 and Sequential and Residual blocks of them have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
   static_assert([] {
     for (int i = 0; i < layer_count; ++i) {
@@ -259,7 +274,7 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
   }(std::index_sequence_for<Ls...>{});
 
   static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
-    return (pools_as_tflite<Ls>(Float::plan.layers[I].in) && ...);
+    return (pools_as_tflite<Ls, Float::plan.layers[I].in>() && ...);
   }(std::index_sequence_for<Ls...>{}), "int8::Network: a padded AvgPool2d must have "
       "count_include_pad = false (TFLite's int8 average divides by the positions inside the input)");
 
