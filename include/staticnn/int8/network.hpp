@@ -46,8 +46,11 @@
 // Residual, where the tensors are the layers' inputs). Only the ranges of the
 // input and of each Conv2d/Linear/Residual output (after its fused
 // activation) are used: pooling and Flatten keep their input's quantization,
-// as TFLite's int8 kernels require, and a path's input is the block's. The activation layout stays staticnn's [C][H][W], so Flatten is
-// free (TFLite, NHWC, permutes the next Linear's columns instead).
+// as TFLite's int8 kernels require, and a path's input is the block's. The
+// activation layout stays staticnn's [C][H][W], so Flatten is free (TFLite,
+// NHWC, permutes the next Linear's columns instead). Concat has no int8
+// kernel yet (TFLite's int8 CONCATENATION requires every input in the
+// output's quantization: each branch's last layer would requantize to it).
 #pragma once
 
 #include <algorithm>
