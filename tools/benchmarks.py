@@ -54,7 +54,9 @@ PEER_GROUPS = [
                                      "lecture_conv_fwd"]),
     ("MLPerf Tiny models (float, batch 1, BatchNorm folded)",
      ["dscnn_infer_b1", "mobilenetv1_infer_b1", "resnet8_infer_b1", "autoencoder_infer_b1"]),
-    ("int8 (TFLite's quantization scheme)", ["lenet5_int8_infer_b1"]),
+    ("int8 (TFLite's quantization scheme, batch 1)",
+     ["lenet5_int8_infer_b1", "dscnn_int8_infer_b1", "mobilenetv1_int8_infer_b1",
+      "resnet8_int8_infer_b1", "autoencoder_int8_infer_b1"]),
 ]
 PEER_CASES = [case for _, cases in PEER_GROUPS for case in cases]
 # Which staticnn benchmark a peer case is compared with: (binary, run_name pattern).
@@ -70,6 +72,10 @@ CASE_BENCHMARK = {
     "resnet8_infer_b1": ("mlperf_bench", r"ResNet8_Inference_b1$"),
     "autoencoder_infer_b1": ("mlperf_bench", r"AutoEncoder_Inference_b1$"),
     "lenet5_int8_infer_b1": ("int8_bench", r"LeNet5_Inference_b1$"),
+    "dscnn_int8_infer_b1": ("int8_bench", r"DsCnn_Inference_b1$"),
+    "mobilenetv1_int8_infer_b1": ("int8_bench", r"MobileNet\w*_Inference_b1$"),
+    "resnet8_int8_infer_b1": ("int8_bench", r"ResNet8_Inference_b1$"),
+    "autoencoder_int8_infer_b1": ("int8_bench", r"AutoEncoder_Inference_b1$"),
 }
 MLPERF_MODELS = [("DS-CNN", "dscnn_infer_b1"), ("MobileNetV1-0.25", "mobilenetv1_infer_b1"),
                  ("ResNet-8", "resnet8_infer_b1"), ("AutoEncoder", "autoencoder_infer_b1")]
@@ -661,6 +667,13 @@ def cpu_ratio(mine, peer):
     return peer["cpu"] / mine["cpu"] if peer["cpu"] else None
 
 
+def judged_ratio(mine, peer):
+    """The ratio a goal is judged by: of CPU times where the peer reports its own (what
+    each takes alone on the core; equal to the wall ratio on a quiet machine, robust to
+    a shared one), else of wall times."""
+    return cpu_ratio(mine, peer) or peer["seconds"] / mine["real"]
+
+
 def ratio_to(mine, peer):
     """'engine time vs staticnn time: ratio', with the ratio of CPU times added when the
     core was visibly shared (staticnn's CPU/wall < 0.9)."""
@@ -691,8 +704,8 @@ def peer_goals(rep, ours, peers, why_no_peers):
             ratio, ratio_cpu = peer["seconds"] / mine["real"], cpu_ratio(mine, peer)
             detail = "fastest %s: %s (need >= %gx)" % (what, ratio_to(mine, peer), factor)
             if ratio_cpu and (ratio >= factor) != (ratio_cpu >= factor):
-                detail += "; CPU times disagree: regenerate on a quiet machine"
-            rep.goal(goal, ratio >= factor, detail)
+                detail += "; judged by CPU times, wall times disagree: regenerate quiet"
+            rep.goal(goal, judged_ratio(mine, peer) >= factor, detail)
 
     against("CIFAR-style training step batch 64 >= 2x PyTorch", "cifar_train_b64",
             TORCH_FAMILIES, 2.0, "PyTorch")
@@ -716,7 +729,7 @@ def peer_goals(rep, ours, peers, why_no_peers):
             rep.goal(goal, None, "missing peer results: %s" % ", ".join(
                 f for f, p in zip(MLPERF_PEERS, found) if p is None))
         else:
-            rep.goal(goal, all(p["seconds"] >= mine["real"] for p in found),
+            rep.goal(goal, all(judged_ratio(mine, p) >= 1 for p in found),
                      "; ".join(ratio_to(mine, p) for p in found))
     # Goals of earlier issues.
     against("Conv 3x3 64->64 on 56x56 forward faster than PyTorch", "conv3x3_64x56x56_fwd",
@@ -800,9 +813,11 @@ def parallel_goal(rep, results):
 
 def write_targets(rep):
     rep.add("## Targets reached / not reached\n")
-    rep.add("Computed from the medians above: % of peak from CPU time, ratios to peers and to "
-            "one core from wall time (the ratio of CPU times is added where the core was visibly "
-            "shared). A goal against an engine takes the fastest variant measured "
+    rep.add("Computed from the medians above: % of peak from CPU time; ratios to peers "
+            "judged by CPU times where the peer reports its own (the Python engines; on a quiet "
+            "core CPU and wall time agree, on a shared one the CPU times say what each takes "
+            "alone), else by wall times; wall times are shown first, the CPU times where the "
+            "core was visibly shared; the 2-core speedup from wall time. A goal against an engine takes the fastest variant measured "
             "(\"PyTorch\": any pytorch_* or torchscript_* engine; \"every peer\": every engine "
             "measured on the case).\n")
     mark = {True: "yes", False: "**no**", None: "not measured"}
