@@ -94,10 +94,11 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
             ZeroFloats(ybuf, MR * ph.qeff);
           } else {
             PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
-            RowTileOverOutputs<MR>(dys + q0, kCout, p.plane, ph.offset.data(), ph.taps, panel,
-                                   std::min(block, ph.qeff - q0),
-                                   (kDirect ? dx_tile : ybuf) + q0,
-                                   kDirect ? kInPlane : ph.qeff, valid);
+            // Stride 1: every tap reaches the one phase.
+            RowTileOverOutputs<MR, Tables::kPhases == 1 ? kTaps : 0>(
+                dys + q0, kCout, p.plane, ph.offset.data(), ph.taps, panel,
+                std::min(block, ph.qeff - q0), (kDirect ? dx_tile : ybuf) + q0,
+                kDirect ? kInPlane : ph.qeff, valid);
           }
           if constexpr (!kDirect) {
             ScatterRows(ybuf,

@@ -62,8 +62,8 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
           for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
         }
         float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
-        RowTileOverOutputs<MR>(xs + q0, kCin, p.plane, Tables::tap_offset.data(), p.taps, panel,
-                               count, out + q0, p.qeff, valid);
+        RowTileOverOutputs<MR, p.taps>(xs + q0, kCin, p.plane, Tables::tap_offset.data(),
+                                       p.taps, panel, count, out + q0, p.qeff, valid);
         if constexpr (!kDirect) {
           ScatterRows(ybuf,
                       {valid, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},

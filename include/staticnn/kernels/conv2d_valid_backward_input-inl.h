@@ -73,8 +73,8 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
         float* HWY_RESTRICT a = panel + MR + co * MR;
         for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
       }
-      RowTileOverOutputs<MR>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
-                             t + t0 * p.t_stride + p.front, p.t_stride, valid);
+      RowTileOverOutputs<MR, 1>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
+                                t + t0 * p.t_stride + p.front, p.t_stride, valid);
     }
     // dx[p] = sum over taps of T[tap][p - offset(tap)]; the last vectors of the
     // plane overlap the previous ones (stores, not sums: the same values).
