@@ -16,22 +16,20 @@
 // MLPerf Tiny models BatchNorm's affine parameters and running statistics are
 // seeded too (not 1 and 0), so that folding changes every weight.
 //
-// int8 (the firmware quantizes at compile time with int8::quantize, so only
-// the int8 parameters reach flash): the float weights go to <out>_float.hpp
-// (as `<name>_float_weights`), the calibrated ranges to <out.hpp>
-// (`<name>_ranges`: each float layer's input, then the output), which
-// includes the former.
+// int8: a case tools/make_int8_golden.py ran through LiteRT's reference
+// kernels, from its golden file (tests/data/int8/), for firmware that
+// quantizes at compile time (int8::quantize: only the int8 parameters reach
+// flash) and checks LiteRT's output. The float weights go to <out>_float.hpp
+// (`<name>_float_weights`); <out.hpp> includes it and holds the calibrated
+// ranges (`<name>_ranges`, one per tensor of the int8 network), the int8
+// input (`<name>_input`) and LiteRT's int8 output (`<name>_litert`).
 //
 //   lenet5-int8 <out.hpp> tests/data/int8/lenet5.gold
-//               firmware::LeNet (lenet5_int8): the case LiteRT ran
-//               (tools/make_int8_golden.py), with its float input
-//               (lenet5_int8_input) and LiteRT's int8 output (lenet5_int8_litert)
-//   ds-cnn-int8, autoencoder-int8 <out.hpp> [weights file]
+//               firmware::LeNet (lenet5_int8), the float weights from the file
+//   ds-cnn-int8, mobilenet-int8, resnet8-int8, autoencoder-int8
+//               <out.hpp> tests/data/int8/mlperf_<model>.gold
 //               firmware::Model (model_int8): the folded MLPerf Tiny model, its
-//               ranges calibrated through the float network
-//               (int8_calibration::Observe) on kCalibrationInputs seeded inputs
-//               in [-1, 1] (not MobileNetV1: calibrating it through its 28
-//               prefixes would add 17 s to this tool's build)
+//               float weights drawn by the script's generator (ScriptLcg)
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -43,12 +41,8 @@
 
 #include "examples/fashion_mnist.hpp"
 #include "examples/lenet5.hpp"
-// Calibration runs once, on the build machine: its baseline target will do.
-#define STATICNN_ALLOW_SCALAR
-#include "hwy/highway.h"
 #include "staticnn/fold.hpp"
 #include "staticnn/init.hpp"
-#include "staticnn/int8/calibrate-inl.h"
 #include "staticnn/int8/network.hpp"
 #include "staticnn/io/file.hpp"
 #include "staticnn/io/weights.hpp"
@@ -74,23 +68,18 @@ void init(typename Net::Parameters& p, bool seed_batch_norm) {
   }
 }
 
-// Loads Net's weights, or seeds them (BatchNorm's too with `seed_batch_norm`).
-template <class Net>
-bool load_or_seed(typename Net::Parameters& params, const char* weights, bool seed_batch_norm) {
-  if (weights == nullptr) {
-    init<Net>(params, seed_batch_norm);
-    return true;
-  }
-  const nn::Status s = nn::load_weights(params, weights);
-  if (s != nn::Status::ok) std::fprintf(stderr, "error: %s: %s\n", weights, nn::to_string(s));
-  return s == nn::Status::ok;
-}
-
 // Loads (or seeds) Net's weights, folds its BatchNorms if asked, writes the header.
 template <class Net, bool kFold>
 int bake(const char* out, const char* weights, const char* type, const char* name) {
   static typename Net::Parameters params;
-  if (!load_or_seed<Net>(params, weights, kFold)) return 1;
+  if (weights) {
+    if (const nn::Status s = nn::load_weights(params, weights); s != nn::Status::ok) {
+      std::fprintf(stderr, "error: %s: %s\n", weights, nn::to_string(s));
+      return 1;
+    }
+  } else {
+    init<Net>(params, kFold);
+  }
   nn::Status s;
   if constexpr (kFold) {
     static typename nn::fold_batch_norm_t<Net>::Parameters folded;
@@ -172,13 +161,33 @@ bool get(const Golden& golden, const char* path, const std::string& name, float*
   return true;
 }
 
-// The int8 headers (see the top): <out>_float.hpp with `params` (of the
-// network named `type`), and <out> with `<name>_ranges`, then what
-// `more(FILE*) -> bool` writes.
-template <class Parameters, int kRanges, class More>
-int write_int8_headers(const char* out, const Parameters& params, const char* type,
-                       const char* name, const char* source,
-                       const nn::int8::Range (&ranges)[kRanges], More more) {
+// An int8 case (see the top): QNet's float weights `fill(golden, params)`
+// gives, the rest from the golden file.
+template <class QNet, class FloatParameters, class Fill>
+int bake_int8(const char* out, const char* gold, const char* type, const char* name, Fill fill) {
+  constexpr long kIn = QNet::input_shape.size(), kOut = QNet::output_shape.size();
+  constexpr int kRanges = QNet::tensor_count;
+  Golden golden;
+  if (const nn::Status s = read_golden(gold, golden); s != nn::Status::ok) {
+    std::fprintf(stderr, "error: %s: %s\n", gold, nn::to_string(s));
+    return 1;
+  }
+  static FloatParameters params;
+  float ranges[2 * kRanges], x[kIn], y[kOut];
+  if (!fill(golden, params) || !get(golden, gold, "ranges", ranges, 2 * kRanges) ||
+      !get(golden, gold, "x", x, kIn) || !get(golden, gold, "y", y, kOut)) {
+    return 1;
+  }
+  for (const auto* values : {static_cast<const float*>(x), static_cast<const float*>(y)}) {
+    const long n = values == x ? kIn : kOut;
+    for (long i = 0; i < n; ++i) {
+      if (values[i] != std::nearbyint(values[i]) || values[i] < -128 || values[i] > 127) {
+        std::fprintf(stderr, "error: %s: %s holds %g, not an int8 value\n", gold,
+                     values == x ? "x" : "y", double(values[i]));
+        return 1;
+      }
+    }
+  }
   std::string weights = out;
   if (weights.size() > 4 && weights.compare(weights.size() - 4, 4, ".hpp") == 0) {
     weights.resize(weights.size() - 4);
@@ -187,19 +196,27 @@ int write_int8_headers(const char* out, const Parameters& params, const char* ty
   const std::string weights_name = std::string(name) + "_float_weights";
   nn::Status s = nn::write_weights_header(params, weights.c_str(), type, weights_name.c_str());
   const char* slash = std::strrchr(weights.c_str(), '/');
-  const char* included = slash != nullptr ? slash + 1 : weights.c_str();
+  const auto ints = [](std::FILE* f, const char* what, const float* v, long n) {
+    bool ok = std::fprintf(f, "inline constexpr std::int8_t %s[%ld] = {\n", what, n) > 0;
+    for (long i = 0; ok && i < n; ++i) {
+      ok = std::fprintf(f, "%d,%s", int(v[i]), i % 16 == 15 ? "\n" : " ") > 0;
+    }
+    return ok && std::fprintf(f, "};\n") > 0;
+  };
   const auto emit = [&](std::FILE* f) {
     bool ok = std::fprintf(f,
                            "// Generated by bake_weights from %s. Do not edit.\n"
                            "#pragma once\n\n#include <cstdint>\n\n#include \"%s\"\n"
                            "#include \"staticnn/int8/calibration.hpp\"\n\nnamespace firmware {\n"
-                           "// The calibrated range of each float layer's input, then the output's.\n"
+                           "// The calibrated range of each tensor (int8/network.hpp's order).\n"
                            "inline constexpr staticnn::int8::Range %s_ranges[%d] = {\n",
-                           source, included, name, kRanges) > 0;
-    for (const nn::int8::Range& r : ranges) {
-      ok = ok && std::fprintf(f, "{%a, %a},\n", double(r.lo), double(r.hi)) > 0;
+                           gold, slash != nullptr ? slash + 1 : weights.c_str(), name, kRanges) > 0;
+    for (int i = 0; ok && i < kRanges; ++i) {
+      ok = std::fprintf(f, "{%a, %a},\n", double(ranges[2 * i]), double(ranges[2 * i + 1])) > 0;
     }
-    ok = ok && std::fprintf(f, "};\n") > 0 && more(f);
+    ok = ok && std::fprintf(f, "};\n// The int8 input, and LiteRT's reference kernels' output.\n") > 0;
+    ok = ok && ints(f, (std::string(name) + "_input").c_str(), x, kIn);
+    ok = ok && ints(f, (std::string(name) + "_litert").c_str(), y, kOut);
     return ok && std::fprintf(f, "}  // namespace firmware\n") > 0;
   };
   if (s == nn::Status::ok) s = nn::io_detail::write_atomically(out, emit);
@@ -210,73 +227,44 @@ int write_int8_headers(const char* out, const Parameters& params, const char* ty
   return 0;
 }
 
-// The int8 LeNet-5 case of tools/make_int8_golden.py (see the top).
+// LeNet-5's float weights, from its golden file.
 int bake_int8_lenet5(const char* out, const char* gold) {
   using Net = firmware::LeNet;
-  constexpr int kRanges = Net::layer_count + 1, kClasses = Net::output_shape.size();
-  Golden golden;
-  if (const nn::Status s = read_golden(gold, golden); s != nn::Status::ok) {
-    std::fprintf(stderr, "error: %s: %s\n", gold, nn::to_string(s));
-    return 1;
-  }
-  static Net::Parameters params;
-  float ranges[2 * kRanges], input[Net::input_shape.size()], litert[kClasses];
-  for (const nn::Tensor& t : Net::tensors) {
-    if (!get(golden, gold, t.name.s, params.values + t.offset, t.count())) return 1;
-  }
-  if (!get(golden, gold, "ranges", ranges, 2 * kRanges) ||
-      !get(golden, gold, "x.float", input, Net::input_shape.size()) ||
-      !get(golden, gold, "y", litert, kClasses)) {
-    return 1;
-  }
-  for (const float y : litert) {
-    if (y != std::nearbyint(y) || y < -128 || y > 127) {
-      std::fprintf(stderr, "error: %s: \"y\" holds %g, not an int8 value\n", gold, double(y));
-      return 1;
-    }
-  }
-  nn::int8::Range range_pairs[kRanges];
-  for (int i = 0; i < kRanges; ++i) range_pairs[i] = {ranges[2 * i], ranges[2 * i + 1]};
-  return write_int8_headers(
-      out, params, "firmware::LeNet", "lenet5_int8", gold, range_pairs, [&](std::FILE* f) {
-        bool ok = std::fprintf(f, "inline constexpr float lenet5_int8_input[%ld] = {\n",
-                               long{Net::input_shape.size()}) > 0;
-        for (long i = 0; ok && i < Net::input_shape.size(); ++i) {
-          ok = std::fprintf(f, "%a,%s", double(input[i]), i % 8 == 7 ? "\n" : " ") > 0;
+  return bake_int8<nn::int8::quantized_t<Net>, Net::Parameters>(
+      out, gold, "firmware::LeNet", "lenet5_int8", [&](const Golden& golden, Net::Parameters& p) {
+        for (const nn::Tensor& t : Net::tensors) {
+          if (!get(golden, gold, t.name.s, p.values + t.offset, t.count())) return false;
         }
-        ok = ok && std::fprintf(f, "};\n// LiteRT's reference kernels' output on that input.\n"
-                                "inline constexpr std::int8_t lenet5_int8_litert[%d] = {",
-                                kClasses) > 0;
-        for (int i = 0; ok && i < kClasses; ++i) ok = std::fprintf(f, "%d, ", int(litert[i])) > 0;
-        return ok && std::fprintf(f, "};\n") > 0;
+        return true;
       });
 }
 
-// An MLPerf Tiny model for int8 (see the top): folded, calibrated.
-constexpr int kCalibrationInputs = 4;
-template <class Model>
-int bake_int8(const char* out, const char* weights) {
-  using Folded = nn::fold_batch_norm_t<Model>;
-  using QNet = nn::int8::Network<Folded>;
-  static typename Model::Parameters params;
-  if (!load_or_seed<Model>(params, weights, true)) return 1;
-  static typename Folded::Parameters folded;
-  nn::fold_batch_norm_into<Model>(params, folded);
-  static float inputs[kCalibrationInputs * Model::input_shape.size()];
-  nn::SplitMix64 rng{11};
-  for (float& x : inputs) x = rng.symmetric();
-  nn::int8::MinMaxObserver observers[QNet::layer_count + 1];
-  const nn::Status s = nn::HWY_NAMESPACE::int8_calibration::Observe<typename QNet::Float>(
-      folded, inputs, kCalibrationInputs, observers);
-  const char* source = weights != nullptr ? weights : "seeded weights (42)";
-  if (s != nn::Status::ok) {  // non-finite weights from the file
-    std::fprintf(stderr, "error: calibrating %s: %s\n", source, nn::to_string(s));
-    return 1;
+// tools/make_int8_golden.py's generator (Lcg), exact in float32, and how it
+// draws an MLPerf Tiny model's folded weights (as
+// tests/support/int8_mlperf_tiny.hpp does): He-uniform weights, biases in
+// [-0.1, 0.1), in state_dict order.
+struct ScriptLcg {
+  std::uint32_t state;
+  float Uniform(float bound) {
+    state = state * 1664525u + 1013904223u;
+    return (float(state >> 8) * 0x1p-24f * 2.0f - 1.0f) * bound;
   }
-  nn::int8::Range ranges[QNet::layer_count + 1];
-  for (int i = 0; i <= QNet::layer_count; ++i) ranges[i] = observers[i].range();
-  return write_int8_headers(out, folded, "firmware::Model", "model_int8", source, ranges,
-                            [](std::FILE*) { return true; });
+};
+template <class Model>
+int bake_int8_mlperf_tiny(const char* out, const char* gold) {
+  using Folded = nn::fold_batch_norm_t<Model>;
+  return bake_int8<nn::int8::quantized_t<Model>, typename Folded::Parameters>(
+      out, gold, "firmware::Model", "model_int8",
+      [](const Golden&, typename Folded::Parameters& p) {
+        ScriptLcg lcg{2024};
+        for (const nn::Tensor& t : Folded::tensors) {
+          const bool bias = t.rank == 1;
+          const long fan_in = t.count() / t.dims[0];
+          const float bound = bias ? 0.1f : std::sqrt(6.0f / float(fan_in));
+          for (long i = 0; i < t.count(); ++i) p.values[t.offset + i] = lcg.Uniform(bound);
+        }
+        return true;
+      });
 }
 
 }  // namespace
@@ -287,8 +275,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: %s <network> <out.hpp> [weights file]\n"
                  "network: lenet5, fashion, ds-cnn, mobilenet, resnet8, autoencoder\n"
-                 "         lenet5-int8 (weights file: tests/data/int8/lenet5.gold),\n"
-                 "         ds-cnn-int8, autoencoder-int8\n",
+                 "         lenet5-int8, ds-cnn-int8, mobilenet-int8, resnet8-int8, autoencoder-int8\n"
+                 "         (weights file: the case's golden file, tests/data/int8/*.gold)\n",
                  argv[0]);
     return 2;
   }
@@ -297,13 +285,6 @@ int main(int argc, char** argv) {
   const char* weights = argc == 4 ? argv[3] : nullptr;
   if (!std::strcmp(net, "lenet5"))
     return bake<firmware::LeNet, false>(out, weights, "firmware::LeNet", "lenet_weights");
-  if (!std::strcmp(net, "lenet5-int8")) {
-    if (weights == nullptr) {
-      std::fprintf(stderr, "error: lenet5-int8 needs its golden file (tests/data/int8/lenet5.gold)\n");
-      return 2;
-    }
-    return bake_int8_lenet5(out, weights);
-  }
   if (!std::strcmp(net, "fashion"))
     return bake<example::Net, false>(out, weights, "example::Net", "fashion_weights");
   if (!std::strcmp(net, "ds-cnn"))
@@ -314,8 +295,18 @@ int main(int argc, char** argv) {
     return bake<mt::ResNet8, true>(out, weights, "firmware::Model", "model_weights");
   if (!std::strcmp(net, "autoencoder"))
     return bake<mt::AutoEncoder, true>(out, weights, "firmware::Model", "model_weights");
-  if (!std::strcmp(net, "ds-cnn-int8")) return bake_int8<mt::DsCnn>(out, weights);
-  if (!std::strcmp(net, "autoencoder-int8")) return bake_int8<mt::AutoEncoder>(out, weights);
+  const bool int8 = std::strlen(net) > 5 && !std::strcmp(net + std::strlen(net) - 5, "-int8");
+  if (int8 && weights == nullptr) {
+    std::fprintf(stderr, "error: %s needs its golden file (tests/data/int8/*.gold)\n", net);
+    return 2;
+  }
+  if (!std::strcmp(net, "lenet5-int8")) return bake_int8_lenet5(out, weights);
+  if (!std::strcmp(net, "ds-cnn-int8")) return bake_int8_mlperf_tiny<mt::DsCnn>(out, weights);
+  if (!std::strcmp(net, "mobilenet-int8"))
+    return bake_int8_mlperf_tiny<mt::MobileNetV1>(out, weights);
+  if (!std::strcmp(net, "resnet8-int8")) return bake_int8_mlperf_tiny<mt::ResNet8>(out, weights);
+  if (!std::strcmp(net, "autoencoder-int8"))
+    return bake_int8_mlperf_tiny<mt::AutoEncoder>(out, weights);
   std::fprintf(stderr, "error: unknown network '%s'\n", net);
   return 2;
 }

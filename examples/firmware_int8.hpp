@@ -1,19 +1,14 @@
 // What the int8 firmware examples do with their network: run it on an int8
-// input (quantized from float by the caller, into int8_input<QNet>) from a
-// static workspace (static dispatch: the
-// translation unit's own Highway target), print each int8 output with its
-// dequantized logit (bits and decimal, as examples/firmware.hpp prints
-// float logits), the memory and the class. Given the outputs an independent
-// implementation computed (`expected`, from `reference`: LiteRT), it exits 1
-// unless they are identical.
-// Integer arithmetic gives the same bits on every target, so tests/cross
-// compares the board's outputs with the host's as well.
+// input from a static workspace (static dispatch: the translation unit's own
+// Highway target), print each int8 output with its dequantized logit (bits
+// and decimal, as examples/firmware.hpp prints float logits), the memory and
+// the class, and exit 1 unless the outputs are those an independent
+// implementation computed (LiteRT's). Integer arithmetic gives the same bits
+// on every target, so tests/cross compares the board's outputs with the
+// host's as well.
 //
 //   constexpr auto q = staticnn::int8::quantize<QNet>(float_weights, ranges);  // .rodata
-//   int main() {
-//     staticnn::int8::QuantizeInput<QNet>(q, x, firmware::int8_input<QNet>);
-//     return firmware::classify_int8<QNet>(q);
-//   }
+//   int main() { return firmware::classify_int8<QNet>(q, input, expected, "LiteRT's"); }
 #pragma once
 
 #include <cstdint>
@@ -29,15 +24,13 @@ namespace firmware {
 // Per network: in .bss.
 template <class QNet>
 staticnn::int8::Workspace<QNet> int8_workspace;
-template <class QNet>
-std::int8_t int8_input[QNet::input_shape.size()];
 
 template <class QNet>
-int classify_int8(const staticnn::int8::Parameters<QNet>& q, const std::int8_t* expected = nullptr,
-                  const char* reference = nullptr) {
+int classify_int8(const staticnn::int8::Parameters<QNet>& q, const std::int8_t* x,
+                  const std::int8_t* expected, const char* reference) {
   namespace int8 = staticnn::int8;
-  const std::int8_t* y = staticnn::HWY_NAMESPACE::int8_network::Forward<QNet>(
-      q, int8_input<QNet>, int8_workspace<QNet>);
+  const std::int8_t* y =
+      staticnn::HWY_NAMESPACE::int8_network::Forward<QNet>(q, x, int8_workspace<QNet>);
   constexpr int outputs = QNet::output_shape.size();
   float logits[outputs];
   int8::DequantizeOutput<QNet>(q, y, logits);
@@ -46,13 +39,12 @@ int classify_int8(const staticnn::int8::Parameters<QNet>& q, const std::int8_t* 
     std::printf("output %d: %d\n", k, int{y[k]});
     print_logit(k, logits[k]);
     best = y[k] > y[best] ? k : best;
-    differences += expected != nullptr && y[k] != expected[k];
+    differences += y[k] != expected[k];
   }
   std::printf("parameters: %lu bytes, workspace: %lu bytes\n",
               static_cast<unsigned long>(QNet::flash_bytes),
               static_cast<unsigned long>(QNet::ram_bytes));
   std::printf("class %d (int8, Highway target %s)\n", best, hwy::TargetName(HWY_TARGET));
-  if (expected == nullptr) return 0;
   if (differences != 0) {
     std::printf("error: %d of %d int8 outputs differ from %s:\n", differences, outputs, reference);
     for (int k = 0; k < outputs; ++k) std::printf("expected %d: %d\n", k, int{expected[k]});

@@ -1,6 +1,6 @@
 // Firmware-style int8 inference of LeNet-5 (examples/lenet5.hpp), the case
 // tools/make_int8_golden.py ran through LiteRT's reference kernels:
-// bake_weights lenet5-int8 bakes its float weights, calibrated ranges, float
+// bake_weights lenet5-int8 bakes its float weights, calibrated ranges, int8
 // input and LiteRT's int8 output into headers; the compiler quantizes the
 // weights (constexpr int8::quantize), so only the int8 parameters reach
 // flash. Exits 1 unless the int8 outputs are LiteRT's. Built with
@@ -24,9 +24,7 @@ static_assert(QLeNet::flash_bytes <= 68 * 1024 && QLeNet::ram_bytes <= 10 * 1024
 }  // namespace firmware
 
 int main() {
-  using firmware::QLeNet;
-  staticnn::int8::QuantizeInput<QLeNet>(firmware::lenet5_int8_weights, firmware::lenet5_int8_input,
-                                        firmware::int8_input<QLeNet>);
-  return firmware::classify_int8<QLeNet>(firmware::lenet5_int8_weights,
-                                         firmware::lenet5_int8_litert, "LiteRT's");
+  return firmware::classify_int8<firmware::QLeNet>(
+      firmware::lenet5_int8_weights, firmware::lenet5_int8_input, firmware::lenet5_int8_litert,
+      "LiteRT's");
 }
