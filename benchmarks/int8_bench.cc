@@ -4,6 +4,9 @@
 //   BM_Int8LeNet5_Inference_b1   the int8 LeNet-5, int8 input to int8 output
 //                                (what an all-int8 .tflite model computes:
 //                                tools/make_int8_golden.py's takes int8 input)
+//   BM_Int8DsCnn_Inference_b1, BM_Int8MobileNetV1_Inference_b1,
+//   BM_Int8ResNet8_Inference_b1, BM_Int8AutoEncoder_Inference_b1
+//                                the MLPerf Tiny models, BatchNorm folded
 //   BM_Int8Conv2d_<shape>_Forward  one int8 Conv2d: LeNet-5's two, ResNet-8's
 //                                3x3 16->16 on 32x32, DS-CNN's depthwise 3x3
 //                                and pointwise 64->64 on 25x5
@@ -18,8 +21,11 @@
 //
 // LeNet-5's float weights are seeded (init_parameters, seed 1), its ranges
 // calibrated on 8 random images (int8_calibration::Observe), quantized by
-// int8::quantize; the kernels' operands are random. Speed does not depend on
-// the values. Parameters and workspaces are static (no heap).
+// int8::quantize. The MLPerf Tiny models' seeded weights are quantized with
+// every range [-4, 4] (calibrating them here would multiply this file's
+// build time); the kernels' operands are random. Speed does not depend on the
+// values: the int8 kernels have no data-dependent branches. Parameters and
+// workspaces are static (no heap).
 #ifndef HWY_DISABLED_TARGETS
 #define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
 #endif
@@ -39,6 +45,7 @@
 #include "staticnn/int8/linear-inl.h"
 #include "staticnn/int8/network-inl.h"
 #include "staticnn/int8/network.hpp"
+#include "staticnn/models/mlperf_tiny.hpp"
 #include "tests/support/nets.hpp"
 
 #ifndef STATICNN_BENCHMARKS_INT8_BENCH_SHAPES_
@@ -47,6 +54,10 @@ namespace staticnn::int8_bench {
 
 using LeNet = test::LeNet;
 using QLeNet = int8::quantized_t<LeNet>;
+using QDsCnn = int8::quantized_t<mlperf_tiny::DsCnn>;
+using QMobileNetV1 = int8::quantized_t<mlperf_tiny::MobileNetV1>;
+using QResNet8 = int8::quantized_t<mlperf_tiny::ResNet8>;
+using QAutoEncoder = int8::quantized_t<mlperf_tiny::AutoEncoder>;
 inline constexpr int kCalibrationImages = 8;
 
 // The layers' own geometry rules.
@@ -84,17 +95,27 @@ namespace HWY_NAMESPACE {
 
 using int8_bench::LeNet;
 using int8_bench::Operands;
+using int8_bench::QAutoEncoder;
+using int8_bench::QDsCnn;
 using int8_bench::QLeNet;
+using int8_bench::QMobileNetV1;
+using int8_bench::QResNet8;
 
 // Non-template entry points, one per case, for HWY_EXPORT.
 Status CalibrateLeNet(const LeNet::Parameters& p, const float* images,
                       int8::MinMaxObserver (&observers)[LeNet::layer_count + 1]) {
   return int8_calibration::Observe<LeNet>(p, images, int8_bench::kCalibrationImages, observers);
 }
-const std::int8_t* Int8LeNetInference(const int8::Parameters<QLeNet>& q, const std::int8_t* x,
-                                      int8::Workspace<QLeNet>& ws) {
-  return int8_network::Forward<QLeNet>(q, x, ws);
-}
+#define STATICNN_INT8_INFERENCE(Name, QNet)                                             \
+  const std::int8_t* Name(const int8::Parameters<QNet>& q, const std::int8_t* x,        \
+                          int8::Workspace<QNet>& ws) {                                  \
+    return int8_network::Forward<QNet>(q, x, ws);                                       \
+  }
+STATICNN_INT8_INFERENCE(Int8LeNetInference, QLeNet)
+STATICNN_INT8_INFERENCE(Int8DsCnnInference, QDsCnn)
+STATICNN_INT8_INFERENCE(Int8MobileNetV1Inference, QMobileNetV1)
+STATICNN_INT8_INFERENCE(Int8ResNet8Inference, QResNet8)
+STATICNN_INT8_INFERENCE(Int8AutoEncoderInference, QAutoEncoder)
 
 template <Conv2dGeometry G>
 void Conv(const Operands& m, std::int8_t* y) {
@@ -120,6 +141,10 @@ HWY_AFTER_NAMESPACE();
 namespace staticnn {
 HWY_EXPORT(CalibrateLeNet);
 HWY_EXPORT(Int8LeNetInference);
+HWY_EXPORT(Int8DsCnnInference);
+HWY_EXPORT(Int8MobileNetV1Inference);
+HWY_EXPORT(Int8ResNet8Inference);
+HWY_EXPORT(Int8AutoEncoderInference);
 HWY_EXPORT(Int8ConvLeNet1);
 HWY_EXPORT(Int8ConvLeNet2);
 HWY_EXPORT(Int8ConvResNet3x3);
@@ -141,38 +166,79 @@ void SetCounters(benchmark::State& state, long macs) {
 // yields a trampoline that detects the CPU on every call: choose first.
 void ChooseTarget() { benchmark::DoNotOptimize(HWY_DYNAMIC_DISPATCH(CompiledTarget)()); }
 
-struct LeNetCase {
-  LeNet::Parameters params;
-  float images[kCalibrationImages * LeNet::input_shape.size()];
-  int8::Parameters<QLeNet> q;
-  int8::Workspace<QLeNet> workspace;
-  std::int8_t x[LeNet::input_shape.size()];
+template <class QNet>
+using InferenceFn = const std::int8_t* (*)(const int8::Parameters<QNet>&, const std::int8_t*,
+                                           int8::Workspace<QNet>&);
+
+// One static set of buffers per network.
+template <class QNet>
+struct Int8Case {
+  static inline typename QNet::Float::Parameters params;
+  static inline int8::Parameters<QNet> q;
+  static inline int8::Workspace<QNet> workspace;
+  static inline std::int8_t x[QNet::input_shape.size()];
 };
+
+// Times infer on C's parameters (quantized by the caller) and a random input.
+template <class QNet>
+void RunInference(benchmark::State& state, InferenceFn<QNet> infer) {
+  using C = Int8Case<QNet>;
+  SplitMix64 rng{4};
+  for (std::int8_t& v : C::x) v = static_cast<std::int8_t>(rng.next() % 256 - 128);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(infer(C::q, C::x, C::workspace));
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state, QNet::Float::macs);
+  state.counters["workspace_KiB"] = static_cast<double>(QNet::ram_bytes) / 1024;
+}
 
 void BM_Int8LeNet5_Inference_b1(benchmark::State& state) {
   ChooseTarget();
-  static LeNetCase c;
-  init_parameters<LeNet>(c.params, 1);
+  using C = Int8Case<QLeNet>;
+  init_parameters<LeNet>(C::params, 1);
+  static float images[kCalibrationImages * LeNet::input_shape.size()];
   SplitMix64 rng{2};
-  for (float& v : c.images) v = 0.5f + 0.5f * rng.symmetric();
+  for (float& v : images) v = 0.5f + 0.5f * rng.symmetric();
   int8::MinMaxObserver observers[LeNet::layer_count + 1];
-  if (HWY_DYNAMIC_DISPATCH(CalibrateLeNet)(c.params, c.images, observers) != Status::ok) {
+  if (HWY_DYNAMIC_DISPATCH(CalibrateLeNet)(C::params, images, observers) != Status::ok) {
     state.SkipWithError("calibration failed");
     return;
   }
   int8::Range ranges[LeNet::layer_count + 1];
   for (int i = 0; i <= LeNet::layer_count; ++i) ranges[i] = observers[i].range();
-  c.q = int8::quantize<QLeNet>(c.params, ranges);
-  int8::QuantizeInput<QLeNet>(c.q, c.images, c.x);
-  const auto infer = HWY_DYNAMIC_DISPATCH(Int8LeNetInference);
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(infer(c.q, c.x, c.workspace));
-    benchmark::ClobberMemory();
-  }
-  SetCounters(state, QLeNet::Float::macs);
-  state.counters["workspace_KiB"] = static_cast<double>(QLeNet::ram_bytes) / 1024;
+  C::q = int8::quantize<QLeNet>(C::params, ranges);
+  RunInference<QLeNet>(state, HWY_DYNAMIC_DISPATCH(Int8LeNetInference));
 }
 BENCHMARK(BM_Int8LeNet5_Inference_b1);
+
+// An MLPerf Tiny model: seeded weights, every range [-4, 4] (see the top).
+template <class QNet>
+void RunModel(benchmark::State& state, InferenceFn<QNet> infer) {
+  ChooseTarget();
+  using C = Int8Case<QNet>;
+  init_parameters<typename QNet::Float>(C::params, 1);
+  static int8::Range ranges[QNet::tensor_count];
+  for (int8::Range& r : ranges) r = {-4.0f, 4.0f};
+  C::q = int8::quantize<QNet>(C::params, ranges);
+  RunInference<QNet>(state, infer);
+}
+void BM_Int8DsCnn_Inference_b1(benchmark::State& state) {
+  RunModel<QDsCnn>(state, HWY_DYNAMIC_DISPATCH(Int8DsCnnInference));
+}
+void BM_Int8MobileNetV1_Inference_b1(benchmark::State& state) {
+  RunModel<QMobileNetV1>(state, HWY_DYNAMIC_DISPATCH(Int8MobileNetV1Inference));
+}
+void BM_Int8ResNet8_Inference_b1(benchmark::State& state) {
+  RunModel<QResNet8>(state, HWY_DYNAMIC_DISPATCH(Int8ResNet8Inference));
+}
+void BM_Int8AutoEncoder_Inference_b1(benchmark::State& state) {
+  RunModel<QAutoEncoder>(state, HWY_DYNAMIC_DISPATCH(Int8AutoEncoderInference));
+}
+BENCHMARK(BM_Int8DsCnn_Inference_b1);
+BENCHMARK(BM_Int8MobileNetV1_Inference_b1);
+BENCHMARK(BM_Int8ResNet8_Inference_b1);
+BENCHMARK(BM_Int8AutoEncoder_Inference_b1);
 
 using KernelEntry = void (*)(const Operands&, std::int8_t*);
 
