@@ -4,12 +4,15 @@
 //   pool.run(count, task, context); // task(context, i) for i in [0, count)
 //
 // Threads are started by the constructor and joined by the destructor; in
-// between, run() allocates nothing and creates no thread: workers sleep in
-// std::atomic::wait (a futex on Linux) until the next run wakes them, and
-// the calling thread runs its share of the tasks before it waits for theirs.
+// between, run() allocates nothing and creates no thread: workers wait for
+// the next run, and the calling thread runs its share of the tasks before it
+// waits for theirs. A wait spins for up to kSpin before it sleeps in
+// std::atomic::wait (a futex on Linux): waking a sleeping thread took 25 to
+// 160 us on the 2-core VMs measured here, 10% of a LeNet-5 training step.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -53,7 +56,7 @@ class ThreadPool {
     generation_.notify_all();
     run_share(0);
     for (int busy; (busy = busy_.load(std::memory_order_acquire)) != 0;) {
-      busy_.wait(busy, std::memory_order_acquire);
+      await_change(busy_, busy);
     }
   }
 
@@ -64,13 +67,27 @@ class ThreadPool {
   }
 
  private:
+  static constexpr std::chrono::microseconds kSpin{200};
+
+  // Returns once `a` no longer holds `old`: spinning up to kSpin, then asleep.
+  template <class T>
+  static void await_change(const std::atomic<T>& a, T old) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (a.load(std::memory_order_acquire) == old) {
+      if (std::chrono::steady_clock::now() > until) return a.wait(old, std::memory_order_acquire);
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+
   void run_share(int thread) {
     for (int i = thread; i < count_; i += size_) task_(context_, i);
   }
 
   void work(int thread) {
     for (unsigned seen = 0;;) {
-      generation_.wait(seen, std::memory_order_acquire);
+      await_change(generation_, seen);
       seen = generation_.load(std::memory_order_acquire);
       if (stopping_) return;
       run_share(thread);
