@@ -687,9 +687,13 @@ def ratio_to(mine, peer):
 
 def peer_goals(rep, ours, peers, why_no_peers):
     def fastest(case, families):
+        """The peer with the lowest ratio to staticnn as goals judge it (by time if
+        staticnn's case was not measured)."""
+        mine = ours.get(case)
         found = [p for p in peers if p["case"] == case and
                  (families is None or p["engine"].startswith(families))]
-        return min(found, key=lambda p: p["seconds"]) if found else None
+        return min(found, key=lambda p: judged_ratio(mine, p) if mine else p["seconds"],
+                   default=None)
 
     def against(goal, case, families, factor, what):
         """families: engine name prefixes (None: every engine); what: their description."""
