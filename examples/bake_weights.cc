@@ -29,7 +29,7 @@
 //   ds-cnn-int8, mobilenet-int8, resnet8-int8, autoencoder-int8
 //               <out.hpp> tests/data/int8/mlperf_<model>.gold
 //               firmware::Model (model_int8): the folded MLPerf Tiny model, its
-//               float weights drawn by the script's generator (ScriptLcg)
+//               float weights drawn by the script's generator (script_weights.hpp)
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -47,6 +47,7 @@
 #include "staticnn/io/file.hpp"
 #include "staticnn/io/weights.hpp"
 #include "staticnn/models/mlperf_tiny.hpp"
+#include "tests/support/script_weights.hpp"
 
 namespace {
 namespace nn = staticnn;
@@ -239,30 +240,15 @@ int bake_int8_lenet5(const char* out, const char* gold) {
       });
 }
 
-// tools/make_int8_golden.py's generator (Lcg), exact in float32, and how it
-// draws an MLPerf Tiny model's folded weights (as
-// tests/support/int8_mlperf_tiny.hpp does): He-uniform weights, biases in
-// [-0.1, 0.1), in state_dict order.
-struct ScriptLcg {
-  std::uint32_t state;
-  float Uniform(float bound) {
-    state = state * 1664525u + 1013904223u;
-    return (float(state >> 8) * 0x1p-24f * 2.0f - 1.0f) * bound;
-  }
-};
+// An MLPerf Tiny model's int8 case: the folded weights the script drew
+// (tests/support/script_weights.hpp).
 template <class Model>
 int bake_int8_mlperf_tiny(const char* out, const char* gold) {
   using Folded = nn::fold_batch_norm_t<Model>;
   return bake_int8<nn::int8::quantized_t<Model>, typename Folded::Parameters>(
       out, gold, "firmware::Model", "model_int8",
       [](const Golden&, typename Folded::Parameters& p) {
-        ScriptLcg lcg{2024};
-        for (const nn::Tensor& t : Folded::tensors) {
-          const bool bias = t.rank == 1;
-          const long fan_in = t.count() / t.dims[0];
-          const float bound = bias ? 0.1f : std::sqrt(6.0f / float(fan_in));
-          for (long i = 0; i < t.count(); ++i) p.values[t.offset + i] = lcg.Uniform(bound);
-        }
+        nn::script_weights::Draw<Folded>(p.values);
         return true;
       });
 }

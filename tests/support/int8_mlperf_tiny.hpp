@@ -4,25 +4,15 @@
 // ranges, and int8::quantize's parameters.
 #pragma once
 
-#include <cmath>
-#include <cstdint>
 #include <string>
 
 #include "staticnn/fold.hpp"
 #include "staticnn/int8/network.hpp"
 #include "staticnn/models/mlperf_tiny.hpp"
 #include "tests/golden.hpp"
+#include "tests/support/script_weights.hpp"
 
 namespace staticnn::int8_mlperf_tiny {
-
-// The script's generator (make_int8_golden.py, Lcg): exact in float32.
-struct Lcg {
-  std::uint32_t state;
-  float Uniform(float bound) {
-    state = state * 1664525u + 1013904223u;
-    return (float(state >> 8) * 0x1p-24f * 2.0f - 1.0f) * bound;
-  }
-};
 
 constexpr int kCalibration = 4;
 
@@ -41,8 +31,7 @@ struct Case {
 
 inline std::string FileName(const char* name) { return std::string("../int8/mlperf_") + name; }
 
-// Weights He-uniform, biases in [-0.1, 0.1), in state_dict order; inputs
-// in [-1, 1); ranges from the file; quantized. Once per model.
+// Weights as the script draws them (script_weights.hpp); inputs in [-1, 1); ranges from the file; quantized. Once per model.
 template <class Model>
 Case<Model>& Prepare(const char* name) {
   static Case<Model> c;
@@ -50,14 +39,8 @@ Case<Model>& Prepare(const char* name) {
   if (prepared) return c;
   prepared = true;
   using C = Case<Model>;
-  Lcg weights{2024};
-  for (const Tensor& t : C::Folded::tensors) {
-    const bool bias = t.rank == 1;
-    const long fan_in = t.count() / t.dims[0];
-    const float bound = bias ? 0.1f : std::sqrt(6.0f / float(fan_in));
-    for (long i = 0; i < t.count(); ++i) c.params.values[t.offset + i] = weights.Uniform(bound);
-  }
-  Lcg inputs{7};
+  script_weights::Draw<typename C::Folded>(c.params.values);
+  script_weights::Lcg inputs{7};
   for (float& v : c.x) v = inputs.Uniform(1.0f);
   const golden::File f(FileName(name));
   const golden::Tensor& ranges = f.Get("ranges", {int(C::QNet::tensor_count), 2});
