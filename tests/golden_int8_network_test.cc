@@ -7,6 +7,10 @@
 //   - int8::Forward gives LiteRT's output bits on every Highway target, with
 //     no heap;
 //   - quantize runs at compile time, and the sizes are what the layout says.
+// And GlobalAvgPool2d as TFLite's MEAN (GlobalPool::kMean) against LiteRT's
+// reference MEAN (tests/data/int8/mean_*.gold): one case that requantizes,
+// one with equal input and output ranges, where AVERAGE_POOL_2D's rounding
+// differs from MEAN's on one output of 24.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -65,6 +69,17 @@ static_assert(kTiny.activation[1].zero_point == -128 && kTiny.activation[3].zero
 static_assert(kTiny.requantization[0].clamp == int8::ActivationClamp{-128, 127});
 // Channel 0's bias is parameter 18: 0.1, in the scale input_scale * weight_scale.
 static_assert(kTiny.biases[0] == 10795);  // 0.1 / ((1 / 255) * (0.3 / 127)), rounded
+
+// GlobalAvgPool2d as MEAN: its own output quantization, one Requantization
+// for all channels.
+template <int C, int H, int W>
+using MeanNet = int8::quantized_t<Network<Input<C, H, W>, GlobalAvgPool2d>, int8::GlobalPool::kMean>;
+static_assert(MeanNet<16, 5, 5>::kinds[0] == int8::LayerKind::kMean);
+static_assert(MeanNet<16, 5, 5>::channel_count == 1 && MeanNet<16, 5, 5>::tensor_count == 2);
+static_assert(int8::quantized_t<Network<Input<16, 5, 5>, GlobalAvgPool2d>>::kinds[0] ==
+              int8::LayerKind::kAvgPool2d);
+// 1/25 with equal scales: 2^30 * 2^4 / 25 = 687,194,767 (truncated) and shift 1 - 4.
+static_assert(int8::MeanMultiplier(0.5f, 0.5f, 25) == int8::QuantizedMultiplier{687194767, -3});
 
 File Open() { return File("../int8/lenet5"); }
 
@@ -183,6 +198,40 @@ void TestCalibrateLeNet() {
   EXPECT_EQ(int8_calibration::Observe<Float>(m.params, bad, 1, observers), Status::non_finite);
 }
 
+// MEAN over the plane: the quantization int8::quantize derives from the
+// ranges is the script's, and Forward gives LiteRT's bits, without heap.
+template <int C, int H, int W>
+void CheckMean(const char* name) {
+  using QMean = MeanNet<C, H, W>;
+  const File f(std::string("../int8/") + name);
+  const golden::Tensor& ranges = f.Get("ranges", {2, 2});
+  const int8::Range r[2] = {{ranges.values[0], ranges.values[1]}, {ranges.values[2], ranges.values[3]}};
+  const typename QMean::Float::Parameters p{};
+  static int8::Parameters<QMean> q;
+  q = int8::quantize<QMean>(p, r);
+  EXPECT_EQ(q.activation[0].scale, f.Scalar("x.scale")) << name;
+  EXPECT_EQ(q.activation[0].zero_point, f.Scalar("x.zero_point")) << name;
+  EXPECT_EQ(q.activation[1].scale, f.Scalar("y.scale")) << name;
+  EXPECT_EQ(q.activation[1].zero_point, f.Scalar("y.zero_point")) << name;
+  const golden::Tensor& x_values = f.Get("x", {C, H, W});
+  std::int8_t x[C * H * W];
+  for (int i = 0; i < C * H * W; ++i) x[i] = static_cast<std::int8_t>(x_values.values[std::size_t(i)]);
+  static int8::Workspace<QMean> ws;
+  const std::int8_t* y = nullptr;
+  {
+    const test::AllocationScope scope;
+    y = int8_network::Forward<QMean>(q, x, ws);
+    EXPECT_EQ(scope.count(), 0);
+  }
+  const golden::Tensor& expected = f.Get("y", {C});
+  for (int c = 0; c < C; ++c) EXPECT_EQ(int{y[c]}, int(expected.values[std::size_t(c)])) << name << " " << c;
+}
+
+void TestMeanMatchesLiteRT() {
+  CheckMean<16, 5, 5>("mean_requantized_16x5x5");
+  CheckMean<24, 7, 6>("mean_same_range_24x7x6");
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -194,5 +243,6 @@ namespace staticnn {
 HWY_BEFORE_TEST(Int8NetworkGoldenTest);
 HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestLeNetForward);
 HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestCalibrateLeNet);
+HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestMeanMatchesLiteRT);
 }  // namespace staticnn
 #endif

@@ -2,7 +2,7 @@
 """Writes the LiteRT int8 goldens that tests/golden_int8_test.cc checks the int8 oracle against,
 the int8 LeNet-5 of tests/golden_int8_network_test.cc (lenet5.gold, see lenet_case), and the
 four MLPerf Tiny models of tests/golden_int8_mlperf_tiny_test.cc (mlperf_*.gold, see
-mlperf_int8).
+mlperf_int8), and GlobalAvgPool2d as TFLite's MEAN (mean_*.gold, see mean_case).
 
 Each kernel case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
 tools/peers/tflite_writer.py, plus TFLite's quantization fields), run by the LiteRT
@@ -314,6 +314,35 @@ def add_case(rng, name, c, h, w, activation, out_range):
                       ("x2", x2), ("x2.scale", scales[1]), ("x2.zero_point", zero_points[1]),
                       ("y.scale", y_scale), ("y.zero_point", y_zero_point),
                       ("y", ys["reference"][0].transpose(2, 0, 1))]
+
+
+def mean_case(rng, name, c, h, w, in_range, out_range):
+    """Network<Input<c, h, w>, GlobalAvgPool2d> as TFLite's MEAN over H and W (keep_dims, as
+    Keras' GlobalAveragePooling2D converts), quantized from the two ranges as int8::quantize
+    does; also counts the outputs where AVERAGE_POOL_2D's rounding (in the input's
+    quantization) would differ."""
+    x = rng.integers(-128, 128, (c, h, w), dtype=np.int8)
+    (x_scale, x_zero_point), (y_scale, y_zero_point) = asymmetric(*in_range), asymmetric(*out_range)
+    tensors = [activation_tensor((1, h, w, c), x_scale, x_zero_point),
+               ((2,), INT32, np.array([1, 2], dtype=np.int32), [], [], 0),
+               activation_tensor((1, 1, 1, c), y_scale, y_zero_point)]
+
+    def write(fb):
+        tflite.ReducerOptionsStart(fb)
+        tflite.ReducerOptionsAddKeepDims(fb, True)
+        return tflite.ReducerOptionsEnd(fb)
+    model = one_op_model(tensors, (tflite.BuiltinOperator.MEAN, 2,
+                                   tflite.BuiltinOptions.ReducerOptions, write), [0, 1], [2])
+    ys = {k_: run(model, [x.transpose(1, 2, 0)[None]], r) for k_, r in RESOLVERS.items()}
+    sums = x.reshape(c, -1).astype(np.int64).sum(axis=1)
+    n = h * w
+    average_pool = np.where(sums > 0, (sums + n // 2) // n, -((-sums + n // 2) // n))
+    print("%s: AVERAGE_POOL_2D's rounding differs from MEAN on %d of %d outputs" % (
+        name, int(np.sum(average_pool != ys["reference"].reshape(-1))), c))
+    return name, ys, [("x", x), ("ranges", np.array([in_range, out_range], dtype=np.float32)),
+                      ("x.scale", x_scale), ("x.zero_point", x_zero_point),
+                      ("y.scale", y_scale), ("y.zero_point", y_zero_point),
+                      ("y", ys["reference"].reshape(c))]
 
 
 # ------------------------------------------------------------ LeNet-5, end to end
@@ -900,6 +929,9 @@ def cases():
     yield lenet_case()
     for name in MLPERF_TINY:
         yield mlperf_case(name)
+    rng = np.random.default_rng(12)
+    yield mean_case(rng, "mean_requantized_16x5x5", 16, 5, 5, (-3.0, 5.0), (-1.0, 1.5))
+    yield mean_case(rng, "mean_same_range_24x7x6", 24, 7, 6, (-2.0, 6.0), (-2.0, 6.0))
 
 
 def write_gold(name, tensors):

@@ -22,6 +22,7 @@
 #include "staticnn/int8/add-inl.h"
 #include "staticnn/int8/conv2d-inl.h"
 #include "staticnn/int8/linear-inl.h"
+#include "staticnn/int8/mean-inl.h"
 #include "staticnn/int8/network.hpp"
 #include "staticnn/int8/pool2d-inl.h"
 
@@ -69,6 +70,8 @@ const std::int8_t* ForwardFrom(const int8::ParameterSpan<true>& q, const std::in
     } else if constexpr (l.kind == int8::LayerKind::kAvgPool2d) {
       AvgPool2dForward<int8::TfliteWindow(int8::pool_geometry<L, in>())>(x, int8::ActivationClamp{},
                                                                          y);
+    } else if constexpr (l.kind == int8::LayerKind::kMean) {
+      MeanForward<in.c, in.h * in.w>(x, zero_point, q.requantization[l.channel_offset], y);
     } else if constexpr (l.kind == int8::LayerKind::kResidual) {
       using Main = typename QNet::template nested_at<I>::main;
       using Shortcut = typename QNet::template nested_at<I>::shortcut;

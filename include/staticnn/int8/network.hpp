@@ -4,10 +4,11 @@
 // (fold_batch_norm_t), in TFLite's int8 scheme (requantize.hpp), so that
 // LiteRT's reference kernels check it bit for bit. Supported layers: Conv2d
 // (any groups: depthwise, pointwise), Linear, MaxPool2d, AvgPool2d
-// (count_include_pad = false, TFLite's rule), GlobalAvgPool2d (as TFLite's
-// AVERAGE_POOL_2D with the whole plane as filter, which keeps the input's
-// quantization; not MEAN, which Keras' GlobalAveragePooling2D converts to and
-// which may requantize), Flatten, Dropout (nothing, in
+// (count_include_pad = false, TFLite's rule), GlobalAvgPool2d (by default as
+// TFLite's AVERAGE_POOL_2D with the whole plane as filter, which keeps the
+// input's quantization; with int8::Network<Net, Float, GlobalPool::kMean>, or
+// int8::quantized_t<Net, GlobalPool::kMean>, as TFLite's MEAN, which Keras'
+// GlobalAveragePooling2D converts to: its own output range, mean.hpp), Flatten, Dropout (nothing, in
 // inference), and ReLU / ReLU6 right after a Conv2d or Linear, where they
 // become the clamp of its requantized output (TFLite's fused activation);
 // Sequential blocks (what folding makes of named blocks such as
@@ -44,7 +45,7 @@
 // int8_calibration::ObserveTensors (calibrate-inl.h) gives its observers
 // (calibration.hpp; int8_calibration::Observe for a network without
 // Residual, where the tensors are the layers' inputs). Only the ranges of the
-// input and of each Conv2d/Linear/Residual output (after its fused
+// input and of each Conv2d/Linear/Residual/MEAN output (after its fused
 // activation) are used: pooling and Flatten keep their input's quantization,
 // as TFLite's int8 kernels require, and a path's input is the block's. The
 // activation layout stays staticnn's [C][H][W], so Flatten is free (TFLite,
@@ -63,14 +64,23 @@
 #include "staticnn/core.hpp"
 #include "staticnn/fold.hpp"
 #include "staticnn/int8/calibration.hpp"
+#include "staticnn/int8/mean.hpp"
 #include "staticnn/int8/requantize.hpp"
 
 namespace staticnn::int8 {
 
-// kPassThrough: Flatten (the layout stays [C][H][W]) and Dropout.
+// kPassThrough: Flatten (the layout stays [C][H][W]) and Dropout. kMean:
+// GlobalAvgPool2d as TFLite's MEAN (GlobalPool::kMean).
 enum class LayerKind {
-  kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kPassThrough, kReLU, kReLU6, kResidual, kOther
+  kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kMean, kPassThrough, kReLU, kReLU6, kResidual, kOther
 };
+
+// What GlobalAvgPool2d becomes: TFLite's AVERAGE_POOL_2D over the whole plane
+// (the input's quantization kept; what a PyTorch export gives), or MEAN (its
+// own output quantization, rounded as mean.hpp says; what Keras'
+// GlobalAveragePooling2D converts to). The two differ by one step on some
+// outputs: match the converter of the model being compared against.
+enum class GlobalPool { kAveragePool2d, kMean };
 
 template <class L>
 struct kind_of : std::integral_constant<LayerKind, LayerKind::kOther> {};
@@ -95,6 +105,16 @@ struct kind_of<ReLU> : std::integral_constant<LayerKind, LayerKind::kReLU> {};
 template <>
 struct kind_of<ReLU6> : std::integral_constant<LayerKind, LayerKind::kReLU6> {};
 
+// Layer L's kind under the GlobalPool choice P.
+template <class L, GlobalPool P>
+constexpr LayerKind kind_in() {
+  if constexpr (P == GlobalPool::kMean && std::is_same_v<L, GlobalAvgPool2d>) {
+    return LayerKind::kMean;
+  } else {
+    return kind_of<L>::value;
+  }
+}
+
 constexpr bool is_weighted(LayerKind k) { return k == LayerKind::kConv2d || k == LayerKind::kLinear; }
 template <class L>
 constexpr bool has_bias() {
@@ -111,7 +131,8 @@ constexpr bool is_activation(LayerKind k) { return k == LayerKind::kReLU || k ==
 constexpr bool requantizes(LayerKind k) { return is_weighted(k) || k == LayerKind::kResidual; }
 // A layer that runs a kernel in Forward (not Flatten, Dropout or a fused activation).
 constexpr bool computes(LayerKind k) {
-  return requantizes(k) || k == LayerKind::kMaxPool2d || k == LayerKind::kAvgPool2d;
+  return requantizes(k) || k == LayerKind::kMaxPool2d || k == LayerKind::kAvgPool2d ||
+         k == LayerKind::kMean;
 }
 
 // A pooling window as TFLite's int8 kernels count it: only the positions
@@ -194,7 +215,8 @@ struct Int8LayerRecord {
   int add_index = 0;                     // a Residual: its AddRequantization
 };
 
-template <class FoldedNet, class Float = typename spliced<FoldedNet>::type>
+template <class FoldedNet, class Float = typename spliced<FoldedNet>::type,
+          GlobalPool P = GlobalPool::kAveragePool2d>
 struct Network;
 
 // A Residual's identity shortcut: no int8 layers.
@@ -206,11 +228,12 @@ struct IdentityPath {
 
 // The int8 network of a block's list (Main<...>, Shortcut<...>, or the
 // Sequential of an identity Residual) on the block's input shape In.
-template <Shape In, class Block>
+template <Shape In, class Block, GlobalPool P>
 struct path_of;
-template <Shape In, template <class...> class Block, class... Ls>
-struct path_of<In, Block<Ls...>> {
-  using type = Network<staticnn::Network<Input<In.c, In.h, In.w>, Ls...>>;
+template <Shape In, template <class...> class Block, class... Ls, GlobalPool P>
+struct path_of<In, Block<Ls...>, P> {
+  using Float = staticnn::Network<Input<In.c, In.h, In.w>, Ls...>;
+  using type = Network<Float, typename spliced<Float>::type, P>;
 };
 
 // What a layer holds inside it: nothing, but for a Residual its two paths.
@@ -218,17 +241,17 @@ struct NestedCounts {
   long weights = 0, channels = 0, tensors = 0, activation = 0;
   int adds = 0;
 };
-template <class L, Shape In>
+template <class L, Shape In, GlobalPool P>
 struct nested {
   static constexpr NestedCounts counts{};
 };
-template <class... Parts, Shape In>
-struct nested<Residual<Parts...>, In> {
+template <class... Parts, Shape In, GlobalPool P>
+struct nested<Residual<Parts...>, In, P> {
   using R = Residual<Parts...>;
-  using main = typename path_of<In, typename R::main>::type;
+  using main = typename path_of<In, typename R::main, P>::type;
   using shortcut = typename decltype([] {
     if constexpr (R::projection) {
-      return std::type_identity<typename path_of<In, typename R::parts::shortcut>::type>{};
+      return std::type_identity<typename path_of<In, typename R::parts::shortcut, P>::type>{};
     } else {
       return std::type_identity<IdentityPath>{};
     }
@@ -249,12 +272,13 @@ struct nested<Residual<Parts...>, In> {
                                        std::max(main::max_activation, shortcut::max_activation), 1};
 };
 
-template <class FoldedNet, int C, int H, int W, class... Ls>
-struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
+template <class FoldedNet, int C, int H, int W, class... Ls, GlobalPool P>
+struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P> {
   using Float = staticnn::Network<Input<C, H, W>, Ls...>;  // FoldedNet, spliced
   static_assert(Float::param_count == FoldedNet::param_count);
   static constexpr int layer_count = sizeof...(Ls);
-  static constexpr std::array<LayerKind, layer_count> kinds{kind_of<Ls>::value...};
+  static constexpr GlobalPool global_pool = P;
+  static constexpr std::array<LayerKind, layer_count> kinds{kind_in<Ls, P>()...};
   static constexpr std::array<bool, layer_count> biased{has_bias<Ls>()...};
 
   static_assert(((kind_of<Ls>::value != LayerKind::kOther) && ...),
@@ -271,7 +295,7 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
   // Layer I's paths, if it is a Residual (nested<...>::main and ::shortcut).
   template <int I>
   using nested_at = nested<typename Float::template layer<std::size_t(I)>,
-                           Float::plan.layers[std::size_t(I)].in>;
+                           Float::plan.layers[std::size_t(I)].in, P>;
   static constexpr auto nested_counts = []<std::size_t... I>(std::index_sequence<I...>) {
     return std::array<NestedCounts, layer_count>{nested_at<int(I)>::counts...};
   }(std::index_sequence_for<Ls...>{});
@@ -300,6 +324,11 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
         r[i].channel_offset = channels;
         weights += r[i].weights;
         channels += r[i].channels;
+      }
+      if (kinds[i] == LayerKind::kMean) {  // one Requantization for every channel
+        r[i].channels = 1;
+        r[i].channel_offset = channels;
+        channels += 1;
       }
       if (kinds[i] == LayerKind::kResidual) {
         const NestedCounts& n = nested_counts[i];
@@ -356,8 +385,8 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>> {
 // The int8 network of any float network of the supported layers, BatchNorm
 // included: folded first (then quantize takes fold_batch_norm<Net>(p)'s
 // parameters).
-template <class Net>
-using quantized_t = Network<fold_batch_norm_t<Net>>;
+template <class Net, GlobalPool P = GlobalPool::kAveragePool2d>
+using quantized_t = Network<fold_batch_norm_t<Net>, typename spliced<fold_batch_norm_t<Net>>::type, P>;
 
 // The Residuals' add requantizations (nothing, in a network without one).
 template <int N>
@@ -423,11 +452,11 @@ constexpr ParameterSpan<std::is_const_v<P>> span_of(P& q) {
   return s;
 }
 
-template <class FoldedNet, int C, int H, int W, class... Ls>
-constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>>::flash_bytes =
+template <class FoldedNet, int C, int H, int W, class... Ls, GlobalPool P>
+constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P>::flash_bytes =
     sizeof(Parameters<Network>);
-template <class FoldedNet, int C, int H, int W, class... Ls>
-constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>>::ram_bytes =
+template <class FoldedNet, int C, int H, int W, class... Ls, GlobalPool P>
+constexpr std::size_t Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P>::ram_bytes =
     sizeof(Workspace<Network>);
 
 // A float's magnitude, constexpr (std::abs is not, in C++20).
@@ -442,6 +471,13 @@ constexpr void QuantizeLayer(const float* values, const Range* ranges, Parameter
   constexpr Int8LayerRecord l = QNet::layers[I];
   constexpr staticnn::detail::LayerRecord f = QNet::Float::plan.layers[I];
   const TensorQuantization in = q.activation[I];
+  if constexpr (l.kind == LayerKind::kMean) {
+    const TensorQuantization out = AsymmetricQuantization(ranges[I + 1].lo, ranges[I + 1].hi);
+    q.activation[I + 1] = out;
+    q.requantization[l.channel_offset] = {MeanMultiplier(in.scale, out.scale, f.in.h * f.in.w),
+                                          out.zero_point, ActivationClamp{}};
+    return;
+  }
   if constexpr (!requantizes(l.kind)) {  // pooling, Flatten, a fused activation
     q.activation[I + 1] = in;
     return;
