@@ -55,7 +55,7 @@ TEST(ThreadPoolTest, EveryIndexOnceOnItsThread) {
 // allocate nothing.
 TEST(ThreadPoolTest, ManyRunsWithoutAllocation) {
   ThreadPool pool(2);
-  constexpr int kRuns = 20000;
+  constexpr int kRuns = 5000;
   long sums[2] = {0, 0};
   auto task = [&](int i) { sums[i] += i + 1; };
   pool.run(2, task);  // the workers are up and have waited once
