@@ -114,16 +114,24 @@ void TestRequantizeRow() {
   }
 }
 
+// With `extremes`, every input and weight is -128 or 127 and the zero point
+// -128 or 127: centered inputs of +-255, the largest int16 pair products
+// (2 * 255 * 128) the kernels' pairwise multiply-add ever sums.
 template <Conv2dGeometry G>
-void CheckConv2d(std::mt19937& rng) {
-  const auto x = RandomInt8(G.in.size(), rng);
-  const auto w = RandomInt8(G.weight_count(), rng);
+void CheckConv2d(std::mt19937& rng, bool extremes = false) {
+  auto x = RandomInt8(G.in.size(), rng);
+  auto w = RandomInt8(G.weight_count(), rng);
   std::uniform_int_distribution<std::int32_t> bias(-5000, 5000), zero_point(-40, 40);
   std::vector<std::int32_t> b(G.out.c);
   for (auto& e : b) e = bias(rng);
   std::vector<int8::Requantization> r;
   for (int c = 0; c < G.out.c; ++c) r.push_back(RandomRequantization(rng));
-  const std::int32_t x_zero_point = zero_point(rng);
+  std::int32_t x_zero_point = zero_point(rng);
+  if (extremes) {
+    for (auto& e : x) e = e < 0 ? -128 : 127;
+    for (auto& e : w) e = e < 0 ? -128 : 127;
+    x_zero_point = x_zero_point < 0 ? -128 : 127;
+  }
 
   std::vector<std::int8_t> expected(G.out.size());
   reference::int8_conv2d(G, x.data(), x_zero_point, w.data(), b.data(), r.data(), expected.data());
@@ -167,17 +175,31 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{5, 9, 9}, {5, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0), 5}>(rng);
   // Without bias.
   CheckConv2d<Conv2dGeometry{{3, 6, 5}, {4, 6, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 1, false}>(rng);
+  // One input channel, 5x5 padding 2 (LeNet-5's first): an odd number of
+  // kernel rows, pairs wholly in the padding.
+  CheckConv2d<Conv2dGeometry{{1, 9, 11}, {3, 9, 11}, Axis(5, 1, 2), Axis(5, 1, 2)}>(rng);
+  // The extreme operands, regular and depthwise.
+  for (int i = 0; i < 4; ++i) {
+    CheckConv2d<Conv2dGeometry{{3, 9, 7}, {5, 9, 7}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng, true);
+    CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng, true);
+  }
 }
 
+// `extremes` as for CheckConv2d.
 template <LinearGeometry G>
-void CheckLinear(std::mt19937& rng) {
-  const auto x = RandomInt8(G.in_features, rng);
-  const auto w = RandomInt8(G.weight_count(), rng);
+void CheckLinear(std::mt19937& rng, bool extremes = false) {
+  auto x = RandomInt8(G.in_features, rng);
+  auto w = RandomInt8(G.weight_count(), rng);
   std::uniform_int_distribution<std::int32_t> bias(-5000, 5000), zero_point(-40, 40);
   std::vector<std::int32_t> b(G.out_features);
   for (auto& e : b) e = bias(rng);
   const int8::Requantization r = RandomRequantization(rng);
-  const std::int32_t x_zero_point = zero_point(rng);
+  std::int32_t x_zero_point = zero_point(rng);
+  if (extremes) {
+    for (auto& e : x) e = e < 0 ? -128 : 127;
+    for (auto& e : w) e = e < 0 ? -128 : 127;
+    x_zero_point = x_zero_point < 0 ? -128 : 127;
+  }
   const std::vector<int8::Requantization> per_output(G.out_features, r);
 
   std::vector<std::int8_t> expected(G.out_features);
@@ -204,6 +226,7 @@ void TestLinear() {
   CheckLinear<LinearGeometry{L + 1, (L > 1 ? L - 1 : 1), false}>(rng);
   CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng);
   CheckLinear<LinearGeometry{400, 120, true}>(rng);
+  for (int i = 0; i < 4; ++i) CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng, true);
 }
 
 template <Pool2dGeometry G>

@@ -11,13 +11,23 @@
 // rows (phase_rows-inl.h: each tap's inputs for the whole output row are one
 // contiguous load, for any stride). Every output channel of the row's group
 // then adds its kernel row's taps times those inputs into its accumulator
-// row, in one pass over the row (AddTaps). Rows are padded to whole
-// vectors (zeros staged past the input), so no loop has a tail; the int8
-// result goes out through a padded row. Stack: out.c accumulator rows, the
-// phase rows, one int8 row; no heap.
+// row, in one pass over the row. Rows are padded to whole vectors (zeros
+// staged past the input), so no loop has a tail; the int8 result goes out
+// through a padded row. Stack: out.c accumulator rows, the phase rows, one
+// int8 row; no heap.
 //
-// int32 multiplies rather than int16 pairs: Highway 1.0.3's int16
-// ReorderWidenMulAccumulate is missing on SCALAR (the Cortex-M target).
+// A group's input rows for one output row, numbered e = c * kh_count + kh,
+// go in pairs (e, e + 1): the two rows' inputs are interleaved as int16 (each
+// centered input, int8 minus an int8 zero point, fits) and each tap is one
+// ReorderWidenMulAccumulate of the pair row by the two rows' weights (x86:
+// vpmaddwd; NEON: vmlal; SVE: mlalb/mlalt): half the multiplies of int32
+// products, each a cheaper instruction. Pairs run across kernel rows and
+// input channels alike, so depthwise and one-channel convolutions pair too.
+// A row in the padding is a row of zeros (what it adds), so the pairing is
+// the same for every output row and the weight pairs are packed once per call
+// (PackedWeightPairs, on the stack: twice the weights' bytes); an odd last row
+// pairs with zero weights. SCALAR, whose int16 vector has one lane, keeps
+// int32 products (AddTaps) and skips padding rows.
 
 #if defined(STATICNN_INT8_CONV2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_CONV2D_INL_H_
@@ -40,8 +50,8 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_kernels {
 
-// acc[0, kRow) += sum over kw of taps[kw] * the inputs of tap kw: one
-// accumulator load and store per vector for all the row's taps.
+#if HWY_TARGET == HWY_SCALAR
+// acc[0, kRow) += sum over kw of taps[kw] * the inputs of tap kw.
 template <int kKw, class Phases>
 HWY_INLINE void AddTaps(const std::int8_t* HWY_RESTRICT taps, const Phases& phases,
                         std::int32_t* HWY_RESTRICT acc) {
@@ -54,6 +64,71 @@ HWY_INLINE void AddTaps(const std::int8_t* HWY_RESTRICT taps, const Phases& phas
     hn::StoreU(sum, d, acc + i);
   }
 }
+#else
+// Two input rows' phase rows interleaved as int16, one pair row per tap:
+// lane 2 * ow + k of values[kw] is row k's input of tap kw at column ow.
+template <int kKw, int kRow>
+struct RowPairs {
+  HWY_ALIGN std::int16_t values[kKw][2 * kRow];
+
+  template <class Phases>
+  HWY_INLINE void Interleave(const Phases& first, const Phases& second) {
+    const D32 d;
+    const D16 d16;
+    const auto low_half = hn::Set(d, 0xFFFF);
+    for (int kw = 0; kw < kKw; ++kw) {
+      for (int i = 0; i < kRow; i += static_cast<int>(hn::Lanes(d))) {
+        const auto low = hn::And(hn::LoadU(d, first.Row(kw) + i), low_half);
+        const auto high = hn::ShiftLeft<16>(hn::LoadU(d, second.Row(kw) + i));
+        hn::StoreU(hn::BitCast(d16, hn::Or(high, low)), d16, values[kw] + 2 * i);
+      }
+    }
+  }
+};
+
+// The weights of each output channel's row pairs, for every tap: the int16
+// pair of one int32 lane, row e's weight in the low half (lane 2j: every
+// Highway target is little-endian), row e + 1's (or 0) in the high half.
+template <Conv2dGeometry G>
+struct PackedWeightPairs {
+  static constexpr int kRows = G.in_per_group() * G.y.kernel, kKw = G.x.kernel;
+  static constexpr int kPairs = (kRows + 1) / 2;
+  std::int32_t values[G.out.c][kPairs][kKw];
+
+  explicit PackedWeightPairs(const std::int8_t* HWY_RESTRICT w) {
+    for (int co = 0; co < G.out.c; ++co) {
+      for (int p = 0; p < kPairs; ++p) {
+        const std::int8_t* first = w + (co * kRows + 2 * p) * kKw;
+        for (int kw = 0; kw < kKw; ++kw) {
+          const std::int8_t second = 2 * p + 1 < kRows ? first[kKw + kw] : 0;
+          values[co][p][kw] = static_cast<std::int32_t>(
+              static_cast<std::uint32_t>(static_cast<std::uint16_t>(second)) << 16 |
+              static_cast<std::uint16_t>(first[kw]));
+        }
+      }
+    }
+  }
+};
+
+// acc[0, kRow) += sum over kw of the two rows' taps times their inputs.
+// sum0 and sum1 start at zero: on NEON RearrangeToOddPlusEven adds pairs of
+// their lanes.
+template <int kKw, int kRow>
+HWY_INLINE void AddPairTaps(const std::int32_t* HWY_RESTRICT weight_pairs,
+                            const RowPairs<kKw, kRow>& pairs, std::int32_t* HWY_RESTRICT acc) {
+  const D32 d;
+  const D16 d16;
+  for (int i = 0; i < kRow; i += static_cast<int>(hn::Lanes(d))) {
+    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+    for (int kw = 0; kw < kKw; ++kw) {
+      sum0 = hn::ReorderWidenMulAccumulate(d, hn::LoadU(d16, pairs.values[kw] + 2 * i),
+                                           hn::BitCast(d16, hn::Set(d, weight_pairs[kw])), sum0,
+                                           sum1);
+    }
+    hn::StoreU(hn::Add(hn::LoadU(d, acc + i), hn::RearrangeToOddPlusEven(sum0, sum1)), d, acc + i);
+  }
+}
+#endif
 
 template <Conv2dGeometry G>
 void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
@@ -61,24 +136,48 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                    const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
   using Phases = PhaseRows<G.x, G.in.w, G.out.w>;
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
-  constexpr int kKh = G.y.kernel, kKw = G.x.kernel;
+  constexpr int kKh = G.y.kernel, kKw = G.x.kernel, kRows = kCin * kKh;
   HWY_ALIGN std::int32_t acc[G.out.c][Phases::kRow];
-  Phases phases;
+  Phases first;
+  const Phases zeros{};
   HWY_ALIGN std::int8_t out_row[Phases::kRow];
+#if HWY_TARGET != HWY_SCALAR
+  Phases second;
+  const PackedWeightPairs<G> weight_pairs(w);
+  RowPairs<kKw, Phases::kRow> pairs;
+#endif
   for (int oh = 0; oh < G.out.h; ++oh) {
     for (int co = 0; co < G.out.c; ++co) {
       for (int i = 0; i < Phases::kRow; ++i) acc[co][i] = G.bias ? b[co] : 0;
     }
-    for (int ci = 0; ci < G.in.c; ++ci) {
-      const int group = ci / kCin, c = ci % kCin;
-      for (int kh = 0; kh < kKh; ++kh) {
-        const int ih = oh * G.y.stride - G.y.pad + kh * G.y.dilation;
-        if (ih < 0 || ih >= G.in.h) continue;
-        phases.Stage(x + (ci * G.in.h + ih) * G.in.w, x_zero_point, 0);
-        for (int co = group * kCout; co < (group + 1) * kCout; ++co) {
-          AddTaps<kKw>(w + ((co * kCin + c) * kKh + kh) * kKw, phases, acc[co]);
+    for (int group = 0; group < G.groups; ++group) {
+      // Input row e of the group in `phases`, or `zeros` in the padding.
+      const auto stage = [&](Phases& phases, int e) -> const Phases& {
+        const int ih = oh * G.y.stride - G.y.pad + e % kKh * G.y.dilation;
+        if (ih < 0 || ih >= G.in.h) return zeros;
+        phases.Stage(x + ((group * kCin + e / kKh) * G.in.h + ih) * G.in.w, x_zero_point, 0);
+        return phases;
+      };
+      const int co_first = group * kCout;
+#if HWY_TARGET == HWY_SCALAR
+      for (int e = 0; e < kRows; ++e) {
+        const Phases& row = stage(first, e);
+        if (&row == &zeros) continue;
+        for (int co = co_first; co < co_first + kCout; ++co) {
+          AddTaps<kKw>(w + (co * kRows + e) * kKw, row, acc[co]);
         }
       }
+#else
+      for (int p = 0; p < PackedWeightPairs<G>::kPairs; ++p) {
+        const Phases& row0 = stage(first, 2 * p);
+        const Phases& row1 = 2 * p + 1 < kRows ? stage(second, 2 * p + 1) : zeros;
+        if (&row0 == &zeros && &row1 == &zeros) continue;
+        pairs.Interleave(row0, row1);
+        for (int co = co_first; co < co_first + kCout; ++co) {
+          AddPairTaps(weight_pairs.values[co][p], pairs, acc[co]);
+        }
+      }
+#endif
     }
     for (int co = 0; co < G.out.c; ++co) {
       RequantizeRow<Phases::kRow>(acc[co], r[co], out_row);

@@ -37,6 +37,20 @@ struct PhaseRows {
   // row[0, kInW) minus `offset`; `fill` outside the input.
   HWY_INLINE void Stage(const std::int8_t* HWY_RESTRICT row, std::int32_t offset,
                         std::int32_t fill) {
+    if constexpr (A.stride == 1) {
+      // The input's whole vectors widened at once, the edges one at a time.
+      const D32 d;
+      const hn::Rebind<std::int8_t, D32> d8;
+      const int lanes = static_cast<int>(hn::Lanes(d));
+      int j = 0;
+      for (; j < A.pad && j < kPhase; ++j) values[j] = fill;
+      for (; j + lanes <= A.pad + kInW && j + lanes <= kPhase; j += lanes) {
+        const auto wide = hn::PromoteTo(d, hn::LoadU(d8, row + j - A.pad));
+        hn::StoreU(hn::Sub(wide, hn::Set(d, offset)), d, values + j);
+      }
+      for (; j < kPhase; ++j) values[j] = j - A.pad < kInW ? std::int32_t{row[j - A.pad]} - offset : fill;
+      return;
+    }
     for (int p = 0; p < A.stride; ++p) {
       for (int j = 0; j < kPhase; ++j) {
         const int iw = j * A.stride + p - A.pad;

@@ -36,6 +36,13 @@ namespace hn = hwy::HWY_NAMESPACE;
 // The int32 vector of the int8 kernels, and its length bound (row padding).
 using D32 = hn::ScalableTag<std::int32_t>;
 constexpr int kLanes32 = static_cast<int>(hn::MaxLanes(D32()));
+// The int16 pairs that ReorderWidenMulAccumulate widens into D32 (SCALAR:
+// one lane, one product).
+#if HWY_TARGET == HWY_SCALAR
+using D16 = hn::Rebind<std::int16_t, D32>;
+#else
+using D16 = hn::Repartition<std::int16_t, D32>;
+#endif
 
 constexpr int PadToVectors(int n) { return (n + kLanes32 - 1) / kLanes32 * kLanes32; }
 
