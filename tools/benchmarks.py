@@ -676,10 +676,11 @@ def judged_ratio(mine, peer):
 
 def ratio_to(mine, peer):
     """'engine time vs staticnn time: ratio', with the ratio of CPU times added when the
-    core was visibly shared (staticnn's CPU/wall < 0.9)."""
+    core was visibly shared while either was measured (CPU/wall < 0.9)."""
     text = "%s %s vs staticnn %s: %.2fx" % (peer["engine"], fmt_time(peer["seconds"]),
                                             fmt_time(mine["real"]), peer["seconds"] / mine["real"])
-    if mine["cpu"] < 0.9 * mine["real"] and cpu_ratio(mine, peer):
+    shared = mine["cpu"] < 0.9 * mine["real"] or (peer["cpu"] or 0) < 0.9 * peer["seconds"]
+    if shared and cpu_ratio(mine, peer):
         text += " (CPU times %s vs %s: %.2fx)" % (fmt_time(peer["cpu"]), fmt_time(mine["cpu"]),
                                                  cpu_ratio(mine, peer))
     return text
