@@ -10,7 +10,11 @@
 // And GlobalAvgPool2d as TFLite's MEAN (GlobalPool::kMean) against LiteRT's
 // reference MEAN (tests/data/int8/mean_*.gold): one case that requantizes,
 // one with equal input and output ranges, where AVERAGE_POOL_2D's rounding
-// differs from MEAN's on one output of 24.
+// differs from MEAN's on one output of 24. And a SqueezeNet fire module,
+// whose Concat is TFLite's CONCATENATION (tests/data/int8/fire.gold, the
+// script's "fire" network with its weights drawn by script_weights.hpp):
+// quantize gives the script's quantizations, Forward LiteRT's bits, and
+// calibration the script's ranges.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -29,6 +33,7 @@
 #include "staticnn/int8/network.hpp"
 #include "tests/golden.hpp"
 #include "tests/support/nets.hpp"
+#include "tests/support/script_weights.hpp"
 
 // Target-independent part, compiled once.
 #ifndef STATICNN_TESTS_GOLDEN_INT8_NETWORK_TEST_ONCE_
@@ -80,6 +85,69 @@ static_assert(int8::quantized_t<Network<Input<16, 5, 5>, GlobalAvgPool2d>>::kind
               int8::LayerKind::kAvgPool2d);
 // 1/25 with equal scales: 2^30 * 2^4 / 25 = 687,194,767 (truncated) and shift 1 - 4.
 static_assert(int8::MeanMultiplier(0.5f, 0.5f, 25) == int8::QuantizedMultiplier{687194767, -3});
+
+// The fire module: a squeeze 1x1 conv, then two expand branches (1x1 and
+// 3x3) concatenated along channels, each branch's ReLU output already in the
+// Concat's quantization.
+using Fire = Network<Input<3, 10, 10>, Conv2d<{.out_channels = 8, .kernel_size = 3, .padding = 1}>, ReLU,
+                     Conv2d<{.out_channels = 4, .kernel_size = 1}>, ReLU,
+                     Concat<Branch<Conv2d<{.out_channels = 6, .kernel_size = 1}>, ReLU>,
+                            Branch<Conv2d<{.out_channels = 10, .kernel_size = 3, .padding = 1}>, ReLU>>,
+                     AvgPool2d<{.kernel_size = 2}>>;
+using QFire = int8::quantized_t<Fire>;
+static_assert(QFire::concat_count == 1 && QFire::add_count == 0);
+// The 6 float tensors, then each branch's 3 (its input, the conv's output and
+// the ReLU's, the last in the Concat's quantization).
+static_assert(QFire::tensor_count == 7 + 3 + 3);
+// Four buffers of the largest activation, the concatenation's 16x10x10.
+static_assert(QFire::max_activation == 1600 && QFire::ram_bytes == 4 * 1600);
+constexpr int kFireCalibration = 4;
+constexpr long kFireIn = QFire::input_shape.size();
+
+// The fire module's float weights and inputs as the script draws them (the
+// last input is the test's), the committed ranges and int8::quantize's
+// parameters.
+struct FireCase {
+  Fire::Parameters params{};
+  float x[(kFireCalibration + 1) * kFireIn];
+  int8::Range ranges[QFire::tensor_count];
+  int8::Parameters<QFire> q;
+};
+File OpenFire() { return File("../int8/fire"); }
+FireCase& PrepareFire() {
+  static FireCase c;
+  script_weights::Draw<Fire>(c.params.values);
+  script_weights::Lcg inputs{7};
+  for (float& v : c.x) v = inputs.Uniform(1.0f);
+  const File f = OpenFire();
+  const golden::Tensor& ranges = f.Get("ranges", {int(QFire::tensor_count), 2});
+  for (long i = 0; i < QFire::tensor_count; ++i) {
+    c.ranges[i] = {ranges.values[std::size_t(2 * i)], ranges.values[std::size_t(2 * i + 1)]};
+  }
+  c.q = int8::quantize<QFire>(c.params, c.ranges);
+  return c;
+}
+
+// The script's quantization of every tensor and bias (each branch's output
+// in the Concat's quantization), and its int8 input.
+TEST(Int8NetworkGoldenTest, FireQuantizeReproducesTheScriptsModel) {
+  const FireCase& c = PrepareFire();
+  const File f = OpenFire();
+  const golden::Tensor& scales = f.Get("q.activation.scale", {int(QFire::tensor_count)});
+  const golden::Tensor& zero_points = f.Get("q.activation.zero_point", {int(QFire::tensor_count)});
+  for (long t = 0; t < QFire::tensor_count; ++t) {
+    EXPECT_EQ(c.q.activation[t].scale, scales.values[std::size_t(t)]) << t;
+    EXPECT_EQ(c.q.activation[t].zero_point, zero_points.values[std::size_t(t)]) << t;
+  }
+  EXPECT_EQ(c.q.activation[9].scale, c.q.activation[5].scale);  // branch 0's output: the Concat's
+  EXPECT_EQ(c.q.activation[12].zero_point, c.q.activation[5].zero_point);
+  const golden::Tensor& biases = f.Get("q.biases", {int(QFire::channel_count)});
+  for (long i = 0; i < QFire::channel_count; ++i) EXPECT_EQ(c.q.biases[i], biases.values[std::size_t(i)]) << i;
+  std::int8_t x[kFireIn];
+  int8::QuantizeInput<QFire>(c.q, c.x + kFireCalibration * kFireIn, x);
+  const golden::Tensor& expected_x = f.Get("x", {3, 10, 10});
+  for (long i = 0; i < kFireIn; ++i) ASSERT_EQ(x[i], expected_x.values[std::size_t(i)]) << i;
+}
 
 File Open() { return File("../int8/lenet5"); }
 
@@ -227,6 +295,39 @@ void CheckMean(const char* name) {
   for (int c = 0; c < C; ++c) EXPECT_EQ(int{y[c]}, int(expected.values[std::size_t(c)])) << name << " " << c;
 }
 
+// The fire module: LiteRT's CONCATENATION bits on this target, without heap;
+// ObserveTensors gives the script's ranges (each branch's tensors included).
+void TestFireMatchesLiteRT() {
+  FireCase& c = PrepareFire();
+  const File f = OpenFire();
+  std::int8_t x[kFireIn];
+  int8::QuantizeInput<QFire>(c.q, c.x + kFireCalibration * kFireIn, x);
+  static int8::Workspace<QFire> ws;
+  const std::int8_t* y = nullptr;
+  {
+    const test::AllocationScope scope;
+    y = int8_network::Forward<QFire>(c.q, x, ws);
+    EXPECT_EQ(scope.count(), 0);
+  }
+  constexpr int kOut = QFire::output_shape.size();
+  const golden::Tensor& expected = f.Get("y", {16, 5, 5});
+  int mismatches = 0;
+  for (int i = 0; i < kOut; ++i) {
+    if (int{y[i]} != int(expected.values[std::size_t(i)]) && ++mismatches <= 5) {
+      ADD_FAILURE() << "output " << i << ": " << int{y[i]} << ", LiteRT " << expected.values[std::size_t(i)];
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  int8::MinMaxObserver observers[QFire::tensor_count];
+  ASSERT_EQ(int8_calibration::ObserveTensors<QFire>(c.params, c.x, kFireCalibration, observers), Status::ok);
+  for (long t = 0; t < QFire::tensor_count; ++t) {
+    const int8::Range r = observers[t].range(), e = c.ranges[t];
+    const float tolerance = 1e-5f * std::max(e.hi - e.lo, 1.0f);
+    EXPECT_NEAR(r.lo, e.lo, tolerance) << "tensor " << t;
+    EXPECT_NEAR(r.hi, e.hi, tolerance) << "tensor " << t;
+  }
+}
+
 void TestMeanMatchesLiteRT() {
   CheckMean<16, 5, 5>("mean_requantized_16x5x5");
   CheckMean<24, 7, 6>("mean_same_range_24x7x6");
@@ -244,5 +345,6 @@ HWY_BEFORE_TEST(Int8NetworkGoldenTest);
 HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestLeNetForward);
 HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestCalibrateLeNet);
 HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestMeanMatchesLiteRT);
+HWY_EXPORT_AND_TEST_P(Int8NetworkGoldenTest, TestFireMatchesLiteRT);
 }  // namespace staticnn
 #endif

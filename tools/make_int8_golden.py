@@ -588,6 +588,10 @@ def residual(main, shortcut=None):
     return {"kind": "residual", "main": main, "shortcut": shortcut}
 
 
+def concat(*branches):
+    return {"kind": "concat", "branches": list(branches)}
+
+
 RELU, DROPOUT, FLATTEN = {"kind": "relu"}, {"kind": "dropout"}, {"kind": "flatten"}
 
 
@@ -622,6 +626,15 @@ MLPERF_TINY = {
 }
 
 
+# Networks beyond MLPerf Tiny, through the same path (fire.gold): a SqueezeNet fire module,
+# whose two expand branches meet in a CONCATENATION (tests/golden_int8_network_test.cc's Fire).
+NETWORKS = dict(MLPERF_TINY, fire=(
+    (3, 10, 10),
+    [conv(8, 3, 1, 1), RELU, conv(4, 1), RELU,
+     concat([conv(6, 1), RELU], [conv(10, 3, 1, 1), RELU]),
+     avg_pool(2)]))
+
+
 class Lcg:
     """The C++ test's generator: state = state * 1664525 + 1013904223 (mod 2^32), and
     uniform(bound) = ((state >> 8) / 2^24 * 2 - 1) * bound, all in float32."""
@@ -653,6 +666,14 @@ def shape_after(layer, shape):
     if kind == "residual":
         for inner in layer["main"]:
             shape = shape_after(inner, shape)
+    if kind == "concat":
+        outs = []
+        for branch in layer["branches"]:
+            out = shape
+            for inner in branch:
+                out = shape_after(inner, out)
+            outs.append(out)
+        return sum(o[0] for o in outs), outs[0][1], outs[0][2]
     return shape  # relu, dropout, flatten ([C][H][W] stays)
 
 
@@ -676,6 +697,8 @@ def draw_parameters(layers, shape, lcg):
             layer["main"] = draw_parameters(layer["main"], shape, lcg)
             if layer["shortcut"]:
                 layer["shortcut"] = draw_parameters(layer["shortcut"], shape, lcg)
+        if layer["kind"] == "concat":
+            layer["branches"] = [draw_parameters(b, shape, lcg) for b in layer["branches"]]
         drawn.append(layer)
         shape = shape_after(layer, shape)
     return drawn
@@ -715,14 +738,24 @@ def float_forward(layers, x):
             main_out = main[len(layer["main"])]
             shortcut_out = shortcut[len(layer["shortcut"])] if shortcut else x
             x = main_out + shortcut_out
+        elif kind == "concat":
+            branches = [float_forward(b, x) for b in layer["branches"]]
+            for b in branches:
+                nested += b
+            x = np.concatenate([t[len(b)] for t, b in zip(branches, layer["branches"])])
         outer.append(x)
     return outer + nested
 
 
+def paths(layer):
+    """A Residual's or Concat's int8 networks, in int8::Network's order."""
+    if layer["kind"] == "residual":
+        return [layer["main"]] + ([layer["shortcut"]] if layer["shortcut"] else [])
+    return layer.get("branches", [])
+
+
 def tensor_count(layers):
-    return len(layers) + 1 + sum(
-        tensor_count(l["main"]) + (tensor_count(l["shortcut"]) if l["shortcut"] else 0)
-        for l in layers if l["kind"] == "residual")
+    return len(layers) + 1 + sum(tensor_count(p) for l in layers for p in paths(l))
 
 
 def requantizes(layer):
@@ -740,6 +773,18 @@ def quantize_network(layers, ranges, act_in):
     act[0] = act_in
     offset = len(layers) + 1
     for i, layer in enumerate(layers):
+        if layer["kind"] == "concat":
+            # Every branch's output in the Concat's quantization (TFLite's int8
+            # CONCATENATION requires it): its last layer requantizes to the Concat's range.
+            act[i + 1] = asymmetric(*ranges[i + 1])
+            for branch in layer["branches"]:
+                n = tensor_count(branch)
+                branch_ranges = list(ranges[offset:offset + n])
+                branch_ranges[len(branch)] = ranges[i + 1]
+                act[offset:offset + n] = quantize_network(branch, branch_ranges, act[i])
+                assert act[offset + len(branch)] == act[i + 1]
+                offset += n
+            continue
         if not requantizes(layer):
             act[i + 1] = act[i]
             continue
@@ -765,9 +810,8 @@ def weighted_layers(layers):
     for layer in layers:
         if layer["kind"] in ("conv", "linear"):
             yield layer
-        elif layer["kind"] == "residual":
-            yield from weighted_layers(layer["main"])
-            yield from weighted_layers(layer["shortcut"] or [])
+        for path in paths(layer):
+            yield from weighted_layers(path)
 
 
 def fnv1a(data):
@@ -861,6 +905,22 @@ def emit_network(layers, shape, act, current, tensor, ops):
                 return tflite.AddOptionsEnd(fb)
             ops.append((tflite.BuiltinOperator.ADD, 2, tflite.BuiltinOptions.AddOptions, write,
                         outputs, [current]))
+        elif kind == "concat":
+            outputs = []
+            for branch in layer["branches"]:
+                n = tensor_count(branch)
+                y, _ = emit_network(branch, shape, act[offset:offset + n], current, tensor, ops)
+                outputs.append(y)
+                offset += n
+            current = activation((1, out_shape[1], out_shape[2], out_shape[0]))
+
+            def write(fb):
+                tflite.ConcatenationOptionsStart(fb)
+                tflite.ConcatenationOptionsAddAxis(fb, 3)
+                tflite.ConcatenationOptionsAddFusedActivationFunction(fb, ACT["none"])
+                return tflite.ConcatenationOptionsEnd(fb)
+            ops.append((tflite.BuiltinOperator.CONCATENATION, 3,
+                        tflite.BuiltinOptions.ConcatenationOptions, write, outputs, [current]))
         shape = out_shape
     return current, shape
 
@@ -868,7 +928,7 @@ def emit_network(layers, shape, act, current, tensor, ops):
 def mlperf_int8(name, calibration_samples=4):
     """One MLPerf Tiny model in int8: (the .tflite model, its int8 input [C][H][W], and what
     the golden stores)."""
-    in_shape, spec = MLPERF_TINY[name]
+    in_shape, spec = NETWORKS[name]
     layers = draw_parameters(spec, in_shape, Lcg(2024))
     samples = Lcg(7).uniform((calibration_samples + 1) * int(np.prod(in_shape)), 1).reshape(
         (calibration_samples + 1,) + in_shape)
@@ -908,7 +968,9 @@ def mlperf_case(name):
     y_real = act[len(layers)][0] * (ys["reference"][0].astype(np.float32) - act[len(layers)][1])
     print("%s: %d tensors, float outputs %s..., int8 dequantized %s..." % (
         name, len(act), np.round(y_float[:4], 3), np.round(y_real[:4], 3)))
-    return "mlperf_" + name, ys, stored + [("y", ys["reference"][0])]
+    y = ys["reference"][0]
+    y = y.transpose(2, 0, 1) if y.ndim == 3 else y  # NHWC -> [C][H][W]
+    return ("mlperf_" if name in MLPERF_TINY else "") + name, ys, stored + [("y", y)]
 
 
 def cases():
@@ -927,7 +989,7 @@ def cases():
     yield add_case(rng, "add_relu", 3, 5, 4, "relu", (-3, 8))
     yield linear_case(rng, "linear_ties", 5, 64, "none", None, ties=True)
     yield lenet_case()
-    for name in MLPERF_TINY:
+    for name in NETWORKS:
         yield mlperf_case(name)
     rng = np.random.default_rng(12)
     yield mean_case(rng, "mean_requantized_16x5x5", 16, 5, 5, (-3.0, 5.0), (-1.0, 1.5))

@@ -1,4 +1,4 @@
-// expect: int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout, ReLU, ReLU6 and Sequential and Residual blocks of them have int8 kernels \(fold BatchNorm first: int8::quantized_t<Net> does\)
+// expect: int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout, ReLU, ReLU6 and Sequential, Residual and Concat blocks of them have int8 kernels \(fold BatchNorm first: int8::quantized_t<Net> does\)
 //
 // A BatchNorm2d left in the float network: TFLite has no int8 BatchNorm
 // either, it folds it into the convolution. The twin folds it first

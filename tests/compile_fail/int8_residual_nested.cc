@@ -1,4 +1,4 @@
-// expect: int8::Network: a Residual inside a Residual's path has no int8 Forward yet
+// expect: int8::Network: a Residual or Concat inside a Residual's path has no int8 Forward yet
 //
 // int8 Forward gives a Residual's main path two buffers and its shortcut one
 // (a third holds the block's input): a Residual inside a path would need more.

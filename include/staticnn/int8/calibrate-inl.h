@@ -110,22 +110,35 @@ const float* LayerInput(const Parameters& p, const float* sample) {
   }
 }
 
-// The tensors of Residual I's paths (QNet::layers[I].tensor_offset on), each
-// path run as a float network on the block's float input.
+// The tensors of Residual or Concat I's paths (QNet::layers[I].tensor_offset
+// on), each path run as a float network on the block's float input.
 template <class QNet, int I, class Parameters, class Observer>
 Status ObservePaths(const Parameters& p, const float* x, int n, Observer* observers) {
   using Float = typename QNet::Float;
   constexpr int8::Int8LayerRecord l = QNet::layers[I];
-  if constexpr (l.kind != int8::LayerKind::kResidual) {
+  // The block's float input of sample s, and its float parameters.
+  [[maybe_unused]] const auto input = [&](int s) {
+    return LayerInput<Float, I>(p, x + long(s) * Float::input_shape.size());
+  };
+  [[maybe_unused]] const float* values = p.values + Float::plan.layers[I].param_offset;
+  if constexpr (l.kind == int8::LayerKind::kConcat) {
+    using Nested = typename QNet::template nested_at<I>;
+    Status status = Status::ok;
+    [&]<std::size_t... B>(std::index_sequence<B...>) {
+      ((status = status == Status::ok
+                     ? ObserveLayers<typename Nested::template branch<B>::Float>(
+                           values + Nested::param_offset[B], nullptr, input, n,
+                           observers + l.tensor_offset + Nested::before[B].tensors)
+                     : status),
+       ...);
+    }(std::make_index_sequence<Nested::size>{});
+    return status;
+  } else if constexpr (l.kind != int8::LayerKind::kResidual) {
     return Status::ok;
   } else {
     using Main = typename QNet::template nested_at<I>::main;
     using Shortcut = typename QNet::template nested_at<I>::shortcut;
     static_assert(Main::Float::buffer_count == 0, "calibrate the folded network");
-    const auto input = [&](int s) {
-      return LayerInput<Float, I>(p, x + long(s) * Float::input_shape.size());
-    };
-    const float* values = p.values + Float::plan.layers[I].param_offset;
     Status status =
         ObserveLayers<typename Main::Float>(values, nullptr, input, n, observers + l.tensor_offset);
     if constexpr (!std::is_same_v<Shortcut, int8::IdentityPath>) {
@@ -140,7 +153,7 @@ Status ObservePaths(const Parameters& p, const float* x, int n, Observer* observ
 }
 
 // Every tensor of QNet (the ranges int8::quantize takes, in its order):
-// Observe's, then those inside each Residual. p: QNet's float parameters (the
+// Observe's, then those inside each Residual and Concat. p: QNet's float parameters (the
 // folded network's).
 template <class QNet, class Parameters, class Observer>
 Status ObserveTensors(const Parameters& p, const float* x, int n,

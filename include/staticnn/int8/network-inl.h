@@ -5,7 +5,8 @@
 // other; Flatten, Dropout and the fused activations run nothing. A Residual
 // runs its main path in the two buffers that do not hold its input, its
 // shortcut into the one left, and adds them into the one neither output is
-// in. The returned pointer is into the workspace (or x, for a network of
+// in. A Concat runs each branch in the two buffers that hold neither its
+// input nor its output, and copies the branch's output to its channels. The returned pointer is into the workspace (or x, for a network of
 // Flattens only). No heap.
 
 #if defined(STATICNN_INT8_NETWORK_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -16,7 +17,9 @@
 #endif
 
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "hwy/highway.h"
 #include "staticnn/int8/add-inl.h"
@@ -33,12 +36,13 @@ namespace int8_kernels {
 
 // The workspace buffers a network may write to.
 struct Buffers {
-  std::int8_t* list[3];
+  std::int8_t* list[4];
   int count;
-  // The first that is neither a nor b.
-  std::int8_t* Other(const std::int8_t* a, const std::int8_t* b = nullptr) const {
+  // The first that is none of a, b, c.
+  std::int8_t* Other(const std::int8_t* a, const std::int8_t* b = nullptr,
+                     const std::int8_t* c = nullptr) const {
     for (int i = 0; i < count; ++i) {
-      if (list[i] != a && list[i] != b) return list[i];
+      if (list[i] != a && list[i] != b && list[i] != c) return list[i];
     }
     return nullptr;  // not reached: a Residual's path has one buffer per kernel it runs
   }
@@ -85,6 +89,22 @@ const std::int8_t* ForwardFrom(const int8::ParameterSpan<true>& q, const std::in
       }
       out = y = buffers.Other(main, shortcut);
       AddForward<QNet::Float::plan.layers[I].out.size()>(main, shortcut, q.adds[l.add_index], y);
+    } else if constexpr (l.kind == int8::LayerKind::kConcat) {
+      // Each branch in the two buffers that hold neither x nor y, its output
+      // copied to its channels of y ([C][H][W]: one contiguous run).
+      using Nested = typename QNet::template nested_at<I>;
+      std::int8_t* first = buffers.Other(x, y);
+      const Buffers branch_buffers{{first, buffers.Other(x, y, first)}, 2};
+      const int8::ParameterSpan<true> paths = q.paths(l);
+      [&]<std::size_t... B>(std::index_sequence<B...>) {
+        std::int8_t* channels = y;
+        ([&] {
+          using Branch = typename Nested::template branch<B>;
+          const std::int8_t* branch = ForwardFrom<Branch, 0>(paths.after(Nested::before[B]), x, branch_buffers);
+          std::memcpy(channels, branch, Branch::output_shape.size());
+          channels += Branch::output_shape.size();
+        }(), ...);
+      }(std::make_index_sequence<Nested::size>{});
     } else {  // Flatten, Dropout, or an activation fused into the layer before
       out = x;
     }
@@ -99,7 +119,11 @@ template <class QNet>
 const std::int8_t* Forward(const int8::Parameters<QNet>& q, const std::int8_t* x,
                            int8::Workspace<QNet>& ws) {
   int8_kernels::Buffers buffers{{ws.a, ws.b}, 2};
-  if constexpr (QNet::add_count > 0) buffers = {{ws.a, ws.b, ws.c}, 3};
+  if constexpr (QNet::concat_count > 0) {
+    buffers = {{ws.a, ws.b, ws.c, ws.d}, 4};
+  } else if constexpr (QNet::add_count > 0) {
+    buffers = {{ws.a, ws.b, ws.c}, 3};
+  }
   return int8_kernels::ForwardFrom<QNet, 0>(int8::span_of<QNet>(q), x, buffers);
 }
 }  // namespace int8_network

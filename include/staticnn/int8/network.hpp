@@ -6,10 +6,10 @@
 // (any groups: depthwise, pointwise), Linear, MaxPool2d, AvgPool2d
 // (count_include_pad = false, TFLite's rule), GlobalAvgPool2d (by default as
 // TFLite's AVERAGE_POOL_2D with the whole plane as filter, which keeps the
-// input's quantization; with int8::Network<Net, Float, GlobalPool::kMean>, or
-// int8::quantized_t<Net, GlobalPool::kMean>, as TFLite's MEAN, which Keras'
-// GlobalAveragePooling2D converts to: its own output range, mean.hpp), Flatten, Dropout (nothing, in
-// inference), and ReLU / ReLU6 right after a Conv2d or Linear, where they
+// input's quantization; with int8::quantized_t<Net, GlobalPool::kMean> as
+// TFLite's MEAN, which Keras' GlobalAveragePooling2D converts to: its own
+// output range, mean.hpp), Flatten, Dropout (nothing, in inference), and
+// ReLU / ReLU6 right after a Conv2d or Linear, where they
 // become the clamp of its requantized output (TFLite's fused activation);
 // Sequential blocks (what folding makes of named blocks such as
 // DwSeparable) are spliced into the list, QNet::Float: their parameters are
@@ -18,7 +18,12 @@
 // ADD: its main path and its shortcut are int8 networks of their own on the
 // block's input (int8::Network over each list; a shortcut has at most one
 // Conv2d, as ResNet's projection), their outputs added with requantization
-// (AddParameters) and a ReLU after the block fused as the add's clamp.
+// (AddParameters) and a ReLU after the block fused as the add's clamp. A
+// Concat (a fire module's expand branches) becomes TFLite's CONCATENATION:
+// each branch an int8 network of its own on the block's input, ending in a
+// Conv2d or Linear (and its ReLU/ReLU6) that requantizes straight to the
+// Concat's output quantization (its calibrated range), as TFLite's int8
+// CONCATENATION requires, so concatenating is a copy.
 //
 //   int8::Parameters<QNet>  int8 weights (per output channel symmetric for
 //                           Conv2d, per tensor for Linear as TFLite's
@@ -34,30 +39,34 @@
 //                           and the two int8 activation buffers Forward
 //                           ping-pongs between, three with a Residual (its
 //                           input, main path and shortcut outputs are live at
-//                           once; the kernels' own scratch is on the stack)
+//                           once), four with a Concat (its input, its output
+//                           and a branch's two; the kernels' own scratch is on
+//                           the stack)
 //
 // The tensors (QNet::tensor_count of them; ranges and Parameters::activation
 // are in this order): first the input of each float layer i and the
-// network's output (index layer_count), then, for each Residual in order,
-// the tensors of its main path's int8 network and of its shortcut's, each in
-// that network's own order (its input first: the block's input again).
+// network's output (index layer_count), then, for each Residual or Concat in
+// order, the tensors of its main path's int8 network and of its shortcut's
+// (of each branch's), each in that network's own order (its input first: the
+// block's input again; a branch's output range is not used: it is the
+// Concat's).
 // ranges[i] is tensor i's calibrated float range: what
 // int8_calibration::ObserveTensors (calibrate-inl.h) gives its observers
 // (calibration.hpp; int8_calibration::Observe for a network without
-// Residual, where the tensors are the layers' inputs). Only the ranges of the
-// input and of each Conv2d/Linear/Residual/MEAN output (after its fused
-// activation) are used: pooling and Flatten keep their input's quantization,
+// Residual or Concat, where the tensors are the layers' inputs). Only the
+// ranges of the input and of each Conv2d/Linear/Residual/Concat/MEAN output
+// (after its fused activation) are used: pooling and Flatten keep their input's quantization,
 // as TFLite's int8 kernels require, and a path's input is the block's. The
 // activation layout stays staticnn's [C][H][W], so Flatten is free (TFLite,
-// NHWC, permutes the next Linear's columns instead). Concat has no int8
-// kernel yet (TFLite's int8 CONCATENATION requires every input in the
-// output's quantization: each branch's last layer would requantize to it).
+// NHWC, permutes the next Linear's columns instead), and a Concat along
+// channels is one contiguous run per branch.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -72,7 +81,8 @@ namespace staticnn::int8 {
 // kPassThrough: Flatten (the layout stays [C][H][W]) and Dropout. kMean:
 // GlobalAvgPool2d as TFLite's MEAN (GlobalPool::kMean).
 enum class LayerKind {
-  kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kMean, kPassThrough, kReLU, kReLU6, kResidual, kOther
+  kConv2d, kLinear, kMaxPool2d, kAvgPool2d, kMean, kPassThrough, kReLU, kReLU6, kResidual, kConcat,
+  kOther
 };
 
 // What GlobalAvgPool2d becomes: TFLite's AVERAGE_POOL_2D over the whole plane
@@ -100,6 +110,8 @@ template <DropoutSpec S>
 struct kind_of<Dropout<S>> : std::integral_constant<LayerKind, LayerKind::kPassThrough> {};
 template <class... Parts>
 struct kind_of<Residual<Parts...>> : std::integral_constant<LayerKind, LayerKind::kResidual> {};
+template <class... Branches>
+struct kind_of<Concat<Branches...>> : std::integral_constant<LayerKind, LayerKind::kConcat> {};
 template <>
 struct kind_of<ReLU> : std::integral_constant<LayerKind, LayerKind::kReLU> {};
 template <>
@@ -132,7 +144,7 @@ constexpr bool requantizes(LayerKind k) { return is_weighted(k) || k == LayerKin
 // A layer that runs a kernel in Forward (not Flatten, Dropout or a fused activation).
 constexpr bool computes(LayerKind k) {
   return requantizes(k) || k == LayerKind::kMaxPool2d || k == LayerKind::kAvgPool2d ||
-         k == LayerKind::kMean;
+         k == LayerKind::kMean || k == LayerKind::kConcat;
 }
 
 // A pooling window as TFLite's int8 kernels count it: only the positions
@@ -211,7 +223,7 @@ struct Int8LayerRecord {
   long weight_offset = 0, weights = 0;   // int8 weights (a Residual: its paths')
   long channel_offset = 0, channels = 0; // int32 biases and Requantizations
   bool bias = false;
-  long tensor_offset = 0;                // a Residual: its paths' tensors
+  long tensor_offset = 0;                // a Residual or Concat: its paths' tensors
   int add_index = 0;                     // a Residual: its AddRequantization
 };
 
@@ -223,7 +235,7 @@ struct Network;
 struct IdentityPath {
   static constexpr int layer_count = 0;
   static constexpr long weight_count = 0, channel_count = 0, tensor_count = 0, max_activation = 0;
-  static constexpr int add_count = 0;
+  static constexpr int add_count = 0, concat_count = 0;
 };
 
 // The int8 network of a block's list (Main<...>, Shortcut<...>, or the
@@ -236,11 +248,20 @@ struct path_of<In, Block<Ls...>, P> {
   using type = Network<Float, typename spliced<Float>::type, P>;
 };
 
-// What a layer holds inside it: nothing, but for a Residual its two paths.
+// What a layer holds inside it: nothing, but for a Residual its two paths
+// and for a Concat its branches.
 struct NestedCounts {
   long weights = 0, channels = 0, tensors = 0, activation = 0;
-  int adds = 0;
+  int adds = 0, concats = 0;
 };
+
+// A Concat branch's last layer requantizes its output: a Conv2d or Linear,
+// or its fused activation.
+template <class Path>
+constexpr bool ends_requantized() {
+  constexpr LayerKind last = Path::kinds[Path::layer_count - 1];
+  return is_weighted(last) || is_activation(last);
+}
 template <class L, Shape In, GlobalPool P>
 struct nested {
   static constexpr NestedCounts counts{};
@@ -256,8 +277,9 @@ struct nested<Residual<Parts...>, In, P> {
       return std::type_identity<IdentityPath>{};
     }
   }())::type;
-  static_assert(main::add_count == 0 && shortcut::add_count == 0,
-                "int8::Network: a Residual inside a Residual's path has no int8 Forward yet");
+  static_assert(main::add_count == 0 && shortcut::add_count == 0 && main::concat_count == 0 &&
+                    shortcut::concat_count == 0,
+                "int8::Network: a Residual or Concat inside a Residual's path has no int8 Forward yet");
   static_assert([] {
     int kernels = 0;
     if constexpr (R::projection) {
@@ -272,6 +294,44 @@ struct nested<Residual<Parts...>, In, P> {
                                        std::max(main::max_activation, shortcut::max_activation), 1};
 };
 
+// A Concat's branches, each an int8 network on the block's input, their
+// entries one after the other (before[b]: branch b's offsets from the
+// block's first; param_offset[b]: its float parameters').
+template <class... Branches, Shape In, GlobalPool P>
+struct nested<Concat<Branches...>, In, P> {
+  template <class B>
+  using branch_of = typename path_of<In, B, P>::type;
+  using branches = std::tuple<branch_of<Branches>...>;
+  template <std::size_t B>
+  using branch = std::tuple_element_t<B, branches>;
+  static constexpr std::size_t size = sizeof...(Branches);
+  static_assert(((branch_of<Branches>::add_count == 0 && branch_of<Branches>::concat_count == 0) && ...),
+                "int8::Network: a Residual or Concat inside a Concat's branch has no int8 Forward yet");
+  static_assert((ends_requantized<branch_of<Branches>>() && ...),
+                "int8::Network: each Concat branch must end in a Conv2d or Linear (and its "
+                "ReLU/ReLU6): TFLite's int8 CONCATENATION takes its inputs in its output's "
+                "quantization, which that layer requantizes to");
+  static constexpr std::array<NestedCounts, size + 1> before = [] {
+    std::array<NestedCounts, size + 1> b{};
+    const std::array<NestedCounts, size> own{NestedCounts{
+        branch_of<Branches>::weight_count, branch_of<Branches>::channel_count,
+        branch_of<Branches>::tensor_count, branch_of<Branches>::max_activation}...};
+    for (std::size_t i = 0; i < size; ++i) {
+      b[i + 1] = {b[i].weights + own[i].weights, b[i].channels + own[i].channels,
+                  b[i].tensors + own[i].tensors, std::max(b[i].activation, own[i].activation)};
+    }
+    return b;
+  }();
+  static constexpr std::array<long, size + 1> param_offset = [] {
+    std::array<long, size + 1> o{};
+    const std::array<long, size> own{branch_of<Branches>::Float::param_count...};
+    for (std::size_t i = 0; i < size; ++i) o[i + 1] = o[i] + own[i];
+    return o;
+  }();
+  static constexpr NestedCounts counts{before[size].weights, before[size].channels,
+                                       before[size].tensors, before[size].activation, 0, 1};
+};
+
 template <class FoldedNet, int C, int H, int W, class... Ls, GlobalPool P>
 struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P> {
   using Float = staticnn::Network<Input<C, H, W>, Ls...>;  // FoldedNet, spliced
@@ -283,7 +343,7 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P> {
 
   static_assert(((kind_of<Ls>::value != LayerKind::kOther) && ...),
                 "int8::Network: only Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout, "
-                "ReLU, ReLU6 and Sequential and Residual blocks of them have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
+                "ReLU, ReLU6 and Sequential, Residual and Concat blocks of them have int8 kernels (fold BatchNorm first: int8::quantized_t<Net> does)");
   static_assert([] {
     for (int i = 0; i < layer_count; ++i) {
       if (is_activation(kinds[i]) && (i == 0 || !requantizes(kinds[i - 1]))) return false;
@@ -330,7 +390,7 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P> {
         r[i].channel_offset = channels;
         channels += 1;
       }
-      if (kinds[i] == LayerKind::kResidual) {
+      if (kinds[i] == LayerKind::kResidual || kinds[i] == LayerKind::kConcat) {
         const NestedCounts& n = nested_counts[i];
         r[i].weight_offset = weights;
         r[i].weights = n.weights;
@@ -365,6 +425,11 @@ struct Network<FoldedNet, staticnn::Network<Input<C, H, W>, Ls...>, P> {
   static constexpr int add_count = [] {
     int n = 0;
     for (const NestedCounts& c : nested_counts) n += c.adds;
+    return n;
+  }();
+  static constexpr int concat_count = [] {
+    int n = 0;
+    for (const NestedCounts& c : nested_counts) n += c.concats;
     return n;
   }();
   // The largest activation, in int8 values (the input and the paths' included).
@@ -407,17 +472,25 @@ struct Parameters : ResidualAdds<QNet::add_count> {
   TensorQuantization activation[QNet::tensor_count] = {};
 };
 
-// A third buffer, for a network with a Residual.
-template <long N, bool kNeeded>
-struct ThirdBuffer {
+// The buffers beyond two: a third for a network with a Residual (its input,
+// main path and shortcut outputs are live at once), a fourth with a Concat
+// (its input, its output and a branch's two ping-pong buffers).
+template <long N, int kExtra>
+struct ExtraBuffers {
+  alignas(64) std::int8_t c[N];
+  alignas(64) std::int8_t d[N];
+};
+template <long N>
+struct ExtraBuffers<N, 1> {
   alignas(64) std::int8_t c[N];
 };
 template <long N>
-struct ThirdBuffer<N, false> {};
+struct ExtraBuffers<N, 0> {};
 
 // Forward's ping-pong activation buffers (QNet::ram_bytes).
 template <class QNet>
-struct Workspace : ThirdBuffer<QNet::max_activation, (QNet::add_count > 0)> {
+struct Workspace
+    : ExtraBuffers<QNet::max_activation, (QNet::concat_count > 0 ? 2 : QNet::add_count > 0 ? 1 : 0)> {
   alignas(64) std::int8_t a[QNet::max_activation];
   alignas(64) std::int8_t b[QNet::max_activation];
 };
@@ -435,14 +508,20 @@ struct ParameterSpan {
   Ptr<TensorQuantization> activation;
   Ptr<AddRequantization> adds;  // nullptr without a Residual
 
+  // The entries n.weights, n.channels, n.tensors on.
+  constexpr ParameterSpan after(const NestedCounts& n) const {
+    return {weights + n.weights, biases + n.channels, requantization + n.channels,
+            activation + n.tensors, nullptr};
+  }
+  // The paths of Residual or Concat l: from the first.
+  constexpr ParameterSpan paths(const Int8LayerRecord& l) const {
+    return after({l.weight_offset, l.channel_offset, l.tensor_offset});
+  }
   // The path of Residual l whose entries follow `before` (the main path, for
   // the shortcut; IdentityPath for the main path itself).
   template <class Before>
   constexpr ParameterSpan path(const Int8LayerRecord& l) const {
-    return {weights + l.weight_offset + Before::weight_count,
-            biases + l.channel_offset + Before::channel_count,
-            requantization + l.channel_offset + Before::channel_count,
-            activation + l.tensor_offset + Before::tensor_count, nullptr};
+    return paths(l).after({Before::weight_count, Before::channel_count, Before::tensor_count});
   }
 };
 template <class QNet, class P>
@@ -465,6 +544,27 @@ constexpr float Magnitude(float x) { return x < 0.0f ? -x : x; }
 template <class QNet>
 constexpr void QuantizeLayers(const float* values, const Range* ranges, ParameterSpan<false> q);
 
+// A Concat's branches (Nested: its nested<...>), each from the block's input
+// quantization `in`, and each output in the Concat's quantization (TFLite's
+// int8 CONCATENATION requires it): the branch's last layer, a Conv2d or
+// Linear, takes the Concat's range `out` as its own output range.
+template <class Nested>
+constexpr void QuantizeBranches(const float* values, const Range* ranges, Range out,
+                                TensorQuantization in, ParameterSpan<false> q) {
+  [&]<std::size_t... B>(std::index_sequence<B...>) {
+    ([&] {
+      using Branch = typename Nested::template branch<B>;
+      constexpr NestedCounts before = Nested::before[B];
+      Range branch_ranges[Branch::tensor_count] = {};
+      for (long t = 0; t < Branch::tensor_count; ++t) branch_ranges[t] = ranges[before.tensors + t];
+      branch_ranges[Branch::layer_count] = out;
+      const ParameterSpan<false> branch = q.after(before);
+      branch.activation[0] = in;
+      QuantizeLayers<Branch>(values + Nested::param_offset[B], branch_ranges, branch);
+    }(), ...);
+  }(std::make_index_sequence<Nested::size>{});
+}
+
 // Float layer I of QNet (q.activation[I], its input's quantization, is set).
 template <class QNet, int I>
 constexpr void QuantizeLayer(const float* values, const Range* ranges, ParameterSpan<false> q) {
@@ -476,6 +576,12 @@ constexpr void QuantizeLayer(const float* values, const Range* ranges, Parameter
     q.activation[I + 1] = out;
     q.requantization[l.channel_offset] = {MeanMultiplier(in.scale, out.scale, f.in.h * f.in.w),
                                           out.zero_point, ActivationClamp{}};
+    return;
+  }
+  if constexpr (l.kind == LayerKind::kConcat) {
+    q.activation[I + 1] = AsymmetricQuantization(ranges[I + 1].lo, ranges[I + 1].hi);
+    QuantizeBranches<typename QNet::template nested_at<I>>(
+        values + f.param_offset, ranges + l.tensor_offset, ranges[I + 1], in, q.paths(l));
     return;
   }
   if constexpr (!requantizes(l.kind)) {  // pooling, Flatten, a fused activation
