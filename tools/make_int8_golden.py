@@ -2,7 +2,8 @@
 """Writes the LiteRT int8 goldens that tests/golden_int8_test.cc checks the int8 oracle against,
 the int8 LeNet-5 of tests/golden_int8_network_test.cc (lenet5.gold, see lenet_case), and the
 four MLPerf Tiny models of tests/golden_int8_mlperf_tiny_test.cc (mlperf_*.gold, see
-mlperf_int8), and GlobalAvgPool2d as TFLite's MEAN (mean_*.gold, see mean_case).
+mlperf_int8), a fire module whose Concat is TFLite's CONCATENATION (fire.gold, see NETWORKS),
+and GlobalAvgPool2d as TFLite's MEAN (mean_*.gold, see mean_case).
 
 Each kernel case is a one-operator int8 .tflite model, written directly (the flatbuffer helpers of
 tools/peers/tflite_writer.py, plus TFLite's quantization fields), run by the LiteRT
@@ -964,12 +965,12 @@ def mlperf_case(name):
     tflite_model, x, stored, (layers, act, x_float) = mlperf_int8(name)
     nhwc = x.reshape(1, -1) if x.shape[1:] == (1, 1) else x.transpose(1, 2, 0)[None]
     ys = {k_: run(tflite_model, [nhwc], r) for k_, r in RESOLVERS.items()}
-    y_float = float_forward(layers, x_float)[len(layers)].reshape(-1)
-    y_real = act[len(layers)][0] * (ys["reference"][0].astype(np.float32) - act[len(layers)][1])
-    print("%s: %d tensors, float outputs %s..., int8 dequantized %s..." % (
-        name, len(act), np.round(y_float[:4], 3), np.round(y_real[:4], 3)))
     y = ys["reference"][0]
     y = y.transpose(2, 0, 1) if y.ndim == 3 else y  # NHWC -> [C][H][W]
+    y_float = float_forward(layers, x_float)[len(layers)].reshape(-1)
+    y_real = act[len(layers)][0] * (y.reshape(-1).astype(np.float32) - act[len(layers)][1])
+    print("%s: %d tensors, float outputs %s..., int8 dequantized %s..." % (
+        name, len(act), np.round(y_float[:4], 3), np.round(y_real[:4], 3)))
     return ("mlperf_" if name in MLPERF_TINY else "") + name, ys, stored + [("y", y)]
 
 
