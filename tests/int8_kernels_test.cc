@@ -56,6 +56,16 @@ int8::Requantization RandomRequantization(std::mt19937& rng) {
           clamps[kind(rng)]};
 }
 
+// Every input and weight -128 or 127 (by sign), the zero point -128 or 127:
+// centered inputs of +-255, the largest int16 pair products (2 * 255 * 128)
+// the kernels' pairwise multiply-add ever sums.
+void MakeExtreme(std::vector<std::int8_t>& x, std::vector<std::int8_t>& w,
+                 std::int32_t& x_zero_point) {
+  for (auto& e : x) e = e < 0 ? -128 : 127;
+  for (auto& e : w) e = e < 0 ? -128 : 127;
+  x_zero_point = x_zero_point < 0 ? -128 : 127;
+}
+
 // The kernel's output y (with canaries) equals the oracle's.
 void ExpectSame(const std::vector<std::int8_t>& guarded, const std::vector<std::int8_t>& expected,
                 const char* what) {
@@ -114,9 +124,7 @@ void TestRequantizeRow() {
   }
 }
 
-// With `extremes`, every input and weight is -128 or 127 and the zero point
-// -128 or 127: centered inputs of +-255, the largest int16 pair products
-// (2 * 255 * 128) the kernels' pairwise multiply-add ever sums.
+// With `extremes`, MakeExtreme's operands.
 template <Conv2dGeometry G>
 void CheckConv2d(std::mt19937& rng, bool extremes = false) {
   auto x = RandomInt8(G.in.size(), rng);
@@ -127,11 +135,7 @@ void CheckConv2d(std::mt19937& rng, bool extremes = false) {
   std::vector<int8::Requantization> r;
   for (int c = 0; c < G.out.c; ++c) r.push_back(RandomRequantization(rng));
   std::int32_t x_zero_point = zero_point(rng);
-  if (extremes) {
-    for (auto& e : x) e = e < 0 ? -128 : 127;
-    for (auto& e : w) e = e < 0 ? -128 : 127;
-    x_zero_point = x_zero_point < 0 ? -128 : 127;
-  }
+  if (extremes) MakeExtreme(x, w, x_zero_point);
 
   std::vector<std::int8_t> expected(G.out.size());
   reference::int8_conv2d(G, x.data(), x_zero_point, w.data(), b.data(), r.data(), expected.data());
@@ -185,7 +189,7 @@ void TestConv2d() {
   }
 }
 
-// `extremes` as for CheckConv2d.
+// With `extremes`, MakeExtreme's operands.
 template <LinearGeometry G>
 void CheckLinear(std::mt19937& rng, bool extremes = false) {
   auto x = RandomInt8(G.in_features, rng);
@@ -195,11 +199,7 @@ void CheckLinear(std::mt19937& rng, bool extremes = false) {
   for (auto& e : b) e = bias(rng);
   const int8::Requantization r = RandomRequantization(rng);
   std::int32_t x_zero_point = zero_point(rng);
-  if (extremes) {
-    for (auto& e : x) e = e < 0 ? -128 : 127;
-    for (auto& e : w) e = e < 0 ? -128 : 127;
-    x_zero_point = x_zero_point < 0 ? -128 : 127;
-  }
+  if (extremes) MakeExtreme(x, w, x_zero_point);
   const std::vector<int8::Requantization> per_output(G.out_features, r);
 
   std::vector<std::int8_t> expected(G.out_features);
