@@ -5,9 +5,10 @@
 // then, per tile of MR output channels, the weights are packed into a panel
 // [MR biases][k = (input channel, tap)][MR weights] and the row tile
 // (conv2d_row_tile-inl.h) computes the outputs on the padded width, which are
-// cropped into y, unless there are no columns to discard (1x1, kernel.w = 1):
-// then the tiles write straight into y, a block of outputs at a time (see
-// kDirectBlockOutputs).
+// cropped into y, unless there are no columns to discard (1x1, kernel.w = 1,
+// or the input unfolded into one copy per kernel column: small planes, see
+// unfold_columns_pays): then the tiles write straight into y, a block of
+// outputs at a time (see kDirectBlockOutputs).
 
 #if defined(STATICNN_KERNELS_CONV2D_FORWARD_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
@@ -36,7 +37,7 @@ template <Conv2dGeometry G>
 HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                   const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                   float* HWY_RESTRICT scratch) {
-  using Tables = cd::ForwardTables<G>;
+  using Tables = cd::ForwardTables<G, cd::unfold_columns_pays(G)>;
   constexpr cd::ForwardPlan p = Tables::plan;
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = p.co.mr;
   constexpr int kOutPlane = G.out.h * G.out.w;
@@ -46,9 +47,17 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
   float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT ybuf = scratch + p.ybuf;
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases(x + g * kCin * G.in.h * G.in.w,
-              {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows, p.cols},
-              xs);
+    const float* HWY_RESTRICT xg = x + g * kCin * G.in.h * G.in.w;
+    if constexpr (p.unfolded) {
+      constexpr int kPaddedCols = cd::padded_cols(G);
+      PadPhases(xg, {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, kPaddedCols},
+                scratch + p.padded);
+      UnfoldColumns<G.x.kernel, G.out.w>(scratch + p.padded, kCin, p.rows, xs);
+    } else {
+      PadPhases(xg,
+                {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows, p.cols},
+                xs);
+    }
     constexpr int kBlock = kDirect ? kDirectBlockOutputs : p.qeff;
     for (int q0 = 0; q0 < p.qeff; q0 += kBlock) {
       const int count = std::min(kBlock, p.qeff - q0);

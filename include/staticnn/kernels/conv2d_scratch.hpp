@@ -67,7 +67,13 @@ constexpr RowTiles row_tiles(int rows) {
 // fixed tap, consecutive outputs read consecutive floats, whatever the stride.
 // Outputs are computed on a flattened index q = oh*cols + ox over the plane width
 // (cols >= out.w), the columns ox >= out.w are discarded.
+//
+// Unfolded (forward only, see unfold_columns_pays): one copy of the input per
+// kernel column kw, shifted by kw and on the output's width, so that no column
+// is discarded: tap (kh, kw) of output q = oh*out.w + ox reads copy kw at
+// q + kh*out.w. The copies play the part of the phase planes.
 struct ForwardPlan {
+  bool unfolded = false;
   int rows = 0, cols = 0;  // of one phase plane
   int plane = 0;           // rows * cols
   int phase_stride = 0;    // in_per_group * plane (xs holds one group at a time)
@@ -77,12 +83,34 @@ struct ForwardPlan {
   RowTiles co;             // output channels of a group
   int xs_floats = 0;       // of the phase planes (backward params copies x there too)
   int xs = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
+  int padded = 0;  // unfolded: region of the padded input the copies are cut from
 };
 
-constexpr ForwardPlan forward_plan(const Conv2dGeometry& g) {
+constexpr int padded_cols(const Conv2dGeometry& g) {
+  return g.out.w + (g.x.kernel - 1) * g.x.dilation / g.x.stride;
+}
+
+// Floats of the unfolded copies, and the most forward unfolds (64 KiB: they
+// stay in L2 next to the rest; ResNet-8's 3x3 64->64 at 8x8 takes 60 KiB).
+constexpr int unfolded_floats(const Conv2dGeometry& g) {
+  return g.x.kernel * g.in_per_group() * (g.out.h + g.y.kernel - 1) * g.out.w;
+}
+inline constexpr int kMaxUnfoldedFloats = 16384;
+
+// Forward unfolds the columns of a stride-1, undilated convolution when at
+// least 1/8 of the padded width would be discarded (LeNet-5's conv1 28 of 32,
+// conv2 10 of 14): kernel.w copies of the input cost less than those FMAs.
+constexpr bool unfold_columns_pays(const Conv2dGeometry& g) {
+  return g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
+         g.x.kernel > 1 && (padded_cols(g) - g.out.w) * 8 >= padded_cols(g) &&
+         unfolded_floats(g) <= kMaxUnfoldedFloats;
+}
+
+constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = false) {
   ForwardPlan p;
+  p.unfolded = unfolded;
   p.rows = g.out.h + (g.y.kernel - 1) * g.y.dilation / g.y.stride;
-  p.cols = g.out.w + (g.x.kernel - 1) * g.x.dilation / g.x.stride;
+  p.cols = unfolded ? g.out.w : padded_cols(g);
   p.plane = p.rows * p.cols;
   p.phase_stride = g.in_per_group() * p.plane;
   p.qeff = (g.out.h - 1) * p.cols + g.out.w;
@@ -90,11 +118,13 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g) {
   p.k = g.in_per_group() * p.taps;
   p.co = row_tiles(g.out_per_group());
   // Tiles of columns read up to kMaxTileCols past the last useful output.
-  p.xs_floats = g.y.stride * g.x.stride * p.phase_stride + kMaxTileCols;
+  const int copies = unfolded ? g.x.kernel : g.y.stride * g.x.stride;
+  p.xs_floats = copies * p.phase_stride + kMaxTileCols;
   Regions r;
   p.xs = r.at(p.xs_floats);
   p.panel = r.at(p.co.mr * (p.k + 1));  // one row tile: bias, then k steps of mr weights
-  p.ybuf = r.at(p.co.mr * p.qeff);
+  p.ybuf = r.at(p.cols == g.out.w ? 0 : p.co.mr * p.qeff);  // crop buffer, if any
+  p.padded = r.at(unfolded ? g.in_per_group() * p.rows * padded_cols(g) + kMaxTileCols : 0);
   p.floats = r.end;
   return p;
 }
@@ -102,14 +132,17 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g) {
 // Offset, in xs, of tap (kh, kw) relative to output q of input channel 0.
 constexpr int forward_tap_offset(const Conv2dGeometry& g, const ForwardPlan& p, int kh,
                                  int kw) {
+  if (p.unfolded) return kw * p.phase_stride + kh * p.cols;
   const int ry = kh * g.y.dilation, rx = kw * g.x.dilation;
   const int phase = (ry % g.y.stride) * g.x.stride + rx % g.x.stride;
   return phase * p.phase_stride + ry / g.y.stride * p.cols + rx / g.x.stride;
 }
 
-template <Conv2dGeometry G>
+// kUnfolded: forward's own layout when it pays; backward params copies x
+// into the phase planes.
+template <Conv2dGeometry G, bool kUnfolded = false>
 struct ForwardTables {
-  static constexpr ForwardPlan plan = forward_plan(G);
+  static constexpr ForwardPlan plan = forward_plan(G, kUnfolded);
   static constexpr std::array<int, G.y.kernel * G.x.kernel> tap_offset = [] {
     std::array<int, G.y.kernel * G.x.kernel> t{};
     for (int kh = 0; kh < G.y.kernel; ++kh)
@@ -319,7 +352,7 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const int forward = forward_plan(g).floats;
+  const int forward = forward_plan(g, unfold_columns_pays(g)).floats;
   const int input = max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int params = backward_params_plan(g).floats;
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
