@@ -58,6 +58,11 @@ constexpr Conv2dGeometry kMobileNetDw48 = conv({8, 48, 48}, 8, 3, 1, 8);
 constexpr Conv2dGeometry kMobileNetDw48s2 = conv({16, 48, 48}, 16, 3, 1, 16, 2);
 constexpr Conv2dGeometry kMobileNetDw6 = conv({128, 6, 6}, 128, 3, 1, 128);
 constexpr Conv2dGeometry kMobileNetDw3 = conv({256, 3, 3}, 256, 3, 1, 256);
+// Their pointwise layers (forward only).
+constexpr Conv2dGeometry kDsCnnPw = conv({64, 25, 5}, 64, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw48 = conv({8, 48, 48}, 16, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw6 = conv({128, 6, 6}, 128, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
 
 }  // namespace staticnn::conv2d_bench
 #endif  // STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
@@ -90,7 +95,7 @@ void LeNet1(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet1>(pass, 
 void LeNet2(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet2>(pass, m); }
 void Pointwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kPointwise>(pass, m); }
 void Depthwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kDepthwise>(pass, m); }
-// Forward only (the depthwise layers of the MLPerf Tiny models).
+// Forward only (the depthwise and pointwise layers of the MLPerf Tiny models).
 template <Conv2dGeometry G>
 void RunForward(const Buffers& m) {
   Conv2dForward<G>(m.x, m.w, m.b, m.y, m.scratch);
@@ -100,6 +105,10 @@ void MobileNetDw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNet
 void MobileNetDw48s2(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw48s2>(m); }
 void MobileNetDw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw6>(m); }
 void MobileNetDw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw3>(m); }
+void DsCnnPw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnPw>(m); }
+void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
+void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
+void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
 
 // Register-resident FMAs on 12 independent accumulators: the machine's peak.
 HWY_NOINLINE float FmaPeak(std::int64_t iterations) {
@@ -134,6 +143,10 @@ HWY_EXPORT(MobileNetDw48);
 HWY_EXPORT(MobileNetDw48s2);
 HWY_EXPORT(MobileNetDw6);
 HWY_EXPORT(MobileNetDw3);
+HWY_EXPORT(DsCnnPw);
+HWY_EXPORT(MobileNetPw48);
+HWY_EXPORT(MobileNetPw6);
+HWY_EXPORT(MobileNetPw3);
 HWY_EXPORT(FmaPeak);
 HWY_EXPORT(FmaLanes);
 HWY_EXPORT(CompiledTarget);
@@ -213,6 +226,10 @@ STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_8x48x48, MobileNetDw48, kMobile
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3s2_16x48x48, MobileNetDw48s2, kMobileNetDw48s2);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_128x6x6, MobileNetDw6, kMobileNetDw6);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_256x3x3, MobileNetDw3, kMobileNetDw3);
+STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_256x3x3_256f, MobileNetPw3, kMobileNetPw3);
 
 }  // namespace
 }  // namespace conv2d_bench

@@ -292,6 +292,20 @@ void TestConv2dDepthwisePlanes() {
   CheckConv2d<conv({1, 6, 7}, 1, {3, 1, 1}, {3, 1, 1})>();           // one channel
 }
 
+// 1x1 stride-1 layers take the pointwise GEMM (conv2d_pointwise-inl.h): the
+// planes of DS-CNN and MobileNetV1, and planes smaller than a vector (9, 6 and 1
+// positions), positions that leave an overlapping last vector (125, 49), output
+// channels that leave a partial tile of rows, no bias.
+void TestConv2dPointwisePlanes() {
+  using conv2d_test::conv;
+  CheckConv2d<conv({64, 25, 5}, 64, {1}, {1})>();          // DS-CNN
+  CheckConv2d<conv({8, 48, 48}, 16, {1}, {1})>();          // MobileNet 48x48
+  CheckConv2d<conv({128, 3, 3}, 256, {1}, {1})>();         // MobileNet 3x3
+  CheckConv2d<conv({20, 7, 7}, 11, {1}, {1}, 1, false)>(); // 49 positions, no bias
+  CheckConv2d<conv({5, 2, 3}, 13, {1}, {1})>();            // 6 positions
+  CheckConv2d<conv({9, 1, 1}, 3, {1}, {1})>();             // one position
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -315,6 +329,7 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dStridePaddingDilation);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dGroupsAndShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 }  // namespace staticnn
 #endif

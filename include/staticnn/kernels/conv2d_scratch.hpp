@@ -154,13 +154,15 @@ struct ForwardTables {
 };
 
 // Depthwise forward with the channels in the lanes (conv2d_depthwise_lanes-inl.h):
-// one block of at most depthwise_lanes(channels) channels at a time, its input
+// one block of at most lanes_for(channels) channels at a time, its input
 // transposed into xt[rows][cols][lanes] (zero-padded to the extent the windows
-// read), its outputs into yt[out.h * out.w][lanes]. Vectors of channels hold a
-// power of two of them, at most 16 (the widest target) and at most the channels.
-constexpr int depthwise_lanes(int channels) {
+// read), its outputs into yt[out.h * out.w][lanes_for(channels)].
+
+// Lanes of the vectors that run over n floats (channels, positions): a power
+// of two, at most 16 (the widest target) and at most n (MobileNet's 8 channels).
+constexpr int lanes_for(int n) {
   int lanes = 1;
-  while (lanes * 2 <= channels && lanes < 16) lanes *= 2;
+  while (lanes * 2 <= n && lanes < 16) lanes *= 2;
   return lanes;
 }
 
@@ -177,7 +179,7 @@ constexpr DepthwiseLanesPlan depthwise_lanes_plan(const Conv2dGeometry& g) {
   if (!p.used) return p;
   p.rows = (g.out.h - 1) * g.y.stride + g.y.kernel;
   p.cols = (g.out.w - 1) * g.x.stride + g.x.kernel;
-  const int lanes = depthwise_lanes(g.in.c);
+  const int lanes = lanes_for(g.in.c);
   Regions r;
   p.xt = r.at(p.rows * p.cols * lanes);
   p.yt = r.at(g.out.h * g.out.w * lanes);
