@@ -40,8 +40,9 @@ struct Buffers {
 constexpr int out_size(int in, const WindowAxis& a) {
   return (in + 2 * a.pad - a.extent()) / a.stride + 1;
 }
-constexpr Conv2dGeometry conv(Shape in, int out_c, int k, int pad, int groups = 1) {
-  const WindowAxis a{k, 1, pad, 1};
+constexpr Conv2dGeometry conv(Shape in, int out_c, int k, int pad, int groups = 1,
+                              int stride = 1) {
+  const WindowAxis a{k, stride, pad, 1};
   return {in, {out_c, out_size(in.h, a), out_size(in.w, a)}, a, a, groups, true};
 }
 
@@ -51,6 +52,17 @@ constexpr Conv2dGeometry kLeNet1 = conv({1, 28, 28}, 6, 5, 2);
 constexpr Conv2dGeometry kLeNet2 = conv({6, 14, 14}, 16, 5, 0);
 constexpr Conv2dGeometry kPointwise = conv({64, 56, 56}, 64, 1, 0);
 constexpr Conv2dGeometry kDepthwise = conv({64, 56, 56}, 64, 3, 1, 64);
+// The depthwise layers of MLPerf Tiny's DS-CNN and MobileNetV1 (forward only).
+constexpr Conv2dGeometry kDsCnnDw = conv({64, 25, 5}, 64, 3, 1, 64);
+constexpr Conv2dGeometry kMobileNetDw48 = conv({8, 48, 48}, 8, 3, 1, 8);
+constexpr Conv2dGeometry kMobileNetDw48s2 = conv({16, 48, 48}, 16, 3, 1, 16, 2);
+constexpr Conv2dGeometry kMobileNetDw6 = conv({128, 6, 6}, 128, 3, 1, 128);
+constexpr Conv2dGeometry kMobileNetDw3 = conv({256, 3, 3}, 256, 3, 1, 256);
+// Their pointwise layers (forward only).
+constexpr Conv2dGeometry kDsCnnPw = conv({64, 25, 5}, 64, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw48 = conv({8, 48, 48}, 16, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw6 = conv({128, 6, 6}, 128, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
 
 }  // namespace staticnn::conv2d_bench
 #endif  // STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
@@ -83,6 +95,20 @@ void LeNet1(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet1>(pass, 
 void LeNet2(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet2>(pass, m); }
 void Pointwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kPointwise>(pass, m); }
 void Depthwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kDepthwise>(pass, m); }
+// Forward only (the depthwise and pointwise layers of the MLPerf Tiny models).
+template <Conv2dGeometry G>
+void RunForward(const Buffers& m) {
+  Conv2dForward<G>(m.x, m.w, m.b, m.y, m.scratch);
+}
+void DsCnnDw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnDw>(m); }
+void MobileNetDw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw48>(m); }
+void MobileNetDw48s2(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw48s2>(m); }
+void MobileNetDw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw6>(m); }
+void MobileNetDw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw3>(m); }
+void DsCnnPw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnPw>(m); }
+void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
+void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
+void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
 
 // Register-resident FMAs on 12 independent accumulators: the machine's peak.
 HWY_NOINLINE float FmaPeak(std::int64_t iterations) {
@@ -112,6 +138,15 @@ HWY_EXPORT(LeNet1);
 HWY_EXPORT(LeNet2);
 HWY_EXPORT(Pointwise);
 HWY_EXPORT(Depthwise);
+HWY_EXPORT(DsCnnDw);
+HWY_EXPORT(MobileNetDw48);
+HWY_EXPORT(MobileNetDw48s2);
+HWY_EXPORT(MobileNetDw6);
+HWY_EXPORT(MobileNetDw3);
+HWY_EXPORT(DsCnnPw);
+HWY_EXPORT(MobileNetPw48);
+HWY_EXPORT(MobileNetPw6);
+HWY_EXPORT(MobileNetPw3);
 HWY_EXPORT(FmaPeak);
 HWY_EXPORT(FmaLanes);
 HWY_EXPORT(CompiledTarget);
@@ -179,6 +214,22 @@ STATICNN_CONV2D_BENCHMARKS(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
 STATICNN_CONV2D_BENCHMARKS(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
 STATICNN_CONV2D_BENCHMARKS(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
+
+#define STATICNN_CONV2D_FORWARD_BENCHMARK(Name, Entry, geometry)                      \
+  void BM_##Name##_Forward(benchmark::State& s) {                                     \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::forward);                      \
+  }                                                                                   \
+  BENCHMARK(BM_##Name##_Forward)
+
+STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnDw3x3_64x25x5, DsCnnDw, kDsCnnDw);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_8x48x48, MobileNetDw48, kMobileNetDw48);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3s2_16x48x48, MobileNetDw48s2, kMobileNetDw48s2);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_128x6x6, MobileNetDw6, kMobileNetDw6);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_256x3x3, MobileNetDw3, kMobileNetDw3);
+STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_256x3x3_256f, MobileNetPw3, kMobileNetPw3);
 
 }  // namespace
 }  // namespace conv2d_bench

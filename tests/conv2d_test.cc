@@ -274,6 +274,38 @@ void TestConv2dManyChannels() {
   CheckConv2d<conv3x3({19, 8, 8}, 65)>();
 }
 
+// Depthwise layers take the channels-in-lanes forward (conv2d_depthwise_lanes-inl.h):
+// the plane sizes and strides of MLPerf Tiny's DS-CNN and MobileNetV1, channel
+// counts that leave a partial vector of channels (24, 20, 12 with 16 lanes), fewer
+// channels than a vector (3), a single channel, and odd kernels, strides and tails.
+void TestConv2dDepthwisePlanes() {
+  using conv2d_test::conv;
+  CheckConv2d<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();    // DS-CNN
+  CheckConv2d<conv({8, 48, 48}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();      // MobileNet 48x48
+  CheckConv2d<conv({16, 48, 48}, 16, {3, 2, 1}, {3, 2, 1}, 16)>();   // 48 -> 24
+  CheckConv2d<conv({32, 12, 12}, 32, {3, 2, 1}, {3, 2, 1}, 32)>();   // 12 -> 6
+  CheckConv2d<conv({24, 6, 6}, 24, {3, 1, 1}, {3, 1, 1}, 24)>();     // 6x6
+  CheckConv2d<conv({20, 3, 3}, 20, {3, 1, 1}, {3, 1, 1}, 20)>();     // 3x3
+  CheckConv2d<conv({12, 7, 9}, 12, {5, 1, 2}, {5, 1, 2}, 12)>();     // 5x5
+  CheckConv2d<conv({3, 9, 10}, 3, {3, 2, 0}, {3, 2, 0}, 3, false)>();  // dropped tail
+  CheckConv2d<conv({17, 11, 13}, 17, {5, 3, 2}, {3, 1, 1}, 17)>();   // 5x3, stride 3x1
+  CheckConv2d<conv({1, 6, 7}, 1, {3, 1, 1}, {3, 1, 1})>();           // one channel
+}
+
+// 1x1 stride-1 layers take the pointwise GEMM (conv2d_pointwise-inl.h): the
+// planes of DS-CNN and MobileNetV1, and planes smaller than a vector (9, 6 and 1
+// positions), positions that leave an overlapping last vector (125, 49), output
+// channels that leave a partial tile of rows, no bias.
+void TestConv2dPointwisePlanes() {
+  using conv2d_test::conv;
+  CheckConv2d<conv({64, 25, 5}, 64, {1}, {1})>();          // DS-CNN
+  CheckConv2d<conv({8, 48, 48}, 16, {1}, {1})>();          // MobileNet 48x48
+  CheckConv2d<conv({128, 3, 3}, 256, {1}, {1})>();         // MobileNet 3x3
+  CheckConv2d<conv({20, 7, 7}, 11, {1}, {1}, 1, false)>(); // 49 positions, no bias
+  CheckConv2d<conv({5, 2, 3}, 13, {1}, {1})>();            // 6 positions
+  CheckConv2d<conv({9, 1, 1}, 3, {1}, {1})>();             // one position
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -296,6 +328,8 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dWidths);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dStridePaddingDilation);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dGroupsAndShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 }  // namespace staticnn
 #endif

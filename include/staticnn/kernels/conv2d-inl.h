@@ -22,8 +22,11 @@
 //   conv2d_weight_grad_transposed-inl.h  backward params, >= 16 output channels
 //                              per group: dW^T = x_shifted * dy^T
 //   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
+//   conv2d_depthwise_lanes-inl.h  depthwise forward: channels in the lanes
+//   conv2d_pointwise-inl.h     1x1 stride-1 forward: a GEMM on x and w in place
 //   conv2d_depthwise-inl.h     one output channel per group at stride 1
-//                              (depthwise; dx of a single input channel)
+//                              (dx of a single input channel; forward of
+//                              several input channels per output channel)
 // conv2d_scratch.hpp lays out their scratch, at compile time.
 
 #if defined(STATICNN_KERNELS_CONV2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -38,7 +41,9 @@
 #include "staticnn/kernels/conv2d_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_depthwise-inl.h"
+#include "staticnn/kernels/conv2d_depthwise_lanes-inl.h"
 #include "staticnn/kernels/conv2d_forward-inl.h"
+#include "staticnn/kernels/conv2d_pointwise-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_dot-inl.h"
@@ -55,7 +60,11 @@ template <Conv2dGeometry G>
 void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                    float* HWY_RESTRICT scratch) {
-  if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
+  if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
+    conv2d_impl::DepthwiseLanesForward<G>(x, w, b, y, scratch);
+  } else if constexpr (conv2d_impl::PointwiseFits(G)) {
+    conv2d_impl::PointwiseForward<G>(x, w, b, y);
+  } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
     conv2d_impl::DepthwiseForward<G>(x, w, b, y, scratch);
   } else {
     conv2d_impl::ForwardByRowTiles<G>(x, w, b, y, scratch);

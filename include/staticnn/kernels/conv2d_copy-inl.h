@@ -45,6 +45,14 @@ constexpr int FirstAtLeast(int limit, int stride, int phase, int pad, int cols) 
 inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec& s,
                             float* HWY_RESTRICT dst) {
   const int plane = s.rows * s.cols;
+  // 1x1 stride-1 layers (pointwise): the planes are the source, one copy
+  // rather than a call per row (DS-CNN: 1600 rows of 5 floats per layer).
+  if (s.stride_y == 1 && s.stride_x == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+      s.rows == s.height && s.cols == s.width) {
+    CopyFloats(src, dst, s.channels * plane);
+    ZeroFloats(dst + s.channels * plane, cd::kMaxTileCols);
+    return;
+  }
   for (int py = 0; py < s.stride_y; ++py) {
     const int r0 = FirstAtLeast(0, s.stride_y, py, s.pad_top, s.rows);
     const int r1 = std::max(r0, FirstAtLeast(s.height, s.stride_y, py, s.pad_top, s.rows));

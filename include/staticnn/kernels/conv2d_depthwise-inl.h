@@ -6,7 +6,9 @@
 // output rows in registers instead and load each input row once for the KH
 // taps that read it: (R + KH - 1) * KW loads per R * KH * KW FMAs.
 //   OutputPlane           one output plane: R rows x NV vectors
-//   DepthwiseForward      forward, OutputPlane per group
+//   DepthwiseForward      forward, OutputPlane per group (several input channels
+//                         per output channel: depthwise layers proper take the
+//                         channels-in-lanes path, conv2d_depthwise_lanes-inl.h)
 //   DepthwiseBackwardInput  dx of a single input channel per group: OutputPlane
 //                         over the zero-padded dy with the flipped kernels
 //   DepthwiseWeightGrad   dw of one channel: R rows of dy x one vector

@@ -8,6 +8,7 @@
 //
 // How the kernels use scratch (see conv2d-inl.h for the why):
 //   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
+//     (depthwise)    [xt: a block of channels, transposed and zero-padded][yt]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
 //     (valid conv.)  [dyw: dy on the input's width][panel][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
@@ -151,6 +152,40 @@ struct ForwardTables {
     return t;
   }();
 };
+
+// Depthwise forward with the channels in the lanes (conv2d_depthwise_lanes-inl.h):
+// one block of at most lanes_for(channels) channels at a time, its input
+// transposed into xt[rows][cols][lanes] (zero-padded to the extent the windows
+// read), its outputs into yt[out.h * out.w][lanes_for(channels)].
+
+// Lanes of the vectors that run over n floats (channels, positions): a power
+// of two, at most 16 (the widest target) and at most n (MobileNet's 8 channels).
+constexpr int lanes_for(int n) {
+  int lanes = 1;
+  while (lanes * 2 <= n && lanes < 16) lanes *= 2;
+  return lanes;
+}
+
+struct DepthwiseLanesPlan {
+  bool used = false;       // one input and one output channel per group, dilation 1
+  int rows = 0, cols = 0;  // of the padded input: (out - 1) * stride + kernel
+  int xt = 0, yt = 0, floats = 0;  // regions of scratch (all 0 if unused)
+};
+
+constexpr DepthwiseLanesPlan depthwise_lanes_plan(const Conv2dGeometry& g) {
+  DepthwiseLanesPlan p;
+  p.used = g.in_per_group() == 1 && g.out_per_group() == 1 && g.y.dilation == 1 &&
+           g.x.dilation == 1;
+  if (!p.used) return p;
+  p.rows = (g.out.h - 1) * g.y.stride + g.y.kernel;
+  p.cols = (g.out.w - 1) * g.x.stride + g.x.kernel;
+  const int lanes = lanes_for(g.in.c);
+  Regions r;
+  p.xt = r.at(p.rows * p.cols * lanes);
+  p.yt = r.at(g.out.h * g.out.w * lanes);
+  p.floats = r.end;
+  return p;
+}
 
 // Backward input: dx = correlation of dy with the transposed kernel. Input
 // positions are split by phase (iy % sy, ix % sx); within a phase (ry, rx) the
@@ -352,7 +387,8 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const int forward = forward_plan(g, unfold_columns_pays(g)).floats;
+  const int forward = depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
+                                                   : forward_plan(g, unfold_columns_pays(g)).floats;
   const int input = max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int params = backward_params_plan(g).floats;
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));

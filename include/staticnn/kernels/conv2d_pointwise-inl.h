@@ -1,0 +1,130 @@
+// Pointwise Conv2d forward (1x1, stride 1, no padding, one group): a GEMM
+// y[co][q] = b[co] + sum over ci of w[co][ci] * x[ci][q] over the plane's
+// positions q, read and written in place.
+//
+// The general path (conv2d_forward-inl.h) copies the input into its padded
+// planes and packs each tile's weights into a panel first; for MobileNetV1's
+// 128->128 at 6x6 and 256->256 at 3x3 the packing and copies cost a third of
+// the layer. Here the tile broadcasts w[co][ci] straight from the weights
+// (one broadcast load per row either way) and loads x where it lies: positions
+// in vectors of at most the plane's size, the last vector of a row overlapping
+// the previous one (outputs are written, not accumulated, so the overlap is
+// computed twice and stored twice with the same values).
+//   PointwiseTile     MR output channels x NV vectors of positions
+//   PointwiseForward  the layer: blocks of positions, tiles of channels
+
+#if defined(STATICNN_KERNELS_CONV2D_POINTWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_POINTWISE_INL_H_
+#undef STATICNN_KERNELS_CONV2D_POINTWISE_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_POINTWISE_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstddef>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+// 8 x 3 accumulators with 32 registers, 4 x 3 with 16 (the row tile's shapes).
+inline constexpr int kPointwiseRows = kVectorRegisters == 32 ? 8 : 4;
+inline constexpr int kPointwiseVectors = 3;
+
+constexpr bool PointwiseFits(const Conv2dGeometry& g) {
+  return g.groups == 1 && g.y.kernel == 1 && g.x.kernel == 1 && g.y.stride == 1 &&
+         g.x.stride == 1 && g.y.pad == 0 && g.x.pad == 0;
+}
+
+// out[r][start[v] + lane] = bias[r] + sum over k < K of w[r * K + k] *
+// x[k * Q + start[v] + lane] for r < MR, v < NV.
+template <int MR, int NV, int K, int Q, class D>
+HWY_INLINE void PointwiseTile(D d, const float* HWY_RESTRICT x, const int* start,
+                              const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
+                              float* HWY_RESTRICT out) {
+  VecTile<D, MR, NV> acc;
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    const auto bias = b != nullptr ? hn::Set(d, b[r]) : hn::Zero(d);
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc.Set(r, v, bias);
+  }
+  for (int k = 0; k < K; ++k) {
+    VecTile<D, NV> in;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) in.Set(v, hn::LoadU(d, x + k * Q + start[v]));
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const auto wr = hn::Set(d, w[r * K + k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::MulAdd(wr, in.Get(v), acc.Get(r, v)));
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) hn::StoreU(acc.Get(r, v), d, out + r * Q + start[v]);
+  }
+}
+
+// Rows [0, M) of the tiles whose vectors start at start[0, NV).
+template <int NV, int K, int Q, int M, class D>
+HWY_INLINE void PointwiseRows(D d, const float* HWY_RESTRICT x, const int* start,
+                              const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
+                              float* HWY_RESTRICT y) {
+  constexpr int MR = kPointwiseRows, kWhole = M - M % MR;
+  for (int m = 0; m < kWhole; m += MR) {
+    PointwiseTile<MR, NV, K, Q>(d, x, start, w + m * K, b != nullptr ? b + m : nullptr,
+                                y + m * Q);
+  }
+  if constexpr (M % MR != 0) {
+    PointwiseTile<M % MR, NV, K, Q>(d, x, start, w + kWhole * K,
+                                    b != nullptr ? b + kWhole : nullptr, y + kWhole * Q);
+  }
+}
+
+// Vectors of positions: at most one vector of the target, and no more lanes
+// than positions (MobileNet's 3x3 planes take 8 lanes).
+template <Conv2dGeometry G>
+using PointwiseTag =
+    hn::CappedTag<float, std::min<std::size_t>(hn::MaxLanes(KernelTag()),
+                                               cd::lanes_for(G.out.h * G.out.w))>;
+
+// y = conv1x1(x, w) + b, PointwiseFits(G).
+template <Conv2dGeometry G>
+HWY_INLINE void PointwiseForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                                 const float* HWY_RESTRICT b, float* HWY_RESTRICT y) {
+  const PointwiseTag<G> d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int Q = G.out.h * G.out.w, K = G.in.c, M = G.out.c;
+  constexpr int kVectors = cd::ceil_div(Q, N), NV = kPointwiseVectors;
+  const float* HWY_RESTRICT bias = G.bias ? b : nullptr;
+  // A block of NV vectors of positions: its inputs stay in L1 while every
+  // tile of output channels reads them.
+  for (int v0 = 0; v0 + NV <= kVectors; v0 += NV) {
+    int start[NV];
+    for (int v = 0; v < NV; ++v) start[v] = std::min((v0 + v) * N, Q - N);
+    PointwiseRows<NV, K, Q, M>(d, x, start, w, bias, y);
+  }
+  if constexpr (kVectors % NV != 0) {
+    constexpr int kRest = kVectors % NV;
+    int start[kRest];
+    for (int v = 0; v < kRest; ++v) start[v] = std::min((kVectors - kRest + v) * N, Q - N);
+    PointwiseRows<kRest, K, Q, M>(d, x, start, w, bias, y);
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_POINTWISE_INL_H_
