@@ -24,6 +24,9 @@
 //   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
 //   conv2d_depthwise-inl.h     one output channel per group at stride 1
 //                              (depthwise; dx of a single input channel)
+//   conv2d_winograd-inl.h      3x3 stride 1 with enough channels and plane
+//                              (forward and backward input): Winograd
+//                              F(2x2, 3x3), 4 multiplies instead of 9
 // conv2d_scratch.hpp lays out their scratch, at compile time.
 
 #if defined(STATICNN_KERNELS_CONV2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -43,6 +46,7 @@
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_dot-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_transposed-inl.h"
+#include "staticnn/kernels/conv2d_winograd-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -55,7 +59,9 @@ template <Conv2dGeometry G>
 void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                    float* HWY_RESTRICT scratch) {
-  if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
+  if constexpr (conv2d_detail::winograd_pays(G)) {
+    conv2d_impl::WinogradConv3x3<G, false>(x, w, b, y, scratch);
+  } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
     conv2d_impl::DepthwiseForward<G>(x, w, b, y, scratch);
   } else {
     conv2d_impl::ForwardByRowTiles<G>(x, w, b, y, scratch);
@@ -66,7 +72,10 @@ template <Conv2dGeometry G>
 void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
                          float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
-  if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
+  if constexpr (conv2d_detail::winograd_input_pays(G)) {
+    conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true>(dy, w, nullptr, dx,
+                                                                             scratch);
+  } else if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {
       conv2d_impl::ValidBackwardInput<G>(dy + g * kCout * G.out.h * G.out.w,

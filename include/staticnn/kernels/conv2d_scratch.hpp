@@ -346,14 +346,81 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
   return p;
 }
 
+// Winograd F(2x2, 3x3) (conv2d_winograd-inl.h): a 3x3, stride-1, undilated,
+// ungrouped convolution as 16 GEMMs, one per frequency of the 4x4 input tiles,
+// 4 multiplies per output and channel instead of 9. Taken where enough channels
+// keep the GEMMs' register tiles full and the planes are large enough for the
+// transforms to stay cheap (see winograd_pays). The output's 2x2 tiles are
+// processed a block of tile rows at a time, so that the transformed inputs V
+// and the products M of a block stay in L2.
+inline constexpr int kWinogradFrequencies = 16;  // 4x4
+inline constexpr int kWinogradBlockTiles = 96;   // tiles per block, at most
+inline constexpr int kWinogradMinChannels = 16;
+inline constexpr int kWinogradMinPlane = 8;      // output height and width
+
+constexpr bool winograd_pays(const Conv2dGeometry& g) {
+  return g.y.kernel == 3 && g.x.kernel == 3 && g.y.stride == 1 && g.x.stride == 1 &&
+         g.y.dilation == 1 && g.x.dilation == 1 && g.groups == 1 && g.in.c >= kWinogradMinChannels && g.out.c >= kWinogradMinChannels &&
+         g.out.h >= kWinogradMinPlane && g.out.w >= kWinogradMinPlane;
+}
+
+struct WinogradPlan {
+  int tiles_y = 0, tiles_x = 0;  // 2x2 output tiles: ceil(out / 2)
+  int rows = 0, cols = 0;        // zero-padded input plane: 2 * tiles + 2
+  int block_rows = 0;            // tile rows per block
+  int v_stride = 0;              // floats per (frequency, channel) row of V and M
+  RowTiles co;                   // output channels
+  // Regions of scratch: the padded input, the transformed weights as one
+  // row-tile panel per (frequency, tile of output channels), V, M.
+  int xp = 0, u = 0, v = 0, m = 0, floats = 0;
+  int panel_floats = 0;          // of one panel: co.mr * (in.c + 1)
+};
+
+// Backward input of a Winograd convolution: dx is the convolution of dy,
+// zero-padded by 2 - pad, with the flipped, transposed kernel (a 3x3
+// stride-1 convolution from out.c to in.c channels), computed the same way.
+constexpr bool winograd_input_pays(const Conv2dGeometry& g) {
+  return winograd_pays(g) && g.y.pad <= 2 && g.x.pad <= 2;
+}
+constexpr Conv2dGeometry winograd_transposed(const Conv2dGeometry& g) {
+  return {g.out, g.in, {3, 1, 2 - g.y.pad}, {3, 1, 2 - g.x.pad}, 1, false};
+}
+
+constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
+  WinogradPlan p;
+  p.tiles_y = ceil_div(g.out.h, 2);
+  p.tiles_x = ceil_div(g.out.w, 2);
+  p.rows = 2 * p.tiles_y + 2;
+  p.cols = 2 * p.tiles_x + 2;
+  p.block_rows = max_of(1, kWinogradBlockTiles / p.tiles_x);
+  if (p.block_rows > p.tiles_y) p.block_rows = p.tiles_y;
+  // A vector of tiles may run up to kAlignFloats (the most lanes of any
+  // target's KernelTag) past the block.
+  p.v_stride = aligned(p.block_rows * p.tiles_x + kAlignFloats);
+  p.co = row_tiles(g.out.c);
+  p.panel_floats = p.co.mr * (g.in.c + 1);
+  Regions r;
+  // Vectors of tiles of a row read up to two vectors past its end.
+  p.xp = r.at(g.in.c * p.rows * p.cols + kMaxTileCols);
+  p.u = r.at(kWinogradFrequencies * p.co.tiles * p.panel_floats);
+  p.v = r.at(kWinogradFrequencies * g.in.c * p.v_stride);
+  p.m = r.at(kWinogradFrequencies * g.out.c * p.v_stride);
+  p.floats = r.end;
+  return p;
+}
+
 }  // namespace conv2d_detail
 
 // Floats of 64-byte-aligned scratch that each of Conv2dForward,
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const int forward = forward_plan(g, unfold_columns_pays(g)).floats;
-  const int input = max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
+  const int forward = winograd_pays(g) ? winograd_plan(g).floats
+                                       : forward_plan(g, unfold_columns_pays(g)).floats;
+  const int input =
+      winograd_input_pays(g)
+          ? winograd_plan(winograd_transposed(g)).floats
+          : max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int params = backward_params_plan(g).floats;
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
 }
