@@ -244,7 +244,8 @@ void CheckWinograd() {
 
 // The smallest selected shape, CifarNet's and ResNet-8's, odd sizes (a
 // partial last tile row and column, a short last row tile of channels), no
-// padding and `full` padding.
+// padding and `full` padding, blocks of tiles that start and end mid-row
+// (20x26: 13 tiles a row, blocks of 96).
 void TestWinograd() {
   using winograd_test::conv3x3;
   CheckWinograd<conv3x3({16, 8, 8}, 16)>();
@@ -255,6 +256,7 @@ void TestWinograd() {
   CheckWinograd<conv3x3({16, 12, 31}, 24, 0)>();
   CheckWinograd<conv3x3({24, 8, 9}, 16, 2)>();
   CheckWinograd<conv3x3({32, 32, 32}, 32)>();
+  CheckWinograd<conv3x3({16, 20, 26}, 16)>();
 }
 
 }  // namespace HWY_NAMESPACE

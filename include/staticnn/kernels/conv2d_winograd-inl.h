@@ -14,7 +14,7 @@
 //
 // The weights are transformed once per call (16 x the weights' floats of
 // scratch); the input is zero-padded once, then transformed, multiplied and
-// transformed back a block of tile rows at a time (WinogradPlan in
+// transformed back a block of tiles at a time (WinogradPlan in
 // conv2d_scratch.hpp), so V and M stay in L2. The input and output transforms
 // run over vectors of consecutive tiles of a tile row: a tile starts every two
 // input columns, so LoadInterleaved2 splits a padded row into the even and
@@ -108,14 +108,14 @@ HWY_NOINLINE void WinogradTransformWeights(const float* HWY_RESTRICT w,
   }
 }
 
-// V_f[c][t] = (B^T d B)[f] for the tiles t = li * tiles_x + j of tile rows
-// [first_row, first_row + rows), d read from the padded planes xp
-// [channels][plane_rows][plane_cols]; V_f[c] is v + (f * channels + c) * v_stride.
-// A vector of tiles may end past a row: its extra lanes land on the next row's
-// tiles, written after it, or past the block.
+// V_f[c][t - first] = (B^T d B)[f] for the tiles t in [first, last) (t = ty *
+// tiles_x + tx), d read from the padded planes xp [channels][plane_rows]
+// [plane_cols]; V_f[c] is v + (f * channels + c) * v_stride. A vector of tiles
+// may end past a tile row: its extra lanes land on the next row's tiles,
+// written after it, or past the block.
 HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, int channels,
                                                  int plane_rows, int plane_cols, int tiles_x,
-                                                 int first_row, int rows, int v_stride,
+                                                 int first, int last, int v_stride,
                                                  float* HWY_RESTRICT v) {
   const KernelTag d;
   using V = hn::Vec<KernelTag>;
@@ -123,10 +123,11 @@ HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, i
   const int f_stride = channels * v_stride;
   for (int c = 0; c < channels; ++c) {
     const float* HWY_RESTRICT plane = xp + c * plane_rows * plane_cols;
-    for (int li = 0; li < rows; ++li) {
-      const float* HWY_RESTRICT top = plane + 2 * (first_row + li) * plane_cols;
-      float* HWY_RESTRICT out = v + c * v_stride + li * tiles_x;
-      for (int j = 0; j < tiles_x; j += N) {
+    for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
+      const float* HWY_RESTRICT top = plane + 2 * ty * plane_cols;
+      float* HWY_RESTRICT out = v + c * v_stride + ty * tiles_x - first;
+      const int end = std::min(tiles_x, last - ty * tiles_x);
+      for (int j = std::max(0, first - ty * tiles_x); j < end; j += N) {
         VecTile<KernelTag, 4, 4> s;  // d B, row by row
 #pragma GCC unroll 4
         for (int i = 0; i < 4; ++i) {
@@ -165,22 +166,24 @@ HWY_INLINE void WinogradStoreRow(hn::Vec<KernelTag> even, hn::Vec<KernelTag> odd
   }
 }
 
-// y[co] tile rows [first_row, first_row + rows) = A^T M A, M_f[co][t] read
-// like V above; y is [channels][out_h][out_w], the tiles past it are cropped.
+// The outputs of tiles [first, last) of y[co] = A^T M A, M_f[co][t - first]
+// read like V above; y is [channels][out_h][out_w], the tiles past it cropped.
 HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, int channels,
-                                                  int v_stride, int tiles_x, int first_row,
-                                                  int rows, int out_h, int out_w,
+                                                  int v_stride, int tiles_x, int first,
+                                                  int last, int out_h, int out_w,
                                                   float* HWY_RESTRICT y) {
   const KernelTag d;
   using V = hn::Vec<KernelTag>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   const int f_stride = channels * v_stride;
   for (int co = 0; co < channels; ++co) {
-    for (int li = 0; li < rows; ++li) {
-      const float* HWY_RESTRICT from = m + co * v_stride + li * tiles_x;
-      const int oy = 2 * (first_row + li);
+    for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
+      const float* HWY_RESTRICT from = m + co * v_stride + ty * tiles_x - first;
+      const int oy = 2 * ty;
       float* HWY_RESTRICT top = y + (co * out_h + oy) * out_w;
-      for (int j = 0; j < tiles_x; j += N) {
+      // Output columns of the block's tiles in this row end at `end`.
+      const int end = std::min(out_w, 2 * std::min(tiles_x, last - ty * tiles_x));
+      for (int j = std::max(0, first - ty * tiles_x); 2 * j < end; j += N) {
         VecTile<KernelTag, 2, 4> t;  // A^T M, column k
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
@@ -191,7 +194,7 @@ HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, i
           t.Set(0, k, hn::Add(hn::Add(m0, m1), m2));
           t.Set(1, k, hn::Sub(hn::Sub(m1, m2), m3));
         }
-        const int n = std::min(2 * N, out_w - 2 * j);
+        const int n = std::min(2 * N, end - 2 * j);
 #pragma GCC unroll 2
         for (int i = 0; i < 2; ++i) {  // (A^T M) A, row i
           if (oy + i >= out_h) break;
@@ -221,18 +224,18 @@ HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RE
   WinogradTransformWeights<MR>(w, b, kCin, kCout, kFlipTransposed, p.co.tiles, p.panel_floats,
                                u);
   static constexpr int kOneTap[1] = {0};
-  for (int i0 = 0; i0 < p.tiles_y; i0 += p.block_rows) {
-    const int rows = std::min(p.block_rows, p.tiles_y - i0);
-    WinogradTransformInputs(xp, kCin, p.rows, p.cols, p.tiles_x, i0, rows, p.v_stride, v);
+  for (int first = 0; first < p.tiles; first += p.block) {
+    const int last = std::min(first + p.block, p.tiles);
+    WinogradTransformInputs(xp, kCin, p.rows, p.cols, p.tiles_x, first, last, p.v_stride, v);
     for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
       for (int t = 0; t < p.co.tiles; ++t) {
         RowTileOverOutputs<MR, 1>(v + f * kCin * p.v_stride, kCin, p.v_stride, kOneTap, 1,
-                                  u + (f * p.co.tiles + t) * p.panel_floats,
-                                  rows * p.tiles_x, m + (f * kCout + t * MR) * p.v_stride,
-                                  p.v_stride, std::min(MR, kCout - t * MR));
+                                  u + (f * p.co.tiles + t) * p.panel_floats, last - first,
+                                  m + (f * kCout + t * MR) * p.v_stride, p.v_stride,
+                                  std::min(MR, kCout - t * MR));
       }
     }
-    WinogradTransformOutputs(m, kCout, p.v_stride, p.tiles_x, i0, rows, G.out.h, G.out.w, y);
+    WinogradTransformOutputs(m, kCout, p.v_stride, p.tiles_x, first, last, G.out.h, G.out.w, y);
   }
 }
 
