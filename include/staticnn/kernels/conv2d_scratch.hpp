@@ -12,6 +12,8 @@
 //     (valid conv.)  [dyw: dy on the input's width][panel][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
+//   Winograd         [xp: zero-padded input][g: kernels][U: transformed weights][V][M]
+//     (forward and backward input of 3x3 stride-1 convolutions, winograd_pays)
 // Each plan hands out the offsets of its regions (in floats from the start of
 // scratch, each 64-byte aligned) and `floats`, where the last one ends; the
 // kernels take `scratch + plan.region` and compute no size of their own.
@@ -359,13 +361,19 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
 // tile 36 of 48 columns) 1.69-1.75 ms, 336 (12 rows, no short tile) 1.49-1.58.
 inline constexpr int kWinogradFrequencies = 16;  // 4x4
 inline constexpr int kWinogradBlockTiles = 96;
+// The weights are transformed at every call, which costs about as much as
+// the GEMMs when a plane has few tiles. AVX-512, CPU time, direct -> Winograd
+// (forward; backward input alike): 16->16 at 32x32 50 -> 35 us, 32->32 at
+// 32x32 189 -> 116, 64->64 at 16x16 202 -> 148, but 64->64 at 8x8 48 -> 65
+// and 128->128 at 8x8 243 -> 251: at least 64 tiles (a 16x16 output).
 inline constexpr int kWinogradMinChannels = 16;
-inline constexpr int kWinogradMinPlane = 8;      // output height and width
+inline constexpr int kWinogradMinTiles = 64;
 
 constexpr bool winograd_pays(const Conv2dGeometry& g) {
   return g.y.kernel == 3 && g.x.kernel == 3 && g.y.stride == 1 && g.x.stride == 1 &&
-         g.y.dilation == 1 && g.x.dilation == 1 && g.groups == 1 && g.in.c >= kWinogradMinChannels && g.out.c >= kWinogradMinChannels &&
-         g.out.h >= kWinogradMinPlane && g.out.w >= kWinogradMinPlane;
+         g.y.dilation == 1 && g.x.dilation == 1 && g.groups == 1 &&
+         g.in.c >= kWinogradMinChannels && g.out.c >= kWinogradMinChannels &&
+         ceil_div(g.out.h, 2) * ceil_div(g.out.w, 2) >= kWinogradMinTiles;
 }
 
 struct WinogradPlan {
@@ -375,10 +383,12 @@ struct WinogradPlan {
   int block = 0;                 // tiles per block
   int v_stride = 0;              // floats per (frequency, channel) row of V and M
   RowTiles co;                   // output channels
-  // Regions of scratch: the padded input, the transformed weights as one
-  // row-tile panel per (frequency, tile of output channels), V, M.
-  int xp = 0, u = 0, v = 0, m = 0, floats = 0;
+  // Regions of scratch: the padded input, the kernels of a tile of output
+  // channels transposed (9 rows of g_stride floats), the transformed weights
+  // as one row-tile panel per (frequency, tile of output channels), V, M.
+  int xp = 0, g = 0, u = 0, v = 0, m = 0, floats = 0;
   int panel_floats = 0;          // of one panel: co.mr * (in.c + 1)
+  int g_stride = 0;              // in.c * co.mr, rounded up to whole vectors
 };
 
 // Backward input of a Winograd convolution: dx is the convolution of dy,
@@ -407,6 +417,8 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
   Regions r;
   // Vectors of tiles of a row read up to two vectors past its end.
   p.xp = r.at(g.in.c * p.rows * p.cols + kMaxTileCols);
+  p.g_stride = aligned(g.in.c * p.co.mr);
+  p.g = r.at(9 * p.g_stride);
   p.u = r.at(kWinogradFrequencies * p.co.tiles * p.panel_floats);
   p.v = r.at(kWinogradFrequencies * g.in.c * p.v_stride);
   p.m = r.at(kWinogradFrequencies * g.out.c * p.v_stride);

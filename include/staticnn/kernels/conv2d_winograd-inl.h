@@ -56,53 +56,68 @@ namespace cd = ::staticnn::conv2d_detail;
 // U_f = G g G^T of every (output channel, input channel), as the row tile's
 // panels: panel (f, t) = u + (f * tiles + t) * panel_floats holds
 // [MR initial values][in_channels][MR of U_f], output channels t*MR + r, zero
-// rows past out_channels. The loops over r have a constant count, so the
-// compiler vectorizes them. flip_transposed: g[kh][kw] of (o, c) is
+// rows past out_channels. Per tile of output channels, the kernels are first
+// transposed into g[tap][c * MR + r] (`g_stride` floats a tap): the panels of
+// a frequency hold the same (c, r) order, so the transform runs over vectors
+// of consecutive (c, r) (written per (c, r) pair, g++ left it scalar: 34% of
+// CifarNet's inference on AVX-512). flip_transposed: g[kh][kw] of (o, c) is
 // w[c][o][2 - kh][2 - kw] (w of the convolution whose dx this is).
 template <int MR>
 HWY_NOINLINE void WinogradTransformWeights(const float* HWY_RESTRICT w,
                                            const float* HWY_RESTRICT b, int in_channels,
                                            int out_channels, bool flip_transposed, int tiles,
-                                           int panel_floats, float* HWY_RESTRICT u) {
+                                           int panel_floats, float* HWY_RESTRICT g,
+                                           int g_stride, float* HWY_RESTRICT u) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int kFrequencies = cd::kWinogradFrequencies;
+  const int panel_step = tiles * panel_floats;  // from frequency f to f + 1
+  const int length = in_channels * MR;          // of a frequency's panel after its MR
+  const V half = hn::Set(d, 0.5f);
   for (int t = 0; t < tiles; ++t) {
     const int co0 = t * MR;
     const int valid = std::min(MR, out_channels - co0);
     float* HWY_RESTRICT panels = u + t * panel_floats;
-    const int panel_step = tiles * panel_floats;  // from frequency f to f + 1
     for (int f = 0; f < kFrequencies; ++f) {
       for (int r = 0; r < MR; ++r) {
         panels[f * panel_step + r] = (f == 5 && b != nullptr && r < valid) ? b[co0 + r] : 0.0f;
       }
     }
+    if (valid < MR) ZeroFloats(g, 9 * g_stride);  // rows r >= valid stay zero
     for (int c = 0; c < in_channels; ++c) {
-      float g[9][MR], gg[4][3][MR];
-      for (int k = 0; k < 9; ++k) {
-        for (int r = 0; r < MR; ++r) {
-          const int o = co0 + r;
-          g[k][r] = r >= valid          ? 0.0f
-                    : flip_transposed ? w[(c * out_channels + o) * 9 + 8 - k]
-                                      : w[(o * in_channels + c) * 9 + k];
-        }
+      if (flip_transposed) {
+        Transpose(w + (c * out_channels + co0) * 9, 9, valid, 9, g + c * MR, g_stride);
+      } else {
+        Transpose(w + (co0 * in_channels + c) * 9, in_channels * 9, valid, 9, g + c * MR,
+                  g_stride);
       }
-      for (int j = 0; j < 3; ++j) {  // G g, column j
-        for (int r = 0; r < MR; ++r) {
-          const float g0 = g[j][r], g1 = g[3 + j][r], g2 = g[6 + j][r];
-          gg[0][j][r] = g0;
-          gg[1][j][r] = 0.5f * (g0 + g1 + g2);
-          gg[2][j][r] = 0.5f * (g0 - g1 + g2);
-          gg[3][j][r] = g2;
-        }
+    }
+    for (int e = 0; e < length; e += N) {
+      auto at = [&](int kh, int kw) {  // g[kh][kw] of the kernel to transform
+        const int tap = flip_transposed ? 8 - (kh * 3 + kw) : kh * 3 + kw;
+        return hn::Load(d, g + tap * g_stride + e);
+      };
+      VecTile<KernelTag, 4, 3> gg;  // G g
+#pragma GCC unroll 3
+      for (int j = 0; j < 3; ++j) {
+        const V g0 = at(0, j), g1 = at(1, j), g2 = at(2, j);
+        const V outer = hn::Add(g0, g2);
+        gg.Set(0, j, g0);
+        gg.Set(1, j, hn::Mul(half, hn::Add(outer, g1)));
+        gg.Set(2, j, hn::Mul(half, hn::Sub(outer, g1)));
+        gg.Set(3, j, g2);
       }
+      const int n = std::min(N, length - e);
+#pragma GCC unroll 4
       for (int a = 0; a < 4; ++a) {  // (G g) G^T, row a
-        float* HWY_RESTRICT to = panels + a * 4 * panel_step + MR + c * MR;
-        for (int r = 0; r < MR; ++r) {
-          const float t0 = gg[a][0][r], t1 = gg[a][1][r], t2 = gg[a][2][r];
-          to[r] = t0;
-          to[panel_step + r] = 0.5f * (t0 + t1 + t2);
-          to[2 * panel_step + r] = 0.5f * (t0 - t1 + t2);
-          to[3 * panel_step + r] = t2;
-        }
+        float* HWY_RESTRICT to = panels + a * 4 * panel_step + MR + e;
+        const V t0 = gg.Get(a, 0), t1 = gg.Get(a, 1), t2 = gg.Get(a, 2);
+        const V outer = hn::Add(t0, t2);
+        StoreFirstN(d, t0, to, n);
+        StoreFirstN(d, hn::Mul(half, hn::Add(outer, t1)), to + panel_step, n);
+        StoreFirstN(d, hn::Mul(half, hn::Sub(outer, t1)), to + 2 * panel_step, n);
+        StoreFirstN(d, t2, to + 3 * panel_step, n);
       }
     }
   }
@@ -222,7 +237,7 @@ HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RE
   float* HWY_RESTRICT m = scratch + p.m;
   PadPhases(x, {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols}, xp);
   WinogradTransformWeights<MR>(w, b, kCin, kCout, kFlipTransposed, p.co.tiles, p.panel_floats,
-                               u);
+                               scratch + p.g, p.g_stride, u);
   static constexpr int kOneTap[1] = {0};
   for (int first = 0; first < p.tiles; first += p.block) {
     const int last = std::min(first + p.block, p.tiles);
