@@ -63,6 +63,13 @@ constexpr Conv2dGeometry kDsCnnPw = conv({64, 25, 5}, 64, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw48 = conv({8, 48, 48}, 16, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw6 = conv({128, 6, 6}, 128, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
+// 3x3 layers of CifarNet and ResNet-8 (tests/support/nets.hpp, models/mlperf_tiny.hpp):
+// where Winograd pays (conv2d_scratch.hpp, winograd_pays) is decided on these.
+constexpr Conv2dGeometry kCifar3x3_32x32 = conv({32, 32, 32}, 32, 3, 1);
+constexpr Conv2dGeometry kCifar3x3_16x16 = conv({64, 16, 16}, 64, 3, 1);
+constexpr Conv2dGeometry kCifar3x3_8x8 = conv({128, 8, 8}, 128, 3, 1);
+constexpr Conv2dGeometry kResNet8_3x3_32x32 = conv({16, 32, 32}, 16, 3, 1);
+constexpr Conv2dGeometry kResNet8_3x3_8x8 = conv({64, 8, 8}, 64, 3, 1);
 
 }  // namespace staticnn::conv2d_bench
 #endif  // STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
@@ -109,6 +116,13 @@ void DsCnnPw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnPw>(m); }
 void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
 void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
 void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
+void Cifar3x3_32x32(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_32x32>(pass, m); }
+void Cifar3x3_16x16(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_16x16>(pass, m); }
+void Cifar3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_8x8>(pass, m); }
+void ResNet8_3x3_32x32(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kResNet8_3x3_32x32>(pass, m);
+}
+void ResNet8_3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kResNet8_3x3_8x8>(pass, m); }
 
 // Register-resident FMAs on 12 independent accumulators: the machine's peak.
 HWY_NOINLINE float FmaPeak(std::int64_t iterations) {
@@ -147,6 +161,11 @@ HWY_EXPORT(DsCnnPw);
 HWY_EXPORT(MobileNetPw48);
 HWY_EXPORT(MobileNetPw6);
 HWY_EXPORT(MobileNetPw3);
+HWY_EXPORT(Cifar3x3_32x32);
+HWY_EXPORT(Cifar3x3_16x16);
+HWY_EXPORT(Cifar3x3_8x8);
+HWY_EXPORT(ResNet8_3x3_32x32);
+HWY_EXPORT(ResNet8_3x3_8x8);
 HWY_EXPORT(FmaPeak);
 HWY_EXPORT(FmaLanes);
 HWY_EXPORT(CompiledTarget);
@@ -214,6 +233,11 @@ STATICNN_CONV2D_BENCHMARKS(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
 STATICNN_CONV2D_BENCHMARKS(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
 STATICNN_CONV2D_BENCHMARKS(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
+STATICNN_CONV2D_BENCHMARKS(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);
+STATICNN_CONV2D_BENCHMARKS(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
+STATICNN_CONV2D_BENCHMARKS(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
+STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
+STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
 
 #define STATICNN_CONV2D_FORWARD_BENCHMARK(Name, Entry, geometry)                      \
   void BM_##Name##_Forward(benchmark::State& s) {                                     \

@@ -27,6 +27,9 @@
 //   conv2d_depthwise-inl.h     one output channel per group at stride 1
 //                              (dx of a single input channel; forward of
 //                              several input channels per output channel)
+//   conv2d_winograd-inl.h      3x3 stride 1 with enough channels and plane
+//                              (forward and backward input): Winograd
+//                              F(2x2, 3x3), 4 multiplies instead of 9
 // conv2d_scratch.hpp lays out their scratch, at compile time.
 
 #if defined(STATICNN_KERNELS_CONV2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -48,6 +51,7 @@
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_dot-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_transposed-inl.h"
+#include "staticnn/kernels/conv2d_winograd-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -60,7 +64,9 @@ template <Conv2dGeometry G>
 void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                    float* HWY_RESTRICT scratch) {
-  if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
+  if constexpr (conv2d_detail::winograd_pays(G)) {
+    conv2d_impl::WinogradConv3x3<G, false>(x, w, b, y, scratch);
+  } else if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
     conv2d_impl::DepthwiseLanesForward<G>(x, w, b, y, scratch);
   } else if constexpr (conv2d_impl::PointwiseFits(G)) {
     conv2d_impl::PointwiseForward<G>(x, w, b, y);
@@ -75,7 +81,10 @@ template <Conv2dGeometry G>
 void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
                          float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
-  if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
+  if constexpr (conv2d_detail::winograd_input_pays(G)) {
+    conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true>(dy, w, nullptr, dx,
+                                                                             scratch);
+  } else if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {
       conv2d_impl::ValidBackwardInput<G>(dy + g * kCout * G.out.h * G.out.w,

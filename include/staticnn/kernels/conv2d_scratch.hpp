@@ -13,6 +13,8 @@
 //     (valid conv.)  [dyw: dy on the input's width][panel][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
+//   Winograd         [xp: zero-padded input][g: kernels][U: transformed weights][V][M]
+//     (forward and backward input of 3x3 stride-1 convolutions, winograd_pays)
 // Each plan hands out the offsets of its regions (in floats from the start of
 // scratch, each 64-byte aligned) and `floats`, where the last one ends; the
 // kernels take `scratch + plan.region` and compute no size of their own.
@@ -381,15 +383,97 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
   return p;
 }
 
+// Winograd F(2x2, 3x3) (conv2d_winograd-inl.h): a 3x3, stride-1, undilated,
+// ungrouped convolution as 16 GEMMs, one per frequency of the 4x4 input tiles,
+// 4 multiplies per output and channel instead of 9. Taken where enough channels
+// keep the GEMMs' register tiles full and the planes are large enough for the
+// transforms to stay cheap (see winograd_pays). The output's 2x2 tiles,
+// numbered row by row, are processed kWinogradBlockTiles at a time, so that the
+// transformed inputs V and the products M of a block stay in L2; a multiple of
+// every target's widest row tile of columns (48 on AVX-512, 24 on AVX2, 12 on
+// SSE4 and NEON), so no tile of a block runs short but the last. 3x3 64->64 at
+// 56x56 on AVX-512, blocks of whole tile rows: 96 tiles at most (84: the last
+// tile 36 of 48 columns) 1.69-1.75 ms, 336 (12 rows, no short tile) 1.49-1.58.
+inline constexpr int kWinogradFrequencies = 16;  // 4x4
+inline constexpr int kWinogradBlockTiles = 96;
+// The weights are transformed at every call, which costs about as much as
+// the GEMMs when a plane has few tiles. AVX-512, CPU time, direct -> Winograd
+// (forward; backward input alike): 16->16 at 32x32 50 -> 35 us, 32->32 at
+// 32x32 189 -> 116, 64->64 at 16x16 202 -> 148, but 64->64 at 8x8 48 -> 65
+// and 128->128 at 8x8 243 -> 251: at least 64 tiles (a 16x16 output).
+inline constexpr int kWinogradMinChannels = 16;
+inline constexpr int kWinogradMinTiles = 64;
+
+constexpr bool winograd_pays(const Conv2dGeometry& g) {
+  return g.y.kernel == 3 && g.x.kernel == 3 && g.y.stride == 1 && g.x.stride == 1 &&
+         g.y.dilation == 1 && g.x.dilation == 1 && g.groups == 1 &&
+         g.in.c >= kWinogradMinChannels && g.out.c >= kWinogradMinChannels &&
+         ceil_div(g.out.h, 2) * ceil_div(g.out.w, 2) >= kWinogradMinTiles;
+}
+
+struct WinogradPlan {
+  int tiles_y = 0, tiles_x = 0;  // 2x2 output tiles: ceil(out / 2)
+  int rows = 0, cols = 0;        // zero-padded input plane: 2 * tiles + 2
+  int tiles = 0;                 // tiles_y * tiles_x
+  int block = 0;                 // tiles per block
+  int v_stride = 0;              // floats per (frequency, channel) row of V and M
+  RowTiles co;                   // output channels
+  // Regions of scratch: the padded input, the kernels of a tile of output
+  // channels transposed (9 rows of g_stride floats), the transformed weights
+  // as one row-tile panel per (frequency, tile of output channels), V, M.
+  int xp = 0, g = 0, u = 0, v = 0, m = 0, floats = 0;
+  int panel_floats = 0;          // of one panel: co.mr * (in.c + 1)
+  int g_stride = 0;              // in.c * co.mr, rounded up to whole vectors
+};
+
+// Backward input of a Winograd convolution: dx is the convolution of dy,
+// zero-padded by 2 - pad, with the flipped, transposed kernel (a 3x3
+// stride-1 convolution from out.c to in.c channels), computed the same way.
+constexpr bool winograd_input_pays(const Conv2dGeometry& g) {
+  return winograd_pays(g) && g.y.pad <= 2 && g.x.pad <= 2;
+}
+constexpr Conv2dGeometry winograd_transposed(const Conv2dGeometry& g) {
+  return {g.out, g.in, {3, 1, 2 - g.y.pad}, {3, 1, 2 - g.x.pad}, 1, false};
+}
+
+constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
+  WinogradPlan p;
+  p.tiles_y = ceil_div(g.out.h, 2);
+  p.tiles_x = ceil_div(g.out.w, 2);
+  p.rows = 2 * p.tiles_y + 2;
+  p.cols = 2 * p.tiles_x + 2;
+  p.tiles = p.tiles_y * p.tiles_x;
+  p.block = p.tiles < kWinogradBlockTiles ? p.tiles : kWinogradBlockTiles;
+  // A vector of tiles may run up to kAlignFloats (the most lanes of any
+  // target's KernelTag) past the block.
+  p.v_stride = aligned(p.block + kAlignFloats);
+  p.co = row_tiles(g.out.c);
+  p.panel_floats = p.co.mr * (g.in.c + 1);
+  Regions r;
+  // Vectors of tiles of a row read up to two vectors past its end.
+  p.xp = r.at(g.in.c * p.rows * p.cols + kMaxTileCols);
+  p.g_stride = aligned(g.in.c * p.co.mr);
+  p.g = r.at(9 * p.g_stride);
+  p.u = r.at(kWinogradFrequencies * p.co.tiles * p.panel_floats);
+  p.v = r.at(kWinogradFrequencies * g.in.c * p.v_stride);
+  p.m = r.at(kWinogradFrequencies * g.out.c * p.v_stride);
+  p.floats = r.end;
+  return p;
+}
+
 }  // namespace conv2d_detail
 
 // Floats of 64-byte-aligned scratch that each of Conv2dForward,
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const int forward = depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
-                                                   : forward_plan(g, unfold_columns_pays(g)).floats;
-  const int input = max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
+  const int forward = winograd_pays(g)                ? winograd_plan(g).floats
+                      : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
+                                                     : forward_plan(g, unfold_columns_pays(g)).floats;
+  const int input =
+      winograd_input_pays(g)
+          ? winograd_plan(winograd_transposed(g)).floats
+          : max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int params = backward_params_plan(g).floats;
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
 }

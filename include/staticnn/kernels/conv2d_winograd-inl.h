@@ -1,0 +1,262 @@
+// Conv2d by Winograd F(2x2, 3x3): a 3x3, stride-1, undilated, ungrouped
+// convolution with 4 multiplies per output and channel instead of 9.
+//
+// Per 2x2 tile of outputs and its 4x4 tile d of zero-padded input (Lavin and
+// Gray, "Fast Algorithms for Convolutional Neural Networks", 2015):
+//   Y = A^T [ sum_c (G g_c G^T) . (B^T d_c B) ] A
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//   A^T = [1 1 1 0; 0 1 -1 -1]
+// so per frequency f of the 16: M_f[co][tile] = sum_c U_f[co][c] * V_f[c][tile],
+// a GEMM that the row tile (conv2d_row_tile-inl.h) runs with one tap, the
+// transformed weights packed as its panels. The bias rides in frequency (1, 1),
+// the only one A^T e_1 e_1^T A spreads as ones over the 2x2 outputs.
+//
+// The weights are transformed once per call (16 x the weights' floats of
+// scratch); the input is zero-padded once, then transformed, multiplied and
+// transformed back a block of tiles at a time (WinogradPlan in
+// conv2d_scratch.hpp), so V and M stay in L2. The input and output transforms
+// run over vectors of consecutive tiles of a tile row: a tile starts every two
+// input columns, so LoadInterleaved2 splits a padded row into the even and
+// odd columns the tiles need, and StoreInterleaved2 puts the 2x2 outputs back.
+//
+// Backward input uses the same code: dx is the convolution of dy with the
+// flipped, transposed kernel (kFlipTransposed; winograd_transposed gives its
+// geometry).
+//
+// Error: each output is a sum over channels of products of transformed values
+// whose magnitudes are bounded by the transforms of |g| and |d|; the transforms
+// add a few roundings of their own. tests/conv2d_winograd_test.cc measures the
+// error against direct convolution in double and bounds it.
+
+#if defined(STATICNN_KERNELS_CONV2D_WINOGRAD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_WINOGRAD_INL_H_
+#undef STATICNN_KERNELS_CONV2D_WINOGRAD_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_WINOGRAD_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_copy-inl.h"
+#include "staticnn/kernels/conv2d_row_tile-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+// U_f = G g G^T of every (output channel, input channel), as the row tile's
+// panels: panel (f, t) = u + (f * tiles + t) * panel_floats holds
+// [MR initial values][in_channels][MR of U_f], output channels t*MR + r, zero
+// rows past out_channels. Per tile of output channels, the kernels are first
+// transposed into g[tap][c * MR + r] (`g_stride` floats a tap): the panels of
+// a frequency hold the same (c, r) order, so the transform runs over vectors
+// of consecutive (c, r) (written per (c, r) pair, g++ left it scalar: 34% of
+// CifarNet's inference on AVX-512). flip_transposed: g[kh][kw] of (o, c) is
+// w[c][o][2 - kh][2 - kw] (w of the convolution whose dx this is).
+template <int MR>
+HWY_NOINLINE void WinogradTransformWeights(const float* HWY_RESTRICT w,
+                                           const float* HWY_RESTRICT b, int in_channels,
+                                           int out_channels, bool flip_transposed, int tiles,
+                                           int panel_floats, float* HWY_RESTRICT g,
+                                           int g_stride, float* HWY_RESTRICT u) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int kFrequencies = cd::kWinogradFrequencies;
+  const int panel_step = tiles * panel_floats;  // from frequency f to f + 1
+  const int length = in_channels * MR;          // of a frequency's panel after its MR
+  const V half = hn::Set(d, 0.5f);
+  for (int t = 0; t < tiles; ++t) {
+    const int co0 = t * MR;
+    const int valid = std::min(MR, out_channels - co0);
+    float* HWY_RESTRICT panels = u + t * panel_floats;
+    for (int f = 0; f < kFrequencies; ++f) {
+      for (int r = 0; r < MR; ++r) {
+        panels[f * panel_step + r] = (f == 5 && b != nullptr && r < valid) ? b[co0 + r] : 0.0f;
+      }
+    }
+    if (valid < MR) ZeroFloats(g, 9 * g_stride);  // rows r >= valid stay zero
+    for (int c = 0; c < in_channels; ++c) {
+      if (flip_transposed) {
+        Transpose(w + (c * out_channels + co0) * 9, 9, valid, 9, g + c * MR, g_stride);
+      } else {
+        Transpose(w + (co0 * in_channels + c) * 9, in_channels * 9, valid, 9, g + c * MR,
+                  g_stride);
+      }
+    }
+    for (int e = 0; e < length; e += N) {
+      auto at = [&](int kh, int kw) {  // g[kh][kw] of the kernel to transform
+        const int tap = flip_transposed ? 8 - (kh * 3 + kw) : kh * 3 + kw;
+        return hn::Load(d, g + tap * g_stride + e);
+      };
+      VecTile<KernelTag, 4, 3> gg;  // G g
+#pragma GCC unroll 3
+      for (int j = 0; j < 3; ++j) {
+        const V g0 = at(0, j), g1 = at(1, j), g2 = at(2, j);
+        const V outer = hn::Add(g0, g2);
+        gg.Set(0, j, g0);
+        gg.Set(1, j, hn::Mul(half, hn::Add(outer, g1)));
+        gg.Set(2, j, hn::Mul(half, hn::Sub(outer, g1)));
+        gg.Set(3, j, g2);
+      }
+      const int n = std::min(N, length - e);
+#pragma GCC unroll 4
+      for (int a = 0; a < 4; ++a) {  // (G g) G^T, row a
+        float* HWY_RESTRICT to = panels + a * 4 * panel_step + MR + e;
+        const V t0 = gg.Get(a, 0), t1 = gg.Get(a, 1), t2 = gg.Get(a, 2);
+        const V outer = hn::Add(t0, t2);
+        StoreFirstN(d, t0, to, n);
+        StoreFirstN(d, hn::Mul(half, hn::Add(outer, t1)), to + panel_step, n);
+        StoreFirstN(d, hn::Mul(half, hn::Sub(outer, t1)), to + 2 * panel_step, n);
+        StoreFirstN(d, t2, to + 3 * panel_step, n);
+      }
+    }
+  }
+}
+
+// V_f[c][t - first] = (B^T d B)[f] for the tiles t in [first, last) (t = ty *
+// tiles_x + tx), d read from the padded planes xp [channels][plane_rows]
+// [plane_cols]; V_f[c] is v + (f * channels + c) * v_stride. A vector of tiles
+// may end past a tile row: its extra lanes land on the next row's tiles,
+// written after it, or past the block.
+HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, int channels,
+                                                 int plane_rows, int plane_cols, int tiles_x,
+                                                 int first, int last, int v_stride,
+                                                 float* HWY_RESTRICT v) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  const int f_stride = channels * v_stride;
+  for (int c = 0; c < channels; ++c) {
+    const float* HWY_RESTRICT plane = xp + c * plane_rows * plane_cols;
+    for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
+      const float* HWY_RESTRICT top = plane + 2 * ty * plane_cols;
+      float* HWY_RESTRICT out = v + c * v_stride + ty * tiles_x - first;
+      const int end = std::min(tiles_x, last - ty * tiles_x);
+      for (int j = std::max(0, first - ty * tiles_x); j < end; j += N) {
+        VecTile<KernelTag, 4, 4> s;  // d B, row by row
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) {
+          V d0, d1, d2, d3;
+          hn::LoadInterleaved2(d, top + i * plane_cols + 2 * j, d0, d1);
+          hn::LoadInterleaved2(d, top + i * plane_cols + 2 * j + 2, d2, d3);
+          s.Set(i, 0, hn::Sub(d0, d2));
+          s.Set(i, 1, hn::Add(d1, d2));
+          s.Set(i, 2, hn::Sub(d2, d1));
+          s.Set(i, 3, hn::Sub(d1, d3));
+        }
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
+          float* HWY_RESTRICT to = out + j + k * f_stride;
+          hn::StoreU(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
+          hn::StoreU(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
+          hn::StoreU(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
+          hn::StoreU(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
+        }
+      }
+    }
+  }
+}
+
+// Outputs [0, n) of a row of 2x2 tiles: even columns `even`, odd ones `odd`.
+HWY_INLINE void WinogradStoreRow(hn::Vec<KernelTag> even, hn::Vec<KernelTag> odd,
+                                 float* HWY_RESTRICT to, int n) {
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  if (n >= 2 * N) {
+    hn::StoreInterleaved2(even, odd, d, to);
+  } else {
+    HWY_ALIGN float row[2 * N];
+    hn::StoreInterleaved2(even, odd, d, row);
+    for (int i = 0; i < n; ++i) to[i] = row[i];
+  }
+}
+
+// The outputs of tiles [first, last) of y[co] = A^T M A, M_f[co][t - first]
+// read like V above; y is [channels][out_h][out_w], the tiles past it cropped.
+HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, int channels,
+                                                  int v_stride, int tiles_x, int first,
+                                                  int last, int out_h, int out_w,
+                                                  float* HWY_RESTRICT y) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  const int f_stride = channels * v_stride;
+  for (int co = 0; co < channels; ++co) {
+    for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
+      const float* HWY_RESTRICT from = m + co * v_stride + ty * tiles_x - first;
+      const int oy = 2 * ty;
+      float* HWY_RESTRICT top = y + (co * out_h + oy) * out_w;
+      // Output columns of the block's tiles in this row end at `end`.
+      const int end = std::min(out_w, 2 * std::min(tiles_x, last - ty * tiles_x));
+      for (int j = std::max(0, first - ty * tiles_x); 2 * j < end; j += N) {
+        VecTile<KernelTag, 2, 4> t;  // A^T M, column k
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+          const V m0 = hn::LoadU(d, from + j + k * f_stride);
+          const V m1 = hn::LoadU(d, from + j + (4 + k) * f_stride);
+          const V m2 = hn::LoadU(d, from + j + (8 + k) * f_stride);
+          const V m3 = hn::LoadU(d, from + j + (12 + k) * f_stride);
+          t.Set(0, k, hn::Add(hn::Add(m0, m1), m2));
+          t.Set(1, k, hn::Sub(hn::Sub(m1, m2), m3));
+        }
+        const int n = std::min(2 * N, end - 2 * j);
+#pragma GCC unroll 2
+        for (int i = 0; i < 2; ++i) {  // (A^T M) A, row i
+          if (oy + i >= out_h) break;
+          const V even = hn::Add(hn::Add(t.Get(i, 0), t.Get(i, 1)), t.Get(i, 2));
+          const V odd = hn::Sub(hn::Sub(t.Get(i, 1), t.Get(i, 2)), t.Get(i, 3));
+          WinogradStoreRow(even, odd, top + i * out_w + 2 * j, n);
+        }
+      }
+    }
+  }
+}
+
+// y = conv(x, w) + b for one sample; G is 3x3, stride 1, undilated, one group
+// (cd::winograd_pays). kFlipTransposed: w is the kernel of the convolution
+// whose dx this is, [G.in.c][G.out.c][3][3] (see WinogradTransformWeights).
+template <Conv2dGeometry G, bool kFlipTransposed>
+HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                                const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
+                                float* HWY_RESTRICT scratch) {
+  constexpr cd::WinogradPlan p = cd::winograd_plan(G);
+  constexpr int MR = p.co.mr, kCin = G.in.c, kCout = G.out.c;
+  float* HWY_RESTRICT xp = scratch + p.xp;
+  float* HWY_RESTRICT u = scratch + p.u;
+  float* HWY_RESTRICT v = scratch + p.v;
+  float* HWY_RESTRICT m = scratch + p.m;
+  PadPhases(x, {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols}, xp);
+  WinogradTransformWeights<MR>(w, b, kCin, kCout, kFlipTransposed, p.co.tiles, p.panel_floats,
+                               scratch + p.g, p.g_stride, u);
+  static constexpr int kOneTap[1] = {0};
+  for (int first = 0; first < p.tiles; first += p.block) {
+    const int last = std::min(first + p.block, p.tiles);
+    WinogradTransformInputs(xp, kCin, p.rows, p.cols, p.tiles_x, first, last, p.v_stride, v);
+    for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
+      for (int t = 0; t < p.co.tiles; ++t) {
+        RowTileOverOutputs<MR, 1>(v + f * kCin * p.v_stride, kCin, p.v_stride, kOneTap, 1,
+                                  u + (f * p.co.tiles + t) * p.panel_floats, last - first,
+                                  m + (f * kCout + t * MR) * p.v_stride, p.v_stride,
+                                  std::min(MR, kCout - t * MR));
+      }
+    }
+    WinogradTransformOutputs(m, kCout, p.v_stride, p.tiles_x, first, last, G.out.h, G.out.w, y);
+  }
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_WINOGRAD_INL_H_

@@ -1,0 +1,270 @@
+// Winograd F(2x2, 3x3) (kernels/conv2d_winograd-inl.h) against direct
+// convolution in double (the scalar oracle), forward and backward input, on
+// the shapes it is selected for and on every Highway target compiled here.
+//
+// The bound. Every value the algorithm computes is a sum of terms whose
+// absolute values add up to the same value computed with |x|, |w| and the
+// transforms' matrices in absolute value; call that S for an output:
+//   S = |b| + sum_c |A^T| ((|G| |g_c| |G^T|) . (|B^T| |d_c| |B|)) |A|.
+// Along one output's computation there are at most 2 roundings in B^T d B,
+// 4 in G g G^T (the halvings are exact), in_channels + 1 in the FMA chain of
+// the GEMM (the bias included) and 4 in A^T M A, so to first order
+//   |y - y_exact| <= (in_channels + 11) * eps * S;
+// the test allows (in_channels + 16) * eps * S. S also counts inputs of the
+// 4x4 tile outside the output's window (their terms cancel in exact
+// arithmetic, not their roundings), so it is not a multiple of the direct
+// sum over |w| |x| in general; the test prints the largest ratio seen, and the
+// error measured in units of eps * sum |w| |x| next to the same figure for a
+// float sum in the oracle's order (direct convolution).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/conv2d_winograd_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "staticnn/kernels/conv2d-inl.h"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "tests/reference/conv2d.hpp"
+#include "hwy/tests/test_util-inl.h"
+
+#ifndef STATICNN_TESTS_CONV2D_WINOGRAD_TEST_HELPERS_
+#define STATICNN_TESTS_CONV2D_WINOGRAD_TEST_HELPERS_
+namespace staticnn::winograd_test {
+
+constexpr Conv2dGeometry conv3x3(Shape in, int out_c, int pad = 1) {
+  return {in, {out_c, in.h + 2 * pad - 2, in.w + 2 * pad - 2}, {3, 1, pad}, {3, 1, pad}, 1,
+          true};
+}
+
+std::string describe(const Conv2dGeometry& g) {
+  return std::to_string(g.in.c) + "x" + std::to_string(g.in.h) + "x" + std::to_string(g.in.w) +
+         " -> " + std::to_string(g.out.c) + " pad " + std::to_string(g.y.pad);
+}
+
+// S of every output of g (see the top of the file), in double: the Winograd
+// algorithm run on |x|, |w|, |b| with the transforms' matrices in absolute value.
+// w is [out.c][in.c][3][3].
+std::vector<double> WinogradMagnitude(const Conv2dGeometry& g, const std::vector<double>& x,
+                                      const std::vector<double>& w,
+                                      const std::vector<double>& b) {
+  static constexpr double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};
+  static constexpr double kB[4][4] = {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 1}};
+  static constexpr double kA[2][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}};
+  const int tiles_y = (g.out.h + 1) / 2, tiles_x = (g.out.w + 1) / 2;
+  // |B^T| |d| |B| per input channel and tile, [c][tile][16].
+  std::vector<double> v(static_cast<std::size_t>(g.in.c) * tiles_y * tiles_x * 16);
+  for (int c = 0; c < g.in.c; ++c) {
+    for (int ty = 0; ty < tiles_y; ++ty) {
+      for (int tx = 0; tx < tiles_x; ++tx) {
+        double d[4][4];
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            const int ih = 2 * ty + i - g.y.pad, iw = 2 * tx + j - g.x.pad;
+            const bool inside = ih >= 0 && ih < g.in.h && iw >= 0 && iw < g.in.w;
+            d[i][j] = inside ? std::abs(x[(c * g.in.h + ih) * g.in.w + iw]) : 0.0;
+          }
+        }
+        double* out = &v[((static_cast<std::size_t>(c) * tiles_y + ty) * tiles_x + tx) * 16];
+        for (int p = 0; p < 4; ++p) {
+          for (int q = 0; q < 4; ++q) {
+            double sum = 0;
+            for (int i = 0; i < 4; ++i)
+              for (int j = 0; j < 4; ++j) sum += kB[p][i] * d[i][j] * kB[q][j];
+            out[p * 4 + q] = sum;
+          }
+        }
+      }
+    }
+  }
+  std::vector<double> s(g.out.size());
+  std::vector<double> u(static_cast<std::size_t>(g.in.c) * 16);
+  for (int co = 0; co < g.out.c; ++co) {
+    for (int c = 0; c < g.in.c; ++c) {  // |G| |g| |G^T|
+      const double* gw = &w[(static_cast<std::size_t>(co) * g.in.c + c) * 9];
+      for (int p = 0; p < 4; ++p) {
+        for (int q = 0; q < 4; ++q) {
+          double sum = 0;
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) sum += kG[p][i] * std::abs(gw[i * 3 + j]) * kG[q][j];
+          u[c * 16 + p * 4 + q] = sum;
+        }
+      }
+    }
+    for (int ty = 0; ty < tiles_y; ++ty) {
+      for (int tx = 0; tx < tiles_x; ++tx) {
+        double m[16] = {};
+        for (int c = 0; c < g.in.c; ++c) {
+          const double* vc = &v[((static_cast<std::size_t>(c) * tiles_y + ty) * tiles_x + tx) * 16];
+          for (int f = 0; f < 16; ++f) m[f] += u[c * 16 + f] * vc[f];
+        }
+        for (int a = 0; a < 2; ++a) {
+          for (int e = 0; e < 2; ++e) {
+            const int oh = 2 * ty + a, ow = 2 * tx + e;
+            if (oh >= g.out.h || ow >= g.out.w) continue;
+            double sum = b.empty() ? 0.0 : std::abs(b[co]);
+            for (int p = 0; p < 4; ++p)
+              for (int q = 0; q < 4; ++q) sum += kA[a][p] * m[p * 4 + q] * kA[e][q];
+            s[(co * g.out.h + oh) * g.out.w + ow] = sum;
+          }
+        }
+      }
+    }
+  }
+  return s;
+}
+
+struct Errors {
+  double worst_ratio = 0;     // max |error| / bound: must be <= 1
+  double winograd = 0;        // max |error| / (eps * sum |w| |x|)
+  double direct_float = 0;    // the same for a float sum in the oracle's order
+  double amplification = 0;   // max S / sum |w| |x|
+};
+
+// Checks `actual` against `exact` with the bound (in_channels + 16) eps S.
+Errors Measure(const char* what, const std::vector<float>& actual,
+               const std::vector<double>& exact, const std::vector<double>& direct_magnitude,
+               const std::vector<double>& winograd_magnitude, const std::vector<float>& direct,
+               int in_channels) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  Errors e;
+  int reported = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) {
+    const double error = std::abs(double{actual[i]} - exact[i]);
+    const double bound = (in_channels + 16) * eps * winograd_magnitude[i];
+    if (!(error <= bound) && reported++ < 5) {  // also catches NaN
+      ADD_FAILURE() << what << "[" << i << "] = " << actual[i] << ", expected " << exact[i]
+                    << " (bound " << bound << ")";
+    }
+    const double scale = eps * direct_magnitude[i];
+    if (scale == 0) continue;
+    e.worst_ratio = std::max(e.worst_ratio, error / bound);
+    e.winograd = std::max(e.winograd, error / scale);
+    e.direct_float = std::max(e.direct_float, std::abs(double{direct[i]} - exact[i]) / scale);
+    e.amplification = std::max(e.amplification, winograd_magnitude[i] / direct_magnitude[i]);
+  }
+  return e;
+}
+
+void Print(const char* what, const Conv2dGeometry& g, const char* target, const Errors& e) {
+  std::printf("%-8s %-24s %-8s error/(eps*sum|w||x|): winograd %.2f, direct float %.2f; "
+              "S/sum|w||x| <= %.2f; error/bound <= %.3f\n",
+              target, describe(g).c_str(), what, e.winograd, e.direct_float, e.amplification,
+              e.worst_ratio);
+}
+
+using Forward = void (*)(const float*, const float*, const float*, float*, float*);
+using BackwardInput = void (*)(const float*, const float*, float*, float*);
+
+void Check(const Conv2dGeometry& g, Forward forward, BackwardInput backward_input,
+           const char* target) {
+  SCOPED_TRACE(describe(g) + " on " + target);
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 7 + g.out.c));
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  auto random = [&](int n) {
+    std::vector<float> v(n);
+    for (float& f : v) f = dist(rng);
+    return v;
+  };
+  auto to_double = [](const std::vector<float>& v, bool absolute) {
+    std::vector<double> d(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) d[i] = absolute ? std::abs(v[i]) : v[i];
+    return d;
+  };
+  const std::vector<float> x = random(g.in.size()), w = random(g.weight_count()),
+                           b = random(g.out.c), dy = random(g.out.size());
+  const std::size_t scratch_floats = conv2d_scratch_floats(g);
+  // Outputs and scratch are followed by kGuard NaNs that must stay NaN.
+  constexpr int kGuard = 64;
+  auto guard_intact = [](const float* end) {
+    return std::all_of(end, end + kGuard, [](float f) { return std::isnan(f); });
+  };
+  std::vector<float> scratch_storage(scratch_floats + 16 + kGuard, std::nanf(""));
+  float* scratch = scratch_storage.data();
+  while (reinterpret_cast<std::uintptr_t>(scratch) % 64 != 0) ++scratch;
+
+  // Forward.
+  std::vector<float> y(g.out.size() + kGuard, std::nanf("")), y_float(g.out.size());
+  forward(x.data(), w.data(), b.data(), y.data(), scratch);
+  EXPECT_TRUE(guard_intact(y.data() + g.out.size()));
+  y.resize(g.out.size());
+  const std::vector<double> xd = to_double(x, false), wd = to_double(w, false),
+                            bd = to_double(b, false), dyd = to_double(dy, false);
+  const std::vector<double> xa = to_double(x, true), wa = to_double(w, true),
+                            ba = to_double(b, true), dya = to_double(dy, true);
+  std::vector<double> y_exact(g.out.size()), y_direct_magnitude(g.out.size());
+  reference::conv2d_forward(g, xd.data(), wd.data(), bd.data(), y_exact.data());
+  reference::conv2d_forward(g, xa.data(), wa.data(), ba.data(), y_direct_magnitude.data());
+  reference::conv2d_forward(g, x.data(), w.data(), b.data(), y_float.data());
+  Print("y", g, target,
+        Measure("y", y, y_exact, y_direct_magnitude, WinogradMagnitude(g, xd, wd, bd), y_float,
+                g.in.c));
+
+  // Backward input: the Winograd convolution of dy with the flipped,
+  // transposed kernel, whose magnitude S is computed on that kernel.
+  const Conv2dGeometry t = conv2d_detail::winograd_transposed(g);
+  std::vector<double> wt(w.size());
+  for (int co = 0; co < g.out.c; ++co)
+    for (int c = 0; c < g.in.c; ++c)
+      for (int k = 0; k < 9; ++k) wt[(c * g.out.c + co) * 9 + k] = wd[(co * g.in.c + c) * 9 + 8 - k];
+  std::vector<float> dx(g.in.size() + kGuard, std::nanf("")), dx_float(g.in.size());
+  backward_input(dy.data(), w.data(), dx.data(), scratch);
+  EXPECT_TRUE(guard_intact(dx.data() + g.in.size()));
+  dx.resize(g.in.size());
+  std::vector<double> dx_exact(g.in.size()), dx_direct_magnitude(g.in.size());
+  reference::conv2d_backward_input(g, dyd.data(), wd.data(), dx_exact.data());
+  reference::conv2d_backward_input(g, dya.data(), wa.data(), dx_direct_magnitude.data());
+  reference::conv2d_backward_input(g, dy.data(), w.data(), dx_float.data());
+  Print("dx", g, target,
+        Measure("dx", dx, dx_exact, dx_direct_magnitude, WinogradMagnitude(t, dyd, wt, {}),
+                dx_float, g.out.c));
+  EXPECT_TRUE(guard_intact(scratch + scratch_floats)) << "wrote past the scratch";
+}
+
+}  // namespace staticnn::winograd_test
+#endif  // STATICNN_TESTS_CONV2D_WINOGRAD_TEST_HELPERS_
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+
+template <Conv2dGeometry G>
+void CheckWinograd() {
+  static_assert(conv2d_detail::winograd_pays(G) && conv2d_detail::winograd_input_pays(G),
+                "a shape Winograd is selected for");
+  winograd_test::Check(G, &Conv2dForward<G>, &Conv2dBackwardInput<G>,
+                       hwy::TargetName(HWY_TARGET));
+}
+
+// The smallest selected planes and channel counts, CifarNet's and ResNet-8's
+// selected layers, odd sizes (a partial last tile row and column, a short last
+// row tile of channels), no padding and `full` padding, blocks of tiles that
+// start and end mid-row (20x26: 13 tiles a row, blocks of 96).
+void TestWinograd() {
+  using winograd_test::conv3x3;
+  CheckWinograd<conv3x3({16, 16, 16}, 16)>();
+  CheckWinograd<conv3x3({16, 32, 32}, 16)>();
+  CheckWinograd<conv3x3({32, 16, 16}, 64)>();
+  CheckWinograd<conv3x3({32, 32, 32}, 32)>();
+  CheckWinograd<conv3x3({17, 17, 19}, 19)>();
+  CheckWinograd<conv3x3({16, 12, 31}, 24, 0)>();
+  CheckWinograd<conv3x3({24, 14, 15}, 16, 2)>();
+  CheckWinograd<conv3x3({16, 20, 26}, 16)>();
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace staticnn {
+HWY_BEFORE_TEST(Conv2dWinogradTest);
+HWY_EXPORT_AND_TEST_P(Conv2dWinogradTest, TestWinograd);
+}  // namespace staticnn
+#endif
