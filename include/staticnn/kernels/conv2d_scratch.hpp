@@ -83,7 +83,6 @@ struct ForwardPlan {
   RowTiles co;             // output channels of a group
   int xs_floats = 0;       // of the phase planes (backward params copies x there too)
   int xs = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
-  int padded = 0;  // unfolded: region of the padded input the copies are cut from
 };
 
 constexpr int padded_cols(const Conv2dGeometry& g) {
@@ -124,7 +123,6 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
   p.xs = r.at(p.xs_floats);
   p.panel = r.at(p.co.mr * (p.k + 1));  // one row tile: bias, then k steps of mr weights
   p.ybuf = r.at(p.cols == g.out.w ? 0 : p.co.mr * p.qeff);  // crop buffer, if any
-  p.padded = r.at(unfolded ? g.in_per_group() * p.rows * padded_cols(g) + kMaxTileCols : 0);
   p.floats = r.end;
   return p;
 }
