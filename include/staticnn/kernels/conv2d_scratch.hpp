@@ -127,6 +127,30 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
   return p;
 }
 
+// Forward with vectors along the output channels (conv2d_forward_channels-inl.h):
+// for small unpadded planes whose output channels fill whole vectors (LeNet-5's
+// conv2: 16 channels, 10x10 outputs), where the row tile would waste a part of
+// its last vector of outputs and need the unfolded copies. Target-independent
+// part of the test (the kernel adds: out.c a multiple of the vector, at most 4
+// vectors); scratch [weights: k x out.c][outputs: positions x out.c].
+inline constexpr int kMaxChannelVectorPositions = 256;
+constexpr bool channel_vectors_may_pay(const Conv2dGeometry& g) {
+  return g.groups == 1 && g.y.pad == 0 && g.x.pad == 0 && g.out.c % 4 == 0 &&
+         g.out.h * g.out.w <= kMaxChannelVectorPositions && unfold_columns_pays(g);
+}
+struct ChannelVectorPlan {
+  int weights = 0, outputs = 0, floats = 0;  // regions of scratch
+};
+constexpr ChannelVectorPlan channel_vector_plan(const Conv2dGeometry& g) {
+  ChannelVectorPlan p;
+  if (!channel_vectors_may_pay(g)) return p;
+  Regions r;
+  p.weights = r.at(g.in.c * g.y.kernel * g.x.kernel * g.out.c);
+  p.outputs = r.at(g.out.h * g.out.w * g.out.c);
+  p.floats = r.end;
+  return p;
+}
+
 // Offset, in xs, of tap (kh, kw) relative to output q of input channel 0.
 constexpr int forward_tap_offset(const Conv2dGeometry& g, const ForwardPlan& p, int kh,
                                  int kw) {
@@ -350,7 +374,8 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const int forward = forward_plan(g, unfold_columns_pays(g)).floats;
+  const int forward =
+      max_of(forward_plan(g, unfold_columns_pays(g)).floats, channel_vector_plan(g).floats);
   const int input = max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int params = backward_params_plan(g).floats;
   return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
