@@ -306,6 +306,21 @@ void TestConv2dPointwisePlanes() {
   CheckConv2d<conv({9, 1, 1}, 3, {1}, {1})>();             // one position
 }
 
+// Forward with the output channels in the lanes (conv2d_forward_channels-inl.h):
+// one or two vectors of channels on every target (4, 8, 16 lanes), a tail of
+// positions, no bias, a non-square kernel.
+void TestConv2dChannelVectors() {
+  using conv2d_test::conv;
+#if HWY_TARGET != HWY_SCALAR
+  static_assert(conv2d_impl::ChannelVectors(conv({3, 9, 9}, 8, {3}, {3})) > 0 ||
+                    conv2d_impl::ChannelVectors(conv({5, 8, 11}, 16, {4}, {5})) > 0,
+                "the path is taken on every target");
+#endif
+  CheckConv2d<conv({3, 9, 9}, 8, {3}, {3})>();
+  CheckConv2d<conv({2, 7, 6}, 32, {3}, {2}, 1, false)>();
+  CheckConv2d<conv({5, 8, 11}, 16, {4}, {5})>();
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -330,6 +345,7 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dGroupsAndShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectors);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 }  // namespace staticnn
 #endif

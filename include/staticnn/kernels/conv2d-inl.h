@@ -15,6 +15,8 @@
 //                              pass starts with, and the crop of its outputs
 //   conv2d_row_tile-inl.h      the register tile (a GEMM whose B is never built)
 //   conv2d_forward-inl.h       forward: the row tile over the input
+//   conv2d_forward_channels-inl.h  forward of small unpadded planes whose output
+//                              channels fill whole vectors: channels in the lanes
 //   conv2d_backward_input-inl.h  backward input: the row tile over the padded dy,
 //                              per stride phase of the input positions
 //   conv2d_valid_backward_input-inl.h  backward input of a valid convolution
@@ -46,6 +48,7 @@
 #include "staticnn/kernels/conv2d_depthwise-inl.h"
 #include "staticnn/kernels/conv2d_depthwise_lanes-inl.h"
 #include "staticnn/kernels/conv2d_forward-inl.h"
+#include "staticnn/kernels/conv2d_forward_channels-inl.h"
 #include "staticnn/kernels/conv2d_pointwise-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
@@ -72,6 +75,8 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
     conv2d_impl::PointwiseForward<G>(x, w, b, y);
   } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
     conv2d_impl::DepthwiseForward<G>(x, w, b, y, scratch);
+  } else if constexpr (conv2d_impl::ChannelVectors(G) > 0) {
+    conv2d_impl::ForwardByChannelVectors<G>(x, w, b, y, scratch);
   } else {
     conv2d_impl::ForwardByRowTiles<G>(x, w, b, y, scratch);
   }

@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
 
@@ -82,23 +83,43 @@ inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec&
   ZeroFloats(dst + s.stride_y * s.stride_x * s.channels * plane, cd::kMaxTileCols);
 }
 
-// The unfolded copies (conv2d_scratch.hpp, ForwardPlan) cut from padded planes
-// [channels][rows][kCols + kKernel - 1]: dst[kw][c][r][i] = src[c][r][i + kw].
-// One pass over the rows, each read once for its kKernel copies: cutting them
-// from the input, one PadPhases per kw, spent 15% of LeNet-5's conv2 forward
-// on its 420 rows of 10 floats.
-template <int kKernel, int kCols>
-HWY_INLINE void UnfoldColumns(const float* HWY_RESTRICT src, int channels, int rows,
-                              float* HWY_RESTRICT dst) {
-  constexpr int kSrcCols = kCols + kKernel - 1;
-  const int copy_stride = channels * rows * kCols;
-  for (int row = 0; row < channels * rows; ++row) {
+// The unfolded copies (conv2d_scratch.hpp, ForwardPlan) of one group's input
+// x [channels][in.h][in.w], cut straight from it with the padding as zeros:
+// dst[kw][c][r][i] = x[c][r - pad.y][i + kw - pad.x] (0 outside x), rows r of the
+// padded height, i < out.w. One pass over the rows, each read once for its
+// kernel.w copies, and no padded copy in between: cutting them from the input
+// with one PadPhases per kw spent 15% of LeNet-5's conv2 forward on its 420
+// rows of 10 floats; cutting them from a padded copy (PadPhases, then the
+// copies) spent 13% of LeNet-5 inference on AVX-512 in the two copies.
+template <Conv2dGeometry G>
+HWY_INLINE void UnfoldColumns(const float* HWY_RESTRICT x, float* HWY_RESTRICT dst) {
+  constexpr int kChannels = G.in_per_group(), kKernel = G.x.kernel, kCols = G.out.w;
+  constexpr int kRows = G.out.h + G.y.kernel - 1;
+  constexpr int kCopy = kChannels * kRows * kCols;  // floats of one copy
+  for (int c = 0; c < kChannels; ++c) {
+    for (int r = 0; r < kRows; ++r) {
+      float* HWY_RESTRICT to = dst + (c * kRows + r) * kCols;
+      const int y = r - G.y.pad;
+      if (y < 0 || y >= G.in.h) {
 #pragma GCC unroll 16
-    for (int kw = 0; kw < kKernel; ++kw) {
-      CopyFloats(src + row * kSrcCols + kw, dst + kw * copy_stride + row * kCols, kCols);
+        for (int kw = 0; kw < kKernel; ++kw) ZeroFloats(to + kw * kCopy, kCols);
+        continue;
+      }
+      const float* HWY_RESTRICT from = x + (c * G.in.h + y) * G.in.w;
+#pragma GCC unroll 16
+      for (int kw = 0; kw < kKernel; ++kw) {
+        // Columns [lead, end) of copy kw lie inside x (constants once unrolled).
+        const int shift = kw - G.x.pad;
+        const int lead = std::clamp(-shift, 0, kCols);
+        const int end = std::clamp(G.in.w - shift, lead, kCols);
+        float* HWY_RESTRICT row = to + kw * kCopy;
+        for (int i = 0; i < lead; ++i) row[i] = 0.0f;
+        CopyFloats(from + shift + lead, row + lead, end - lead);
+        for (int i = end; i < kCols; ++i) row[i] = 0.0f;
+      }
     }
   }
-  ZeroFloats(dst + kKernel * copy_stride, cd::kMaxTileCols);
+  ZeroFloats(dst + kKernel * kCopy, cd::kMaxTileCols);
 }
 
 // Output rows on the padded width -> [rows][height][width], taking every

@@ -49,10 +49,7 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
   for (int g = 0; g < G.groups; ++g) {
     const float* HWY_RESTRICT xg = x + g * kCin * G.in.h * G.in.w;
     if constexpr (p.unfolded) {
-      constexpr int kPaddedCols = cd::padded_cols(G);
-      PadPhases(xg, {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, kPaddedCols},
-                scratch + p.padded);
-      UnfoldColumns<G.x.kernel, G.out.w>(scratch + p.padded, kCin, p.rows, xs);
+      UnfoldColumns<G>(xg, xs);
     } else {
       PadPhases(xg,
                 {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows, p.cols},

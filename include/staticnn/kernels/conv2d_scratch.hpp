@@ -86,7 +86,6 @@ struct ForwardPlan {
   RowTiles co;             // output channels of a group
   int xs_floats = 0;       // of the phase planes (backward params copies x there too)
   int xs = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
-  int padded = 0;  // unfolded: region of the padded input the copies are cut from
 };
 
 constexpr int padded_cols(const Conv2dGeometry& g) {
@@ -127,7 +126,30 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
   p.xs = r.at(p.xs_floats);
   p.panel = r.at(p.co.mr * (p.k + 1));  // one row tile: bias, then k steps of mr weights
   p.ybuf = r.at(p.cols == g.out.w ? 0 : p.co.mr * p.qeff);  // crop buffer, if any
-  p.padded = r.at(unfolded ? g.in_per_group() * p.rows * padded_cols(g) + kMaxTileCols : 0);
+  p.floats = r.end;
+  return p;
+}
+
+// Forward with vectors along the output channels (conv2d_forward_channels-inl.h):
+// for small unpadded planes whose output channels fill whole vectors (LeNet-5's
+// conv2: 16 channels, 10x10 outputs), where the row tile would waste a part of
+// its last vector of outputs and need the unfolded copies. Target-independent
+// part of the test (the kernel adds: out.c a multiple of the vector, at most 4
+// vectors); scratch [weights: k x out.c][outputs: positions x out.c].
+inline constexpr int kMaxChannelVectorPositions = 256;
+constexpr bool channel_vectors_may_pay(const Conv2dGeometry& g) {
+  return g.groups == 1 && g.y.pad == 0 && g.x.pad == 0 && g.out.c % 4 == 0 &&
+         g.out.h * g.out.w <= kMaxChannelVectorPositions && unfold_columns_pays(g);
+}
+struct ChannelVectorPlan {
+  int weights = 0, outputs = 0, floats = 0;  // regions of scratch
+};
+constexpr ChannelVectorPlan channel_vector_plan(const Conv2dGeometry& g) {
+  ChannelVectorPlan p;
+  if (!channel_vectors_may_pay(g)) return p;
+  Regions r;
+  p.weights = r.at(g.in.c * g.y.kernel * g.x.kernel * g.out.c);
+  p.outputs = r.at(g.out.h * g.out.w * g.out.c);
   p.floats = r.end;
   return p;
 }
@@ -467,9 +489,11 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
 // Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
 constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
-  const int forward = winograd_pays(g)                ? winograd_plan(g).floats
-                      : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
-                                                     : forward_plan(g, unfold_columns_pays(g)).floats;
+  const int forward =
+      winograd_pays(g)               ? winograd_plan(g).floats
+      : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
+                                     : max_of(forward_plan(g, unfold_columns_pays(g)).floats,
+                                              channel_vector_plan(g).floats);
   const int input =
       winograd_input_pays(g)
           ? winograd_plan(winograd_transposed(g)).floats

@@ -1,0 +1,138 @@
+// Conv2d forward with vectors along the output channels, for small unpadded
+// planes whose output channels fill whole vectors (LeNet-5's conv2: 6 -> 16
+// channels, 5x5, 10x10 outputs; conv2d_scratch.hpp, channel_vectors_may_pay).
+//
+// The row tile (conv2d_row_tile-inl.h) puts output positions in the lanes: on
+// 100 outputs it computes 7 vectors of 16 (12% of its FMAs discarded) and needs
+// the input unfolded into one copy per kernel column (a tenth of the layer's
+// time on AVX-512). Here the lanes are the output channels, all of them used,
+// and a tile of R positions broadcasts each input value straight from x: the
+// positions and taps are compile-time offsets into x, so there is no copy of
+// the input at all. Per (input channel, tap) step the tile loads the step's
+// weights for every output channel (packed once per call: [k][out.c]) and
+// does R x NV FMAs, one broadcast per position. The tile's results, [position]
+// [channel], are transposed into y at the end.
+
+#if defined(STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_
+#undef STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_
+#else
+#define STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+namespace conv2d_impl {
+namespace cd = ::staticnn::conv2d_detail;
+
+// Vectors of output channels, when they fill whole vectors (at most 2: with
+// more, too few positions per tile fit the registers); 0 otherwise.
+constexpr int ChannelVectors(const Conv2dGeometry& g) {
+  constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
+  const int vectors = g.out.c / kLanes;
+  return cd::channel_vectors_may_pay(g) && g.out.c % kLanes == 0 && vectors <= 2 ? vectors
+                                                                                : 0;
+}
+
+// Positions per tile: at most 16 accumulators, and the accumulators, the
+// step's weights and one broadcast leave 4 of the target's registers free;
+// tiles balanced (100 positions: 6 x 15 + 10 with AVX-512, 25 x 4 with AVX2).
+// g++ hoisted the broadcasts and spilled accumulators with tighter tiles:
+// LeNet-5 inference took 10.9 us instead of 10.3 with AVX-512's 5 x 20
+// (24-accumulator budget), 12.3 and 14.8 us instead of 10.6 with AVX2's 5 x 2
+// and 6 x 2 vectors (13 and 15 registers of 16).
+inline constexpr int kChannelTileAccumulators = 16;
+constexpr int ChannelTilePositions(const Conv2dGeometry& g) {
+  const int nv = ChannelVectors(g);
+  const int most = std::max(
+      1, std::min(kChannelTileAccumulators / nv, (kVectorRegisters - 5 - nv) / nv));
+  const int positions = g.out.h * g.out.w;
+  return cd::ceil_div(positions, cd::ceil_div(positions, most));
+}
+
+// Offset in x of output position p's window (input channel 0, tap 0).
+constexpr int PositionOffset(const Conv2dGeometry& g, int p) {
+  return p / g.out.w * g.y.stride * g.in.w + p % g.out.w * g.x.stride;
+}
+
+// outputs[p][co] = bias[co] + sum_k x[...] w[k][co] for positions [P0, P0 + R).
+template <Conv2dGeometry G, int P0, int R>
+HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const float* HWY_RESTRICT weights,
+                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT outputs) {
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int NV = ChannelVectors(G), kCout = G.out.c;
+  VecTile<KernelTag, R, NV> acc;
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc.Set(r, v, G.bias ? hn::LoadU(d, bias + v * N) : hn::Zero(d));
+  }
+  const float* HWY_RESTRICT w = weights;
+  for (int c = 0; c < G.in.c; ++c) {
+    for (int kh = 0; kh < G.y.kernel; ++kh) {
+      const float* HWY_RESTRICT row = x + (c * G.in.h + kh * G.y.dilation) * G.in.w;
+#pragma GCC unroll 16
+      for (int kw = 0; kw < G.x.kernel; ++kw, w += kCout) {
+        const float* HWY_RESTRICT tap = row + kw * G.x.dilation;
+        VecTile<KernelTag, NV> wv;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) wv.Set(v, hn::LoadU(d, w + v * N));
+#pragma GCC unroll 32
+        for (int r = 0; r < R; ++r) {
+          const hn::Vec<KernelTag> value = hn::Set(d, tap[PositionOffset(G, P0 + r)]);
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::MulAdd(wv.Get(v), value, acc.Get(r, v)));
+        }
+      }
+    }
+  }
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) hn::StoreU(acc.Get(r, v), d, outputs + (P0 + r) * kCout + v * N);
+  }
+}
+
+// The tiles from position P0 on, each its own instance (constant offsets).
+template <Conv2dGeometry G, int P0>
+HWY_INLINE void ChannelTilesFrom(const float* HWY_RESTRICT x, const float* HWY_RESTRICT weights,
+                                 const float* HWY_RESTRICT bias, float* HWY_RESTRICT outputs) {
+  constexpr int kPositions = G.out.h * G.out.w;
+  if constexpr (P0 < kPositions) {
+    constexpr int R = std::min(ChannelTilePositions(G), kPositions - P0);
+    ChannelTile<G, P0, R>(x, weights, bias, outputs);
+    ChannelTilesFrom<G, P0 + R>(x, weights, bias, outputs);
+  }
+}
+
+template <Conv2dGeometry G>
+HWY_INLINE void ForwardByChannelVectors(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+                                        const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
+                                        float* HWY_RESTRICT scratch) {
+  static_assert(ChannelVectors(G) > 0);
+  constexpr cd::ChannelVectorPlan p = cd::channel_vector_plan(G);
+  constexpr int kSteps = G.in.c * G.y.kernel * G.x.kernel, kPositions = G.out.h * G.out.w;
+  float* HWY_RESTRICT weights = scratch + p.weights;
+  float* HWY_RESTRICT outputs = scratch + p.outputs;
+  Transpose(w, kSteps, G.out.c, kSteps, weights, G.out.c);  // [k][out.c]
+  ChannelTilesFrom<G, 0>(x, weights, b, outputs);
+  Transpose(outputs, G.out.c, kPositions, G.out.c, y, kPositions);  // [out.c][positions]
+}
+
+}  // namespace conv2d_impl
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_
