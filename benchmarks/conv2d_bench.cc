@@ -1,4 +1,6 @@
-// Conv2d kernels, forward and both backward passes, one sample per iteration.
+// Conv2d kernels, forward and both backward passes, one sample per iteration;
+// and backward params of a batch of kBatch samples in one call (the batch
+// folded into the kernel, as a training step runs it): *_BackwardParams_b16.
 //
 // Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
 // peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
@@ -30,7 +32,8 @@
 #define STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
 namespace staticnn::conv2d_bench {
 
-enum class Pass { forward, backward_input, backward_params };
+enum class Pass { forward, backward_input, backward_params, backward_params_batch };
+inline constexpr int kBatch = 16;
 
 struct Buffers {
   const float *x, *w, *b, *dy;
@@ -73,6 +76,9 @@ void RunPass(Pass pass, const Buffers& m) {
       break;
     case Pass::backward_params:
       Conv2dBackwardParams<G>(m.x, m.dy, m.dw, m.db, m.scratch);
+      break;
+    case Pass::backward_params_batch:
+      Conv2dBackwardParams<G, conv2d_bench::kBatch>(m.x, m.dy, m.dw, m.db, m.scratch);
       break;
   }
 }
@@ -129,8 +135,9 @@ hwy::AlignedFreeUniquePtr<float[]> Filled(std::size_t n, float first) {
 }
 
 void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
-  auto x = Filled(g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
-  auto b = Filled(g.bias_count(), 0.1f), dy = Filled(g.out.size(), -0.3f);
+  const int samples = pass == Pass::backward_params_batch ? kBatch : 1;
+  auto x = Filled(samples * g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
+  auto b = Filled(g.bias_count(), 0.1f), dy = Filled(samples * g.out.size(), -0.3f);
   auto y = Filled(g.out.size(), 0), dx = Filled(g.in.size(), 0);
   auto dw = Filled(g.weight_count(), 0), db = Filled(g.bias_count(), 0);
   auto scratch = Filled(conv2d_scratch_floats(g), 0);
@@ -140,7 +147,7 @@ void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pas
     entry(pass, m);
     benchmark::ClobberMemory();
   }
-  const double flops = 2.0 * static_cast<double>(g.macs());
+  const double flops = 2.0 * static_cast<double>(g.macs()) * samples;
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
       benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
@@ -179,6 +186,18 @@ STATICNN_CONV2D_BENCHMARKS(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
 STATICNN_CONV2D_BENCHMARKS(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
 STATICNN_CONV2D_BENCHMARKS(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
+
+#define STATICNN_CONV2D_BATCH_BENCHMARK(Name, Entry, geometry)                            \
+  void BM_##Name##_BackwardParams_b16(benchmark::State& s) {                              \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_params_batch);            \
+  }                                                                                       \
+  BENCHMARK(BM_##Name##_BackwardParams_b16)
+
+STATICNN_CONV2D_BATCH_BENCHMARK(Lecture_3x32x32_10f5x5, Lecture, kLecture);
+STATICNN_CONV2D_BATCH_BENCHMARK(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
+STATICNN_CONV2D_BATCH_BENCHMARK(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
+STATICNN_CONV2D_BATCH_BENCHMARK(Pointwise1x1_64x56x56, Pointwise, kPointwise);
+STATICNN_CONV2D_BATCH_BENCHMARK(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 
 }  // namespace
 }  // namespace conv2d_bench

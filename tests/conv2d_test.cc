@@ -191,6 +191,41 @@ void CheckKernels(const Conv2dGeometry& g, const Kernels& kernels) {
   }
 }
 
+using BatchedParams = void (*)(const float* x, const float* dy, float* dw, float* db,
+                               float* scratch);
+constexpr int kBatch = 3;
+
+// Backward params of a batch of kBatch samples in one call (the batch folded
+// into the kernel's sums) against the oracle's per-sample gradients, summed;
+// the same guards and NaN-filled scratch as CheckKernels.
+void CheckBatchedParams(const Conv2dGeometry& g, BatchedParams backward_params,
+                        const char* target) {
+  SCOPED_TRACE(describe(g) + " batch " + std::to_string(kBatch) + " on " + target);
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 17 + g.out.size()));
+  Guarded x(kBatch * g.in.size(), 1, 0), dy(kBatch * g.out.size(), 7, 0);
+  Guarded dw(g.weight_count(), 2, 0), db(g.bias_count(), 6, 0);
+  for (Guarded* buffer : {&x, &dy, &dw, &db}) FillRandom(*buffer, rng);
+  Guarded scratch(conv2d_scratch_floats(g), 0, NaN());
+  const std::vector<double> xd = ToDouble(x), dyd = ToDouble(dy);
+  const std::vector<double> xa = ToDouble(x, true), dya = ToDouble(dy, true);
+  std::vector<double> dw_ref = ToDouble(dw), dw_mag = ToDouble(dw, true);
+  std::vector<double> db_ref = ToDouble(db), db_mag = ToDouble(db, true);
+  for (int b = 0; b < kBatch; ++b) {
+    const std::size_t xo = b * g.in.size(), yo = b * g.out.size();
+    reference::conv2d_backward_params(g, xd.data() + xo, dyd.data() + yo, dw_ref.data(),
+                                      db_ref.data());
+    reference::conv2d_backward_params(g, xa.data() + xo, dya.data() + yo, dw_mag.data(),
+                                      db_mag.data());
+  }
+  backward_params(x.data(), dy.data(), dw.data(), g.bias ? db.data() : nullptr, scratch.data());
+  const int terms = kBatch * g.out.h * g.out.w + 1;
+  ExpectClose("dw", dw, dw_ref, dw_mag, terms);
+  ExpectClose("db", db, db_ref, db_mag, terms);
+  for (const Guarded* buffer : {&x, &dy, &dw, &db, &scratch}) {
+    EXPECT_TRUE(buffer->Intact()) << "a kernel wrote outside a buffer";
+  }
+}
+
 }  // namespace staticnn::conv2d_test
 #endif  // STATICNN_TESTS_CONV2D_TEST_HELPERS_
 
@@ -274,6 +309,30 @@ void TestConv2dManyChannels() {
   CheckConv2d<conv3x3({19, 8, 8}, 65)>();
 }
 
+template <Conv2dGeometry G>
+void CheckBatched() {
+  conv2d_test::CheckBatchedParams(G, &Conv2dBackwardParams<G, conv2d_test::kBatch>,
+                                  hwy::TargetName(HWY_TARGET));
+}
+
+// Every form of backward params over a batch: dW^T (with a tail of channels,
+// groups), dot products (a few filters, one per group, stride 2), depthwise,
+// and LeNet-5's two layers.
+void TestConv2dBatchedParams() {
+  using conv2d_test::conv;
+  using conv2d_test::conv3x3;
+  CheckBatched<conv3x3({3, 9, 11}, 16)>();
+  CheckBatched<conv3x3({5, 6, 7}, 17)>();
+  CheckBatched<conv({8, 6, 19}, 48, {3, 1, 1}, {3, 1, 1}, 2)>();
+  CheckBatched<conv({3, 9, 11}, 5, {2, 2, 0}, {3, 1, 1}, 1, false)>();
+  CheckBatched<conv({6, 8, 13}, 2, {3, 1, 2}, {3, 1, 0}, 2, false)>();
+  CheckBatched<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
+  CheckBatched<conv({5, 7, 15}, 5, {3, 1, 1}, {3, 1, 1}, 5)>();
+  CheckBatched<conv({4, 6, 17}, 8, {3, 1, 1}, {3, 1, 1}, 4)>();
+  CheckBatched<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
+  CheckBatched<conv({6, 14, 14}, 16, {5}, {5})>();
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -297,5 +356,6 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dStridePaddingDilation);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dGroupsAndShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatchedParams);
 }  // namespace staticnn
 #endif
