@@ -1,11 +1,12 @@
 // Conv2d forward and backward kernels (Highway, per target).
 //
 //   Conv2dForward<G>(x, w, b, y, scratch)           y  = conv(x, w) + b
-//   Conv2dBackwardInput<G>(dy, w, dx, scratch)      dx = conv^T(dy, w)   (overwritten)
+//   Conv2dBackwardInput<G, Batch>(dy, w, dx, scratch)  dx = conv^T(dy, w) per sample
+//                                                      (overwritten)
 //   Conv2dBackwardParams<G, Batch>(x, dy, dw, db, scratch)
 //                                dw += ..., db += ... over Batch samples (accumulated)
 //
-// x [in.c][in.h][in.w], y/dy [out.c][out.h][out.w] (backward params: [Batch] of
+// x/dx [in.c][in.h][in.w], y/dy [out.c][out.h][out.w] (backward: [Batch] of
 // them, one after the other), w [out.c][in.c/groups][kh][kw],
 // b/db [out.c] or nullptr when !G.bias. `scratch` is 64-byte aligned and holds at
 // least conv2d_scratch_floats(G) floats; its contents are undefined on entry.
@@ -66,21 +67,32 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
   }
 }
 
-template <Conv2dGeometry G>
+template <Conv2dGeometry G, int Batch = 1>
 void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
                          float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kInSample = G.in.size(), kOutSample = G.out.size();
   if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {
-      conv2d_impl::ValidBackwardInput<G>(dy + g * kCout * G.out.h * G.out.w,
-                                         w + g * kCout * kCin * kTaps,
-                                         dx + g * kCin * G.in.h * G.in.w, scratch);
+      conv2d_impl::PackValidPanels<G>(w + g * kCout * kCin * kTaps,
+                                      scratch + conv2d_detail::valid_input_plan(G).panel);
+      for (int b = 0; b < Batch; ++b) {
+        conv2d_impl::ValidBackwardInput<G>(dy + b * kOutSample + g * kCout * G.out.h * G.out.w,
+                                           dx + b * kInSample + g * kCin * G.in.h * G.in.w,
+                                           scratch);
+      }
     }
-  } else if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
-    conv2d_impl::DepthwiseBackwardInput<G>(dy, w, dx, scratch);
   } else {
-    conv2d_impl::BackwardInputByPhases<G>(dy, w, dx, scratch);
+    for (int b = 0; b < Batch; ++b) {
+      if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
+        conv2d_impl::DepthwiseBackwardInput<G>(dy + b * kOutSample, w, dx + b * kInSample,
+                                               scratch);
+      } else {
+        conv2d_impl::BackwardInputByPhases<G>(dy + b * kOutSample, w, dx + b * kInSample,
+                                              scratch);
+      }
+    }
   }
 }
 

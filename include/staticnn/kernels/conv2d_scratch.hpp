@@ -9,7 +9,7 @@
 // How the kernels use scratch (see conv2d-inl.h for the why):
 //   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
-//     (valid conv.)  [dyw: dy, rows padded to vectors][panel][t: taps x positions]
+//     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width][partial sums] (fewer)
 //     Both keep their sums in scratch over every sample of the batch.
@@ -290,6 +290,7 @@ struct ValidInputPlan {
   int qd_r = 0;      // qd rounded up to whole vectors of any target
   int lead = 0;      // zeros before each T row: (kernel.h-1) rows and kernel.w-1 floats
   int t_stride = 0;  // floats between T rows: lead, qd_r values, then zeros
+  int panel_floats = 0;  // of one panel (an input channel's block of mr taps)
   int dyw = 0, panel = 0, t = 0, floats = 0;  // regions of scratch (all 0 if unused)
 };
 
@@ -315,7 +316,8 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
   p.t_stride = aligned(p.qd_r + tail);
   Regions r;
   p.dyw = r.at(g.out_per_group() * p.qd_r);
-  p.panel = r.at(p.mr * (g.out_per_group() + 1));
+  p.panel_floats = p.mr * (g.out_per_group() + 1);
+  p.panel = r.at(g.in_per_group() * ceil_div(taps, p.mr) * p.panel_floats);
   p.t = r.at(round_up(taps, p.mr) * p.t_stride + p.lead);
   p.floats = r.end;
   return p;

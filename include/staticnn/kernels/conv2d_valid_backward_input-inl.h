@@ -5,10 +5,12 @@
 //   T[tap][q] = sum_co w[co][ci][tap] * dy[co][q]
 // over the output positions q, dense (the row tile with a single tap), then
 //   dx[ci][iy][ix] = sum over taps (kh, kw) of T[tap][iy - kh][ix - kw],
-// each tap masked to the columns ix - kw that dy has and reading zeros for
-// the rows it lacks (ValidInputPlan in conv2d_scratch.hpp lays T out). T on
-// the input's width instead (so that every shifted row was a plain read)
-// spent 4 of 14 columns of LeNet-5's conv2 on the GEMM for zeros.
+// the taps of a kernel column summed, then masked to the columns ix - kw
+// that dy has; rows that dy lacks read zeros (ValidInputPlan in
+// conv2d_scratch.hpp lays T out). T on the input's width instead (so that
+// every shifted row was a plain read) spent 4 of 14 columns of LeNet-5's
+// conv2 on the GEMM for zeros. The GEMM's panels of weights are packed once
+// per batch.
 
 #if defined(STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_
@@ -53,14 +55,23 @@ HWY_INLINE void ValidSumRows(D d, const float* HWY_RESTRICT t, int t_stride, int
 #pragma GCC unroll 4
     for (int j = 0; j < R; ++j) acc.Set(j, hn::Zero(d));
     for (int kw = 0; kw < KW; ++kw) {
-      const auto in_dy = hn::And(hn::Ge(ix, hn::Set(d, static_cast<float>(kw))),
-                                 hn::Lt(ix, hn::Set(d, static_cast<float>(kw + OW))));
+      // The taps of one kernel column read the same columns of T: summed
+      // first, masked once.
+      VecTile<D, R> column;
+#pragma GCC unroll 4
+      for (int j = 0; j < R; ++j) column.Set(j, hn::Zero(d));
       for (int kh = 0; kh < KH; ++kh) {
         const float* HWY_RESTRICT row = t + (kh * KW + kw) * t_stride + (iy0 - kh) * OW + left - kw;
 #pragma GCC unroll 4
         for (int j = 0; j < R; ++j) {
-          acc.Set(j, hn::Add(acc.Get(j), hn::IfThenElseZero(in_dy, hn::LoadU(d, row + j * OW))));
+          column.Set(j, hn::Add(column.Get(j), hn::LoadU(d, row + j * OW)));
         }
+      }
+      const auto in_dy = hn::And(hn::Ge(ix, hn::Set(d, static_cast<float>(kw))),
+                                 hn::Lt(ix, hn::Set(d, static_cast<float>(kw + OW))));
+#pragma GCC unroll 4
+      for (int j = 0; j < R; ++j) {
+        acc.Set(j, hn::Add(acc.Get(j), hn::IfThenElseZero(in_dy, column.Get(j))));
       }
     }
     for (int j = 0; j < rows; ++j) {
@@ -76,11 +87,33 @@ HWY_INLINE void ValidSumRows(D d, const float* HWY_RESTRICT t, int t_stride, int
   }
 }
 
-// Backward input of a valid convolution, one group (see ValidInputPlan):
-// dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and w [cout][cin][taps].
+// The GEMM's panels of one group, for every input channel and block of MR
+// taps (packed once for a whole batch: they are the same for every sample),
+// from w [cout][cin][taps]: panel (ci, block) at panels + (ci * blocks +
+// block) * panel_floats is [MR zeros][co][MR weights w[co][ci][t0 + r]].
 template <Conv2dGeometry G>
-HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
-                                     const float* HWY_RESTRICT w, float* HWY_RESTRICT dx,
+HWY_NOINLINE void PackValidPanels(const float* HWY_RESTRICT w, float* HWY_RESTRICT panels) {
+  constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kTaps = G.y.kernel * G.x.kernel, MR = p.mr;
+  for (int ci = 0; ci < kCin; ++ci) {
+    for (int t0 = 0; t0 < kTaps; t0 += MR, panels += p.panel_floats) {
+      const int valid = std::min(MR, kTaps - t0);
+      ZeroFloats(panels, MR);
+      for (int co = 0; co < kCout; ++co) {
+        const float* HWY_RESTRICT from = w + (co * kCin + ci) * kTaps + t0;
+        float* HWY_RESTRICT a = panels + MR + co * MR;
+        for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
+      }
+    }
+  }
+}
+
+// Backward input of a valid convolution, one group of one sample (see
+// ValidInputPlan): dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and the
+// group's panels (PackValidPanels, at scratch + plan.panel).
+template <Conv2dGeometry G>
+HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx,
                                      float* HWY_RESTRICT scratch) {
   constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
@@ -88,7 +121,7 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
   constexpr int kPlane = G.in.h * G.in.w;
   const KernelTag d;
   float* HWY_RESTRICT dyw = scratch + p.dyw;
-  float* HWY_RESTRICT panel = scratch + p.panel;
+  const float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT t = scratch + p.t;
 
   // dy with each channel padded with zeros to qd_r.
@@ -104,15 +137,8 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
   }
   static constexpr int kSingleTap[1] = {0};
   for (int ci = 0; ci < kCin; ++ci) {
-    for (int t0 = 0; t0 < kTaps; t0 += MR) {
+    for (int t0 = 0; t0 < kTaps; t0 += MR, panel += p.panel_floats) {
       const int valid = std::min(MR, kTaps - t0);
-      // panel: [MR zeros][co][MR weights w[co][ci][t0 + r]].
-      ZeroFloats(panel, MR);
-      for (int co = 0; co < kCout; ++co) {
-        const float* HWY_RESTRICT from = w + (co * kCin + ci) * kTaps + t0;
-        float* HWY_RESTRICT a = panel + MR + co * MR;
-        for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
-      }
       RowTileOverOutputs<MR, 1>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
                                 t + t0 * p.t_stride + p.lead, p.t_stride, valid);
     }

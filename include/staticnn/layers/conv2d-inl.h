@@ -33,11 +33,7 @@ struct Kernel<Conv2d<Spec>> {
     constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
     float* dbias = g.bias ? a.grads + g.weight_count() : nullptr;
     Conv2dBackwardParams<g, Batch>(a.in, a.dout, a.grads, dbias, a.scratch);
-    if (a.din == nullptr) return;
-    for (int b = 0; b < Batch; ++b) {
-      Conv2dBackwardInput<g>(a.dout + b * g.out.size(), a.params, a.din + b * g.in.size(),
-                             a.scratch);
-    }
+    if (a.din != nullptr) Conv2dBackwardInput<g, Batch>(a.dout, a.params, a.din, a.scratch);
   }
 };
 
