@@ -1,6 +1,6 @@
 // Conv2d kernels, forward and both backward passes, one sample per iteration;
-// and backward params of a batch of kBatch samples in one call (the batch
-// folded into the kernel, as a training step runs it): *_BackwardParams_b16.
+// and both backward passes of a batch of kBatch samples in one call (the batch
+// folded into the kernels, as a training step runs them): *_b16.
 //
 // Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
 // peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
@@ -32,7 +32,13 @@
 #define STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
 namespace staticnn::conv2d_bench {
 
-enum class Pass { forward, backward_input, backward_params, backward_params_batch };
+enum class Pass {
+  forward,
+  backward_input,
+  backward_params,
+  backward_input_batch,   // of kBatch samples
+  backward_params_batch,  // of kBatch samples
+};
 inline constexpr int kBatch = 16;
 
 struct Buffers {
@@ -76,6 +82,9 @@ void RunPass(Pass pass, const Buffers& m) {
       break;
     case Pass::backward_params:
       Conv2dBackwardParams<G>(m.x, m.dy, m.dw, m.db, m.scratch);
+      break;
+    case Pass::backward_input_batch:
+      Conv2dBackwardInput<G, conv2d_bench::kBatch>(m.dy, m.w, m.dx, m.scratch);
       break;
     case Pass::backward_params_batch:
       Conv2dBackwardParams<G, conv2d_bench::kBatch>(m.x, m.dy, m.dw, m.db, m.scratch);
@@ -135,10 +144,11 @@ hwy::AlignedFreeUniquePtr<float[]> Filled(std::size_t n, float first) {
 }
 
 void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
-  const int samples = pass == Pass::backward_params_batch ? kBatch : 1;
+  const bool batch = pass == Pass::backward_input_batch || pass == Pass::backward_params_batch;
+  const int samples = batch ? kBatch : 1;
   auto x = Filled(samples * g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
   auto b = Filled(g.bias_count(), 0.1f), dy = Filled(samples * g.out.size(), -0.3f);
-  auto y = Filled(g.out.size(), 0), dx = Filled(g.in.size(), 0);
+  auto y = Filled(g.out.size(), 0), dx = Filled(samples * g.in.size(), 0);
   auto dw = Filled(g.weight_count(), 0), db = Filled(g.bias_count(), 0);
   auto scratch = Filled(conv2d_scratch_floats(g), 0);
   const Buffers m{x.get(), w.get(), b.get(), dy.get(), y.get(),
@@ -188,9 +198,13 @@ STATICNN_CONV2D_BENCHMARKS(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 
 #define STATICNN_CONV2D_BATCH_BENCHMARK(Name, Entry, geometry)                            \
+  void BM_##Name##_BackwardInput_b16(benchmark::State& s) {                               \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_input_batch);             \
+  }                                                                                       \
   void BM_##Name##_BackwardParams_b16(benchmark::State& s) {                              \
     Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_params_batch);            \
   }                                                                                       \
+  BENCHMARK(BM_##Name##_BackwardInput_b16);                                               \
   BENCHMARK(BM_##Name##_BackwardParams_b16)
 
 STATICNN_CONV2D_BATCH_BENCHMARK(Lecture_3x32x32_10f5x5, Lecture, kLecture);
