@@ -25,8 +25,7 @@
 //   conv2d_weight_grad_transposed-inl.h  backward params, >= 16 output channels
 //                              per group: dW^T = x_shifted * dy^T, the batch
 //                              folded into the GEMM
-//   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products, their
-//                              partial sums kept over the batch
+//   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
 //   conv2d_depthwise-inl.h     one output channel per group at stride 1
 //                              (depthwise; dx of a single input channel)
 // conv2d_scratch.hpp lays out their scratch, at compile time.
@@ -135,7 +134,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
           x_group, pad, xs, Tables::tap_offset.data(), dy_group,
           {kCout, p.k, p.taps, p.plane, p.cols, p.qeff, G.out.h, G.out.w, bp.dy_row, Batch,
            kInSample, kOutSample},
-          scratch + bp.dyflat, scratch + bp.partial, dw_group);
+          scratch + bp.dyflat, dw_group);
     }
   }
   if constexpr (G.bias) {

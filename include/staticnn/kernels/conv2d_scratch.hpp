@@ -11,8 +11,7 @@
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
 //     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
-//                    [xs][dy on the padded width][partial sums] (fewer)
-//     Both keep their sums in scratch over every sample of the batch.
+//                    [xs][dy on the padded width] (fewer output channels per group)
 // Each plan hands out the offsets of its regions (in floats from the start of
 // scratch, each 64-byte aligned) and `floats`, where the last one ends; the
 // kernels take `scratch + plan.region` and compute no size of their own.
@@ -327,16 +326,16 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
 // is a GEMM whose vectors run over output channels: dwT[k][co] += xs[k][q] *
 // dyT[q][co], dy^T built kDwChunk positions at a time. Otherwise (depthwise, few
 // filters) every (co, k) pair is a dot product over q of dy (laid out on the
-// padded width, zeros in the discarded columns) with a shifted row of xs, kept
-// as a vector of partial sums per pair over the batch. Either way one sample
-// at a time is copied into xs (the batch costs no scratch).
+// padded width, zeros in the discarded columns) with a shifted row of xs.
+// Either way one sample at a time is copied into xs (the batch costs no
+// scratch; dW^T stays there over the batch).
 struct BackwardParamsPlan {
   bool transposed = false;
   int cout_padded = 0;  // dyT row length
   int dy_row = 0;       // dot form: dy row length on the padded width
   // Regions of scratch: xs as in forward, then dyT and dwT (transposed form)
-  // or dy on the padded width and the partial sums (dot form).
-  int xs = 0, dyt = 0, dwt = 0, dyflat = 0, partial = 0, floats = 0;
+  // or dy on the padded width (dot form).
+  int xs = 0, dyt = 0, dwt = 0, dyflat = 0, floats = 0;
 };
 
 constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
@@ -352,7 +351,6 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
   } else {
     p.dy_row = round_up(f.qeff, kAlignFloats);
     p.dyflat = r.at(g.out_per_group() * p.dy_row);
-    p.partial = r.at(g.out_per_group() * f.k * kMaxLanes);
   }
   p.floats = r.end;
   return p;
