@@ -1,4 +1,6 @@
-// Conv2d kernels, forward and both backward passes, one sample per iteration.
+// Conv2d kernels, forward and both backward passes, one sample per iteration;
+// and both backward passes of a batch of kBatch samples in one call (the batch
+// folded into the kernels, as a training step runs them): *_b16.
 //
 // Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
 // peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
@@ -30,7 +32,14 @@
 #define STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
 namespace staticnn::conv2d_bench {
 
-enum class Pass { forward, backward_input, backward_params };
+enum class Pass {
+  forward,
+  backward_input,
+  backward_params,
+  backward_input_batch,   // of kBatch samples
+  backward_params_batch,  // of kBatch samples
+};
+inline constexpr int kBatch = 16;
 
 struct Buffers {
   const float *x, *w, *b, *dy;
@@ -92,6 +101,12 @@ void RunPass(Pass pass, const Buffers& m) {
       break;
     case Pass::backward_params:
       Conv2dBackwardParams<G>(m.x, m.dy, m.dw, m.db, m.scratch);
+      break;
+    case Pass::backward_input_batch:
+      Conv2dBackwardInput<G, conv2d_bench::kBatch>(m.dy, m.w, m.dx, m.scratch);
+      break;
+    case Pass::backward_params_batch:
+      Conv2dBackwardParams<G, conv2d_bench::kBatch>(m.x, m.dy, m.dw, m.db, m.scratch);
       break;
   }
 }
@@ -183,9 +198,11 @@ hwy::AlignedFreeUniquePtr<float[]> Filled(std::size_t n, float first) {
 }
 
 void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
-  auto x = Filled(g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
-  auto b = Filled(g.bias_count(), 0.1f), dy = Filled(g.out.size(), -0.3f);
-  auto y = Filled(g.out.size(), 0), dx = Filled(g.in.size(), 0);
+  const bool batch = pass == Pass::backward_input_batch || pass == Pass::backward_params_batch;
+  const int samples = batch ? kBatch : 1;
+  auto x = Filled(samples * g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
+  auto b = Filled(g.bias_count(), 0.1f), dy = Filled(samples * g.out.size(), -0.3f);
+  auto y = Filled(g.out.size(), 0), dx = Filled(samples * g.in.size(), 0);
   auto dw = Filled(g.weight_count(), 0), db = Filled(g.bias_count(), 0);
   auto scratch = Filled(conv2d_scratch_floats(g), 0);
   const Buffers m{x.get(), w.get(), b.get(), dy.get(), y.get(),
@@ -194,7 +211,7 @@ void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pas
     entry(pass, m);
     benchmark::ClobberMemory();
   }
-  const double flops = 2.0 * static_cast<double>(g.macs());
+  const double flops = 2.0 * static_cast<double>(g.macs()) * samples;
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
       benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
@@ -254,6 +271,22 @@ STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_256x3x3_256f, MobileNetPw3, kMobileNetPw3);
+
+#define STATICNN_CONV2D_BATCH_BENCHMARK(Name, Entry, geometry)                            \
+  void BM_##Name##_BackwardInput_b16(benchmark::State& s) {                               \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_input_batch);             \
+  }                                                                                       \
+  void BM_##Name##_BackwardParams_b16(benchmark::State& s) {                              \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_params_batch);            \
+  }                                                                                       \
+  BENCHMARK(BM_##Name##_BackwardInput_b16);                                               \
+  BENCHMARK(BM_##Name##_BackwardParams_b16)
+
+STATICNN_CONV2D_BATCH_BENCHMARK(Lecture_3x32x32_10f5x5, Lecture, kLecture);
+STATICNN_CONV2D_BATCH_BENCHMARK(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
+STATICNN_CONV2D_BATCH_BENCHMARK(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
+STATICNN_CONV2D_BATCH_BENCHMARK(Pointwise1x1_64x56x56, Pointwise, kPointwise);
+STATICNN_CONV2D_BATCH_BENCHMARK(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 
 }  // namespace
 }  // namespace conv2d_bench

@@ -191,6 +191,48 @@ void CheckKernels(const Conv2dGeometry& g, const Kernels& kernels) {
   }
 }
 
+constexpr int kBatch = 3;
+
+// Both backward passes of a batch of kBatch samples in one call each (the
+// batch folded into the kernels) against the oracle, per sample for dx and
+// summed over the samples for dw and db; the same guards and NaN-filled
+// scratch as CheckKernels.
+void CheckBatched(const Conv2dGeometry& g, const Kernels& kernels) {
+  const char* target = kernels.target;
+  SCOPED_TRACE(describe(g) + " batch " + std::to_string(kBatch) + " on " + target);
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 17 + g.out.size()));
+  Guarded x(kBatch * g.in.size(), 1, 0), dy(kBatch * g.out.size(), 7, 0);
+  Guarded w(g.weight_count(), 3, 0), dw(g.weight_count(), 2, 0), db(g.bias_count(), 6, 0);
+  for (Guarded* buffer : {&x, &dy, &w, &dw, &db}) FillRandom(*buffer, rng);
+  Guarded dx(kBatch * g.in.size(), 3, NaN());
+  Guarded scratch(conv2d_scratch_floats(g), 0, NaN());
+  const std::vector<double> wd = ToDouble(w), wa = ToDouble(w, true);
+  std::vector<double> dx_ref(dx.size()), dx_mag(dx.size());
+  const std::vector<double> xd = ToDouble(x), dyd = ToDouble(dy);
+  const std::vector<double> xa = ToDouble(x, true), dya = ToDouble(dy, true);
+  std::vector<double> dw_ref = ToDouble(dw), dw_mag = ToDouble(dw, true);
+  std::vector<double> db_ref = ToDouble(db), db_mag = ToDouble(db, true);
+  for (int b = 0; b < kBatch; ++b) {
+    const std::size_t xo = b * g.in.size(), yo = b * g.out.size();
+    reference::conv2d_backward_params(g, xd.data() + xo, dyd.data() + yo, dw_ref.data(),
+                                      db_ref.data());
+    reference::conv2d_backward_params(g, xa.data() + xo, dya.data() + yo, dw_mag.data(),
+                                      db_mag.data());
+    reference::conv2d_backward_input(g, dyd.data() + yo, wd.data(), dx_ref.data() + xo);
+    reference::conv2d_backward_input(g, dya.data() + yo, wa.data(), dx_mag.data() + xo);
+  }
+  kernels.backward_input(dy.data(), w.data(), dx.data(), scratch.data());
+  ExpectClose("dx", dx, dx_ref, dx_mag, g.out_per_group() * g.y.kernel * g.x.kernel);
+  kernels.backward_params(x.data(), dy.data(), dw.data(), g.bias ? db.data() : nullptr,
+                          scratch.data());
+  const int terms = kBatch * g.out.h * g.out.w + 1;
+  ExpectClose("dw", dw, dw_ref, dw_mag, terms);
+  ExpectClose("db", db, db_ref, db_mag, terms);
+  for (const Guarded* buffer : {&x, &dy, &w, &dx, &dw, &db, &scratch}) {
+    EXPECT_TRUE(buffer->Intact()) << "a kernel wrote outside a buffer";
+  }
+}
+
 }  // namespace staticnn::conv2d_test
 #endif  // STATICNN_TESTS_CONV2D_TEST_HELPERS_
 
@@ -321,6 +363,35 @@ void TestConv2dChannelVectors() {
   CheckConv2d<conv({5, 8, 11}, 16, {4}, {5})>();
 }
 
+template <Conv2dGeometry G>
+void CheckBatched() {
+  constexpr int kBatch = conv2d_test::kBatch;
+  conv2d_test::CheckBatched(G, {&Conv2dForward<G>, &Conv2dBackwardInput<G, kBatch>,
+                                &Conv2dBackwardParams<G, kBatch>, hwy::TargetName(HWY_TARGET)});
+}
+
+// Every form of both backward passes over a batch: dW^T (with a tail of
+// channels, groups), dot products (a few filters, one per group, stride 2),
+// depthwise, valid convolutions (LeNet-5's conv2, groups 2), LeNet-5's conv1 and
+// a Winograd layer.
+void TestConv2dBatched() {
+  using conv2d_test::conv;
+  using conv2d_test::conv3x3;
+  CheckBatched<conv3x3({3, 9, 11}, 16)>();
+  CheckBatched<conv3x3({5, 6, 7}, 17)>();
+  CheckBatched<conv({8, 6, 19}, 48, {3, 1, 1}, {3, 1, 1}, 2)>();
+  CheckBatched<conv({3, 9, 11}, 5, {2, 2, 0}, {3, 1, 1}, 1, false)>();
+  CheckBatched<conv({6, 8, 13}, 2, {3, 1, 2}, {3, 1, 0}, 2, false)>();
+  CheckBatched<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
+  CheckBatched<conv({5, 7, 15}, 5, {3, 1, 1}, {3, 1, 1}, 5)>();
+  CheckBatched<conv({4, 6, 17}, 8, {3, 1, 1}, {3, 1, 1}, 4)>();
+  CheckBatched<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
+  CheckBatched<conv({6, 14, 14}, 16, {5}, {5})>();
+  CheckBatched<conv({4, 9, 9}, 6, {3}, {3}, 2)>();
+  CheckBatched<conv({3, 12, 17}, 4, {5}, {3})>();
+  CheckBatched<conv3x3({16, 16, 16}, 16)>();  // Winograd backward input
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -347,5 +418,6 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectors);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatched);
 }  // namespace staticnn
 #endif

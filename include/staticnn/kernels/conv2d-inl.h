@@ -1,10 +1,13 @@
-// Conv2d forward and backward kernels, one sample per call (Highway, per target).
+// Conv2d forward and backward kernels (Highway, per target).
 //
 //   Conv2dForward<G>(x, w, b, y, scratch)           y  = conv(x, w) + b
-//   Conv2dBackwardInput<G>(dy, w, dx, scratch)      dx = conv^T(dy, w)   (overwritten)
-//   Conv2dBackwardParams<G>(x, dy, dw, db, scratch) dw += ..., db += ... (accumulated)
+//   Conv2dBackwardInput<G, Batch>(dy, w, dx, scratch)  dx = conv^T(dy, w) per sample
+//                                                      (overwritten)
+//   Conv2dBackwardParams<G, Batch>(x, dy, dw, db, scratch)
+//                                dw += ..., db += ... over Batch samples (accumulated)
 //
-// x [in.c][in.h][in.w], y/dy [out.c][out.h][out.w], w [out.c][in.c/groups][kh][kw],
+// x/dx [in.c][in.h][in.w], y/dy [out.c][out.h][out.w] (backward: [Batch] of
+// them, one after the other), w [out.c][in.c/groups][kh][kw],
 // b/db [out.c] or nullptr when !G.bias. `scratch` is 64-byte aligned and holds at
 // least conv2d_scratch_floats(G) floats; its contents are undefined on entry.
 // No pointer needs any alignment; nothing is read or written outside the buffers.
@@ -22,7 +25,8 @@
 //   conv2d_valid_backward_input-inl.h  backward input of a valid convolution
 //                              (stride 1, no padding): a GEMM, then shifted sums
 //   conv2d_weight_grad_transposed-inl.h  backward params, >= 16 output channels
-//                              per group: dW^T = x_shifted * dy^T
+//                              per group: dW^T = x_shifted * dy^T, the batch
+//                              folded into the GEMM
 //   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
 //   conv2d_depthwise_lanes-inl.h  depthwise forward: channels in the lanes
 //   conv2d_pointwise-inl.h     1x1 stride-1 forward: a GEMM on x and w in place
@@ -82,28 +86,41 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
   }
 }
 
-template <Conv2dGeometry G>
+template <Conv2dGeometry G, int Batch = 1>
 void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
                          float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kInSample = G.in.size(), kOutSample = G.out.size();
   if constexpr (conv2d_detail::winograd_input_pays(G)) {
-    conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true>(dy, w, nullptr, dx,
-                                                                             scratch);
+    for (int b = 0; b < Batch; ++b) {
+      conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true>(
+          dy + b * kOutSample, w, nullptr, dx + b * kInSample, scratch);
+    }
   } else if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {
-      conv2d_impl::ValidBackwardInput<G>(dy + g * kCout * G.out.h * G.out.w,
-                                         w + g * kCout * kCin * kTaps,
-                                         dx + g * kCin * G.in.h * G.in.w, scratch);
+      conv2d_impl::PackValidPanels<G>(w + g * kCout * kCin * kTaps,
+                                      scratch + conv2d_detail::valid_input_plan(G).panel);
+      for (int b = 0; b < Batch; ++b) {
+        conv2d_impl::ValidBackwardInput<G>(dy + b * kOutSample + g * kCout * G.out.h * G.out.w,
+                                           dx + b * kInSample + g * kCin * G.in.h * G.in.w,
+                                           scratch);
+      }
     }
-  } else if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
-    conv2d_impl::DepthwiseBackwardInput<G>(dy, w, dx, scratch);
   } else {
-    conv2d_impl::BackwardInputByPhases<G>(dy, w, dx, scratch);
+    for (int b = 0; b < Batch; ++b) {
+      if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
+        conv2d_impl::DepthwiseBackwardInput<G>(dy + b * kOutSample, w, dx + b * kInSample,
+                                               scratch);
+      } else {
+        conv2d_impl::BackwardInputByPhases<G>(dy + b * kOutSample, w, dx + b * kInSample,
+                                              scratch);
+      }
+    }
   }
 }
 
-template <Conv2dGeometry G>
+template <Conv2dGeometry G, int Batch = 1>
 void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
                           float* HWY_RESTRICT dw, float* HWY_RESTRICT db,
                           float* HWY_RESTRICT scratch) {
@@ -112,36 +129,45 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   constexpr cd::ForwardPlan p = Tables::plan;
   constexpr cd::BackwardParamsPlan bp = cd::backward_params_plan(G);
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kInSample = G.in.size(), kOutSample = G.out.size();
   constexpr int kOutPlane = G.out.h * G.out.w;
   constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
+  constexpr conv2d_impl::PadSpec pad{kCin,     G.in.h,   G.in.w, G.y.stride, G.x.stride,
+                                     G.y.pad, G.x.pad, p.rows, p.cols};
   float* HWY_RESTRICT xs = scratch + bp.xs;
   for (int g = 0; g < G.groups; ++g) {
-    conv2d_impl::PadPhases(x + g * kCin * G.in.h * G.in.w,
-                           {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad,
-                            p.rows, p.cols},
-                           xs);
+    const float* HWY_RESTRICT x_group = x + g * kCin * G.in.h * G.in.w;
     const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
     float* HWY_RESTRICT dw_group = dw + g * kCout * p.k;
     if constexpr (kCin == 1 && kCout == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h) &&
                   G.out.w >= kLanes) {  // depthwise
-      conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(xs, p.cols, dy_group, G.out.h,
-                                                               G.out.w, dw_group);
+      for (int b = 0; b < Batch; ++b) {
+        conv2d_impl::PadPhases(x_group + b * kInSample, pad, xs);
+        conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(
+            xs, p.cols, dy_group + b * kOutSample, G.out.h, G.out.w, dw_group);
+      }
     } else if constexpr (bp.transposed) {
       constexpr int kVectors = bp.cout_padded / kLanes;
       constexpr int NV = conv2d_impl::TransposedTileVectors(kVectors);
       conv2d_impl::WeightGradTransposed<NV, kVectors % NV>(
-          xs, Tables::tap_offset.data(), dy_group,
-          {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded},
+          x_group, pad, xs, Tables::tap_offset.data(), dy_group,
+          {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
+           kInSample, kOutSample},
           scratch + bp.dyt, scratch + bp.dwt, dw_group);
     } else {
       conv2d_impl::WeightGradDot<p.co.mr>(
-          xs, Tables::tap_offset.data(), dy_group,
-          {kCout, p.k, p.taps, p.plane, p.cols, p.qeff, G.out.h, G.out.w, bp.dy_row},
+          x_group, pad, xs, Tables::tap_offset.data(), dy_group,
+          {kCout, p.k, p.taps, p.plane, p.cols, p.qeff, G.out.h, G.out.w, bp.dy_row, Batch,
+           kInSample, kOutSample},
           scratch + bp.dyflat, dw_group);
     }
   }
   if constexpr (G.bias) {
-    for (int c = 0; c < G.out.c; ++c) db[c] += SumFloats(dy + c * kOutPlane, kOutPlane);
+    for (int b = 0; b < Batch; ++b) {
+      for (int c = 0; c < G.out.c; ++c) {
+        db[c] += SumFloats(dy + b * kOutSample + c * kOutPlane, kOutPlane);
+      }
+    }
   }
 }
 

@@ -10,7 +10,7 @@
 //   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
 //     (depthwise)    [xt: a block of channels, transposed and zero-padded][yt]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
-//     (valid conv.)  [dyw: dy on the input's width][panel][t: taps x positions]
+//     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
 //   Winograd         [xp: zero-padded input][g: kernels][U: transformed weights][V][M]
@@ -30,6 +30,7 @@ namespace conv2d_detail {
 
 inline constexpr int kAlignFloats = 16;   // 64 bytes
 inline constexpr int kMaxTileCols = 64;   // widest tile of columns of any target
+inline constexpr int kMaxLanes = 16;      // floats of the widest vector of any target
 inline constexpr int kMaxTileRows = 8;    // register tile rows (output channels)
 inline constexpr int kMinTransposedCout = 16;  // dW via dy^T needs a full vector of channels
 inline constexpr int kDwChunk = 64;       // spatial positions per dy^T chunk
@@ -334,17 +335,20 @@ struct BackwardInputTables {
 
 // Backward input of a valid convolution (stride 1, dilation 1, no padding),
 // where the correlation above would spend most of its MACs on the zero border of
-// dy. Instead, per input channel ci: T[t][q] = sum_co w[co][ci][t] * dyw[co][q]
-// (a GEMM over output positions q laid out on the input's width, zeros in the
-// columns past out.w), then dx[ci][p] = sum_t T[t][p - offset(t)], reading zeros
-// outside the computed part of each T row.
+// dy. Instead, per input channel ci: T[t][q] = sum_co w[co][ci][t] * dy[co][q]
+// (a GEMM over the output positions q, dense: no column is computed that the
+// sums below discard), then dx[ci][iy][ix] = sum_t T[t][iy - kh][ix - kw] for
+// the taps t = (kh, kw) whose column ix - kw is one of dy's, kValidSumRows rows
+// of dx at a time; rows of T past its ends read zeros.
+inline constexpr int kValidSumRows = 4;
 struct ValidInputPlan {
   bool used = false;
   int mr = 0;        // rows of T per register tile (divides taps, if possible)
-  int qd = 0;        // positions of dy on the input's width: (out.h-1)*in.w + out.w
+  int qd = 0;        // positions of dy: out.h * out.w
   int qd_r = 0;      // qd rounded up to whole vectors of any target
-  int front = 0;     // zeros before each T row: the largest tap offset
-  int t_stride = 0;  // floats between T rows (>= in.h*in.w: zeros after a row)
+  int lead = 0;      // zeros before each T row: (kernel.h-1) rows and kernel.w-1 floats
+  int t_stride = 0;  // floats between T rows: lead, qd_r values, then zeros
+  int panel_floats = 0;  // of one panel (an input channel's block of mr taps)
   int dyw = 0, panel = 0, t = 0, floats = 0;  // regions of scratch (all 0 if unused)
 };
 
@@ -361,14 +365,18 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
   for (int mr = 4; mr <= kMaxTileRows; ++mr) {
     if (round_up(taps, mr) <= round_up(taps, p.mr)) p.mr = mr;
   }
-  p.qd = (g.out.h - 1) * g.in.w + g.out.w;
+  p.qd = g.out.h * g.out.w;
   p.qd_r = round_up(p.qd, kAlignFloats);
-  p.front = (g.y.kernel - 1) * g.in.w + g.x.kernel - 1;
-  p.t_stride = max_of(g.in.h * g.in.w, p.qd_r);
+  p.lead = (g.y.kernel - 1) * g.out.w + g.x.kernel - 1;
+  // The sums read a vector (or the row of dx, if wider) from up to
+  // kValidSumRows - 1 rows past the last row of dx: zeros after each T row.
+  const int tail = (g.y.kernel + kValidSumRows) * g.out.w + max_of(g.in.w, kMaxLanes);
+  p.t_stride = aligned(p.qd_r + tail);
   Regions r;
   p.dyw = r.at(g.out_per_group() * p.qd_r);
-  p.panel = r.at(p.mr * (g.out_per_group() + 1));
-  p.t = r.at(p.front + round_up(taps, p.mr) * p.t_stride);
+  p.panel_floats = p.mr * (g.out_per_group() + 1);
+  p.panel = r.at(g.in_per_group() * ceil_div(taps, p.mr) * p.panel_floats);
+  p.t = r.at(round_up(taps, p.mr) * p.t_stride + p.lead);
   p.floats = r.end;
   return p;
 }
@@ -378,6 +386,8 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
 // dyT[q][co], dy^T built kDwChunk positions at a time. Otherwise (depthwise, few
 // filters) every (co, k) pair is a dot product over q of dy (laid out on the
 // padded width, zeros in the discarded columns) with a shifted row of xs.
+// Either way one sample at a time is copied into xs (the batch costs no
+// scratch; dW^T stays there over the batch).
 struct BackwardParamsPlan {
   bool transposed = false;
   int cout_padded = 0;  // dyT row length

@@ -3,10 +3,14 @@
 // (conv2d-inl.h's general path) would spend most of its MACs on the zero
 // border of dy. Instead, per input channel ci, a GEMM
 //   T[tap][q] = sum_co w[co][ci][tap] * dy[co][q]
-// over the output positions q laid out on the input's width (the row tile with
-// a single tap), then dx[ci][p] = sum over taps of T[tap][p - offset(tap)],
-// reading zeros outside the computed part of each T row (ValidInputPlan in
-// conv2d_scratch.hpp lays T out).
+// over the output positions q, dense (the row tile with a single tap), then
+//   dx[ci][iy][ix] = sum over taps (kh, kw) of T[tap][iy - kh][ix - kw],
+// the taps of a kernel column summed, then masked to the columns ix - kw
+// that dy has; rows that dy lacks read zeros (ValidInputPlan in
+// conv2d_scratch.hpp lays T out). T on the input's width instead (so that
+// every shifted row was a plain read) spent 4 of 14 columns of LeNet-5's
+// conv2 on the GEMM for zeros. The GEMM's panels of weights are packed once
+// per batch.
 
 #if defined(STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_
@@ -33,71 +37,113 @@ namespace cd = ::staticnn::conv2d_detail;
 
 // Backward input of a valid convolution, one group (see ValidInputPlan):
 // dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and w [cout][cin][taps].
+// Rows [iy0, iy0 + kValidSumRows) of dx[ci] (those below in.h) from T (its
+// first row of values at t; T rows t_stride apart).
+template <Conv2dGeometry G, class D>
+HWY_INLINE void ValidSumRows(D d, const float* HWY_RESTRICT t, int t_stride, int iy0,
+                             float* HWY_RESTRICT dx) {
+  constexpr int KH = G.y.kernel, KW = G.x.kernel, OW = G.out.w, IW = G.in.w;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int R = cd::kValidSumRows;
+  const int rows = std::min(R, G.in.h - iy0);
+  for (int x0 = 0; x0 < IW; x0 += N) {
+    // A row narrower than a vector is summed whole and copied; a wider one's
+    // last vector overlaps the previous one (stores of the same values).
+    const int left = IW >= N ? std::min(x0, IW - N) : 0;
+    const hn::Vec<D> ix = hn::Iota(d, static_cast<float>(left));
+    VecTile<D, R> acc;
+#pragma GCC unroll 4
+    for (int j = 0; j < R; ++j) acc.Set(j, hn::Zero(d));
+    for (int kw = 0; kw < KW; ++kw) {
+      // The taps of one kernel column read the same columns of T: summed
+      // first, masked once.
+      VecTile<D, R> column;
+#pragma GCC unroll 4
+      for (int j = 0; j < R; ++j) column.Set(j, hn::Zero(d));
+      for (int kh = 0; kh < KH; ++kh) {
+        const float* HWY_RESTRICT row = t + (kh * KW + kw) * t_stride + (iy0 - kh) * OW + left - kw;
+#pragma GCC unroll 4
+        for (int j = 0; j < R; ++j) {
+          column.Set(j, hn::Add(column.Get(j), hn::LoadU(d, row + j * OW)));
+        }
+      }
+      const auto in_dy = hn::And(hn::Ge(ix, hn::Set(d, static_cast<float>(kw))),
+                                 hn::Lt(ix, hn::Set(d, static_cast<float>(kw + OW))));
+#pragma GCC unroll 4
+      for (int j = 0; j < R; ++j) {
+        acc.Set(j, hn::Add(acc.Get(j), hn::IfThenElseZero(in_dy, column.Get(j))));
+      }
+    }
+    for (int j = 0; j < rows; ++j) {
+      float* HWY_RESTRICT out = dx + (iy0 + j) * IW + left;
+      if constexpr (IW >= N) {
+        hn::StoreU(acc.Get(j), d, out);
+      } else {
+        HWY_ALIGN float row[N];
+        hn::Store(acc.Get(j), d, row);
+        CopyFloats(row, out, IW);
+      }
+    }
+  }
+}
+
+// The GEMM's panels of one group, for every input channel and block of MR
+// taps (packed once for a whole batch: they are the same for every sample),
+// from w [cout][cin][taps]: panel (ci, block) at panels + (ci * blocks +
+// block) * panel_floats is [MR zeros][co][MR weights w[co][ci][t0 + r]].
 template <Conv2dGeometry G>
-HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy,
-                                     const float* HWY_RESTRICT w, float* HWY_RESTRICT dx,
+HWY_NOINLINE void PackValidPanels(const float* HWY_RESTRICT w, float* HWY_RESTRICT panels) {
+  constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kTaps = G.y.kernel * G.x.kernel, MR = p.mr;
+  for (int ci = 0; ci < kCin; ++ci) {
+    for (int t0 = 0; t0 < kTaps; t0 += MR, panels += p.panel_floats) {
+      const int valid = std::min(MR, kTaps - t0);
+      ZeroFloats(panels, MR);
+      for (int co = 0; co < kCout; ++co) {
+        const float* HWY_RESTRICT from = w + (co * kCin + ci) * kTaps + t0;
+        float* HWY_RESTRICT a = panels + MR + co * MR;
+        for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
+      }
+    }
+  }
+}
+
+// Backward input of a valid convolution, one group of one sample (see
+// ValidInputPlan): dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and the
+// group's panels (PackValidPanels, at scratch + plan.panel).
+template <Conv2dGeometry G>
+HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx,
                                      float* HWY_RESTRICT scratch) {
   constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
-  constexpr int KW = G.x.kernel, kTaps = G.y.kernel * KW, MR = p.mr;
-  constexpr int W = G.in.w, kPlane = G.in.h * W, OW = G.out.w;
+  constexpr int kTaps = G.y.kernel * G.x.kernel, MR = p.mr;
+  constexpr int kPlane = G.in.h * G.in.w;
   const KernelTag d;
-  const int N = static_cast<int>(hn::Lanes(d));
   float* HWY_RESTRICT dyw = scratch + p.dyw;
-  float* HWY_RESTRICT panel = scratch + p.panel;
+  const float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT t = scratch + p.t;
 
-  // dy on the input's width, zeros in the columns past out.w and up to qd_r.
+  // dy with each channel padded with zeros to qd_r.
   for (int co = 0; co < kCout; ++co) {
-    float* HWY_RESTRICT row = dyw + co * p.qd_r;
-    for (int oy = 0; oy < G.out.h; ++oy) {
-      CopyFloats(dy + (co * G.out.h + oy) * OW, row + oy * W, OW);
-      if (oy + 1 < G.out.h) ZeroFloats(row + oy * W + OW, W - OW);
-    }
-    ZeroFloats(row + p.qd, p.qd_r - p.qd);
+    CopyFloats(dy + co * p.qd, dyw + co * p.qd_r, p.qd);
+    ZeroFloats(dyw + co * p.qd_r + p.qd, p.qd_r - p.qd);
   }
   // The zeros around the rows of T: before the first, and after each row up
   // to the start of the next one's values.
-  ZeroFloats(t, p.front);
+  ZeroFloats(t, p.lead);
   for (int r = 0; r < kTaps; ++r) {
-    ZeroFloats(t + r * p.t_stride + p.front + p.qd_r, p.t_stride - p.qd_r);
+    ZeroFloats(t + r * p.t_stride + p.lead + p.qd_r, p.t_stride - p.qd_r);
   }
   static constexpr int kSingleTap[1] = {0};
   for (int ci = 0; ci < kCin; ++ci) {
-    for (int t0 = 0; t0 < kTaps; t0 += MR) {
+    for (int t0 = 0; t0 < kTaps; t0 += MR, panel += p.panel_floats) {
       const int valid = std::min(MR, kTaps - t0);
-      // panel: [MR zeros][co][MR weights w[co][ci][t0 + r]].
-      ZeroFloats(panel, MR);
-      for (int co = 0; co < kCout; ++co) {
-        const float* HWY_RESTRICT from = w + (co * kCin + ci) * kTaps + t0;
-        float* HWY_RESTRICT a = panel + MR + co * MR;
-        for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
-      }
       RowTileOverOutputs<MR, 1>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
-                                t + t0 * p.t_stride + p.front, p.t_stride, valid);
+                                t + t0 * p.t_stride + p.lead, p.t_stride, valid);
     }
-    // dx[p] = sum over taps of T[tap][p - offset(tap)]; the last vectors of the
-    // plane overlap the previous ones (stores, not sums: the same values).
-    constexpr int kVectors = 4;
-    float* HWY_RESTRICT out = dx + ci * kPlane;
-    for (int q = 0; q < kPlane; q += kVectors * N) {
-      int pos[kVectors];
-      VecTile<KernelTag, kVectors> acc;
-#pragma GCC unroll 4
-      for (int j = 0; j < kVectors; ++j) {
-        pos[j] = std::min(q + j * N, kPlane - N);
-        acc.Set(j, hn::Zero(d));
-      }
-      for (int tap = 0; tap < kTaps; ++tap) {
-        const float* HWY_RESTRICT row =
-            t + tap * p.t_stride + p.front - (tap / KW * W + tap % KW);
-#pragma GCC unroll 4
-        for (int j = 0; j < kVectors; ++j) {
-          acc.Set(j, hn::Add(acc.Get(j), hn::LoadU(d, row + pos[j])));
-        }
-      }
-#pragma GCC unroll 4
-      for (int j = 0; j < kVectors; ++j) hn::StoreU(acc.Get(j), d, out + pos[j]);
+    for (int iy0 = 0; iy0 < G.in.h; iy0 += cd::kValidSumRows) {
+      ValidSumRows<G>(d, t + p.lead, p.t_stride, iy0, dx + ci * kPlane);
     }
   }
 }

@@ -2,6 +2,10 @@
 // group: dW^T += x_shifted * dy^T, a GEMM whose vectors run over output
 // channels, so that nothing needs a horizontal sum.
 //
+// The batch is folded into the GEMM: dW^T stays in scratch over every sample
+// (each copied into the phase planes in turn) and is added into dw once, so a
+// batch of 64 zeroes and transposes dW^T once, not 64 times.
+//
 // dwt[k][co] += sum_q rows[k][q] * dyt[q][co], k = (input channel, tap) and
 // rows[k] the shifted row of the phase planes that tap reads. dy^T is built
 // kDwChunk (64) positions at a time with 4x4 register transposes; the tile is
@@ -19,6 +23,7 @@
 #include <algorithm>
 
 #include "hwy/highway.h"
+#include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
@@ -72,6 +77,8 @@ struct WeightGradSpec {
   int plane, cols;        // of xs (forward plan)
   int out_h, out_w;
   int ld;                 // dyt / dwt row length (out_channels rounded up)
+  int samples;            // of the batch
+  int x_sample, dy_sample;  // floats from one sample of x / dy to the next
 };
 
 // Tiles of NV vectors of output channels, and one of NT if ld / lanes is not a
@@ -80,8 +87,11 @@ constexpr int TransposedTileVectors(int vectors) {
   return std::min(vectors, kVectorRegisters == 32 ? 4 : 2);
 }
 
+// x and dy: the group's channels of the first sample; xs: the phase planes
+// (`pad` says how x is copied there).
 template <int NV, int NT>
-HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT xs,
+HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpec& pad,
+                                       float* HWY_RESTRICT xs,
                                        const int* HWY_RESTRICT tap_offset,
                                        const float* HWY_RESTRICT dy, const WeightGradSpec& s,
                                        float* HWY_RESTRICT dyt, float* HWY_RESTRICT dwt,
@@ -96,27 +106,30 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT xs,
   const int width = std::min(s.out_w, cd::kDwChunk);
   const int lines_per_chunk = std::max(1, cd::kDwChunk / s.out_w);
   const float* rows[MR];
-  for (int oh = 0; oh < s.out_h; oh += lines_per_chunk) {
-    const int lines = std::min(lines_per_chunk, s.out_h - oh);
-    for (int ox = 0; ox < s.out_w; ox += width) {
-      const int span = std::min(width, s.out_w - ox);
-      // lines > 1 only when span == out_w: the chunk is contiguous in dy.
-      Transpose(dy + oh * s.out_w + ox, s.out_h * s.out_w, s.out_channels, lines * span, dyt,
-                s.ld);
-      for (int k0 = 0; k0 < s.k; k0 += MR) {
-        for (int r = 0; r < MR; ++r) {
-          const int k = std::min(k0 + r, s.k - 1);  // rows past k are computed, unused
-          rows[r] = xs + (k / s.taps) * s.plane + tap_offset[k % s.taps] + oh * s.cols + ox;
-        }
-        float* HWY_RESTRICT tile = dwt + k0 * s.ld;
-        int v = 0;
-        for (; v + NV <= vectors; v += NV) {
-          TransposedTile<MR, NV>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
-                                 tile + v * N);
-        }
-        if constexpr (NT != 0) {
-          TransposedTile<MR, NT>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
-                                 tile + v * N);
+  for (int b = 0; b < s.samples; ++b, x += s.x_sample, dy += s.dy_sample) {
+    PadPhases(x, pad, xs);
+    for (int oh = 0; oh < s.out_h; oh += lines_per_chunk) {
+      const int lines = std::min(lines_per_chunk, s.out_h - oh);
+      for (int ox = 0; ox < s.out_w; ox += width) {
+        const int span = std::min(width, s.out_w - ox);
+        // lines > 1 only when span == out_w: the chunk is contiguous in dy.
+        Transpose(dy + oh * s.out_w + ox, s.out_h * s.out_w, s.out_channels, lines * span, dyt,
+                  s.ld);
+        for (int k0 = 0; k0 < s.k; k0 += MR) {
+          for (int r = 0; r < MR; ++r) {
+            const int k = std::min(k0 + r, s.k - 1);  // rows past k are computed, unused
+            rows[r] = xs + (k / s.taps) * s.plane + tap_offset[k % s.taps] + oh * s.cols + ox;
+          }
+          float* HWY_RESTRICT tile = dwt + k0 * s.ld;
+          int v = 0;
+          for (; v + NV <= vectors; v += NV) {
+            TransposedTile<MR, NV>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
+                                   tile + v * N);
+          }
+          if constexpr (NT != 0) {
+            TransposedTile<MR, NT>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
+                                   tile + v * N);
+          }
         }
       }
     }

@@ -32,14 +32,8 @@ struct Kernel<Conv2d<Spec>> {
   static void Backward(const BackwardArgs& a) {
     constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
     float* dbias = g.bias ? a.grads + g.weight_count() : nullptr;
-    for (int b = 0; b < Batch; ++b) {
-      Conv2dBackwardParams<g>(a.in + b * g.in.size(), a.dout + b * g.out.size(), a.grads, dbias,
-                              a.scratch);
-      if (a.din != nullptr) {
-        Conv2dBackwardInput<g>(a.dout + b * g.out.size(), a.params, a.din + b * g.in.size(),
-                               a.scratch);
-      }
-    }
+    Conv2dBackwardParams<g, Batch>(a.in, a.dout, a.grads, dbias, a.scratch);
+    if (a.din != nullptr) Conv2dBackwardInput<g, Batch>(a.dout, a.params, a.din, a.scratch);
   }
 };
 

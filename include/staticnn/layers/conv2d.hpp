@@ -74,7 +74,8 @@ struct Conv2d {
     return t;
   }
 
-  // The kernels work on one sample at a time.
+  // The kernels copy one sample at a time into scratch (backward params keeps
+  // its sums over the batch there too, in a size independent of the batch).
   static constexpr LayerMemory memory(Shape in, int /*batch*/) {
     const long scratch = long(conv2d_scratch_floats(geometry(in)));
     return {scratch, 0, scratch};
