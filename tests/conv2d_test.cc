@@ -1,6 +1,7 @@
 // Conv2d SIMD kernels against the scalar oracle (in double), on every Highway
 // target compiled here. Each call runs on buffers with canary guards on both
-// sides, on a scratch of exactly conv2d_scratch_floats(G) floats that starts
+// sides, on a scratch of exactly conv2d_scratch_floats(G) floats (the forward
+// pass: conv2d_forward_scratch_floats(G), what inference holds) that starts
 // full of NaN; outputs that must be overwritten start as NaN, gradients that
 // accumulate start from random values.
 #include <algorithm>
@@ -153,6 +154,7 @@ void CheckKernels(const Conv2dGeometry& g, const Kernels& kernels) {
   FillRandom(db, rng);
   Guarded y(g.out.size(), 1, NaN()), dx(g.in.size(), 3, NaN());
   Guarded scratch(conv2d_scratch_floats(g), 0, NaN());  // 64-byte aligned
+  Guarded forward_scratch(conv2d_forward_scratch_floats(g), 0, NaN());
   const float* bias = g.bias ? b.data() : nullptr;
 
   // The oracle in double, and the same sums over |terms| for the tolerances.
@@ -171,11 +173,11 @@ void CheckKernels(const Conv2dGeometry& g, const Kernels& kernels) {
   reference::conv2d_backward_params(g, xd.data(), dyd.data(), dw_ref.data(), db_ref.data());
   reference::conv2d_backward_params(g, xa.data(), dya.data(), dw_mag.data(), db_mag.data());
 
-  kernels.forward(x.data(), w.data(), bias, y.data(), scratch.data());
+  kernels.forward(x.data(), w.data(), bias, y.data(), forward_scratch.data());
   ExpectClose("y", y, y_ref, y_mag, g.in_per_group() * taps + 1);
   // Run again on the scratch the first call left behind: same bits.
   Guarded y2(g.out.size(), 2, NaN());
-  kernels.forward(x.data(), w.data(), bias, y2.data(), scratch.data());
+  kernels.forward(x.data(), w.data(), bias, y2.data(), forward_scratch.data());
   EXPECT_EQ(0, std::memcmp(y.data(), y2.data(), sizeof(float) * y.size()));
 
   kernels.backward_input(dy.data(), w.data(), dx.data(), scratch.data());
@@ -186,7 +188,8 @@ void CheckKernels(const Conv2dGeometry& g, const Kernels& kernels) {
   ExpectClose("dw", dw, dw_ref, dw_mag, g.out.h * g.out.w + 1);
   ExpectClose("db", db, db_ref, db_mag, g.out.h * g.out.w + 1);
 
-  for (const Guarded* buffer : {&x, &w, &b, &dy, &y, &y2, &dx, &dw, &db, &scratch}) {
+  for (const Guarded* buffer :
+       {&x, &w, &b, &dy, &y, &y2, &dx, &dw, &db, &scratch, &forward_scratch}) {
     EXPECT_TRUE(buffer->Intact()) << "a kernel wrote outside a buffer";
   }
 }

@@ -7,7 +7,7 @@
 // compiles when the network fits; otherwise the one error names the numbers:
 //
 //   In instantiation of 'struct staticnn::error::network_exceeds_ram_budget<
-//     staticnn::error::inference_batch<1>, staticnn::error::needed_bytes<68480>,
+//     staticnn::error::inference_batch<1>, staticnn::error::needed_bytes<59584>,
 //     staticnn::error::budget_bytes<65536>, staticnn::error::over_by_bytes<2944> >'
 //   error: static assertion failed: staticnn: the network needs more RAM than the budget
 //

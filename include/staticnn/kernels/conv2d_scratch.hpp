@@ -495,15 +495,23 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
 
 }  // namespace conv2d_detail
 
-// Floats of 64-byte-aligned scratch that each of Conv2dForward,
-// Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
-constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
+// Floats of 64-byte-aligned scratch that Conv2dForward needs for geometry g, on
+// any target: all an inference workspace holds for the layer.
+constexpr std::size_t conv2d_forward_scratch_floats(const Conv2dGeometry& g) {
   using namespace conv2d_detail;
   const int forward =
       winograd_pays(g)               ? winograd_plan(g).floats
       : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
                                      : max_of(forward_plan(g, unfold_columns_pays(g)).floats,
                                               channel_vector_plan(g).floats);
+  return static_cast<std::size_t>(forward);
+}
+
+// Floats of 64-byte-aligned scratch that each of Conv2dForward,
+// Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
+constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
+  using namespace conv2d_detail;
+  const int forward = static_cast<int>(conv2d_forward_scratch_floats(g));
   const int input =
       winograd_input_pays(g)
           ? winograd_plan(winograd_transposed(g)).floats

@@ -76,9 +76,10 @@ struct Conv2d {
 
   // The kernels copy one sample at a time into scratch (backward params keeps
   // its sums over the batch there too, in a size independent of the batch).
+  // Inference holds only the forward pass's scratch.
   static constexpr LayerMemory memory(Shape in, int /*batch*/) {
-    const long scratch = long(conv2d_scratch_floats(geometry(in)));
-    return {scratch, 0, scratch};
+    return {long(conv2d_forward_scratch_floats(geometry(in))), 0,
+            long(conv2d_scratch_floats(geometry(in)))};
   }
 
   static void describe(TextLine& t, Shape in) {
