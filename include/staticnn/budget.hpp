@@ -1,14 +1,14 @@
 // What a network needs on a device, as compile-time constants, and a one-line
 // check that it fits a RAM and flash budget.
 //
-//   static_assert(staticnn::fits_budget<LeNet, {.ram_bytes = 64 * 1024,
+//   static_assert(staticnn::fits_budget<LeNet, {.ram_bytes = 48 * 1024,
 //                                               .flash_bytes = 512 * 1024}>);
 //
 // compiles when the network fits; otherwise the one error names the numbers:
 //
 //   In instantiation of 'struct staticnn::error::network_exceeds_ram_budget<
 //     staticnn::error::inference_batch<1>, staticnn::error::needed_bytes<59584>,
-//     staticnn::error::budget_bytes<65536>, staticnn::error::over_by_bytes<2944> >'
+//     staticnn::error::budget_bytes<49152>, staticnn::error::over_by_bytes<10432> >'
 //   error: static assertion failed: staticnn: the network needs more RAM than the budget
 //
 // The sizes are those of the objects a program declares (clang 14 needs the
