@@ -322,7 +322,9 @@ void TestConv2dManyChannels() {
 // Depthwise layers take the channels-in-lanes forward (conv2d_depthwise_lanes-inl.h):
 // the plane sizes and strides of MLPerf Tiny's DS-CNN and MobileNetV1, channel
 // counts that leave a partial vector of channels (24, 20, 12 with 16 lanes), fewer
-// channels than a vector (3), a single channel, and odd kernels, strides and tails.
+// channels than a vector (3), a single channel, and odd kernels, strides and tails;
+// planes narrower than 4 columns, transposed in one piece (3 and 2 columns), and
+// one with a dropped row, transposed row by row.
 void TestConv2dDepthwisePlanes() {
   using conv2d_test::conv;
   CheckConv2d<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();    // DS-CNN
@@ -331,6 +333,9 @@ void TestConv2dDepthwisePlanes() {
   CheckConv2d<conv({32, 12, 12}, 32, {3, 2, 1}, {3, 2, 1}, 32)>();   // 12 -> 6
   CheckConv2d<conv({24, 6, 6}, 24, {3, 1, 1}, {3, 1, 1}, 24)>();     // 6x6
   CheckConv2d<conv({20, 3, 3}, 20, {3, 1, 1}, {3, 1, 1}, 20)>();     // 3x3
+  CheckConv2d<conv({256, 3, 3}, 256, {3, 1, 1}, {3, 1, 1}, 256)>();  // MobileNet 3x3
+  CheckConv2d<conv({24, 5, 2}, 24, {3, 2, 1}, {3, 2, 1}, 24)>();     // 2 columns, stride 2
+  CheckConv2d<conv({8, 4, 3}, 8, {3, 2, 0}, {3, 2, 0}, 8)>();        // 3 columns, a row dropped
   CheckConv2d<conv({12, 7, 9}, 12, {5, 1, 2}, {5, 1, 2}, 12)>();     // 5x5
   CheckConv2d<conv({3, 9, 10}, 3, {3, 2, 0}, {3, 2, 0}, 3, false)>();  // dropped tail
   CheckConv2d<conv({17, 11, 13}, 17, {5, 3, 2}, {3, 1, 1}, 17)>();   // 5x3, stride 3x1
@@ -338,17 +343,39 @@ void TestConv2dDepthwisePlanes() {
 }
 
 // 1x1 stride-1 layers take the pointwise GEMM (conv2d_pointwise-inl.h): the
-// planes of DS-CNN and MobileNetV1, and planes smaller than a vector (9, 6 and 1
-// positions), positions that leave an overlapping last vector (125, 49), output
-// channels that leave a partial tile of rows, no bias.
+// planes of DS-CNN and MobileNetV1 at 48x48, and planes smaller than a vector
+// (9, 6 and 1 positions, with output channels that no vector divides, which
+// keeps them off the channels-in-lanes path), positions that leave an
+// overlapping last vector (125, 49), output channels that leave a partial tile
+// of rows, no bias.
 void TestConv2dPointwisePlanes() {
   using conv2d_test::conv;
   CheckConv2d<conv({64, 25, 5}, 64, {1}, {1})>();          // DS-CNN
   CheckConv2d<conv({8, 48, 48}, 16, {1}, {1})>();          // MobileNet 48x48
-  CheckConv2d<conv({128, 3, 3}, 256, {1}, {1})>();         // MobileNet 3x3
+  CheckConv2d<conv({128, 3, 3}, 250, {1}, {1})>();         // 9 positions
   CheckConv2d<conv({20, 7, 7}, 11, {1}, {1}, 1, false)>(); // 49 positions, no bias
   CheckConv2d<conv({5, 2, 3}, 13, {1}, {1})>();            // 6 positions
   CheckConv2d<conv({9, 1, 1}, 3, {1}, {1})>();             // one position
+}
+
+// 1x1 stride-1 layers on small planes with the output channels in the lanes
+// (conv2d_pointwise_channels-inl.h): MobileNetV1's 6x6 and 3x3 planes, 6, 9,
+// 17 and 20 positions (below, at and above a vector of 4, 8 and 16), one and
+// several blocks of channels (16 to 256 on targets of 4, 8 and 16 lanes), few
+// input channels (transposes with tails), no bias.
+void TestConv2dPointwiseChannels() {
+  using conv2d_test::conv;
+#if HWY_TARGET != HWY_SCALAR
+  static_assert(conv2d_impl::PointwiseChannelsPay(conv({7, 3, 3}, 64, {1}, {1})),
+                "the path is taken on every target");
+#endif
+  CheckConv2d<conv({128, 6, 6}, 128, {1}, {1})>();          // MobileNet 6x6
+  CheckConv2d<conv({256, 3, 3}, 256, {1}, {1})>();          // MobileNet 3x3
+  CheckConv2d<conv({7, 3, 3}, 64, {1}, {1})>();
+  CheckConv2d<conv({5, 2, 3}, 32, {1}, {1}, 1, false)>();  // 6 positions, no bias
+  CheckConv2d<conv({6, 3, 3}, 16, {1}, {1})>();
+  CheckConv2d<conv({3, 17, 1}, 32, {1}, {1})>();           // overlapping tiles of positions
+  CheckConv2d<conv({9, 4, 5}, 96, {1}, {1})>();
 }
 
 // Forward with the output channels in the lanes (conv2d_forward_channels-inl.h):
@@ -419,6 +446,7 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dGroupsAndShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwiseChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectors);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatched);

@@ -30,6 +30,8 @@
 //   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
 //   conv2d_depthwise_lanes-inl.h  depthwise forward: channels in the lanes
 //   conv2d_pointwise-inl.h     1x1 stride-1 forward: a GEMM on x and w in place
+//   conv2d_pointwise_channels-inl.h  1x1 stride-1 forward of small planes:
+//                              output channels in the lanes
 //   conv2d_depthwise-inl.h     one output channel per group at stride 1
 //                              (dx of a single input channel; forward of
 //                              several input channels per output channel)
@@ -54,6 +56,7 @@
 #include "staticnn/kernels/conv2d_forward-inl.h"
 #include "staticnn/kernels/conv2d_forward_channels-inl.h"
 #include "staticnn/kernels/conv2d_pointwise-inl.h"
+#include "staticnn/kernels/conv2d_pointwise_channels-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_dot-inl.h"
@@ -75,6 +78,8 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
     conv2d_impl::WinogradConv3x3<G, false>(x, w, b, y, scratch);
   } else if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
     conv2d_impl::DepthwiseLanesForward<G>(x, w, b, y, scratch);
+  } else if constexpr (conv2d_impl::PointwiseChannelsPay(G)) {
+    conv2d_impl::PointwiseChannelsForward<G>(x, w, b, y, scratch);
   } else if constexpr (conv2d_impl::PointwiseFits(G)) {
     conv2d_impl::PointwiseForward<G>(x, w, b, y);
   } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {

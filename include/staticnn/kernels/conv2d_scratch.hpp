@@ -9,6 +9,7 @@
 // How the kernels use scratch (see conv2d-inl.h for the why):
 //   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
 //     (depthwise)    [xt: a block of channels, transposed and zero-padded][yt]
+//     (pointwise, small planes) [weights of a block of channels, transposed][outputs]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
 //     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
@@ -151,6 +152,37 @@ constexpr ChannelVectorPlan channel_vector_plan(const Conv2dGeometry& g) {
   Regions r;
   p.weights = r.at(g.in.c * g.y.kernel * g.x.kernel * g.out.c);
   p.outputs = r.at(g.out.h * g.out.w * g.out.c);
+  p.floats = r.end;
+  return p;
+}
+
+// Pointwise forward with the output channels in the lanes
+// (conv2d_pointwise_channels-inl.h): 1x1 stride-1 layers on small planes
+// (MobileNetV1's 6x6 and 3x3), where positions fill the vectors badly. Per
+// block of at most kMaxPointwiseChannelBlock output channels: the block's
+// weights packed [chunk of input channels][block] (16 KB: all 256 input
+// channels of MobileNet's 3x3 layer overflowed L1, +30% time), its outputs
+// [positions][block]. Target-independent part of the test (the kernel adds:
+// out.c a multiple of its block, positions filling less than 80% of their
+// vectors).
+inline constexpr int kMaxPointwiseChannelPositions = 64;
+inline constexpr int kMaxPointwiseChannelBlock = 2 * kMaxLanes;
+inline constexpr int kPointwiseChannelChunk = 128;
+struct PointwiseChannelsPlan {
+  bool used = false;
+  int chunk = 0;  // input channels packed at a time
+  int weights = 0, outputs = 0, floats = 0;  // regions of scratch (all 0 if unused)
+};
+constexpr PointwiseChannelsPlan pointwise_channels_plan(const Conv2dGeometry& g) {
+  PointwiseChannelsPlan p;
+  p.used = g.groups == 1 && g.y.kernel == 1 && g.x.kernel == 1 && g.y.stride == 1 &&
+           g.x.stride == 1 && g.y.pad == 0 && g.x.pad == 0 && g.out.c % 4 == 0 &&
+           g.out.h * g.out.w <= kMaxPointwiseChannelPositions;
+  if (!p.used) return p;
+  p.chunk = ceil_div(g.in.c, ceil_div(g.in.c, kPointwiseChannelChunk));  // balanced
+  Regions r;
+  p.weights = r.at(p.chunk * kMaxPointwiseChannelBlock);
+  p.outputs = r.at(g.out.h * g.out.w * kMaxPointwiseChannelBlock);
   p.floats = r.end;
   return p;
 }
@@ -503,7 +535,8 @@ constexpr std::size_t conv2d_forward_scratch_floats(const Conv2dGeometry& g) {
       winograd_pays(g)               ? winograd_plan(g).floats
       : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
                                      : max_of(forward_plan(g, unfold_columns_pays(g)).floats,
-                                              channel_vector_plan(g).floats);
+                                              max_of(channel_vector_plan(g).floats,
+                                                     pointwise_channels_plan(g).floats));
   return static_cast<std::size_t>(forward);
 }
 
