@@ -77,6 +77,7 @@ constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
 constexpr Conv2dGeometry kCifar3x3_32x32 = conv({32, 32, 32}, 32, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_16x16 = conv({64, 16, 16}, 64, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_8x8 = conv({128, 8, 8}, 128, 3, 1);
+constexpr Conv2dGeometry kCifar3x3_64x8x8 = conv({64, 8, 8}, 128, 3, 1);  // forward only
 constexpr Conv2dGeometry kResNet8_3x3_32x32 = conv({16, 32, 32}, 16, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_8x8 = conv({64, 8, 8}, 64, 3, 1);
 
@@ -131,6 +132,7 @@ void DsCnnPw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnPw>(m); }
 void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
 void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
 void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
+void Cifar3x3_64x8x8(Pass, const Buffers& m) { RunForward<conv2d_bench::kCifar3x3_64x8x8>(m); }
 void Cifar3x3_32x32(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_32x32>(pass, m); }
 void Cifar3x3_16x16(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_16x16>(pass, m); }
 void Cifar3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_8x8>(pass, m); }
@@ -176,6 +178,7 @@ HWY_EXPORT(DsCnnPw);
 HWY_EXPORT(MobileNetPw48);
 HWY_EXPORT(MobileNetPw6);
 HWY_EXPORT(MobileNetPw3);
+HWY_EXPORT(Cifar3x3_64x8x8);
 HWY_EXPORT(Cifar3x3_32x32);
 HWY_EXPORT(Cifar3x3_16x16);
 HWY_EXPORT(Cifar3x3_8x8);
@@ -271,6 +274,7 @@ STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_256x3x3_256f, MobileNetPw3, kMobileNetPw3);
+STATICNN_CONV2D_FORWARD_BENCHMARK(Cifar3x3_64x8x8_128f, Cifar3x3_64x8x8, kCifar3x3_64x8x8);
 
 #define STATICNN_CONV2D_BATCH_BENCHMARK(Name, Entry, geometry)                            \
   void BM_##Name##_BackwardInput_b16(benchmark::State& s) {                               \

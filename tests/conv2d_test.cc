@@ -317,6 +317,15 @@ void TestConv2dManyChannels() {
   CheckConv2d<conv({8, 6, 19}, 48, {3, 1, 1}, {3, 1, 1}, 2)>();
   CheckConv2d<conv({16, 5, 6}, 80, {1}, {1}, 1, false)>();
   CheckConv2d<conv3x3({19, 8, 8}, 65)>();
+  // Forward reads the weights in place; where the tiles do not divide a
+  // group's output channels, its last tile overlaps the one before: groups of
+  // 11 (tiles of 6), unfolded and on the padded width (stride 2).
+  CheckConv2d<conv({6, 7, 9}, 22, {3, 1, 1}, {3, 1, 1}, 2)>();
+  CheckConv2d<conv({6, 9, 17}, 22, {3, 2, 1}, {3, 2, 1}, 2)>();
+  // The largest unfolded input (CIFAR's 128 channels at 8x8 take 30,720
+  // floats), 20 channels in tiles of 7.
+  static_assert(conv2d_detail::unfold_columns_pays(conv3x3({100, 8, 8}, 20)));
+  CheckConv2d<conv3x3({100, 8, 8}, 20)>();
 }
 
 // Depthwise layers take the channels-in-lanes forward (conv2d_depthwise_lanes-inl.h):

@@ -98,7 +98,7 @@ TEST(Summary, LeNet) {
   EXPECT_EQ(lines[18], "Total MACs:               416,520");
   EXPECT_EQ(lines[19], "Inference activations:    37,632 bytes (batch 1)");
   EXPECT_EQ(lines[20], "Training activations:     96,256 bytes (batch 1)");
-  EXPECT_EQ(lines[21], "Inference RAM:            59,584 bytes (batch 1)");
+  EXPECT_EQ(lines[21], "Inference RAM:            55,808 bytes (batch 1)");
 }
 
 TEST(Summary, DescribesEveryOption) {

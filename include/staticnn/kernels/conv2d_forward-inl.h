@@ -2,13 +2,16 @@
 // group at a time (a grouped plane stays in cache from copy to crop).
 //
 // The group's input is copied into its phase planes (conv2d_copy-inl.h);
-// then, per tile of MR output channels, the weights are packed into a panel
-// [MR biases][k = (input channel, tap)][MR weights] and the row tile
-// (conv2d_row_tile-inl.h) computes the outputs on the padded width, which are
-// cropped into y, unless there are no columns to discard (1x1, kernel.w = 1,
-// or the input unfolded into one copy per kernel column: small planes, see
+// then, per tile of MR output channels, the row tile (conv2d_row_tile-inl.h)
+// reads MR rows of w [out.c][k = (input channel, tap)] in place (packing them
+// into a panel per call took about a tenth of 3x3 128->128 at 8x8, and scratch)
+// and computes the outputs on the padded width, which are cropped into y,
+// unless there are no columns to discard (1x1, kernel.w = 1, or the input
+// unfolded into one copy per kernel column: small planes, see
 // unfold_columns_pays): then the tiles write straight into y, a block of
-// outputs at a time (see kDirectBlockOutputs).
+// outputs at a time (see kDirectBlockOutputs). When MR does not divide the
+// output channels, the last tile overlaps the one before (it starts at
+// out_per_group - MR), so that no tile reads past w and all tiles are whole.
 
 #if defined(STATICNN_KERNELS_CONV2D_FORWARD_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
@@ -44,7 +47,6 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
   // Without discarded columns the tiles write straight into y.
   constexpr bool kDirect = p.cols == G.out.w;
   float* HWY_RESTRICT xs = scratch + p.xs;
-  float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT ybuf = scratch + p.ybuf;
   for (int g = 0; g < G.groups; ++g) {
     const float* HWY_RESTRICT xg = x + g * kCin * G.in.h * G.in.w;
@@ -59,20 +61,15 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
     for (int q0 = 0; q0 < p.qeff; q0 += kBlock) {
       const int count = std::min(kBlock, p.qeff - q0);
       for (int t = 0; t < p.co.tiles; ++t) {
-        const int co0 = g * kCout + t * MR;
-        const int valid = std::min(MR, kCout - t * MR);
-        // panel: [MR biases][k][MR weights], zero rows past `valid`.
-        for (int r = 0; r < MR; ++r) panel[r] = (G.bias && r < valid) ? b[co0 + r] : 0.0f;
-        Transpose(w + co0 * p.k, p.k, valid, p.k, panel + MR, MR);
-        for (int r = valid; r < MR; ++r) {
-          for (int k = 0; k < p.k; ++k) panel[MR + k * MR + r] = 0.0f;
-        }
+        const int co0 = g * kCout + std::min(t * MR, kCout - MR);
         float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
-        RowTileOverOutputs<MR, p.taps>(xs + q0, kCin, p.plane, Tables::tap_offset.data(),
-                                       p.taps, panel, count, out + q0, p.qeff, valid);
+        RowTileOverOutputsInPlace<MR, p.taps, p.k>(xs + q0, kCin, p.plane,
+                                                   Tables::tap_offset.data(), w + co0 * p.k,
+                                                   G.bias ? b + co0 : nullptr, count,
+                                                   out + q0, p.qeff);
         if constexpr (!kDirect) {
           ScatterRows(ybuf,
-                      {valid, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},
+                      {MR, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},
                       y + co0 * kOutPlane);
         }
       }

@@ -2,11 +2,12 @@
 //
 // A register tile of MR output channels x NV vectors of outputs runs over
 // every (channel, tap), loading NV vectors of one shifted row of the phase
-// planes (conv2d_copy-inl.h) and broadcasting MR packed weights: a GEMM whose
-// B operand is never built. Forward runs it over the padded input with the
-// weights; backward input over the zero-padded dy with the weights transposed
-// and only the taps that reach each phase of the input positions; the valid
-// convolution's backward input uses it with a single tap as a plain GEMM.
+// planes (conv2d_copy-inl.h) and broadcasting MR weights: a GEMM whose B
+// operand is never built. Forward runs it over the padded input with the
+// weights read in place; backward input over the zero-padded dy with the
+// weights transposed into a packed panel and only the taps that reach each
+// phase of the input positions; the valid convolution's backward input and
+// Winograd use it with a single tap as a plain GEMM over packed panels.
 // Outputs live on the padded width (a few discarded columns per row). Only
 // the register tiles are templates, of their sizes and of the kernel's tap
 // count; the loops around them take the geometry's other constants as
@@ -36,11 +37,15 @@ namespace cd = ::staticnn::conv2d_detail;
 
 // The tile: R output rows x NV vectors of consecutive flattened outputs.
 //
-// panel = [initial values][steps][weights], `panel_rows` floats per step (one step
-// per (channel, tap) in that order); the tile takes R of those rows from `panel`
-// on. Step (c, t) multiplies src[c * channel_stride + tap_offset[t] + q].
-// Stores rows [0, rows) and columns [0, cols) of the tile (cols may be short at
-// the end of a plane), so it can write straight into a caller's tensor.
+// One step per (channel, tap), in that order: step (c, t) multiplies
+// src[c * channel_stride + tap_offset[t] + q] by the weight of row r, at
+// weights[r * kRowStride + step * kStepStride]: either a packed panel, one
+// row of MR weights per step (kRowStride 1, kStepStride MR), or the weight
+// matrix [rows][k] read in place (kRowStride k, kStepStride 1: every row at a
+// constant displacement from one pointer, nothing packed per call). Rows
+// start at init[r] (init null: at zero). Stores rows [0, rows) and columns
+// [0, cols) of the tile (cols may be short at the end of a plane), so it can
+// write straight into a caller's tensor.
 
 // Vectors of columns for an R-row tile: as many as the accumulators allow while
 // the tile, one loaded row of inputs and the broadcast weight fit the target's
@@ -53,8 +58,8 @@ constexpr int RowTileVectors(D d, int rows) {
   return std::clamp(std::min(kTileAccumulators / rows, fitting), 1, widest);
 }
 
-// One step of the tile: acc[r][v] += a[r] * b[v * N].
-template <int R, int NV, class D>
+// One step of the tile: acc[r][v] += a[r * kRowStride] * b[v * N].
+template <int R, int NV, int kRowStride, class D>
 HWY_INLINE void RowTileStep(D d, const float* HWY_RESTRICT b, const float* HWY_RESTRICT a,
                             VecTile<D, R, NV>& acc) {
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
@@ -63,25 +68,25 @@ HWY_INLINE void RowTileStep(D d, const float* HWY_RESTRICT b, const float* HWY_R
   for (int v = 0; v < NV; ++v) bv.Set(v, hn::LoadU(d, b + v * N));
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
-    const hn::Vec<D> weight = hn::Set(d, a[r]);
+    const hn::Vec<D> weight = hn::Set(d, a[r * kRowStride]);
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) acc.Set(r, v, hn::MulAdd(weight, bv.Get(v), acc.Get(r, v)));
   }
 }
 
-template <int R, int NV, int kTaps, class D>
+template <int R, int NV, int kTaps, int kRowStride, int kStepStride, class D>
 HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int channel_stride,
                         const int* HWY_RESTRICT tap_offset, int taps,
-                        const float* HWY_RESTRICT panel, int panel_rows,
+                        const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
                         float* HWY_RESTRICT out, int out_stride, int rows, int cols) {
   VecTile<D, R, NV> acc;
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
-    const hn::Vec<D> init = hn::Set(d, panel[r]);
+    const hn::Vec<D> start = init != nullptr ? hn::Set(d, init[r]) : hn::Zero(d);
 #pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) acc.Set(r, v, init);
+    for (int v = 0; v < NV; ++v) acc.Set(r, v, start);
   }
-  const float* HWY_RESTRICT a = panel + panel_rows;
+  const float* HWY_RESTRICT a = weights;
   if constexpr (kTaps > 0) {
     // A constant count: the offsets stay at hand and the tap loop unrolls (3x3
     // 64->64 at 56x56 on AVX2: +9% forward and backward input, +3% of which is
@@ -91,36 +96,39 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
     for (int c = 0; c < channels; ++c) {
       const float* HWY_RESTRICT plane = src + c * channel_stride;
 #pragma GCC unroll 16
-      for (int t = 0; t < kTaps; ++t, a += panel_rows) {
-        RowTileStep<R, NV>(d, plane + offset[t], a, acc);
+      for (int t = 0; t < kTaps; ++t, a += kStepStride) {
+        RowTileStep<R, NV, kRowStride>(d, plane + offset[t], a, acc);
       }
     }
   } else {
     for (int c = 0; c < channels; ++c) {
       const float* HWY_RESTRICT plane = src + c * channel_stride;
-      for (int t = 0; t < taps; ++t, a += panel_rows) {
-        RowTileStep<R, NV>(d, plane + tap_offset[t], a, acc);
+      for (int t = 0; t < taps; ++t, a += kStepStride) {
+        RowTileStep<R, NV, kRowStride>(d, plane + tap_offset[t], a, acc);
       }
     }
   }
   StoreTile(d, acc, rows, out, out_stride, cols);
 }
 
-// RowTile<R, vectors, kTaps> for 1 <= vectors <= NV.
-template <int R, int NV, int kTaps, class D>
+// RowTile<R, vectors, ...> for 1 <= vectors <= NV.
+template <int R, int NV, int kTaps, int kRowStride, int kStepStride, class D>
 HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, int channels,
                                int channel_stride, const int* HWY_RESTRICT tap_offset,
-                               int taps, const float* HWY_RESTRICT panel, int panel_rows,
-                               float* HWY_RESTRICT out, int out_stride, int rows, int cols) {
+                               int taps, const float* HWY_RESTRICT init,
+                               const float* HWY_RESTRICT weights, float* HWY_RESTRICT out,
+                               int out_stride, int rows, int cols) {
   if constexpr (NV > 1) {
     if (vectors < NV) {
-      RowTileOfWidth<R, NV - 1, kTaps>(d, vectors, src, channels, channel_stride, tap_offset, taps,
-                                panel, panel_rows, out, out_stride, rows, cols);
+      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride>(
+          d, vectors, src, channels, channel_stride, tap_offset, taps, init, weights, out,
+          out_stride, rows, cols);
       return;
     }
   }
-  RowTile<R, NV, kTaps>(d, src, channels, channel_stride, tap_offset, taps, panel, panel_rows,
-                        out, out_stride, rows, cols);
+  RowTile<R, NV, kTaps, kRowStride, kStepStride>(d, src, channels, channel_stride, tap_offset,
+                                                 taps, init, weights, out, out_stride, rows,
+                                                 cols);
 }
 
 // Outputs per block when the tiles write straight into the output (no
@@ -135,21 +143,22 @@ inline constexpr int kDirectBlockOutputs = 192;
 template <class D>
 constexpr int RowTileAccumulators(D d, int rows) { return rows * RowTileVectors(d, rows); }
 
-// Outputs [0, count) of rows [0, rows) of an MR-row panel. When half the rows
-// make a tile of more accumulators, the panel runs as two passes of them,
-// reusing the loaded inputs from L1: with 16 vector registers an 8-row panel
-// runs as two 4 x 3 tiles (12 accumulators) rather than one 8 x 1 (8); a
-// 6-row one stays 6 x 2 (12, where 3 x 3 has 9). kTaps > 0: every call has
-// that many taps (`taps` is kTaps); 0: `taps` varies (backward input by phases).
-// Only targets of 16 vector registers take the constant count (AVX2: +9% on
-// 3x3 64->64; AVX-512's 8 x 3 tile lost 3% with it), and only up to
-// kMaxFixedTaps taps, to keep the copy of the offsets on the stack small.
+// Outputs [0, count) of rows [0, rows) of an MR-row tile of weights laid out
+// as RowTile says. When half the rows make a tile of more accumulators, the
+// rows run as two passes of them, reusing the loaded inputs from L1: with 16
+// vector registers 8 rows run as two 4 x 3 tiles (12 accumulators) rather
+// than one 8 x 1 (8); 6 rows stay 6 x 2 (12, where 3 x 3 has 9). kTaps > 0:
+// every call has that many taps (`taps` is kTaps); 0: `taps` varies (backward
+// input by phases). Only targets of 16 vector registers take the constant
+// count (AVX2: +9% on 3x3 64->64; AVX-512's 8 x 3 tile lost 3% with it), and
+// only up to kMaxFixedTaps taps, to keep the copy of the offsets on the stack
+// small.
 inline constexpr int kMaxFixedTaps = 64;
-template <int MR, int kTaps>
-HWY_NOINLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels,
-                                     int channel_stride, const int* HWY_RESTRICT tap_offset,
-                                     int taps, const float* HWY_RESTRICT panel, int count,
-                                     float* HWY_RESTRICT out, int out_stride, int rows) {
+template <int MR, int kTaps, int kRowStride, int kStepStride>
+HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int channel_stride,
+                              const int* HWY_RESTRICT tap_offset, int taps,
+                              const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
+                              int count, float* HWY_RESTRICT out, int out_stride, int rows) {
   const KernelTag d;
   constexpr int kPasses =
       MR % 2 == 0 && RowTileAccumulators(d, MR / 2) > RowTileAccumulators(d, MR) ? 2 : 1;
@@ -163,12 +172,35 @@ HWY_NOINLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels
     // The last chunk computes only the vectors it stores.
     const int vectors = std::min(NV, (count - q + N - 1) / N);
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
-      RowTileOfWidth<R, NV, kFixedTaps>(d, vectors, src + q, channels, channel_stride,
-                                        tap_offset, taps, panel + pass * R, MR,
-                                        out + pass * R * out_stride + q, out_stride,
-                                        rows - pass * R, count - q);
+      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride>(
+          d, vectors, src + q, channels, channel_stride, tap_offset, taps,
+          init != nullptr ? init + pass * R : nullptr, weights + pass * R * kRowStride,
+          out + pass * R * out_stride + q, out_stride, rows - pass * R, count - q);
     }
   }
+}
+
+// Over a packed panel [MR initial values][steps][MR weights].
+template <int MR, int kTaps>
+HWY_INLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels,
+                                   int channel_stride, const int* HWY_RESTRICT tap_offset,
+                                   int taps, const float* HWY_RESTRICT panel, int count,
+                                   float* HWY_RESTRICT out, int out_stride, int rows) {
+  RowTileRows<MR, kTaps, 1, MR>(src, channels, channel_stride, tap_offset, taps, panel,
+                                panel + MR, count, out, out_stride, rows);
+}
+
+// Over MR whole rows of a weight matrix [rows][kK] read in place, each row
+// starting at its bias (or zero: `bias` null).
+template <int MR, int kTaps, int kK>
+HWY_INLINE void RowTileOverOutputsInPlace(const float* HWY_RESTRICT src, int channels,
+                                          int channel_stride,
+                                          const int* HWY_RESTRICT tap_offset,
+                                          const float* HWY_RESTRICT w,
+                                          const float* HWY_RESTRICT bias, int count,
+                                          float* HWY_RESTRICT out, int out_stride) {
+  RowTileRows<MR, kTaps, kK, 1>(src, channels, channel_stride, tap_offset, kTaps, bias, w,
+                                count, out, out_stride, MR);
 }
 
 }  // namespace conv2d_impl

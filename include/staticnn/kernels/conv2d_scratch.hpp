@@ -7,7 +7,7 @@
 // keeps its MaxLanes of 64 floats out of these sizes).
 //
 // How the kernels use scratch (see conv2d-inl.h for the why):
-//   forward          [xs: zero-padded, stride-phase-split input of a group][panel][ybuf]
+//   forward          [xs: zero-padded, stride-phase-split input of a group][ybuf]
 //     (depthwise)    [xt: a block of channels, transposed and zero-padded][yt]
 //     (pointwise, small planes) [weights of a block of channels, transposed][outputs]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
@@ -87,19 +87,21 @@ struct ForwardPlan {
   int k = 0;               // reduction length: in_per_group * taps
   RowTiles co;             // output channels of a group
   int xs_floats = 0;       // of the phase planes (backward params copies x there too)
-  int xs = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
+  int xs = 0, ybuf = 0, floats = 0;  // regions of scratch
 };
 
 constexpr int padded_cols(const Conv2dGeometry& g) {
   return g.out.w + (g.x.kernel - 1) * g.x.dilation / g.x.stride;
 }
 
-// Floats of the unfolded copies, and the most forward unfolds (64 KiB: they
-// stay in L2 next to the rest; ResNet-8's 3x3 64->64 at 8x8 takes 60 KiB).
+// Floats of the unfolded copies, and the most forward unfolds (128 KiB: they
+// stay in L2 next to the rest; ResNet-8's 3x3 64->64 at 8x8 takes 60 KiB,
+// CIFAR's 128->128 120 KiB, which unfolded runs at ~95% of the FMA peak on
+// AVX-512 rather than 72% on the padded width, 10 columns for 8).
 constexpr int unfolded_floats(const Conv2dGeometry& g) {
   return g.x.kernel * g.in_per_group() * (g.out.h + g.y.kernel - 1) * g.out.w;
 }
-inline constexpr int kMaxUnfoldedFloats = 16384;
+inline constexpr int kMaxUnfoldedFloats = 32768;
 
 // Forward unfolds the columns of a stride-1, undilated convolution when at
 // least 1/8 of the padded width would be discarded (LeNet-5's conv1 28 of 32,
@@ -126,7 +128,6 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
   p.xs_floats = copies * p.phase_stride + kMaxTileCols;
   Regions r;
   p.xs = r.at(p.xs_floats);
-  p.panel = r.at(p.co.mr * (p.k + 1));  // one row tile: bias, then k steps of mr weights
   p.ybuf = r.at(p.cols == g.out.w ? 0 : p.co.mr * p.qeff);  // crop buffer, if any
   p.floats = r.end;
   return p;
