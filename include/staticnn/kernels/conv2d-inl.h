@@ -142,7 +142,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
     if constexpr (kCin == 1 && kCout == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h) &&
                   G.out.w >= kLanes) {  // depthwise
       for (int b = 0; b < Batch; ++b) {
-        conv2d_impl::PadPhases(x_group + b * kInSample, pad, xs);
+        conv2d_impl::PadPhases<pad>(x_group + b * kInSample, xs);
         conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(
             xs, p.cols, dy_group + b * kOutSample, G.out.h, G.out.w, dw_group);
       }
