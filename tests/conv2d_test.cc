@@ -291,6 +291,9 @@ void TestConv2dStridePaddingDilation() {
   CheckConv2d<conv({2, 6, 32}, 3, {3, 2, 1}, {3, 2, 1})>();
   CheckConv2d<conv({3, 7, 37}, 4, {5, 2, 2}, {5, 2, 2})>();
   CheckConv2d<conv({2, 5, 70}, 3, {3, 2, 1}, {3, 2, 1})>();
+  // Windows narrower than their stride read some phases only (PhasesRead):
+  // 1 of 3 row phases, 2 of 3 column phases.
+  CheckConv2d<conv({2, 10, 11}, 3, {1, 3, 0}, {2, 3, 0})>();
 }
 
 void TestConv2dGroupsAndShapes() {

@@ -78,7 +78,7 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
   float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT ybuf = scratch + p.ybuf;
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols}>(
+    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1, 1}>(
         dy + g * kCout * G.out.h * G.out.w, dys);
     ZeroFloats(scratch + p.wrap_tail, p.cols);
     const float* HWY_RESTRICT w_group = w + g * kCout * kCin * kTaps;

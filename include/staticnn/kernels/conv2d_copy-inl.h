@@ -34,7 +34,17 @@ struct PadSpec {
   int stride_y, stride_x;       // phases per axis
   int pad_top, pad_left;        // zeros before the source (>= 0)
   int rows, cols;               // of each phase plane
+  int read_y, read_x;           // phases [0, read) of each axis are read by some tap
 };
+
+// How many phases of axis `a` its taps read (PadSpec::read_y, read_x): tap k
+// reads phase k * dilation % stride, so a 1x1 stride-2 window reads only
+// phase 0 and its copy need not split out the other three.
+constexpr int PhasesRead(const WindowAxis& a) {
+  int read = 1;
+  for (int k = 0; k < a.kernel; ++k) read = std::max(read, k * a.dilation % a.stride + 1);
+  return read;
+}
 
 // First c >= 0 with c * stride + phase - pad >= limit (clamped to [0, cols]).
 constexpr int FirstAtLeast(int limit, int stride, int phase, int pad, int cols) {
@@ -54,7 +64,10 @@ HWY_INLINE void CopyPhaseRow(const float* HWY_RESTRICT from, int stride, float* 
 }
 
 // dst[py][px][c][r][col] = src[c][r*sy + py - pad_top][col*sx + px - pad_left],
-// zero outside src; then kMaxTileCols zeros that tiles may read past the end.
+// zero outside src, for the phases that taps read; then kMaxTileCols zeros
+// that tiles may read past the end. Of a phase no tap reads only the first
+// kMaxTileCols floats are written (zeros): tiles of the phase before it may
+// read that far past its end.
 // Inlined into the two entry points below: with the spec a template argument
 // (every caller that knows its geometry) the trip counts, strides and borders
 // are constants and each row is a few whole vectors, no branch.
@@ -76,8 +89,13 @@ HWY_INLINE void PadPhasesOf(const float* HWY_RESTRICT src, const PadSpec& s,
       const int c0 = FirstAtLeast(0, s.stride_x, px, s.pad_left, s.cols);
       const int c1 = std::max(c0, FirstAtLeast(s.width, s.stride_x, px, s.pad_left, s.cols));
       const int n = c1 - c0;  // floats of src in each row
+      float* HWY_RESTRICT phase = dst + (py * s.stride_x + px) * s.channels * plane;
+      if (py >= s.read_y || px >= s.read_x) {
+        ZeroFloats(phase, std::min(cd::kMaxTileCols, s.channels * plane));
+        continue;
+      }
       for (int c = 0; c < s.channels; ++c) {
-        float* HWY_RESTRICT out = dst + ((py * s.stride_x + px) * s.channels + c) * plane;
+        float* HWY_RESTRICT out = phase + c * plane;
         if (r0 == r1 || n == 0) {
           ZeroFloats(out, plane);
           continue;

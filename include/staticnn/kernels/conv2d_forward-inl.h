@@ -52,7 +52,7 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
       UnfoldColumns<G>(xg, xs);
     } else {
       PadPhases<PadSpec{kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows,
-                        p.cols}>(xg, xs);
+                        p.cols, PhasesRead(G.y), PhasesRead(G.x)}>(xg, xs);
     }
     constexpr int kBlock = kDirect ? kDirectBlockOutputs : p.qeff;
     for (int q0 = 0; q0 < p.qeff; q0 += kBlock) {
