@@ -136,7 +136,7 @@ HWY_INLINE void StoreTile(D d, const VecTile<D, R, NV>& acc, int rows, float* HW
 template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int n) {
   const hn::CappedTag<float, kLanes> d;
-  const int N = static_cast<int>(hn::Lanes(d));
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
   if (n < N) {
     if constexpr (kLanes > 4) {
       CopyFloats<kLanes / 2>(from, to, n);
@@ -159,7 +159,7 @@ HWY_INLINE void CopyEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRI
   for (int i = 0; i < n; ++i) to[i] = from[2 * i];
 #else
   const hn::CappedTag<float, kLanes> d;
-  const int N = static_cast<int>(hn::Lanes(d));
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
   if (n <= N) {  // the window one float early needs n > N
     if constexpr (kLanes > 4) {
       CopyEvenFloats<kLanes / 2>(from, to, n);
@@ -181,7 +181,7 @@ HWY_INLINE void CopyEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRI
 template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void FillFloats(float* HWY_RESTRICT to, int n, float value) {
   const hn::CappedTag<float, kLanes> d;
-  const int N = static_cast<int>(hn::Lanes(d));
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
   if (n < N) {
     if constexpr (kLanes > 4) {
       FillFloats<kLanes / 2>(to, n, value);
