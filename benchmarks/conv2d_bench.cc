@@ -80,6 +80,10 @@ constexpr Conv2dGeometry kCifar3x3_8x8 = conv({128, 8, 8}, 128, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_64x8x8 = conv({64, 8, 8}, 128, 3, 1);  // forward only
 constexpr Conv2dGeometry kResNet8_3x3_32x32 = conv({16, 32, 32}, 16, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_8x8 = conv({64, 8, 8}, 64, 3, 1);
+// ResNet-8's stride-2 layers: the phase split of the input is their copy.
+constexpr Conv2dGeometry kResNet8_3x3s2_32x32 = conv({16, 32, 32}, 32, 3, 1, 1, 2);
+constexpr Conv2dGeometry kResNet8_1x1s2_32x32 = conv({16, 32, 32}, 32, 1, 0, 1, 2);
+constexpr Conv2dGeometry kResNet8_3x3s2_16x16 = conv({32, 16, 16}, 64, 3, 1, 1, 2);
 
 }  // namespace staticnn::conv2d_bench
 #endif  // STATICNN_BENCHMARKS_CONV2D_BENCH_SHAPES_
@@ -140,6 +144,15 @@ void ResNet8_3x3_32x32(Pass pass, const Buffers& m) {
   RunPass<conv2d_bench::kResNet8_3x3_32x32>(pass, m);
 }
 void ResNet8_3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kResNet8_3x3_8x8>(pass, m); }
+void ResNet8_3x3s2_32x32(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kResNet8_3x3s2_32x32>(pass, m);
+}
+void ResNet8_1x1s2_32x32(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kResNet8_1x1s2_32x32>(pass, m);
+}
+void ResNet8_3x3s2_16x16(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kResNet8_3x3s2_16x16>(pass, m);
+}
 
 // Register-resident FMAs on 12 independent accumulators: the machine's peak.
 HWY_NOINLINE float FmaPeak(std::int64_t iterations) {
@@ -184,6 +197,9 @@ HWY_EXPORT(Cifar3x3_16x16);
 HWY_EXPORT(Cifar3x3_8x8);
 HWY_EXPORT(ResNet8_3x3_32x32);
 HWY_EXPORT(ResNet8_3x3_8x8);
+HWY_EXPORT(ResNet8_3x3s2_32x32);
+HWY_EXPORT(ResNet8_1x1s2_32x32);
+HWY_EXPORT(ResNet8_3x3s2_16x16);
 HWY_EXPORT(FmaPeak);
 HWY_EXPORT(FmaLanes);
 HWY_EXPORT(CompiledTarget);
@@ -258,6 +274,9 @@ STATICNN_CONV2D_BENCHMARKS(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
+STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3s2_16x32x32, ResNet8_3x3s2_32x32, kResNet8_3x3s2_32x32);
+STATICNN_CONV2D_BENCHMARKS(ResNet8_1x1s2_16x32x32, ResNet8_1x1s2_32x32, kResNet8_1x1s2_32x32);
+STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3s2_32x16x16, ResNet8_3x3s2_16x16, kResNet8_3x3s2_16x16);
 
 #define STATICNN_CONV2D_FORWARD_BENCHMARK(Name, Entry, geometry)                      \
   void BM_##Name##_Forward(benchmark::State& s) {                                     \

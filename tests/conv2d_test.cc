@@ -286,6 +286,14 @@ void TestConv2dStridePaddingDilation() {
   CheckConv2d<conv({2, 6, 7}, 3, {3, 1, 3}, {3, 1, 4})>();         // padding beyond the window
   CheckConv2d<conv({3, 9, 12}, 4, {3, 2, 1}, {3, 1, 1})>();        // stride 2 rows only
   CheckConv2d<conv({2, 5, 9}, 3, {2, 1, 0}, {3, 2, 1}, 1, false)>();  // stride 2 columns only
+  // Rows of a stride-2 phase (CopyEvenFloats) of exactly 16 floats, of 19 with
+  // padding 2, and of 35 (two vectors and an overlapping third on AVX-512).
+  CheckConv2d<conv({2, 6, 32}, 3, {3, 2, 1}, {3, 2, 1})>();
+  CheckConv2d<conv({3, 7, 37}, 4, {5, 2, 2}, {5, 2, 2})>();
+  CheckConv2d<conv({2, 5, 70}, 3, {3, 2, 1}, {3, 2, 1})>();
+  // Windows narrower than their stride read some phases only (PhasesRead):
+  // 1 of 3 row phases, 2 of 3 column phases.
+  CheckConv2d<conv({2, 10, 11}, 3, {1, 3, 0}, {2, 3, 0})>();
 }
 
 void TestConv2dGroupsAndShapes() {

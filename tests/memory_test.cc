@@ -113,6 +113,24 @@ void TestCopyAndFill() {
   }
 }
 
+// The stride-2 copy reads from[0, 2n - 1) only: its source ends at the page.
+void TestCopyEven() {
+  for (int n = 0; n <= 3 * VectorLanes() + 1; ++n) {
+    for (int misalign = 0; misalign < 3; ++misalign) {
+      const std::size_t reach = n == 0 ? 0 : std::size_t(2 * n - 1);
+      AtPageEnd src(reach);
+      for (std::size_t i = 0; i < reach; ++i) src.data()[i] = Value(i);
+      Guarded copied(std::size_t(n + misalign), 9.0f);
+      CopyEvenFloats(src.data(), copied.begin() + misalign, n);
+      for (int i = 0; i < misalign; ++i) EXPECT_EQ(copied[std::size_t(i)], 9.0f);
+      for (int i = 0; i < n; ++i) {
+        EXPECT_EQ(copied[std::size_t(misalign + i)], Value(std::size_t(2 * i))) << "n=" << n;
+      }
+      EXPECT_TRUE(copied.CanariesIntact()) << "n=" << n;
+    }
+  }
+}
+
 void TestTranspose() {
   for (int rows = 1; rows <= 9; ++rows) {
     for (int cols = 1; cols <= 9; ++cols) {
@@ -202,6 +220,7 @@ namespace staticnn {
 HWY_BEFORE_TEST(MemoryTest);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestPartialVectors);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestCopyAndFill);
+HWY_EXPORT_AND_TEST_P(MemoryTest, TestCopyEven);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestTranspose);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestSumFloats);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestStoreTile);

@@ -138,7 +138,8 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   constexpr int kOutPlane = G.out.h * G.out.w;
   constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
   constexpr conv2d_impl::PadSpec pad{kCin,     G.in.h,   G.in.w, G.y.stride, G.x.stride,
-                                     G.y.pad, G.x.pad, p.rows, p.cols};
+                                     G.y.pad, G.x.pad, p.rows, p.cols,
+                                     conv2d_impl::PhasesRead(G.y), conv2d_impl::PhasesRead(G.x)};
   float* HWY_RESTRICT xs = scratch + bp.xs;
   for (int g = 0; g < G.groups; ++g) {
     const float* HWY_RESTRICT x_group = x + g * kCin * G.in.h * G.in.w;
@@ -147,7 +148,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
     if constexpr (kCin == 1 && kCout == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h) &&
                   G.out.w >= kLanes) {  // depthwise
       for (int b = 0; b < Batch; ++b) {
-        conv2d_impl::PadPhases(x_group + b * kInSample, pad, xs);
+        conv2d_impl::PadPhases<pad>(x_group + b * kInSample, xs);
         conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(
             xs, p.cols, dy_group + b * kOutSample, G.out.h, G.out.w, dw_group);
       }

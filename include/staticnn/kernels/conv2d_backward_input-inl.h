@@ -78,8 +78,8 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
   float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT ybuf = scratch + p.ybuf;
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases(dy + g * kCout * G.out.h * G.out.w,
-              {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols}, dys);
+    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1, 1}>(
+        dy + g * kCout * G.out.h * G.out.w, dys);
     ZeroFloats(scratch + p.wrap_tail, p.cols);
     const float* HWY_RESTRICT w_group = w + g * kCout * kCin * kTaps;
     for (const auto& ph : Tables::phases) {
@@ -101,9 +101,9 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
                 kDirect ? kInPlane : ph.qeff, valid);
           }
           if constexpr (!kDirect) {
-            ScatterRows(ybuf,
-                        {valid, ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx,
-                         G.y.stride, G.x.stride, G.in.h, G.in.w},
+            ScatterRows(ybuf, valid,
+                        {ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,
+                         G.x.stride, G.in.h, G.in.w},
                         dx_tile);
           }
         }

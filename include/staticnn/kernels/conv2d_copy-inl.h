@@ -34,16 +34,44 @@ struct PadSpec {
   int stride_y, stride_x;       // phases per axis
   int pad_top, pad_left;        // zeros before the source (>= 0)
   int rows, cols;               // of each phase plane
+  int read_y, read_x;           // phases [0, read) of each axis are read by some tap
 };
+
+// How many phases of axis `a` its taps read (PadSpec::read_y, read_x): tap k
+// reads phase k * dilation % stride, so a 1x1 stride-2 window reads only
+// phase 0 and its copy need not split out the other three.
+constexpr int PhasesRead(const WindowAxis& a) {
+  int read = 1;
+  for (int k = 0; k < a.kernel; ++k) read = std::max(read, k * a.dilation % a.stride + 1);
+  return read;
+}
 
 // First c >= 0 with c * stride + phase - pad >= limit (clamped to [0, cols]).
 constexpr int FirstAtLeast(int limit, int stride, int phase, int pad, int cols) {
   return std::clamp(-cd::floor_div(-(limit + pad - phase), stride), 0, cols);
 }
 
+// to[col] = from[col * stride] for col < n: one row of a stride phase.
+HWY_INLINE void CopyPhaseRow(const float* HWY_RESTRICT from, int stride, float* HWY_RESTRICT to,
+                             int n) {
+  if (stride == 1) {
+    CopyFloats(from, to, n);
+  } else if (stride == 2) {
+    CopyEvenFloats(from, to, n);
+  } else {
+    for (int col = 0; col < n; ++col) to[col] = from[col * stride];
+  }
+}
+
 // dst[py][px][c][r][col] = src[c][r*sy + py - pad_top][col*sx + px - pad_left],
-// zero outside src; then kMaxTileCols zeros that tiles may read past the end.
-inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec& s,
+// zero outside src, for the phases that taps read; then kMaxTileCols zeros
+// that tiles may read past the end. Of a phase no tap reads only the first
+// kMaxTileCols floats are written (zeros): tiles of the phase before it may
+// read that far past its end.
+// Inlined into the two entry points below: with the spec a template argument
+// (every caller that knows its geometry) the trip counts, strides and borders
+// are constants and each row is a few whole vectors, no branch.
+HWY_INLINE void PadPhasesOf(const float* HWY_RESTRICT src, const PadSpec& s,
                             float* HWY_RESTRICT dst) {
   const int plane = s.rows * s.cols;
   // 1x1 stride-1 layers (pointwise): the planes are the source, one copy
@@ -60,27 +88,46 @@ inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec&
     for (int px = 0; px < s.stride_x; ++px) {
       const int c0 = FirstAtLeast(0, s.stride_x, px, s.pad_left, s.cols);
       const int c1 = std::max(c0, FirstAtLeast(s.width, s.stride_x, px, s.pad_left, s.cols));
+      const int n = c1 - c0;  // floats of src in each row
+      float* HWY_RESTRICT phase = dst + (py * s.stride_x + px) * s.channels * plane;
+      if (py >= s.read_y || px >= s.read_x) {
+        ZeroFloats(phase, std::min(cd::kMaxTileCols, s.channels * plane));
+        continue;
+      }
       for (int c = 0; c < s.channels; ++c) {
-        float* HWY_RESTRICT out = dst + ((py * s.stride_x + px) * s.channels + c) * plane;
-        const float* HWY_RESTRICT in = src + c * s.height * s.width;
-        ZeroFloats(out, r0 * s.cols);
-        for (int r = r0; r < r1; ++r) {
-          float* HWY_RESTRICT row = out + r * s.cols;
-          const float* HWY_RESTRICT from =
-              in + (r * s.stride_y + py - s.pad_top) * s.width + px - s.pad_left;
-          ZeroFloats(row, c0);
-          if (s.stride_x == 1) {
-            CopyFloats(from + c0, row + c0, c1 - c0);
-          } else {
-            for (int col = c0; col < c1; ++col) row[col] = from[col * s.stride_x];
-          }
-          ZeroFloats(row + c1, s.cols - c1);
+        float* HWY_RESTRICT out = phase + c * plane;
+        if (r0 == r1 || n == 0) {
+          ZeroFloats(out, plane);
+          continue;
         }
-        ZeroFloats(out + r1 * s.cols, (s.rows - r1) * s.cols);
+        // The zeros between two rows' floats (the right border of one, the
+        // left border of the next) are one run: one fill per row, not two.
+        const float* HWY_RESTRICT in = src + c * s.height * s.width +
+                                       (r0 * s.stride_y + py - s.pad_top) * s.width +
+                                       c0 * s.stride_x + px - s.pad_left;
+        ZeroFloats(out, r0 * s.cols + c0);
+        for (int r = r0; r < r1; ++r, in += s.stride_y * s.width) {
+          float* HWY_RESTRICT row = out + r * s.cols;
+          CopyPhaseRow(in, s.stride_x, row + c0, n);
+          if (r + 1 < r1) ZeroFloats(row + c1, s.cols - n);
+        }
+        const int written = (r1 - 1) * s.cols + c1;
+        ZeroFloats(out + written, plane - written);
       }
     }
   }
   ZeroFloats(dst + s.stride_y * s.stride_x * s.channels * plane, cd::kMaxTileCols);
+}
+
+template <PadSpec S>
+HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, float* HWY_RESTRICT dst) {
+  PadPhasesOf(src, S, dst);
+}
+
+// For callers whose spec is a run-time value (the weight gradients' loops).
+inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec& s,
+                                   float* HWY_RESTRICT dst) {
+  PadPhasesOf(src, s, dst);
 }
 
 // The unfolded copies (conv2d_scratch.hpp, ForwardPlan) of one group's input
@@ -125,16 +172,15 @@ HWY_INLINE void UnfoldColumns(const float* HWY_RESTRICT x, float* HWY_RESTRICT d
 // Output rows on the padded width -> [rows][height][width], taking every
 // stride-th position from `first` (the positions of one phase).
 struct ScatterSpec {
-  int rows;             // channels to write
-  int count_y, count_x; // positions of the phase
+  int count_y, count_x;  // positions of the phase
   int src_stride, src_cols;
   int first_y, first_x, stride_y, stride_x;
-  int height, width;    // of the destination planes
+  int height, width;  // of the destination planes
 };
 
-inline HWY_NOINLINE void ScatterRows(const float* HWY_RESTRICT src, const ScatterSpec& s,
+HWY_INLINE void ScatterRowsOf(const float* HWY_RESTRICT src, int rows, const ScatterSpec& s,
                               float* HWY_RESTRICT dst) {
-  for (int r = 0; r < s.rows; ++r) {
+  for (int r = 0; r < rows; ++r) {
     for (int j = 0; j < s.count_y; ++j) {
       const float* HWY_RESTRICT from = src + r * s.src_stride + j * s.src_cols;
       float* HWY_RESTRICT to = dst + (r * s.height + s.first_y + j * s.stride_y) * s.width +
@@ -146,6 +192,18 @@ inline HWY_NOINLINE void ScatterRows(const float* HWY_RESTRICT src, const Scatte
       }
     }
   }
+}
+
+// Channels [0, rows) of src; the spec a template argument where it is known
+// at compile time (the forward pass: constant row lengths, as in PadPhases).
+template <ScatterSpec S>
+HWY_NOINLINE void ScatterRows(const float* HWY_RESTRICT src, int rows, float* HWY_RESTRICT dst) {
+  ScatterRowsOf(src, rows, S, dst);
+}
+
+inline HWY_NOINLINE void ScatterRows(const float* HWY_RESTRICT src, int rows,
+                                     const ScatterSpec& s, float* HWY_RESTRICT dst) {
+  ScatterRowsOf(src, rows, s, dst);
 }
 
 }  // namespace conv2d_impl

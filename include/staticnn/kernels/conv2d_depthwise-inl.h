@@ -175,8 +175,8 @@ HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
   constexpr int kCin = G.in_per_group();
   float* HWY_RESTRICT xs = scratch + p.xs;
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases(x + g * kCin * G.in.h * G.in.w,
-              {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols}, xs);
+    PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(
+        x + g * kCin * G.in.h * G.in.w, xs);
     OutputPlane<G.y.kernel, G.x.kernel>(xs, kCin, p.plane, p.cols, w + g * p.k,
                                         G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
                                         G.out.h, G.out.w);
@@ -198,8 +198,8 @@ HWY_INLINE void DepthwiseBackwardInput(const float* HWY_RESTRICT dy,
   float* HWY_RESTRICT dys = scratch + p.dys;
   float* HWY_RESTRICT flipped = scratch + p.panel;  // [kCout][kTaps]
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases(dy + g * kCout * G.out.h * G.out.w,
-              {kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols}, dys);
+    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1, 1}>(
+        dy + g * kCout * G.out.h * G.out.w, dys);
     ZeroFloats(scratch + p.wrap_tail, p.cols);
     const float* HWY_RESTRICT wg = w + g * kCout * kTaps;
     for (int i = 0; i < kCout * kTaps; i += kTaps) {

@@ -53,9 +53,8 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
     if constexpr (p.unfolded) {
       UnfoldColumns<G>(xg, xs);
     } else {
-      PadPhases(xg,
-                {kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows, p.cols},
-                xs);
+      PadPhases<PadSpec{kCin, G.in.h, G.in.w, G.y.stride, G.x.stride, G.y.pad, G.x.pad, p.rows,
+                        p.cols, PhasesRead(G.y), PhasesRead(G.x)}>(xg, xs);
     }
     constexpr int kBlock = kDirect ? kDirectBlockOutputs : p.qeff;
     for (int q0 = 0; q0 < p.qeff; q0 += kBlock) {
@@ -68,9 +67,8 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
                                                    G.bias ? b + co0 : nullptr, count,
                                                    out + q0, p.qeff);
         if constexpr (!kDirect) {
-          ScatterRows(ybuf,
-                      {MR, G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h, G.out.w},
-                      y + co0 * kOutPlane);
+          ScatterRows<ScatterSpec{G.out.h, G.out.w, p.qeff, p.cols, 0, 0, 1, 1, G.out.h,
+                                  G.out.w}>(ybuf, MR, y + co0 * kOutPlane);
         }
       }
     }

@@ -235,7 +235,7 @@ HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RE
   float* HWY_RESTRICT u = scratch + p.u;
   float* HWY_RESTRICT v = scratch + p.v;
   float* HWY_RESTRICT m = scratch + p.m;
-  PadPhases(x, {kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols}, xp);
+  PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(x, xp);
   WinogradTransformWeights<MR>(w, b, kCin, kCout, kFlipTransposed, p.co.tiles, p.panel_floats,
                                scratch + p.g, p.g_stride, u);
   static constexpr int kOneTap[1] = {0};

@@ -7,6 +7,7 @@
 //   StoreTile                     rows [0, rows) x columns [0, cols) of a register tile
 //   CopyFloats / FillFloats /     n floats, the last vector overlapping the previous one
 //     ZeroFloats
+//   CopyEvenFloats                to[i] = from[2 * i] for i < n, the same way
 //   Transpose                     dst[i][r] = src[r][i], in 4x4 blocks
 //   SumFloats                     p[0] + ... + p[n - 1]
 //
@@ -135,7 +136,7 @@ HWY_INLINE void StoreTile(D d, const VecTile<D, R, NV>& acc, int rows, float* HW
 template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int n) {
   const hn::CappedTag<float, kLanes> d;
-  const int N = static_cast<int>(hn::Lanes(d));
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
   if (n < N) {
     if constexpr (kLanes > 4) {
       CopyFloats<kLanes / 2>(from, to, n);
@@ -144,15 +145,43 @@ HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT t
     }
     return;
   }
-  for (int i = 0; i + N <= n; i += N) hn::StoreU(hn::LoadU(d, from + i), d, to + i);
+  for (int i = 0; i + N < n; i += N) hn::StoreU(hn::LoadU(d, from + i), d, to + i);
   hn::StoreU(hn::LoadU(d, from + n - N), d, to + n - N);
+}
+
+// to[i] = from[2 * i] for i < n (a stride-2 phase of a row), reading only
+// from[0, 2n - 1): pairs of vectors split by ConcatEven, then a last vector
+// that overlaps the previous one and takes the odd lanes of a window starting
+// one float early, so that it ends at from[2n - 2].
+template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
+HWY_INLINE void CopyEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int n) {
+#if HWY_TARGET == HWY_SCALAR
+  for (int i = 0; i < n; ++i) to[i] = from[2 * i];
+#else
+  const hn::CappedTag<float, kLanes> d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
+  if (n <= N) {  // the window one float early needs n > N
+    if constexpr (kLanes > 4) {
+      CopyEvenFloats<kLanes / 2>(from, to, n);
+    } else {
+      for (int i = 0; i < n; ++i) to[i] = from[2 * i];
+    }
+    return;
+  }
+  for (int i = 0; i + N < n; i += N) {
+    const float* HWY_RESTRICT pair = from + 2 * i;
+    hn::StoreU(hn::ConcatEven(d, hn::LoadU(d, pair + N), hn::LoadU(d, pair)), d, to + i);
+  }
+  const float* HWY_RESTRICT last = from + 2 * (n - N) - 1;
+  hn::StoreU(hn::ConcatOdd(d, hn::LoadU(d, last + N), hn::LoadU(d, last)), d, to + n - N);
+#endif
 }
 
 // to[0, n) = value.
 template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void FillFloats(float* HWY_RESTRICT to, int n, float value) {
   const hn::CappedTag<float, kLanes> d;
-  const int N = static_cast<int>(hn::Lanes(d));
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
   if (n < N) {
     if constexpr (kLanes > 4) {
       FillFloats<kLanes / 2>(to, n, value);
@@ -162,7 +191,7 @@ HWY_INLINE void FillFloats(float* HWY_RESTRICT to, int n, float value) {
     return;
   }
   const auto v = hn::Set(d, value);
-  for (int i = 0; i + N <= n; i += N) hn::StoreU(v, d, to + i);
+  for (int i = 0; i + N < n; i += N) hn::StoreU(v, d, to + i);
   hn::StoreU(v, d, to + n - N);
 }
 
