@@ -78,6 +78,7 @@ constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
 constexpr Conv2dGeometry kCifar3x3_32x32 = conv({32, 32, 32}, 32, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_16x16 = conv({64, 16, 16}, 64, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_8x8 = conv({128, 8, 8}, 128, 3, 1);
+constexpr Conv2dGeometry kCifar3x3_8x8_64in = conv({64, 8, 8}, 128, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_32x32 = conv({16, 32, 32}, 16, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_8x8 = conv({64, 8, 8}, 64, 3, 1);
 
@@ -138,6 +139,9 @@ void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetP
 void Cifar3x3_32x32(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_32x32>(pass, m); }
 void Cifar3x3_16x16(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_16x16>(pass, m); }
 void Cifar3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_8x8>(pass, m); }
+void Cifar3x3_8x8_64in(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kCifar3x3_8x8_64in>(pass, m);
+}
 void ResNet8_3x3_32x32(Pass pass, const Buffers& m) {
   RunPass<conv2d_bench::kResNet8_3x3_32x32>(pass, m);
 }
@@ -183,6 +187,7 @@ HWY_EXPORT(MobileNetPw3);
 HWY_EXPORT(Cifar3x3_32x32);
 HWY_EXPORT(Cifar3x3_16x16);
 HWY_EXPORT(Cifar3x3_8x8);
+HWY_EXPORT(Cifar3x3_8x8_64in);
 HWY_EXPORT(ResNet8_3x3_32x32);
 HWY_EXPORT(ResNet8_3x3_8x8);
 HWY_EXPORT(FmaPeak);
@@ -258,6 +263,7 @@ STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
+STATICNN_CONV2D_BENCHMARKS(Cifar3x3_64x8x8_128f, Cifar3x3_8x8_64in, kCifar3x3_8x8_64in);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
 
@@ -299,6 +305,7 @@ STATICNN_CONV2D_BATCH_BENCHMARK(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
+STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x8x8_128f, Cifar3x3_8x8_64in, kCifar3x3_8x8_64in);
 STATICNN_CONV2D_BATCH_BENCHMARK(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
 STATICNN_CONV2D_BATCH_BENCHMARK(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
 

@@ -438,19 +438,25 @@ inline constexpr int kWinogradBlockFloats = kWinogradBlockTiles * 64;
 // Winograd (forward; backward input alike): 16->16 at 32x32 50 -> 35 us,
 // 32->32 at 32x32 189 -> 116, 64->64 at 16x16 202 -> 148, but 64->64 at 8x8
 // 48 -> 65 and 128->128 at 8x8 243 -> 251: at least 64 tiles (a 16x16
-// output). Over a batch the weights are transformed once: see
-// kWinogradMinTilesBatched.
+// output). Over a batch the weights are transformed once, and a block holds
+// several samples of a small plane; per sample, AVX-512, CPU time (min of 5,
+// conv2d_bench *_b16): 128->128 at 8x8 forward 230 -> 149 us, backward input
+// 231 -> 157; 64->64 at 8x8 forward 45 -> 52, backward input 58 -> 52. So
+// over a batch 16 tiles (an 8x8 output) suffice if one side has 128 channels.
 inline constexpr int kWinogradMinChannels = 16;
 inline constexpr int kWinogradMinTiles = 64;
 inline constexpr int kWinogradMinTilesBatched = 16;
+inline constexpr int kWinogradMinChannelsBatched = 128;  // in or out, for fewer tiles
 
 // Whether a pass over `batch` samples takes Winograd.
 constexpr bool winograd_pays(const Conv2dGeometry& g, int batch = 1) {
+  const int tiles = ceil_div(g.out.h, 2) * ceil_div(g.out.w, 2);
+  const bool small_plane_pays = batch > 1 && tiles >= kWinogradMinTilesBatched &&
+                                max_of(g.in.c, g.out.c) >= kWinogradMinChannelsBatched;
   return g.y.kernel == 3 && g.x.kernel == 3 && g.y.stride == 1 && g.x.stride == 1 &&
          g.y.dilation == 1 && g.x.dilation == 1 && g.groups == 1 &&
          g.in.c >= kWinogradMinChannels && g.out.c >= kWinogradMinChannels &&
-         ceil_div(g.out.h, 2) * ceil_div(g.out.w, 2) >=
-             (batch > 1 ? kWinogradMinTilesBatched : kWinogradMinTiles);
+         (tiles >= kWinogradMinTiles || small_plane_pays);
 }
 
 struct WinogradPlan {
