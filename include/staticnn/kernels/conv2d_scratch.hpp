@@ -13,7 +13,8 @@
 //     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
-//   Winograd         [xp: zero-padded input][g: kernels][U: transformed weights][V][M]
+//   Winograd         [xp: zero-padded inputs of a block's samples][g: kernels]
+//                    [U: transformed weights, kept over the batch][V][M]
 //     (forward and backward input of 3x3 stride-1 convolutions, winograd_pays)
 // Each plan hands out the offsets of its regions (in floats from the start of
 // scratch, each 64-byte aligned) and `floats`, where the last one ends; the
