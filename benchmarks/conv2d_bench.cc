@@ -1,6 +1,6 @@
 // Conv2d kernels, forward and both backward passes, one sample per iteration;
-// and both backward passes of a batch of kBatch samples in one call (the batch
-// folded into the kernels, as a training step runs them): *_b16.
+// and the passes of a batch of kBatch samples in one call (the batch folded
+// into the kernels, as a training step runs them): *_b16.
 //
 // Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
 // peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
@@ -36,6 +36,7 @@ enum class Pass {
   forward,
   backward_input,
   backward_params,
+  forward_batch,          // of kBatch samples
   backward_input_batch,   // of kBatch samples
   backward_params_batch,  // of kBatch samples
 };
@@ -77,7 +78,7 @@ constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
 constexpr Conv2dGeometry kCifar3x3_32x32 = conv({32, 32, 32}, 32, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_16x16 = conv({64, 16, 16}, 64, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_8x8 = conv({128, 8, 8}, 128, 3, 1);
-constexpr Conv2dGeometry kCifar3x3_64x8x8 = conv({64, 8, 8}, 128, 3, 1);  // forward only
+constexpr Conv2dGeometry kCifar3x3_8x8_64in = conv({64, 8, 8}, 128, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_32x32 = conv({16, 32, 32}, 16, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_8x8 = conv({64, 8, 8}, 64, 3, 1);
 // ResNet-8's stride-2 layers: the phase split of the input is their copy.
@@ -106,6 +107,9 @@ void RunPass(Pass pass, const Buffers& m) {
       break;
     case Pass::backward_params:
       Conv2dBackwardParams<G>(m.x, m.dy, m.dw, m.db, m.scratch);
+      break;
+    case Pass::forward_batch:
+      Conv2dForward<G, conv2d_bench::kBatch>(m.x, m.w, m.b, m.y, m.scratch);
       break;
     case Pass::backward_input_batch:
       Conv2dBackwardInput<G, conv2d_bench::kBatch>(m.dy, m.w, m.dx, m.scratch);
@@ -136,10 +140,12 @@ void DsCnnPw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnPw>(m); }
 void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
 void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
 void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
-void Cifar3x3_64x8x8(Pass, const Buffers& m) { RunForward<conv2d_bench::kCifar3x3_64x8x8>(m); }
 void Cifar3x3_32x32(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_32x32>(pass, m); }
 void Cifar3x3_16x16(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_16x16>(pass, m); }
 void Cifar3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_8x8>(pass, m); }
+void Cifar3x3_8x8_64in(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kCifar3x3_8x8_64in>(pass, m);
+}
 void ResNet8_3x3_32x32(Pass pass, const Buffers& m) {
   RunPass<conv2d_bench::kResNet8_3x3_32x32>(pass, m);
 }
@@ -191,10 +197,10 @@ HWY_EXPORT(DsCnnPw);
 HWY_EXPORT(MobileNetPw48);
 HWY_EXPORT(MobileNetPw6);
 HWY_EXPORT(MobileNetPw3);
-HWY_EXPORT(Cifar3x3_64x8x8);
 HWY_EXPORT(Cifar3x3_32x32);
 HWY_EXPORT(Cifar3x3_16x16);
 HWY_EXPORT(Cifar3x3_8x8);
+HWY_EXPORT(Cifar3x3_8x8_64in);
 HWY_EXPORT(ResNet8_3x3_32x32);
 HWY_EXPORT(ResNet8_3x3_8x8);
 HWY_EXPORT(ResNet8_3x3s2_32x32);
@@ -217,13 +223,14 @@ hwy::AlignedFreeUniquePtr<float[]> Filled(std::size_t n, float first) {
 }
 
 void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
-  const bool batch = pass == Pass::backward_input_batch || pass == Pass::backward_params_batch;
+  const bool batch = pass == Pass::forward_batch || pass == Pass::backward_input_batch ||
+                     pass == Pass::backward_params_batch;
   const int samples = batch ? kBatch : 1;
   auto x = Filled(samples * g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
   auto b = Filled(g.bias_count(), 0.1f), dy = Filled(samples * g.out.size(), -0.3f);
-  auto y = Filled(g.out.size(), 0), dx = Filled(samples * g.in.size(), 0);
+  auto y = Filled(samples * g.out.size(), 0), dx = Filled(samples * g.in.size(), 0);
   auto dw = Filled(g.weight_count(), 0), db = Filled(g.bias_count(), 0);
-  auto scratch = Filled(conv2d_scratch_floats(g), 0);
+  auto scratch = Filled(conv2d_scratch_floats(g, samples), 0);
   const Buffers m{x.get(), w.get(), b.get(), dy.get(), y.get(),
                   dx.get(), dw.get(), db.get(), scratch.get()};
   for (auto _ : state) {
@@ -272,6 +279,7 @@ STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
+STATICNN_CONV2D_BENCHMARKS(Cifar3x3_64x8x8_128f, Cifar3x3_8x8_64in, kCifar3x3_8x8_64in);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
 STATICNN_CONV2D_BENCHMARKS(ResNet8_3x3s2_16x32x32, ResNet8_3x3s2_32x32, kResNet8_3x3s2_32x32);
@@ -293,15 +301,18 @@ STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_256x3x3_256f, MobileNetPw3, kMobileNetPw3);
-STATICNN_CONV2D_FORWARD_BENCHMARK(Cifar3x3_64x8x8_128f, Cifar3x3_64x8x8, kCifar3x3_64x8x8);
 
 #define STATICNN_CONV2D_BATCH_BENCHMARK(Name, Entry, geometry)                            \
+  void BM_##Name##_Forward_b16(benchmark::State& s) {                                     \
+    Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::forward_batch);                    \
+  }                                                                                       \
   void BM_##Name##_BackwardInput_b16(benchmark::State& s) {                               \
     Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_input_batch);             \
   }                                                                                       \
   void BM_##Name##_BackwardParams_b16(benchmark::State& s) {                              \
     Run(s, geometry, HWY_DYNAMIC_DISPATCH(Entry), Pass::backward_params_batch);            \
   }                                                                                       \
+  BENCHMARK(BM_##Name##_Forward_b16);                                                     \
   BENCHMARK(BM_##Name##_BackwardInput_b16);                                               \
   BENCHMARK(BM_##Name##_BackwardParams_b16)
 
@@ -310,6 +321,12 @@ STATICNN_CONV2D_BATCH_BENCHMARK(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
 STATICNN_CONV2D_BATCH_BENCHMARK(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
 STATICNN_CONV2D_BATCH_BENCHMARK(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BATCH_BENCHMARK(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
+STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);
+STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
+STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
+STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x8x8_128f, Cifar3x3_8x8_64in, kCifar3x3_8x8_64in);
+STATICNN_CONV2D_BATCH_BENCHMARK(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
+STATICNN_CONV2D_BATCH_BENCHMARK(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
 
 }  // namespace
 }  // namespace conv2d_bench

@@ -208,7 +208,7 @@ void CheckBatched(const Conv2dGeometry& g, const Kernels& kernels) {
   Guarded w(g.weight_count(), 3, 0), dw(g.weight_count(), 2, 0), db(g.bias_count(), 6, 0);
   for (Guarded* buffer : {&x, &dy, &w, &dw, &db}) FillRandom(*buffer, rng);
   Guarded dx(kBatch * g.in.size(), 3, NaN());
-  Guarded scratch(conv2d_scratch_floats(g), 0, NaN());
+  Guarded scratch(conv2d_scratch_floats(g, kBatch), 0, NaN());
   const std::vector<double> wd = ToDouble(w), wa = ToDouble(w, true);
   std::vector<double> dx_ref(dx.size()), dx_mag(dx.size());
   const std::vector<double> xd = ToDouble(x), dyd = ToDouble(dy);

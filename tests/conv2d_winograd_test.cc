@@ -162,24 +162,32 @@ void Print(const char* what, const Conv2dGeometry& g, const char* target, const 
 using Forward = void (*)(const float*, const float*, const float*, float*, float*);
 using BackwardInput = void (*)(const float*, const float*, float*, float*);
 
-void Check(const Conv2dGeometry& g, Forward forward, BackwardInput backward_input,
+Errors Worst(const Errors& a, const Errors& b) {
+  return {std::max(a.worst_ratio, b.worst_ratio), std::max(a.winograd, b.winograd),
+          std::max(a.direct_float, b.direct_float), std::max(a.amplification, b.amplification)};
+}
+
+// The forward and backward-input passes over `batch` samples (one call each,
+// on conv2d_scratch_floats(g, batch) floats of scratch), every sample checked.
+void Check(const Conv2dGeometry& g, int batch, Forward forward, BackwardInput backward_input,
            const char* target) {
-  SCOPED_TRACE(describe(g) + " on " + target);
-  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 7 + g.out.c));
+  SCOPED_TRACE(describe(g) + " batch " + std::to_string(batch) + " on " + target);
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 7 + g.out.c + batch));
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   auto random = [&](int n) {
     std::vector<float> v(n);
     for (float& f : v) f = dist(rng);
     return v;
   };
-  auto to_double = [](const std::vector<float>& v, bool absolute) {
-    std::vector<double> d(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) d[i] = absolute ? std::abs(v[i]) : v[i];
+  auto to_double = [](const float* v, int n, bool absolute) {
+    std::vector<double> d(n);
+    for (int i = 0; i < n; ++i) d[i] = absolute ? std::abs(v[i]) : v[i];
     return d;
   };
-  const std::vector<float> x = random(g.in.size()), w = random(g.weight_count()),
-                           b = random(g.out.c), dy = random(g.out.size());
-  const std::size_t scratch_floats = conv2d_scratch_floats(g);
+  const int in = g.in.size(), out = g.out.size();
+  const std::vector<float> x = random(batch * in), w = random(g.weight_count()),
+                           b = random(g.out.c), dy = random(batch * out);
+  const std::size_t scratch_floats = conv2d_scratch_floats(g, batch);
   // Outputs and scratch are followed by kGuard NaNs that must stay NaN.
   constexpr int kGuard = 64;
   auto guard_intact = [](const float* end) {
@@ -188,43 +196,53 @@ void Check(const Conv2dGeometry& g, Forward forward, BackwardInput backward_inpu
   std::vector<float> scratch_storage(scratch_floats + 16 + kGuard, std::nanf(""));
   float* scratch = scratch_storage.data();
   while (reinterpret_cast<std::uintptr_t>(scratch) % 64 != 0) ++scratch;
-
-  // Forward.
-  std::vector<float> y(g.out.size() + kGuard, std::nanf("")), y_float(g.out.size());
-  forward(x.data(), w.data(), b.data(), y.data(), scratch);
-  EXPECT_TRUE(guard_intact(y.data() + g.out.size()));
-  y.resize(g.out.size());
-  const std::vector<double> xd = to_double(x, false), wd = to_double(w, false),
-                            bd = to_double(b, false), dyd = to_double(dy, false);
-  const std::vector<double> xa = to_double(x, true), wa = to_double(w, true),
-                            ba = to_double(b, true), dya = to_double(dy, true);
-  std::vector<double> y_exact(g.out.size()), y_direct_magnitude(g.out.size());
-  reference::conv2d_forward(g, xd.data(), wd.data(), bd.data(), y_exact.data());
-  reference::conv2d_forward(g, xa.data(), wa.data(), ba.data(), y_direct_magnitude.data());
-  reference::conv2d_forward(g, x.data(), w.data(), b.data(), y_float.data());
-  Print("y", g, target,
-        Measure("y", y, y_exact, y_direct_magnitude, WinogradMagnitude(g, xd, wd, bd), y_float,
-                g.in.c));
-
-  // Backward input: the Winograd convolution of dy with the flipped,
+  const std::vector<double> wd = to_double(w.data(), w.size(), false),
+                            bd = to_double(b.data(), b.size(), false),
+                            wa = to_double(w.data(), w.size(), true),
+                            ba = to_double(b.data(), b.size(), true);
+  // Backward input is the Winograd convolution of dy with the flipped,
   // transposed kernel, whose magnitude S is computed on that kernel.
   const Conv2dGeometry t = conv2d_detail::winograd_transposed(g);
   std::vector<double> wt(w.size());
   for (int co = 0; co < g.out.c; ++co)
     for (int c = 0; c < g.in.c; ++c)
       for (int k = 0; k < 9; ++k) wt[(c * g.out.c + co) * 9 + k] = wd[(co * g.in.c + c) * 9 + 8 - k];
-  std::vector<float> dx(g.in.size() + kGuard, std::nanf("")), dx_float(g.in.size());
+
+  std::vector<float> y(batch * out + kGuard, std::nanf("")), dx(batch * in + kGuard, std::nanf(""));
+  forward(x.data(), w.data(), b.data(), y.data(), scratch);
+  EXPECT_TRUE(guard_intact(y.data() + batch * out));
   backward_input(dy.data(), w.data(), dx.data(), scratch);
-  EXPECT_TRUE(guard_intact(dx.data() + g.in.size()));
-  dx.resize(g.in.size());
-  std::vector<double> dx_exact(g.in.size()), dx_direct_magnitude(g.in.size());
-  reference::conv2d_backward_input(g, dyd.data(), wd.data(), dx_exact.data());
-  reference::conv2d_backward_input(g, dya.data(), wa.data(), dx_direct_magnitude.data());
-  reference::conv2d_backward_input(g, dy.data(), w.data(), dx_float.data());
-  Print("dx", g, target,
-        Measure("dx", dx, dx_exact, dx_direct_magnitude, WinogradMagnitude(t, dyd, wt, {}),
-                dx_float, g.out.c));
+  EXPECT_TRUE(guard_intact(dx.data() + batch * in));
   EXPECT_TRUE(guard_intact(scratch + scratch_floats)) << "wrote past the scratch";
+
+  Errors ey, edx;
+  for (int s = 0; s < batch; ++s) {
+    const float* xs = x.data() + s * in;
+    const std::vector<double> xd = to_double(xs, in, false), xa = to_double(xs, in, true);
+    const std::vector<float> ys(y.begin() + s * out, y.begin() + (s + 1) * out);
+    std::vector<double> y_exact(out), y_direct_magnitude(out);
+    std::vector<float> y_float(out);
+    reference::conv2d_forward(g, xd.data(), wd.data(), bd.data(), y_exact.data());
+    reference::conv2d_forward(g, xa.data(), wa.data(), ba.data(), y_direct_magnitude.data());
+    reference::conv2d_forward(g, xs, w.data(), b.data(), y_float.data());
+    ey = Worst(ey, Measure("y", ys, y_exact, y_direct_magnitude,
+                           WinogradMagnitude(g, xd, wd, bd), y_float, g.in.c));
+
+    const float* dys = dy.data() + s * out;
+    const std::vector<double> dyd = to_double(dys, out, false), dya = to_double(dys, out, true);
+    const std::vector<float> dxs(dx.begin() + s * in, dx.begin() + (s + 1) * in);
+    std::vector<double> dx_exact(in), dx_direct_magnitude(in);
+    std::vector<float> dx_float(in);
+    reference::conv2d_backward_input(g, dyd.data(), wd.data(), dx_exact.data());
+    reference::conv2d_backward_input(g, dya.data(), wa.data(), dx_direct_magnitude.data());
+    reference::conv2d_backward_input(g, dys, w.data(), dx_float.data());
+    edx = Worst(edx, Measure("dx", dxs, dx_exact, dx_direct_magnitude,
+                             WinogradMagnitude(t, dyd, wt, {}), dx_float, g.out.c));
+  }
+  const std::string y_name = batch == 1 ? "y" : "y b" + std::to_string(batch);
+  const std::string dx_name = batch == 1 ? "dx" : "dx b" + std::to_string(batch);
+  Print(y_name.c_str(), g, target, ey);
+  Print(dx_name.c_str(), g, target, edx);
 }
 
 }  // namespace staticnn::winograd_test
@@ -238,7 +256,17 @@ template <Conv2dGeometry G>
 void CheckWinograd() {
   static_assert(conv2d_detail::winograd_pays(G) && conv2d_detail::winograd_input_pays(G),
                 "a shape Winograd is selected for");
-  winograd_test::Check(G, &Conv2dForward<G>, &Conv2dBackwardInput<G>,
+  winograd_test::Check(G, 1, &Conv2dForward<G>, &Conv2dBackwardInput<G>,
+                       hwy::TargetName(HWY_TARGET));
+}
+
+// Over a batch: the weights transformed once, and smaller planes selected.
+template <Conv2dGeometry G, int Batch>
+void CheckWinogradBatch() {
+  static_assert(conv2d_detail::winograd_pays(G, Batch) &&
+                    conv2d_detail::winograd_input_pays(G, Batch),
+                "a shape Winograd is selected for over a batch");
+  winograd_test::Check(G, Batch, &Conv2dForward<G, Batch>, &Conv2dBackwardInput<G, Batch>,
                        hwy::TargetName(HWY_TARGET));
 }
 
@@ -258,6 +286,26 @@ void TestWinograd() {
   CheckWinograd<conv3x3({16, 20, 26}, 16)>();
 }
 
+// Batches: blocks of several samples of a small plane (CifarNet's 64->128
+// 8x8 layer: 3 samples a block, the last block short; a 7x9 plane, 20 tiles,
+// with odd channel counts; 16 input channels),
+// padding 0 and 2, and planes of several blocks per sample (one block of 64
+// tiles, 6 samples, the last block of 1; 20x26: 169 tiles, blocks that start
+// mid-row).
+void TestWinogradBatch() {
+  using winograd_test::conv3x3;
+  static_assert(!conv2d_detail::winograd_pays(conv3x3({128, 8, 8}, 128)) &&
+                    !conv2d_detail::winograd_pays(conv3x3({64, 8, 8}, 64), 16),
+                "8x8 planes stay direct at batch 1, and over a batch with fewer channels");
+  CheckWinogradBatch<conv3x3({64, 8, 8}, 128), 4>();
+  CheckWinogradBatch<conv3x3({17, 7, 9}, 129), 3>();
+  CheckWinogradBatch<conv3x3({16, 8, 8}, 128), 2>();
+  CheckWinogradBatch<conv3x3({128, 10, 10}, 24, 0), 2>();
+  CheckWinogradBatch<conv3x3({130, 6, 7}, 16, 2), 3>();
+  CheckWinogradBatch<conv3x3({16, 16, 16}, 16), 7>();
+  CheckWinogradBatch<conv3x3({16, 20, 26}, 16), 2>();
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn
 HWY_AFTER_NAMESPACE();
@@ -266,5 +314,6 @@ HWY_AFTER_NAMESPACE();
 namespace staticnn {
 HWY_BEFORE_TEST(Conv2dWinogradTest);
 HWY_EXPORT_AND_TEST_P(Conv2dWinogradTest, TestWinograd);
+HWY_EXPORT_AND_TEST_P(Conv2dWinogradTest, TestWinogradBatch);
 }  // namespace staticnn
 #endif

@@ -1,15 +1,18 @@
 // Conv2d forward and backward kernels (Highway, per target).
 //
-//   Conv2dForward<G>(x, w, b, y, scratch)           y  = conv(x, w) + b
+//   Conv2dForward<G, Batch>(x, w, b, y, scratch)   y  = conv(x, w) + b per sample
 //   Conv2dBackwardInput<G, Batch>(dy, w, dx, scratch)  dx = conv^T(dy, w) per sample
 //                                                      (overwritten)
 //   Conv2dBackwardParams<G, Batch>(x, dy, dw, db, scratch)
 //                                dw += ..., db += ... over Batch samples (accumulated)
 //
-// x/dx [in.c][in.h][in.w], y/dy [out.c][out.h][out.w] (backward: [Batch] of
-// them, one after the other), w [out.c][in.c/groups][kh][kw],
+// x/dx [in.c][in.h][in.w], y/dy [out.c][out.h][out.w] ([Batch] of them, one
+// after the other; Batch is 1 unless given), w [out.c][in.c/groups][kh][kw],
 // b/db [out.c] or nullptr when !G.bias. `scratch` is 64-byte aligned and holds at
-// least conv2d_scratch_floats(G) floats; its contents are undefined on entry.
+// least conv2d_scratch_floats(G, Batch) floats (the forward pass alone:
+// conv2d_forward_scratch_floats(G, Batch)); its contents are undefined on entry.
+// Winograd's kernels transform the weights once for the batch (and are taken
+// for smaller planes over a batch than for one sample: winograd_pays).
 // No pointer needs any alignment; nothing is read or written outside the buffers.
 //
 // Each pass picks one algorithm from the geometry, at compile time; each lives
@@ -70,24 +73,30 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-template <Conv2dGeometry G>
+template <Conv2dGeometry G, int Batch = 1>
 void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                    float* HWY_RESTRICT scratch) {
-  if constexpr (conv2d_detail::winograd_pays(G)) {
-    conv2d_impl::WinogradConv3x3<G, false>(x, w, b, y, scratch);
-  } else if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
-    conv2d_impl::DepthwiseLanesForward<G>(x, w, b, y, scratch);
-  } else if constexpr (conv2d_impl::PointwiseChannelsPay(G)) {
-    conv2d_impl::PointwiseChannelsForward<G>(x, w, b, y, scratch);
-  } else if constexpr (conv2d_impl::PointwiseFits(G)) {
-    conv2d_impl::PointwiseForward<G>(x, w, b, y);
-  } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
-    conv2d_impl::DepthwiseForward<G>(x, w, b, y, scratch);
-  } else if constexpr (conv2d_impl::ChannelVectors(G) > 0) {
-    conv2d_impl::ForwardByChannelVectors<G>(x, w, b, y, scratch);
+  if constexpr (conv2d_detail::winograd_pays(G, Batch)) {
+    conv2d_impl::WinogradConv3x3<G, false, Batch>(x, w, b, y, scratch);
   } else {
-    conv2d_impl::ForwardByRowTiles<G>(x, w, b, y, scratch);
+    for (int s = 0; s < Batch; ++s) {
+      const float* HWY_RESTRICT xs = x + s * G.in.size();
+      float* HWY_RESTRICT ys = y + s * G.out.size();
+      if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
+        conv2d_impl::DepthwiseLanesForward<G>(xs, w, b, ys, scratch);
+      } else if constexpr (conv2d_impl::PointwiseChannelsPay(G)) {
+        conv2d_impl::PointwiseChannelsForward<G>(xs, w, b, ys, scratch);
+      } else if constexpr (conv2d_impl::PointwiseFits(G)) {
+        conv2d_impl::PointwiseForward<G>(xs, w, b, ys);
+      } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
+        conv2d_impl::DepthwiseForward<G>(xs, w, b, ys, scratch);
+      } else if constexpr (conv2d_impl::ChannelVectors(G) > 0) {
+        conv2d_impl::ForwardByChannelVectors<G>(xs, w, b, ys, scratch);
+      } else {
+        conv2d_impl::ForwardByRowTiles<G>(xs, w, b, ys, scratch);
+      }
+    }
   }
 }
 
@@ -96,11 +105,9 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
                          float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
   constexpr int kInSample = G.in.size(), kOutSample = G.out.size();
-  if constexpr (conv2d_detail::winograd_input_pays(G)) {
-    for (int b = 0; b < Batch; ++b) {
-      conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true>(
-          dy + b * kOutSample, w, nullptr, dx + b * kInSample, scratch);
-    }
+  if constexpr (conv2d_detail::winograd_input_pays(G, Batch)) {
+    conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true, Batch>(
+        dy, w, nullptr, dx, scratch);
   } else if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {

@@ -14,7 +14,8 @@
 //     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
-//   Winograd         [xp: zero-padded input][g: kernels][U: transformed weights][V][M]
+//   Winograd         [xp: zero-padded inputs of a block's samples][g: kernels]
+//                    [U: transformed weights, kept over the batch][V][M]
 //     (forward and backward input of 3x3 stride-1 convolutions, winograd_pays)
 // Each plan hands out the offsets of its regions (in floats from the start of
 // scratch, each 64-byte aligned) and `floats`, where the last one ends; the
@@ -459,34 +460,53 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
 // SSE4 and NEON), so no tile of a block runs short but the last. 3x3 64->64 at
 // 56x56 on AVX-512, blocks of whole tile rows: 96 tiles at most (84: the last
 // tile 36 of 48 columns) 1.69-1.75 ms, 336 (12 rows, no short tile) 1.49-1.58.
+// Over a batch, a plane of fewer tiles puts several samples in a block (their
+// tiles side by side in V and M), up to kWinogradBlockFloats of V per
+// frequency (the 96 tiles of 64 channels): 16 tiles (8x8) of 128 channels
+// make blocks of 3 samples, of 64 channels of 6.
 inline constexpr int kWinogradFrequencies = 16;  // 4x4
 inline constexpr int kWinogradBlockTiles = 96;
-// The weights are transformed at every call, which costs about as much as
-// the GEMMs when a plane has few tiles. AVX-512, CPU time, direct -> Winograd
-// (forward; backward input alike): 16->16 at 32x32 50 -> 35 us, 32->32 at
-// 32x32 189 -> 116, 64->64 at 16x16 202 -> 148, but 64->64 at 8x8 48 -> 65
-// and 128->128 at 8x8 243 -> 251: at least 64 tiles (a 16x16 output).
+inline constexpr int kWinogradBlockFloats = kWinogradBlockTiles * 64;
+// At batch 1 the weights are transformed at every call, which costs about as
+// much as the GEMMs when a plane has few tiles. AVX-512, CPU time, direct ->
+// Winograd (forward; backward input alike): 16->16 at 32x32 50 -> 35 us,
+// 32->32 at 32x32 189 -> 116, 64->64 at 16x16 202 -> 148, but 64->64 at 8x8
+// 48 -> 65 and 128->128 at 8x8 243 -> 251: at least 64 tiles (a 16x16
+// output). Over a batch the weights are transformed once, and a block holds
+// several samples of a small plane; per sample, AVX-512, CPU time (min of 5,
+// conv2d_bench *_b16): 128->128 at 8x8 forward 230 -> 149 us, backward input
+// 231 -> 157; 64->64 at 8x8 forward 45 -> 52, backward input 58 -> 52. So
+// over a batch 16 tiles (an 8x8 output) suffice if one side has 128 channels.
 inline constexpr int kWinogradMinChannels = 16;
 inline constexpr int kWinogradMinTiles = 64;
+inline constexpr int kWinogradMinTilesBatched = 16;
+inline constexpr int kWinogradMinChannelsBatched = 128;  // in or out, for fewer tiles
 
-constexpr bool winograd_pays(const Conv2dGeometry& g) {
+// Whether a pass over `batch` samples takes Winograd.
+constexpr bool winograd_pays(const Conv2dGeometry& g, int batch = 1) {
+  const int tiles = ceil_div(g.out.h, 2) * ceil_div(g.out.w, 2);
+  const bool small_plane_pays = batch > 1 && tiles >= kWinogradMinTilesBatched &&
+                                max_of(g.in.c, g.out.c) >= kWinogradMinChannelsBatched;
   return g.y.kernel == 3 && g.x.kernel == 3 && g.y.stride == 1 && g.x.stride == 1 &&
          g.y.dilation == 1 && g.x.dilation == 1 && g.groups == 1 &&
          g.in.c >= kWinogradMinChannels && g.out.c >= kWinogradMinChannels &&
-         ceil_div(g.out.h, 2) * ceil_div(g.out.w, 2) >= kWinogradMinTiles;
+         (tiles >= kWinogradMinTiles || small_plane_pays);
 }
 
 struct WinogradPlan {
   int tiles_y = 0, tiles_x = 0;  // 2x2 output tiles: ceil(out / 2)
   int rows = 0, cols = 0;        // zero-padded input plane: 2 * tiles + 2
   int tiles = 0;                 // tiles_y * tiles_x
-  int block = 0;                 // tiles per block
+  int block = 0;                 // tiles of a sample per block
+  int samples = 0;               // samples per block (block == tiles if > 1)
   int v_stride = 0;              // floats per (frequency, channel) row of V and M
   RowTiles co;                   // output channels
-  // Regions of scratch: the padded input, the kernels of a tile of output
-  // channels transposed (9 rows of g_stride floats), the transformed weights
-  // as one row-tile panel per (frequency, tile of output channels), V, M.
+  // Regions of scratch: the padded inputs of a block's samples (xp_sample
+  // floats apart), the kernels of a tile of output channels transposed (9
+  // rows of g_stride floats), the transformed weights as one row-tile panel
+  // per (frequency, tile of output channels), V, M.
   int xp = 0, g = 0, u = 0, v = 0, m = 0, floats = 0;
+  int xp_sample = 0;             // in.c * rows * cols, 64-byte aligned
   int panel_floats = 0;          // of one panel: co.mr * (in.c + 1)
   int g_stride = 0;              // in.c * co.mr, rounded up to whole vectors
 };
@@ -494,14 +514,15 @@ struct WinogradPlan {
 // Backward input of a Winograd convolution: dx is the convolution of dy,
 // zero-padded by 2 - pad, with the flipped, transposed kernel (a 3x3
 // stride-1 convolution from out.c to in.c channels), computed the same way.
-constexpr bool winograd_input_pays(const Conv2dGeometry& g) {
-  return winograd_pays(g) && g.y.pad <= 2 && g.x.pad <= 2;
+constexpr bool winograd_input_pays(const Conv2dGeometry& g, int batch = 1) {
+  return winograd_pays(g, batch) && g.y.pad <= 2 && g.x.pad <= 2;
 }
 constexpr Conv2dGeometry winograd_transposed(const Conv2dGeometry& g) {
   return {g.out, g.in, {3, 1, 2 - g.y.pad}, {3, 1, 2 - g.x.pad}, 1, false};
 }
 
-constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
+// The plan of a pass over `batch` samples (batch 1: one sample per block).
+constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g, int batch = 1) {
   WinogradPlan p;
   p.tiles_y = ceil_div(g.out.h, 2);
   p.tiles_x = ceil_div(g.out.w, 2);
@@ -509,14 +530,17 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
   p.cols = 2 * p.tiles_x + 2;
   p.tiles = p.tiles_y * p.tiles_x;
   p.block = p.tiles < kWinogradBlockTiles ? p.tiles : kWinogradBlockTiles;
+  const int fit = kWinogradBlockFloats / (p.tiles * max_of(g.in.c, g.out.c));
+  p.samples = p.tiles < kWinogradBlockTiles ? max_of(1, fit < batch ? fit : batch) : 1;
   // A vector of tiles may run up to kAlignFloats (the most lanes of any
   // target's KernelTag) past the block.
-  p.v_stride = aligned(p.block + kAlignFloats);
+  p.v_stride = aligned(p.samples * p.block + kAlignFloats);
   p.co = row_tiles(g.out.c);
   p.panel_floats = p.co.mr * (g.in.c + 1);
   Regions r;
   // Vectors of tiles of a row read up to two vectors past its end.
-  p.xp = r.at(g.in.c * p.rows * p.cols + kMaxTileCols);
+  p.xp_sample = aligned(g.in.c * p.rows * p.cols);
+  p.xp = r.at((p.samples - 1) * p.xp_sample + g.in.c * p.rows * p.cols + kMaxTileCols);
   p.g_stride = aligned(g.in.c * p.co.mr);
   p.g = r.at(9 * p.g_stride);
   p.u = r.at(kWinogradFrequencies * p.co.tiles * p.panel_floats);
@@ -528,30 +552,36 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g) {
 
 }  // namespace conv2d_detail
 
-// Floats of 64-byte-aligned scratch that Conv2dForward needs for geometry g, on
-// any target: all an inference workspace holds for the layer.
-constexpr std::size_t conv2d_forward_scratch_floats(const Conv2dGeometry& g) {
+// Floats of 64-byte-aligned scratch that Conv2dForward<g, batch> needs, on
+// any target: all an inference workspace holds for the layer. Never less
+// than at batch 1 (a batch's workspace also runs single samples).
+constexpr std::size_t conv2d_forward_scratch_floats(const Conv2dGeometry& g, int batch = 1) {
   using namespace conv2d_detail;
-  const int forward =
+  const int one =
       winograd_pays(g)               ? winograd_plan(g).floats
       : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
                                      : max_of(forward_plan(g, unfold_columns_pays(g)).floats,
                                               max_of(channel_vector_plan(g).floats,
                                                      pointwise_channels_plan(g).floats));
-  return static_cast<std::size_t>(forward);
+  const int batched = winograd_pays(g, batch) ? winograd_plan(g, batch).floats : 0;
+  return static_cast<std::size_t>(max_of(one, batched));
 }
 
 // Floats of 64-byte-aligned scratch that each of Conv2dForward,
-// Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g, on any target.
-constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g) {
+// Conv2dBackwardInput and Conv2dBackwardParams needs for geometry g over
+// `batch` samples (and over fewer), on any target.
+constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g, int batch = 1) {
   using namespace conv2d_detail;
-  const int forward = static_cast<int>(conv2d_forward_scratch_floats(g));
+  const int forward = static_cast<int>(conv2d_forward_scratch_floats(g, batch));
   const int input =
       winograd_input_pays(g)
           ? winograd_plan(winograd_transposed(g)).floats
           : max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
+  const int input_batched =
+      winograd_input_pays(g, batch) ? winograd_plan(winograd_transposed(g), batch).floats : 0;
   const int params = backward_params_plan(g).floats;
-  return static_cast<std::size_t>(max_of(forward, max_of(input, params)));
+  return static_cast<std::size_t>(
+      max_of(max_of(forward, input), max_of(input_batched, params)));
 }
 
 }  // namespace staticnn

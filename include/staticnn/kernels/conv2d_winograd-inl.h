@@ -12,10 +12,11 @@
 // transformed weights packed as its panels. The bias rides in frequency (1, 1),
 // the only one A^T e_1 e_1^T A spreads as ones over the 2x2 outputs.
 //
-// The weights are transformed once per call (16 x the weights' floats of
-// scratch); the input is zero-padded once, then transformed, multiplied and
-// transformed back a block of tiles at a time (WinogradPlan in
-// conv2d_scratch.hpp), so V and M stay in L2. The input and output transforms
+// The weights are transformed once per call, for all the samples of a batch
+// (16 x the weights' floats of scratch); each input is zero-padded once, then
+// transformed, multiplied and transformed back a block of tiles at a time
+// (WinogradPlan in conv2d_scratch.hpp), so V and M stay in L2; a block of a
+// small plane holds the tiles of several samples, to fill the GEMMs' columns. The input and output transforms
 // run over vectors of consecutive tiles of a tile row: a tile starts every two
 // input columns, so LoadInterleaved2 splits a padded row into the even and
 // odd columns the tiles need, and StoreInterleaved2 puts the 2x2 outputs back.
@@ -222,35 +223,59 @@ HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, i
   }
 }
 
-// y = conv(x, w) + b for one sample; G is 3x3, stride 1, undilated, one group
-// (cd::winograd_pays). kFlipTransposed: w is the kernel of the convolution
-// whose dx this is, [G.in.c][G.out.c][3][3] (see WinogradTransformWeights).
-template <Conv2dGeometry G, bool kFlipTransposed>
+// The zero-padded input planes of one sample, xp [in.c][rows][cols].
+template <Conv2dGeometry G>
+HWY_INLINE void WinogradPadInput(const float* HWY_RESTRICT x, float* HWY_RESTRICT xp) {
+  constexpr cd::WinogradPlan p = cd::winograd_plan(G);
+  constexpr int kCin = G.in.c;
+  PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(x, xp);
+}
+
+// y = conv(x, w) + b for each of Batch samples (x and y: [Batch] of them, one
+// after the other); G is 3x3, stride 1, undilated, one group
+// (cd::winograd_pays). The weights are transformed once for the batch.
+// kFlipTransposed: w is the kernel of the convolution whose dx this is,
+// [G.in.c][G.out.c][3][3] (see WinogradTransformWeights).
+template <Conv2dGeometry G, bool kFlipTransposed, int Batch>
 HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                 const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                 float* HWY_RESTRICT scratch) {
-  constexpr cd::WinogradPlan p = cd::winograd_plan(G);
+  constexpr cd::WinogradPlan p = cd::winograd_plan(G, Batch);
   constexpr int MR = p.co.mr, kCin = G.in.c, kCout = G.out.c;
   float* HWY_RESTRICT xp = scratch + p.xp;
   float* HWY_RESTRICT u = scratch + p.u;
   float* HWY_RESTRICT v = scratch + p.v;
   float* HWY_RESTRICT m = scratch + p.m;
-  PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(x, xp);
   WinogradTransformWeights<MR>(w, b, kCin, kCout, kFlipTransposed, p.co.tiles, p.panel_floats,
                                scratch + p.g, p.g_stride, u);
   static constexpr int kOneTap[1] = {0};
-  for (int first = 0; first < p.tiles; first += p.block) {
-    const int last = std::min(first + p.block, p.tiles);
-    WinogradTransformInputs(xp, kCin, p.rows, p.cols, p.tiles_x, first, last, p.v_stride, v);
-    for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
-      for (int t = 0; t < p.co.tiles; ++t) {
-        RowTileOverOutputs<MR, 1>(v + f * kCin * p.v_stride, kCin, p.v_stride, kOneTap, 1,
-                                  u + (f * p.co.tiles + t) * p.panel_floats, last - first,
-                                  m + (f * kCout + t * MR) * p.v_stride, p.v_stride,
-                                  std::min(MR, kCout - t * MR));
+  for (int s0 = 0; s0 < Batch; s0 += p.samples) {
+    const int samples = std::min(p.samples, Batch - s0);
+    for (int s = 0; s < samples; ++s) {
+      WinogradPadInput<G>(x + (s0 + s) * G.in.size(), xp + s * p.xp_sample);
+    }
+    for (int first = 0; first < p.tiles; first += p.block) {
+      const int last = std::min(first + p.block, p.tiles);
+      const int n = last - first;  // tiles of a sample; the block's are samples * n
+      // In order: a sample's vectors that run past its tiles are overwritten
+      // by the next sample's.
+      for (int s = 0; s < samples; ++s) {
+        WinogradTransformInputs(xp + s * p.xp_sample, kCin, p.rows, p.cols, p.tiles_x, first,
+                                last, p.v_stride, v + s * n);
+      }
+      for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
+        for (int t = 0; t < p.co.tiles; ++t) {
+          RowTileOverOutputs<MR, 1>(v + f * kCin * p.v_stride, kCin, p.v_stride, kOneTap, 1,
+                                    u + (f * p.co.tiles + t) * p.panel_floats, samples * n,
+                                    m + (f * kCout + t * MR) * p.v_stride, p.v_stride,
+                                    std::min(MR, kCout - t * MR));
+        }
+      }
+      for (int s = 0; s < samples; ++s) {
+        WinogradTransformOutputs(m + s * n, kCout, p.v_stride, p.tiles_x, first, last, G.out.h,
+                                 G.out.w, y + (s0 + s) * G.out.size());
       }
     }
-    WinogradTransformOutputs(m, kCout, p.v_stride, p.tiles_x, first, last, G.out.h, G.out.w, y);
   }
 }
 

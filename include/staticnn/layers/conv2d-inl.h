@@ -22,10 +22,7 @@ struct Kernel<Conv2d<Spec>> {
   static void Forward(const ForwardArgs& a) {
     constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
     const float* bias = g.bias ? a.params + g.weight_count() : nullptr;
-    for (int b = 0; b < Batch; ++b) {
-      Conv2dForward<g>(a.in + b * g.in.size(), a.params, bias, a.out + b * g.out.size(),
-                       a.scratch);
-    }
+    Conv2dForward<g, Batch>(a.in, a.params, bias, a.out, a.scratch);
   }
 
   template <Shape In, int Batch>

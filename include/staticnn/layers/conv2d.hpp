@@ -75,11 +75,12 @@ struct Conv2d {
   }
 
   // The kernels copy one sample at a time into scratch (backward params keeps
-  // its sums over the batch there too, in a size independent of the batch).
+  // its sums over the batch there too, in a size independent of the batch),
+  // but Winograd's blocks of a small plane take a few samples at once.
   // Inference holds only the forward pass's scratch.
-  static constexpr LayerMemory memory(Shape in, int /*batch*/) {
-    return {long(conv2d_forward_scratch_floats(geometry(in))), 0,
-            long(conv2d_scratch_floats(geometry(in)))};
+  static constexpr LayerMemory memory(Shape in, int batch) {
+    return {long(conv2d_forward_scratch_floats(geometry(in), batch)), 0,
+            long(conv2d_scratch_floats(geometry(in), batch))};
   }
 
   static void describe(TextLine& t, Shape in) {
