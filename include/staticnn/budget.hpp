@@ -7,8 +7,8 @@
 // compiles when the network fits; otherwise the one error names the numbers:
 //
 //   In instantiation of 'struct staticnn::error::network_exceeds_ram_budget<
-//     staticnn::error::inference_batch<1>, staticnn::error::needed_bytes<59584>,
-//     staticnn::error::budget_bytes<49152>, staticnn::error::over_by_bytes<10432> >'
+//     staticnn::error::inference_batch<1>, staticnn::error::needed_bytes<55808>,
+//     staticnn::error::budget_bytes<49152>, staticnn::error::over_by_bytes<6656> >'
 //   error: static assertion failed: staticnn: the network needs more RAM than the budget
 //
 // The sizes are those of the objects a program declares (clang 14 needs the

@@ -477,6 +477,9 @@ inline constexpr int kWinogradBlockFloats = kWinogradBlockTiles * 64;
 // conv2d_bench *_b16): 128->128 at 8x8 forward 230 -> 149 us, backward input
 // 231 -> 157; 64->64 at 8x8 forward 45 -> 52, backward input 58 -> 52. So
 // over a batch 16 tiles (an 8x8 output) suffice if one side has 128 channels.
+// Since the forward row tile reads the weights in place, direct forward is
+// faster: 128->128 at 8x8 170 us (Winograd over a batch still 150), 64->128
+// 86 us, a tie with Winograd over a batch (87; its backward input 115 -> 102).
 inline constexpr int kWinogradMinChannels = 16;
 inline constexpr int kWinogradMinTiles = 64;
 inline constexpr int kWinogradMinTilesBatched = 16;
