@@ -410,6 +410,26 @@ void TestConv2dChannelVectors() {
   CheckConv2d<conv({5, 8, 11}, 16, {4}, {5})>();
 }
 
+// The same path on a single padded or strided input plane, from its zero-padded
+// copy, one output row at a time: DS-CNN's first layer (64 channels in blocks
+// of vectors), stride 1 with padding, stride 2 without (no bias), Keras `same`
+// with an even kernel (more padding after than before), dilation with 3 or 6
+// or 12 vectors (blocks of 3, 2 and 2 or 4), rows longer than a tile.
+void TestConv2dChannelVectorsPadded() {
+  using conv2d_test::conv;
+  using conv2d_test::same;
+  constexpr Conv2dGeometry kDsCnnConv1 = conv({1, 49, 10}, 64, {10, 2, 5}, {4, 2, 1});
+#if HWY_TARGET != HWY_SCALAR
+  static_assert(conv2d_impl::ChannelVectors(kDsCnnConv1) > 0, "the path is taken");
+#endif
+  CheckConv2d<kDsCnnConv1>();
+  CheckConv2d<conv({1, 9, 7}, 16, {3, 1, 1}, {3, 1, 1})>();
+  CheckConv2d<conv({1, 11, 12}, 32, {3, 2, 0}, {5, 2, 0}, 1, false)>();
+  CheckConv2d<same({1, 10, 6}, 16, 4, 2)>();
+  CheckConv2d<conv({1, 8, 9}, 48, {3, 1, 2, 2}, {3, 1, 2, 2})>();
+  CheckConv2d<conv({1, 5, 30}, 16, {3, 1, 1}, {3, 1, 1})>();
+}
+
 template <Conv2dGeometry G>
 void CheckBatched() {
   constexpr int kBatch = conv2d_test::kBatch;
@@ -465,6 +485,7 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwiseChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectors);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectorsPadded);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatched);
 }  // namespace staticnn

@@ -1,17 +1,27 @@
 // Conv2d forward with vectors along the output channels, for small unpadded
 // planes whose output channels fill whole vectors (LeNet-5's conv2: 6 -> 16
-// channels, 5x5, 10x10 outputs; conv2d_scratch.hpp, channel_vectors_may_pay).
+// channels, 5x5, 10x10 outputs) and for a single padded or strided input
+// plane (DS-CNN's first layer: 1x49x10 -> 64x25x5, 10x4 stride 2, padding
+// 5x1; conv2d_scratch.hpp, channel_vectors_may_pay).
 //
 // The row tile (conv2d_row_tile-inl.h) puts output positions in the lanes: on
 // 100 outputs it computes 7 vectors of 16 (12% of its FMAs discarded) and needs
 // the input unfolded into one copy per kernel column (a tenth of the layer's
-// time on AVX-512). Here the lanes are the output channels, all of them used,
-// and a tile of R positions broadcasts each input value straight from x: the
-// positions and taps are compile-time offsets into x, so there is no copy of
-// the input at all. Per (input channel, tap) step the tile loads the step's
-// weights for every output channel (packed once per call: [k][out.c]) and
-// does R x NV FMAs, one broadcast per position. The tile's results, [position]
-// [channel], are transposed into y at the end.
+// time on AVX-512); on DS-CNN's strided 25x5 outputs it computes the 6-column
+// rows of the stride phases (149 outputs for 125) and crops them. Here the
+// lanes are the output channels, all of them used, and a tile of R positions
+// broadcasts each input value straight from x (or from the zero-padded copy
+// of the single plane): the positions and taps are compile-time offsets, so
+// an unpadded x is not copied at all. Per (input channel, tap) step the tile
+// loads the step's weights for its block of output channels (packed once per
+// call: [k][out.c]) and does R x NV FMAs, one broadcast per position. The
+// tiles' results, [position][channel], are transposed into y at the end.
+//
+// The padded plane runs one output row at a time (R positions along the row,
+// the row a run-time offset): DS-CNN's layer is one tile instance of 40
+// unrolled taps per block of channels, rather than one per tile of its 125
+// positions (32 of them, each some 40 x 24 instructions: more code than the
+// L1i holds).
 
 #if defined(STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_FORWARD_CHANNELS_INL_H_
@@ -24,6 +34,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
@@ -35,28 +46,40 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
-// Vectors of output channels, when they fill whole vectors (at most 2: with
-// more, too few positions per tile fit the registers); 0 otherwise.
+// Vectors of output channels, when they fill whole vectors (unpadded: at most
+// 2, with more too few positions per tile fit the registers); 0 otherwise.
 constexpr int ChannelVectors(const Conv2dGeometry& g) {
   constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
   const int vectors = g.out.c / kLanes;
-  return cd::channel_vectors_may_pay(g) && g.out.c % kLanes == 0 && vectors <= 2 ? vectors
-                                                                                : 0;
+  if (!cd::channel_vectors_may_pay(g) || g.out.c % kLanes != 0) return 0;
+  return cd::channel_vectors_padded(g) || vectors <= 2 ? vectors : 0;
 }
 
-// Positions per tile: at most 16 accumulators, and the accumulators, the
-// step's weights and one broadcast leave 4 of the target's registers free;
-// tiles balanced (100 positions: 6 x 15 + 10 with AVX-512, 25 x 4 with AVX2).
+// Vectors of output channels per tile: the largest divisor of ChannelVectors
+// up to 4 with 32 registers, 2 with 16 (more leaves 1 position per tile).
+constexpr int ChannelBlockVectors(const Conv2dGeometry& g) {
+  const int vectors = ChannelVectors(g);
+  int block = std::min(vectors, kVectorRegisters == 32 ? 4 : 2);
+  while (vectors % block != 0) --block;
+  return block;
+}
+
+// Positions per tile, of `positions` in a row (padded) or in the plane:
+// at most 16 accumulators, and the accumulators, the step's weights and one
+// broadcast leave 4 of the target's registers free; tiles balanced (100
+// positions: 6 x 15 + 10 with AVX-512, 25 x 4 with AVX2).
 // g++ hoisted the broadcasts and spilled accumulators with tighter tiles:
 // LeNet-5 inference took 10.9 us instead of 10.3 with AVX-512's 5 x 20
 // (24-accumulator budget), 12.3 and 14.8 us instead of 10.6 with AVX2's 5 x 2
 // and 6 x 2 vectors (13 and 15 registers of 16).
+// A padded plane's row tiles have 24 (the row is their tail anyway): DS-CNN's
+// first layer with AVX-512 took 7.3-7.6 us with tiles of 5 positions x 4
+// vectors, 7.8 with 16 accumulators' 3 + 2 positions.
 inline constexpr int kChannelTileAccumulators = 16;
-constexpr int ChannelTilePositions(const Conv2dGeometry& g) {
-  const int nv = ChannelVectors(g);
+inline constexpr int kChannelRowAccumulators = 24;
+constexpr int ChannelTilePositions(int positions, int nv, int acc) {
   const int most = std::max(
-      1, std::min(kChannelTileAccumulators / nv, (kVectorRegisters - 5 - nv) / nv));
-  const int positions = g.out.h * g.out.w;
+      1, std::min(acc / nv, (kVectorRegisters - 5 - nv) / nv));
   return cd::ceil_div(positions, cd::ceil_div(positions, most));
 }
 
@@ -65,13 +88,15 @@ constexpr int PositionOffset(const Conv2dGeometry& g, int p) {
   return p / g.out.w * g.y.stride * g.in.w + p % g.out.w * g.x.stride;
 }
 
-// outputs[p][co] = bias[co] + sum_k x[...] w[k][co] for positions [P0, P0 + R).
-template <Conv2dGeometry G, int P0, int R>
+// outputs[p][co] = bias[co] + sum_k x[...] w[k][co] for positions [P0, P0 + R)
+// and NV vectors of channels: weights, bias and outputs start at the block's
+// first channel, their rows out.c apart.
+template <Conv2dGeometry G, int NV, int P0, int R>
 HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const float* HWY_RESTRICT weights,
                             const float* HWY_RESTRICT bias, float* HWY_RESTRICT outputs) {
   const KernelTag d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  constexpr int NV = ChannelVectors(G), kCout = G.out.c;
+  constexpr int kCout = G.out.c;
   VecTile<KernelTag, R, NV> acc;
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r) {
@@ -104,16 +129,30 @@ HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const float* HWY_RESTRI
   }
 }
 
-// The tiles from position P0 on, each its own instance (constant offsets).
-template <Conv2dGeometry G, int P0>
+// The tiles of positions [P0, G's positions), each its own instance
+// (constant offsets).
+template <Conv2dGeometry G, int NV, int P0, int kAcc>
 HWY_INLINE void ChannelTilesFrom(const float* HWY_RESTRICT x, const float* HWY_RESTRICT weights,
                                  const float* HWY_RESTRICT bias, float* HWY_RESTRICT outputs) {
   constexpr int kPositions = G.out.h * G.out.w;
   if constexpr (P0 < kPositions) {
-    constexpr int R = std::min(ChannelTilePositions(G), kPositions - P0);
-    ChannelTile<G, P0, R>(x, weights, bias, outputs);
-    ChannelTilesFrom<G, P0 + R>(x, weights, bias, outputs);
+    constexpr int R = std::min(ChannelTilePositions(kPositions, NV, kAcc), kPositions - P0);
+    ChannelTile<G, NV, P0, R>(x, weights, bias, outputs);
+    ChannelTilesFrom<G, NV, P0 + R, kAcc>(x, weights, bias, outputs);
   }
+}
+
+// One output row of the padded plane, as an unpadded geometry: its input the
+// rows x cols copy, one output row (the caller offsets x and outputs).
+template <Conv2dGeometry G>
+constexpr Conv2dGeometry PaddedRowGeometry() {
+  constexpr cd::ChannelVectorPlan p = cd::channel_vector_plan(G);
+  Conv2dGeometry row = G;
+  row.in = {1, p.rows, p.cols};
+  row.out.h = 1;
+  row.y.pad = 0;
+  row.x.pad = 0;
+  return row;
 }
 
 template <Conv2dGeometry G>
@@ -123,10 +162,29 @@ HWY_INLINE void ForwardByChannelVectors(const float* HWY_RESTRICT x, const float
   static_assert(ChannelVectors(G) > 0);
   constexpr cd::ChannelVectorPlan p = cd::channel_vector_plan(G);
   constexpr int kSteps = G.in.c * G.y.kernel * G.x.kernel, kPositions = G.out.h * G.out.w;
+  constexpr int NV = ChannelBlockVectors(G);
+  constexpr int kBlock = NV * static_cast<int>(hn::MaxLanes(KernelTag()));
   float* HWY_RESTRICT weights = scratch + p.weights;
   float* HWY_RESTRICT outputs = scratch + p.outputs;
+  float* HWY_RESTRICT padded = scratch + p.padded;
   Transpose(w, kSteps, G.out.c, kSteps, weights, G.out.c);  // [k][out.c]
-  ChannelTilesFrom<G, 0>(x, weights, b, outputs);
+  if constexpr (cd::channel_vectors_padded(G)) {
+    constexpr PadSpec kPad{1, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1};
+    PadPhases<kPad>(x, padded);
+  }
+  for (int co = 0; co < G.out.c; co += kBlock) {
+    const float* HWY_RESTRICT bias = G.bias ? b + co : nullptr;
+    if constexpr (cd::channel_vectors_padded(G)) {
+      constexpr Conv2dGeometry kRow = PaddedRowGeometry<G>();
+      for (int oy = 0; oy < G.out.h; ++oy) {
+        ChannelTilesFrom<kRow, NV, 0, kChannelRowAccumulators>(
+            padded + oy * G.y.stride * p.cols, weights + co, bias,
+            outputs + oy * G.out.w * G.out.c + co);
+      }
+    } else {
+      ChannelTilesFrom<G, NV, 0, kChannelTileAccumulators>(x, weights + co, bias, outputs + co);
+    }
+  }
   Transpose(outputs, G.out.c, kPositions, G.out.c, y, kPositions);  // [out.c][positions]
 }
 

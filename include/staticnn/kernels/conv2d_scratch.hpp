@@ -137,23 +137,39 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
 // Forward with vectors along the output channels (conv2d_forward_channels-inl.h):
 // for small unpadded planes whose output channels fill whole vectors (LeNet-5's
 // conv2: 16 channels, 10x10 outputs), where the row tile would waste a part of
-// its last vector of outputs and need the unfolded copies. Target-independent
-// part of the test (the kernel adds: out.c a multiple of the vector, at most 4
-// vectors); scratch [weights: k x out.c][outputs: positions x out.c].
+// its last vector of outputs and need the unfolded copies; and for a single
+// input plane with padding or stride (DS-CNN's first layer: 1x49x10 -> 64x25x5,
+// 10x4 stride 2, padding 5x1, where the row tile computed 149 outputs on the
+// stride phases for 125 and cropped them), read from a zero-padded copy of the
+// plane. Target-independent part of the test (the kernel adds: out.c a
+// multiple of the vector); scratch [weights: k x out.c][outputs: positions x
+// out.c][padded plane, if padded: rows x cols, then kMaxTileCols zeros].
 inline constexpr int kMaxChannelVectorPositions = 256;
+constexpr bool channel_vectors_padded(const Conv2dGeometry& g) {
+  return g.in.c == 1 &&
+         (g.y.pad > 0 || g.x.pad > 0 || g.y.stride > 1 || g.x.stride > 1);
+}
 constexpr bool channel_vectors_may_pay(const Conv2dGeometry& g) {
-  return g.groups == 1 && g.y.pad == 0 && g.x.pad == 0 && g.out.c % 4 == 0 &&
-         g.out.h * g.out.w <= kMaxChannelVectorPositions && unfold_columns_pays(g);
+  return g.groups == 1 && g.out.c % 4 == 0 &&
+         g.out.h * g.out.w <= kMaxChannelVectorPositions &&
+         ((g.y.pad == 0 && g.x.pad == 0 && unfold_columns_pays(g)) ||
+          channel_vectors_padded(g));
 }
 struct ChannelVectorPlan {
-  int weights = 0, outputs = 0, floats = 0;  // regions of scratch
+  int rows = 0, cols = 0;                      // of the padded plane (0 if unpadded)
+  int weights = 0, outputs = 0, padded = 0, floats = 0;  // regions of scratch
 };
 constexpr ChannelVectorPlan channel_vector_plan(const Conv2dGeometry& g) {
   ChannelVectorPlan p;
   if (!channel_vectors_may_pay(g)) return p;
+  if (channel_vectors_padded(g)) {
+    p.rows = (g.out.h - 1) * g.y.stride + g.y.extent();  // the rows that taps read
+    p.cols = (g.out.w - 1) * g.x.stride + g.x.extent();
+  }
   Regions r;
   p.weights = r.at(g.in.c * g.y.kernel * g.x.kernel * g.out.c);
   p.outputs = r.at(g.out.h * g.out.w * g.out.c);
+  p.padded = r.at(p.rows > 0 ? p.rows * p.cols + kMaxTileCols : 0);
   p.floats = r.end;
   return p;
 }
