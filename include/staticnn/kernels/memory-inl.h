@@ -152,10 +152,14 @@ HWY_INLINE void CopyFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT t
 // to[i] = from[2 * i] for i < n (a stride-2 phase of a row), reading only
 // from[0, 2n - 1): pairs of vectors split by ConcatEven, then a last vector
 // that overlaps the previous one and takes the odd lanes of a window starting
-// one float early, so that it ends at from[2n - 2].
+// one float early, so that it ends at from[2n - 2]. On SVE, one float at a
+// time: Highway 1.0.3's ConcatEven/ConcatOdd there run uzp1/uzp2 over the whole
+// register, which is wrong for a vector narrower than it (KernelTag's 128 bits
+// on longer SVE vectors, the capped tails: memory_test failed on SVE_256).
 template <int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()))>
 HWY_INLINE void CopyEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int n) {
-#if HWY_TARGET == HWY_SCALAR
+#if HWY_TARGET == HWY_SCALAR || \
+    (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) != 0
   for (int i = 0; i < n; ++i) to[i] = from[2 * i];
 #else
   const hn::CappedTag<float, kLanes> d;
