@@ -196,6 +196,13 @@ void TestPool2d() {
   CheckPools<Geometry({1, 3, 35}, {2, 2, 0}, {2, 2, 0})>(rng);
   // TensorFlow-style `same`: the last window reaches past the input's end.
   CheckPools<Pool2dGeometry{{2, 7, 16}, {2, 4, 8}, {3, 2, 1}, {3, 2, 0}, true}>(rng);
+  // Windows of whole rows without padding (a dedicated average path, a run of
+  // floats each): DS-CNN's 24x5 over 25x5, overlapping windows, a dropped last
+  // row; and, left to the general path, a last window past the input's end.
+  CheckPools<Geometry({64, 25, 5}, {24, 24, 0}, {5, 5, 0})>(rng);
+  CheckPools<Geometry({3, 7, 9}, {3, 1, 0}, {9, 1, 0})>(rng);
+  CheckPools<Geometry({2, 8, 6}, {3, 2, 0}, {6, 6, 0})>(rng);
+  CheckPools<Pool2dGeometry{{2, 6, 4}, {2, 3, 1}, {3, 2, 0}, {4, 1, 0}, true}>(rng);
 }
 
 void TestGlobalAvgPool2d() {

@@ -18,6 +18,7 @@
 // Max pooling with 2x2 windows, stride 2 and no padding (the common case) has
 // its own path: no window crosses an edge, so it works on the caller's rows
 // directly, and backward picks each window's winner with three comparisons.
+// So has forward average pooling over windows of whole rows (a run of floats).
 
 // Per-target include guard (Highway's module pattern).
 #if defined(STATICNN_KERNELS_POOL2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -325,6 +326,13 @@ HWY_INLINE void PoolForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) 
   }
 }
 
+// Average pooling whose windows span whole rows with no padding (DS-CNN's
+// 24x5 window over its 25x5 planes): each window's cells are contiguous.
+template <Pool2dGeometry G>
+constexpr bool kIsAvgPoolOfWholeRows = G.x.kernel == G.in.w && G.out.w == 1 && G.x.pad == 0 &&
+                                       G.y.pad == 0 &&
+                                       (G.out.h - 1) * G.y.stride + G.y.kernel <= G.in.h;
+
 #if HWY_TARGET != HWY_SCALAR  // one-lane vectors take the general path
 // 2x2 windows, stride 2, no padding, floor mode (LeNet's and VGG's pooling):
 // no window crosses the input's edge, so the rows are read and written where
@@ -451,7 +459,19 @@ void MaxPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
 
 template <Pool2dGeometry G>
 void AvgPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
-  pool2d_detail::PoolForward<G, /*kMax=*/false>(x, y);
+  using namespace pool2d_detail;  // NOLINT: the helpers of this file
+  if constexpr (kIsAvgPoolOfWholeRows<G>) {
+    // Each window is one contiguous run of kernel.h rows: a sum, no row buffers.
+    constexpr int W = G.in.w, kRun = G.y.kernel * W;
+    for (int c = 0; c < G.in.c; ++c) {
+      for (int oy = 0; oy < G.out.h; ++oy) {
+        y[c * G.out.h + oy] =
+            SumFloats(x + (c * G.in.h + oy * G.y.stride) * W, kRun) / float(kRun);
+      }
+    }
+  } else {
+    PoolForward<G, /*kMax=*/false>(x, y);
+  }
 }
 
 // dx is overwritten. The window maxima are recomputed from x: for each output,
