@@ -236,6 +236,38 @@ void CheckBatched(const Conv2dGeometry& g, const Kernels& kernels) {
   }
 }
 
+// Forward with a fused ReLU (what inference runs for Conv2d, ReLU) on `batch`
+// samples: exactly the bits of forward followed by ReLU (max(x, 0), NaN kept;
+// forward itself is checked against the oracle above), whether the tiles apply
+// it or a pass over y does; nothing written outside y and scratch.
+using ForwardFn = void (*)(const float* x, const float* w, const float* b, float* y,
+                           float* scratch);
+void CheckForwardRelu(const Conv2dGeometry& g, int batch, ForwardFn forward,
+                      ForwardFn forward_relu, const char* target) {
+  SCOPED_TRACE(describe(g) + " batch " + std::to_string(batch) + ", ReLU fused, on " + target);
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 13 + g.out.size()));
+  Guarded x(batch * g.in.size(), 1, 0), w(g.weight_count(), 3, 0), b(g.bias_count(), 5, 0);
+  for (Guarded* buffer : {&x, &w, &b}) FillRandom(*buffer, rng);
+  Guarded y(batch * g.out.size(), 1, NaN()), y_relu(batch * g.out.size(), 2, NaN());
+  Guarded scratch(conv2d_forward_scratch_floats(g, batch), 0, NaN());
+  const float* bias = g.bias ? b.data() : nullptr;
+  forward(x.data(), w.data(), bias, y.data(), scratch.data());
+  forward_relu(x.data(), w.data(), bias, y_relu.data(), scratch.data());
+  int negative = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    negative += y[i] < 0.0f;
+    const float expected = y[i] < 0.0f ? 0.0f : y[i];
+    if (std::memcmp(&expected, y_relu.data() + i, sizeof(float)) != 0) {
+      ADD_FAILURE() << "y[" << i << "] = " << y_relu[i] << ", expected " << expected;
+      break;
+    }
+  }
+  EXPECT_GT(negative, 0) << "the data should test the ReLU";
+  for (const Guarded* buffer : {&x, &w, &b, &y, &y_relu, &scratch}) {
+    EXPECT_TRUE(buffer->Intact()) << "a kernel wrote outside a buffer";
+  }
+}
+
 }  // namespace staticnn::conv2d_test
 #endif  // STATICNN_TESTS_CONV2D_TEST_HELPERS_
 
@@ -459,6 +491,29 @@ void TestConv2dBatched() {
   CheckBatched<conv3x3({16, 16, 16}, 16)>();  // Winograd backward input
 }
 
+template <Conv2dGeometry G, int Batch = 1>
+void CheckForwardRelu() {
+  conv2d_test::CheckForwardRelu(G, Batch, &Conv2dForward<G, Batch>,
+                                &Conv2dForward<G, Batch, true>, hwy::TargetName(HWY_TARGET));
+}
+
+// A ReLU fused into forward: in the row tiles that write y (LeNet-5's conv1,
+// one sample and a batch), in the channel-vector tiles (LeNet-5's conv2, DS-CNN's
+// first layer), and as a pass over y where the tiles' outputs are cropped
+// (stride 2) or another path runs (pointwise, depthwise, Winograd over a batch).
+void TestConv2dForwardRelu() {
+  using conv2d_test::conv;
+  using conv2d_test::conv3x3;
+  CheckForwardRelu<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
+  CheckForwardRelu<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2}), 2>();
+  CheckForwardRelu<conv({6, 14, 14}, 16, {5}, {5})>();
+  CheckForwardRelu<conv({1, 49, 10}, 64, {10, 2, 5}, {4, 2, 1})>();
+  CheckForwardRelu<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
+  CheckForwardRelu<conv({16, 6, 6}, 32, {1}, {1})>();
+  CheckForwardRelu<conv({8, 9, 9}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
+  CheckForwardRelu<conv3x3({16, 16, 16}, 16), 3>();
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -488,5 +543,6 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectors);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectorsPadded);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatched);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dForwardRelu);
 }  // namespace staticnn
 #endif

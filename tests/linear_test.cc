@@ -116,6 +116,33 @@ void CheckLinear(const LinearGeometry& g, int batch, Forward forward, BackwardIn
   }
 }
 
+// Forward with a fused ReLU (what inference runs for Linear, ReLU): exactly the
+// bits of forward followed by ReLU (max(x, 0), NaN kept; forward is checked
+// against the oracle above), with and without the bias.
+void CheckForwardRelu(const LinearGeometry& g, int batch, Forward forward, Forward forward_relu,
+                      std::mt19937& rng) {
+  SCOPED_TRACE(testing::Message() << "Linear " << g.in_features << "->" << g.out_features
+                                  << " batch " << batch << ", ReLU fused");
+  const std::size_t n = std::size_t(batch) * g.out_features;
+  const std::vector<float> x = Uniform(batch * g.in_features, rng);
+  const std::vector<float> w = Uniform(g.out_features * g.in_features, rng);
+  const std::vector<float> b = Uniform(g.out_features, rng);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (bool with_bias : {true, false}) {
+    Guarded y(Filled(n, nan)), y_relu(Filled(n, nan));
+    forward(x.data(), w.data(), with_bias ? b.data() : nullptr, y.begin());
+    forward_relu(x.data(), w.data(), with_bias ? b.data() : nullptr, y_relu.begin());
+    int negative = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      negative += y[i] < 0.0f;
+      const float expected = y[i] < 0.0f ? 0.0f : y[i];
+      ASSERT_EQ(0, std::memcmp(&expected, y_relu.begin() + i, sizeof(float))) << "y " << i;
+    }
+    EXPECT_GT(negative, 0) << "the data should test the ReLU";
+    EXPECT_TRUE(y_relu.CanariesIntact());
+  }
+}
+
 }  // namespace staticnn::linear_test
 #endif  // STATICNN_TESTS_LINEAR_TEST_ONCE_
 
@@ -127,6 +154,13 @@ template <LinearGeometry G, int Batch>
 void Check(std::mt19937& rng) {
   linear_test::CheckLinear(G, Batch, &LinearForward<G, Batch>, &LinearBackwardInput<G, Batch>,
                            &LinearBackwardParams<G, Batch>, rng);
+}
+
+// The fused ReLU at batch 1 (in the dot products) and 64 (a pass over y).
+template <LinearGeometry G>
+void CheckRelu(std::mt19937& rng) {
+  linear_test::CheckForwardRelu(G, 1, &LinearForward<G, 1>, &LinearForward<G, 1, true>, rng);
+  linear_test::CheckForwardRelu(G, 64, &LinearForward<G, 64>, &LinearForward<G, 64, true>, rng);
 }
 
 template <LinearGeometry G>
@@ -152,6 +186,8 @@ void TestLinear() {
   Check<LinearGeometry{17, 15, true}, 13>(rng);
   Check<LinearGeometry{130, 20, true}, 8>(rng);
   Check<LinearGeometry{33, 31, true}, 9>(rng);
+  CheckRelu<LinearGeometry{400, 120, true}>(rng);
+  CheckRelu<LinearGeometry{17, 15, true}>(rng);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -159,6 +159,15 @@ static_assert(LeNet::memory<8>.kept_floats == 8 * kLeNetKept);
 static_assert(LeNet::memory<1>.kept_floats == kLeNetKept + (1184 - 1176) + 2 * (128 - 120) +
                                                   2 * (96 - 84) + (16 - 10));
 static_assert(LeNet::inference_activation_bytes<> == 2 * 4704 * sizeof(float));
+// Inference runs each ReLU inside the Conv2d or Linear before it (chain.hpp):
+// the ReLU writes nothing, its output is its layer's, and the ping-pong goes on
+// from there (pool1 reads conv1's buffer and writes the other one).
+static_assert(LeNet::plan.layers[1].fused && LeNet::plan.layers[4].fused &&
+              LeNet::plan.layers[8].fused && LeNet::plan.layers[10].fused);
+static_assert(!LeNet::plan.layers[0].fused && !LeNet::plan.layers[2].fused);
+static_assert(LeNet::memory<1>.inference_out[1] == LeNet::memory<1>.inference_out[0] &&
+              LeNet::memory<1>.inference_out[2] != LeNet::memory<1>.inference_out[1] &&
+              LeNet::memory<1>.inference_out[4] == LeNet::memory<1>.inference_out[3]);
 static_assert(LeNet::training_activation_bytes<8> == 8 * (kLeNetKept + 2 * 4704) * sizeof(float));
 
 // The spelled-out specs (needed by older compilers) compile and name the very

@@ -65,11 +65,20 @@ const float* ChainInfer(const float* params, const float* buffers, const float* 
   ForEachLayer<C::size>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     constexpr detail::LayerRecord r = C::plan.layers[I];
-    if constexpr (!r.aliases) {
-      float* out = I == last && out_given != nullptr ? out_given : memory + m.inference_out[I];
-      Kernel<typename C::template layer<I>>::template Forward<r.in, Batch>(
-          ForwardArgs{current, out, params + r.param_offset, buffers + r.buffer_offset, nullptr,
-                      nullptr, memory + m.inference_scratch_at, false, nullptr});
+    // A ReLU fused into this layer (chain.hpp) ran inside its kernel.
+    constexpr bool kFusesNext = I + 1 < C::size && C::plan.layers[I + 1].fused;
+    if constexpr (!r.aliases && !r.fused) {
+      float* out = (I == last || (kFusesNext && I + 1 == last)) && out_given != nullptr
+                       ? out_given
+                       : memory + m.inference_out[I];
+      using K = Kernel<typename C::template layer<I>>;
+      const ForwardArgs args{current, out, params + r.param_offset, buffers + r.buffer_offset,
+                             nullptr, nullptr, memory + m.inference_scratch_at, false, nullptr};
+      if constexpr (kFusesNext) {
+        K::template ForwardRelu<r.in, Batch>(args);
+      } else {
+        K::template Forward<r.in, Batch>(args);
+      }
       current = out;
     }
   });

@@ -106,12 +106,18 @@ HWY_INLINE void SoftmaxAlongFeatures(const float* x, float* y) {
 
 }  // namespace activation_detail
 
+// max(v, 0); NaN stays NaN (what ReLU layers compute, and the kernels that
+// fuse a ReLU into their output: the same bits either way).
+template <class D>
+HWY_INLINE hn::Vec<D> Relu(D d, hn::Vec<D> v) {
+  return hn::IfThenZeroElse(hn::Lt(v, hn::Zero(d)), v);
+}
+
 // y = max(x, 0); NaN stays NaN.
 template <std::size_t N>
 void ReluForward(const float* x, float* y) {
   ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
-    const auto v = hn::LoadU(d, x + i);
-    hn::StoreU(hn::IfThenZeroElse(hn::Lt(v, hn::Zero(d)), v), d, y + i);
+    hn::StoreU(Relu(d, hn::LoadU(d, x + i)), d, y + i);
   });
 }
 

@@ -1,6 +1,9 @@
 // Conv2d forward and backward kernels (Highway, per target).
 //
 //   Conv2dForward<G, Batch>(x, w, b, y, scratch)   y  = conv(x, w) + b per sample
+//   Conv2dForward<G, Batch, true>(...)   y = max(0, conv(x, w) + b): a ReLU fused
+//                                into the tiles where they write y, else a
+//                                pass over y while it is in cache
 //   Conv2dBackwardInput<G, Batch>(dy, w, dx, scratch)  dx = conv^T(dy, w) per sample
 //                                                      (overwritten)
 //   Conv2dBackwardParams<G, Batch>(x, dy, dw, db, scratch)
@@ -50,8 +53,11 @@
 #define STATICNN_KERNELS_CONV2D_INL_H_
 #endif
 
+#include <cstddef>
+
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_depthwise-inl.h"
@@ -73,31 +79,55 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-template <Conv2dGeometry G, int Batch = 1>
+// The forward algorithm of a geometry, in the order of preference.
+enum class ForwardPath {
+  winograd, depthwise_lanes, pointwise_channels, pointwise, depthwise, channel_vectors,
+  row_tiles
+};
+template <Conv2dGeometry G, int Batch>
+constexpr ForwardPath ForwardPathOf() {
+  if (conv2d_detail::winograd_pays(G, Batch)) return ForwardPath::winograd;
+  if (conv2d_detail::depthwise_lanes_plan(G).used) return ForwardPath::depthwise_lanes;
+  if (conv2d_impl::PointwiseChannelsPay(G)) return ForwardPath::pointwise_channels;
+  if (conv2d_impl::PointwiseFits(G)) return ForwardPath::pointwise;
+  if (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
+    return ForwardPath::depthwise;
+  }
+  if (conv2d_impl::ChannelVectors(G) > 0) return ForwardPath::channel_vectors;
+  return ForwardPath::row_tiles;
+}
+
+template <Conv2dGeometry G, int Batch = 1, bool kRelu = false>
 void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                    float* HWY_RESTRICT scratch) {
-  if constexpr (conv2d_detail::winograd_pays(G, Batch)) {
+  constexpr ForwardPath kPath = ForwardPathOf<G, Batch>();
+  // The paths whose tiles write y apply a fused ReLU there.
+  constexpr bool kFused =
+      kRelu && (kPath == ForwardPath::channel_vectors ||
+                (kPath == ForwardPath::row_tiles && conv2d_impl::RowTilesFuseRelu<G>()));
+  if constexpr (kPath == ForwardPath::winograd) {
     conv2d_impl::WinogradConv3x3<G, false, Batch>(x, w, b, y, scratch);
   } else {
     for (int s = 0; s < Batch; ++s) {
       const float* HWY_RESTRICT xs = x + s * G.in.size();
       float* HWY_RESTRICT ys = y + s * G.out.size();
-      if constexpr (conv2d_detail::depthwise_lanes_plan(G).used) {
+      if constexpr (kPath == ForwardPath::depthwise_lanes) {
         conv2d_impl::DepthwiseLanesForward<G>(xs, w, b, ys, scratch);
-      } else if constexpr (conv2d_impl::PointwiseChannelsPay(G)) {
+      } else if constexpr (kPath == ForwardPath::pointwise_channels) {
         conv2d_impl::PointwiseChannelsForward<G>(xs, w, b, ys, scratch);
-      } else if constexpr (conv2d_impl::PointwiseFits(G)) {
+      } else if constexpr (kPath == ForwardPath::pointwise) {
         conv2d_impl::PointwiseForward<G>(xs, w, b, ys);
-      } else if constexpr (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
+      } else if constexpr (kPath == ForwardPath::depthwise) {
         conv2d_impl::DepthwiseForward<G>(xs, w, b, ys, scratch);
-      } else if constexpr (conv2d_impl::ChannelVectors(G) > 0) {
-        conv2d_impl::ForwardByChannelVectors<G>(xs, w, b, ys, scratch);
+      } else if constexpr (kPath == ForwardPath::channel_vectors) {
+        conv2d_impl::ForwardByChannelVectors<G, kFused>(xs, w, b, ys, scratch);
       } else {
-        conv2d_impl::ForwardByRowTiles<G>(xs, w, b, ys, scratch);
+        conv2d_impl::ForwardByRowTiles<G, kFused>(xs, w, b, ys, scratch);
       }
     }
   }
+  if constexpr (kRelu && !kFused) ReluForward<std::size_t(Batch) * G.out.size()>(y, y);
 }
 
 template <Conv2dGeometry G, int Batch = 1>

@@ -12,6 +12,8 @@
 // outputs at a time (see kDirectBlockOutputs). When MR does not divide the
 // output channels, the last tile overlaps the one before (it starts at
 // out_per_group - MR), so that no tile reads past w and all tiles are whole.
+// kRelu (only where the tiles write straight into y, RowTilesFuseRelu): the
+// tiles store max(0, .), a ReLU fused into the layer.
 
 #if defined(STATICNN_KERNELS_CONV2D_FORWARD_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_FORWARD_INL_H_
@@ -36,7 +38,15 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
+// Whether the tiles write straight into y (no crop), so that a ReLU can be
+// applied in them.
 template <Conv2dGeometry G>
+constexpr bool RowTilesFuseRelu() {
+  constexpr cd::ForwardPlan p = cd::ForwardTables<G, cd::unfold_columns_pays(G)>::plan;
+  return p.cols == G.out.w;
+}
+
+template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                   const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                   float* HWY_RESTRICT scratch) {
@@ -45,7 +55,8 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = p.co.mr;
   constexpr int kOutPlane = G.out.h * G.out.w;
   // Without discarded columns the tiles write straight into y.
-  constexpr bool kDirect = p.cols == G.out.w;
+  constexpr bool kDirect = RowTilesFuseRelu<G>();
+  static_assert(!kRelu || kDirect, "a ReLU is fused only into tiles that write y");
   float* HWY_RESTRICT xs = scratch + p.xs;
   float* HWY_RESTRICT ybuf = scratch + p.ybuf;
   for (int g = 0; g < G.groups; ++g) {
@@ -62,7 +73,7 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
       for (int t = 0; t < p.co.tiles; ++t) {
         const int co0 = g * kCout + std::min(t * MR, kCout - MR);
         float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
-        RowTileOverOutputsInPlace<MR, p.taps, p.k>(xs + q0, kCin, p.plane,
+        RowTileOverOutputsInPlace<MR, p.taps, p.k, kRelu>(xs + q0, kCin, p.plane,
                                                    Tables::tap_offset.data(), w + co0 * p.k,
                                                    G.bias ? b + co0 : nullptr, count,
                                                    out + q0, p.qeff);

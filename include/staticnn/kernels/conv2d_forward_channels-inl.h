@@ -34,6 +34,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
@@ -90,8 +91,8 @@ constexpr int PositionOffset(const Conv2dGeometry& g, int p) {
 
 // outputs[p][co] = bias[co] + sum_k x[...] w[k][co] for positions [P0, P0 + R)
 // and NV vectors of channels: weights, bias and outputs start at the block's
-// first channel, their rows out.c apart.
-template <Conv2dGeometry G, int NV, int P0, int R>
+// first channel, their rows out.c apart; kRelu: max(0, .) of them.
+template <Conv2dGeometry G, int NV, int P0, int R, bool kRelu>
 HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const float* HWY_RESTRICT weights,
                             const float* HWY_RESTRICT bias, float* HWY_RESTRICT outputs) {
   const KernelTag d;
@@ -125,20 +126,23 @@ HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const float* HWY_RESTRI
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) hn::StoreU(acc.Get(r, v), d, outputs + (P0 + r) * kCout + v * N);
+    for (int v = 0; v < NV; ++v) {
+      const hn::Vec<KernelTag> out = acc.Get(r, v);
+      hn::StoreU(kRelu ? Relu(d, out) : out, d, outputs + (P0 + r) * kCout + v * N);
+    }
   }
 }
 
 // The tiles of positions [P0, G's positions), each its own instance
 // (constant offsets).
-template <Conv2dGeometry G, int NV, int P0, int kAcc>
+template <Conv2dGeometry G, int NV, int P0, int kAcc, bool kRelu>
 HWY_INLINE void ChannelTilesFrom(const float* HWY_RESTRICT x, const float* HWY_RESTRICT weights,
                                  const float* HWY_RESTRICT bias, float* HWY_RESTRICT outputs) {
   constexpr int kPositions = G.out.h * G.out.w;
   if constexpr (P0 < kPositions) {
     constexpr int R = std::min(ChannelTilePositions(kPositions, NV, kAcc), kPositions - P0);
-    ChannelTile<G, NV, P0, R>(x, weights, bias, outputs);
-    ChannelTilesFrom<G, NV, P0 + R, kAcc>(x, weights, bias, outputs);
+    ChannelTile<G, NV, P0, R, kRelu>(x, weights, bias, outputs);
+    ChannelTilesFrom<G, NV, P0 + R, kAcc, kRelu>(x, weights, bias, outputs);
   }
 }
 
@@ -155,7 +159,8 @@ constexpr Conv2dGeometry PaddedRowGeometry() {
   return row;
 }
 
-template <Conv2dGeometry G>
+// kRelu: y = max(0, conv(x, w) + b), a ReLU fused into the tiles.
+template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void ForwardByChannelVectors(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                         const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                         float* HWY_RESTRICT scratch) {
@@ -177,12 +182,13 @@ HWY_INLINE void ForwardByChannelVectors(const float* HWY_RESTRICT x, const float
     if constexpr (cd::channel_vectors_padded(G)) {
       constexpr Conv2dGeometry kRow = PaddedRowGeometry<G>();
       for (int oy = 0; oy < G.out.h; ++oy) {
-        ChannelTilesFrom<kRow, NV, 0, kChannelRowAccumulators>(
+        ChannelTilesFrom<kRow, NV, 0, kChannelRowAccumulators, kRelu>(
             padded + oy * G.y.stride * p.cols, weights + co, bias,
             outputs + oy * G.out.w * G.out.c + co);
       }
     } else {
-      ChannelTilesFrom<G, NV, 0, kChannelTileAccumulators>(x, weights + co, bias, outputs + co);
+      ChannelTilesFrom<G, NV, 0, kChannelTileAccumulators, kRelu>(x, weights + co, bias,
+                                                                  outputs + co);
     }
   }
   Transpose(outputs, G.out.c, kPositions, G.out.c, y, kPositions);  // [out.c][positions]

@@ -24,6 +24,7 @@
 #include <algorithm>
 
 #include "hwy/highway.h"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
@@ -45,7 +46,8 @@ namespace cd = ::staticnn::conv2d_detail;
 // constant displacement from one pointer, nothing packed per call). Rows
 // start at init[r] (init null: at zero). Stores rows [0, rows) and columns
 // [0, cols) of the tile (cols may be short at the end of a plane), so it can
-// write straight into a caller's tensor.
+// write straight into a caller's tensor; kRelu stores max(0, .) of them (a
+// ReLU fused into forward's output while it is in registers).
 
 // Vectors of columns for an R-row tile: as many as the accumulators allow while
 // the tile, one loaded row of inputs and the broadcast weight fit the target's
@@ -74,7 +76,7 @@ HWY_INLINE void RowTileStep(D d, const float* HWY_RESTRICT b, const float* HWY_R
   }
 }
 
-template <int R, int NV, int kTaps, int kRowStride, int kStepStride, class D>
+template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu, class D>
 HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int channel_stride,
                         const int* HWY_RESTRICT tap_offset, int taps,
                         const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
@@ -108,11 +110,18 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
       }
     }
   }
+  if constexpr (kRelu) {
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 16
+      for (int v = 0; v < NV; ++v) acc.Set(r, v, Relu(d, acc.Get(r, v)));
+    }
+  }
   StoreTile(d, acc, rows, out, out_stride, cols);
 }
 
 // RowTile<R, vectors, ...> for 1 <= vectors <= NV.
-template <int R, int NV, int kTaps, int kRowStride, int kStepStride, class D>
+template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu, class D>
 HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, int channels,
                                int channel_stride, const int* HWY_RESTRICT tap_offset,
                                int taps, const float* HWY_RESTRICT init,
@@ -120,15 +129,15 @@ HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, 
                                int out_stride, int rows, int cols) {
   if constexpr (NV > 1) {
     if (vectors < NV) {
-      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride>(
+      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu>(
           d, vectors, src, channels, channel_stride, tap_offset, taps, init, weights, out,
           out_stride, rows, cols);
       return;
     }
   }
-  RowTile<R, NV, kTaps, kRowStride, kStepStride>(d, src, channels, channel_stride, tap_offset,
-                                                 taps, init, weights, out, out_stride, rows,
-                                                 cols);
+  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu>(d, src, channels, channel_stride,
+                                                        tap_offset, taps, init, weights, out,
+                                                        out_stride, rows, cols);
 }
 
 // Outputs per block when the tiles write straight into the output (no
@@ -154,7 +163,7 @@ constexpr int RowTileAccumulators(D d, int rows) { return rows * RowTileVectors(
 // only up to kMaxFixedTaps taps, to keep the copy of the offsets on the stack
 // small.
 inline constexpr int kMaxFixedTaps = 64;
-template <int MR, int kTaps, int kRowStride, int kStepStride>
+template <int MR, int kTaps, int kRowStride, int kStepStride, bool kRelu = false>
 HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int channel_stride,
                               const int* HWY_RESTRICT tap_offset, int taps,
                               const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
@@ -172,7 +181,7 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
     // The last chunk computes only the vectors it stores.
     const int vectors = std::min(NV, (count - q + N - 1) / N);
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
-      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride>(
+      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu>(
           d, vectors, src + q, channels, channel_stride, tap_offset, taps,
           init != nullptr ? init + pass * R : nullptr, weights + pass * R * kRowStride,
           out + pass * R * out_stride + q, out_stride, rows - pass * R, count - q);
@@ -191,15 +200,15 @@ HWY_INLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels,
 }
 
 // Over MR whole rows of a weight matrix [rows][kK] read in place, each row
-// starting at its bias (or zero: `bias` null).
-template <int MR, int kTaps, int kK>
+// starting at its bias (or zero: `bias` null); kRelu: a fused ReLU.
+template <int MR, int kTaps, int kK, bool kRelu = false>
 HWY_INLINE void RowTileOverOutputsInPlace(const float* HWY_RESTRICT src, int channels,
                                           int channel_stride,
                                           const int* HWY_RESTRICT tap_offset,
                                           const float* HWY_RESTRICT w,
                                           const float* HWY_RESTRICT bias, int count,
                                           float* HWY_RESTRICT out, int out_stride) {
-  RowTileRows<MR, kTaps, kK, 1>(src, channels, channel_stride, tap_offset, kTaps, bias, w,
+  RowTileRows<MR, kTaps, kK, 1, kRelu>(src, channels, channel_stride, tap_offset, kTaps, bias, w,
                                 count, out, out_stride, MR);
 }
 

@@ -37,6 +37,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -156,8 +157,9 @@ HWY_INLINE void ForEachColumnTile(size_t columns, Tile&& tile) {
 }
 
 // Forward for small batches: R rows of x against Q rows of w (both with row
-// stride k), as dot products; y[r][q] = sum + bias[q] (y row stride y_row).
-template <int R, int Q>
+// stride k), as dot products; y[r][q] = sum + bias[q] (y row stride y_row),
+// max(0, sum + bias[q]) with kRelu (a fused ReLU: ReluForward's semantics).
+template <int R, int Q, bool kRelu>
 HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                           const float* HWY_RESTRICT bias, float* HWY_RESTRICT y, size_t y_row) {
   const D d;
@@ -180,12 +182,13 @@ HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HW
   if (i < k) step(i, k - i);
   Unroll<R>([&](auto r) HWY_ATTR {
     Unroll<Q>([&](auto q) HWY_ATTR {
-      y[r * y_row + q] = hn::GetLane(hn::SumOfLanes(d, acc.Get(r, q))) + (bias ? bias[q] : 0.0f);
+      const float sum = hn::GetLane(hn::SumOfLanes(d, acc.Get(r, q))) + (bias ? bias[q] : 0.0f);
+      y[r * y_row + q] = kRelu && sum < 0.0f ? 0.0f : sum;
     });
   });
 }
 
-template <LinearGeometry G, int Batch>
+template <LinearGeometry G, int Batch, bool kRelu>
 HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
   constexpr int K = G.in_features, O = G.out_features;
@@ -195,8 +198,8 @@ HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRIC
     // One batch row: 8 rows of w in flight; more batch rows share each load of w.
     constexpr int kQ = R == 1 ? 8 : (kAccumulators >= 16 ? 4 : 2);
     ForEachBlock<O, kQ>([&](auto outs, int o0) HWY_ATTR {
-      DotTile<R, decltype(outs)::value>(K, x + b0 * K, w + o0 * K, bias ? bias + o0 : nullptr,
-                                        y + b0 * O + o0, O);
+      DotTile<R, decltype(outs)::value, kRelu>(K, x + b0 * K, w + o0 * K,
+                                               bias ? bias + o0 : nullptr, y + b0 * O + o0, O);
     });
   });
 }
@@ -235,7 +238,9 @@ HWY_INLINE void ForwardPacked(const float* HWY_RESTRICT x, const float* HWY_REST
 }  // namespace linear_detail
 
 // y = x w^T + bias. bias may be nullptr (and is ignored when G.bias is false).
-template <LinearGeometry G, int Batch>
+// kRelu: y = max(0, x w^T + bias), a fused ReLU (in the dot products' final
+// sums at small batches; a pass over y in cache otherwise).
+template <LinearGeometry G, int Batch, bool kRelu = false>
 void LinearForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y) {
   static_assert(G.in_features > 0 && G.out_features > 0 && Batch > 0);
@@ -243,9 +248,10 @@ void LinearForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
   const float* bias = G.bias ? b : nullptr;
   // Below one register tile of rows, packing w costs more than it saves.
   if constexpr (Batch < kRows) {
-    ForwardDot<G, Batch>(x, w, bias, y);
+    ForwardDot<G, Batch, kRelu>(x, w, bias, y);
   } else {
     ForwardPacked<G, Batch>(x, w, bias, y);
+    if constexpr (kRelu) ReluForward<std::size_t(Batch) * G.out_features>(y, y);
   }
 }
 

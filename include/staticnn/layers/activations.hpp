@@ -17,6 +17,7 @@ struct Elementwise {
 
 struct ReLU : Elementwise {
   static constexpr const char* name = "ReLU";
+  static constexpr bool relu = true;  // fused into a layer before it that fuses_relu
 };
 struct Sigmoid : Elementwise {
   static constexpr const char* name = "Sigmoid";

@@ -25,6 +25,14 @@ struct Kernel<Conv2d<Spec>> {
     Conv2dForward<g, Batch>(a.in, a.params, bias, a.out, a.scratch);
   }
 
+  // Forward, then a ReLU (inference of Conv2d, ReLU: chain.hpp).
+  template <Shape In, int Batch>
+  static void ForwardRelu(const ForwardArgs& a) {
+    constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
+    const float* bias = g.bias ? a.params + g.weight_count() : nullptr;
+    Conv2dForward<g, Batch, true>(a.in, a.params, bias, a.out, a.scratch);
+  }
+
   template <Shape In, int Batch>
   static void Backward(const BackwardArgs& a) {
     constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);

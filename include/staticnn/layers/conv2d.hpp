@@ -23,6 +23,7 @@ template <Conv2dSpec Spec>
 struct Conv2d {
   static constexpr Conv2dSpec spec = Spec;
   static constexpr const char* name = "Conv2d";
+  static constexpr bool fuses_relu = true;  // inference: Kernel::ForwardRelu
 
   static constexpr AxisResolution axis_y(Shape in) {
     return resolve_axis('H', in.h, Spec.kernel_size.h, Spec.stride.h, Spec.padding.h,

@@ -26,6 +26,14 @@ struct Kernel<Linear<Spec>> {
                             a.out);
   }
 
+  // Forward, then a ReLU (inference of Linear, ReLU: chain.hpp).
+  template <Shape In, int Batch>
+  static void ForwardRelu(const ForwardArgs& a) {
+    constexpr LinearGeometry g = Linear<Spec>::geometry(In);
+    LinearForward<g, Batch, true>(a.in, a.params,
+                                  g.bias ? a.params + g.weight_count() : nullptr, a.out);
+  }
+
   template <Shape In, int Batch>
   static void Backward(const BackwardArgs& a) {
     constexpr LinearGeometry g = Linear<Spec>::geometry(In);
