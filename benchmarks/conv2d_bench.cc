@@ -82,6 +82,7 @@ constexpr Conv2dGeometry kCifar3x3_32x32 = conv({32, 32, 32}, 32, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_16x16 = conv({64, 16, 16}, 64, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_8x8 = conv({128, 8, 8}, 128, 3, 1);
 constexpr Conv2dGeometry kCifar3x3_8x8_64in = conv({64, 8, 8}, 128, 3, 1);
+constexpr Conv2dGeometry kCifar3x3_16x16_32in = conv({32, 16, 16}, 64, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_32x32 = conv({16, 32, 32}, 16, 3, 1);
 constexpr Conv2dGeometry kResNet8_3x3_8x8 = conv({64, 8, 8}, 64, 3, 1);
 // ResNet-8's stride-2 layers: the phase split of the input is their copy.
@@ -150,6 +151,9 @@ void Cifar3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3
 void Cifar3x3_8x8_64in(Pass pass, const Buffers& m) {
   RunPass<conv2d_bench::kCifar3x3_8x8_64in>(pass, m);
 }
+void Cifar3x3_16x16_32in(Pass pass, const Buffers& m) {
+  RunPass<conv2d_bench::kCifar3x3_16x16_32in>(pass, m);
+}
 void ResNet8_3x3_32x32(Pass pass, const Buffers& m) {
   RunPass<conv2d_bench::kResNet8_3x3_32x32>(pass, m);
 }
@@ -206,6 +210,7 @@ HWY_EXPORT(Cifar3x3_32x32);
 HWY_EXPORT(Cifar3x3_16x16);
 HWY_EXPORT(Cifar3x3_8x8);
 HWY_EXPORT(Cifar3x3_8x8_64in);
+HWY_EXPORT(Cifar3x3_16x16_32in);
 HWY_EXPORT(ResNet8_3x3_32x32);
 HWY_EXPORT(ResNet8_3x3_8x8);
 HWY_EXPORT(ResNet8_3x3s2_32x32);
@@ -328,6 +333,8 @@ STATICNN_CONV2D_BATCH_BENCHMARK(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
 STATICNN_CONV2D_BATCH_BENCHMARK(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BATCH_BENCHMARK(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);
+STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_32x16x16_64f, Cifar3x3_16x16_32in,
+                                kCifar3x3_16x16_32in);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x16x16, Cifar3x3_16x16, kCifar3x3_16x16);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x8x8_128f, Cifar3x3_8x8_64in, kCifar3x3_8x8_64in);

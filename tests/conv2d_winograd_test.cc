@@ -48,17 +48,11 @@ std::string describe(const Conv2dGeometry& g) {
          " -> " + std::to_string(g.out.c) + " pad " + std::to_string(g.y.pad);
 }
 
-// S of every output of g (see the top of the file), in double: the Winograd
-// algorithm run on |x|, |w|, |b| with the transforms' matrices in absolute value.
-// w is [out.c][in.c][3][3].
-std::vector<double> WinogradMagnitude(const Conv2dGeometry& g, const std::vector<double>& x,
-                                      const std::vector<double>& w,
-                                      const std::vector<double>& b) {
-  static constexpr double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};
+// |B^T| |d| |B| of every input channel and 4x4 tile of one sample of x, in
+// double: [c][tile][16], tiles row by row.
+std::vector<double> InputTransformMagnitude(const Conv2dGeometry& g, const double* x) {
   static constexpr double kB[4][4] = {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 1}};
-  static constexpr double kA[2][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}};
   const int tiles_y = (g.out.h + 1) / 2, tiles_x = (g.out.w + 1) / 2;
-  // |B^T| |d| |B| per input channel and tile, [c][tile][16].
   std::vector<double> v(static_cast<std::size_t>(g.in.c) * tiles_y * tiles_x * 16);
   for (int c = 0; c < g.in.c; ++c) {
     for (int ty = 0; ty < tiles_y; ++ty) {
@@ -83,6 +77,20 @@ std::vector<double> WinogradMagnitude(const Conv2dGeometry& g, const std::vector
       }
     }
   }
+  return v;
+}
+
+inline constexpr double kAbsG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};
+inline constexpr double kAbsAt[2][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}};  // |A^T|
+
+// S of every output of g (see the top of the file), in double: the Winograd
+// algorithm run on |x|, |w|, |b| with the transforms' matrices in absolute value.
+// w is [out.c][in.c][3][3].
+std::vector<double> WinogradMagnitude(const Conv2dGeometry& g, const std::vector<double>& x,
+                                      const std::vector<double>& w,
+                                      const std::vector<double>& b) {
+  const int tiles_y = (g.out.h + 1) / 2, tiles_x = (g.out.w + 1) / 2;
+  const std::vector<double> v = InputTransformMagnitude(g, x.data());
   std::vector<double> s(g.out.size());
   std::vector<double> u(static_cast<std::size_t>(g.in.c) * 16);
   for (int co = 0; co < g.out.c; ++co) {
@@ -92,7 +100,7 @@ std::vector<double> WinogradMagnitude(const Conv2dGeometry& g, const std::vector
         for (int q = 0; q < 4; ++q) {
           double sum = 0;
           for (int i = 0; i < 3; ++i)
-            for (int j = 0; j < 3; ++j) sum += kG[p][i] * std::abs(gw[i * 3 + j]) * kG[q][j];
+            for (int j = 0; j < 3; ++j) sum += kAbsG[p][i] * std::abs(gw[i * 3 + j]) * kAbsG[q][j];
           u[c * 16 + p * 4 + q] = sum;
         }
       }
@@ -110,7 +118,7 @@ std::vector<double> WinogradMagnitude(const Conv2dGeometry& g, const std::vector
             if (oh >= g.out.h || ow >= g.out.w) continue;
             double sum = b.empty() ? 0.0 : std::abs(b[co]);
             for (int p = 0; p < 4; ++p)
-              for (int q = 0; q < 4; ++q) sum += kA[a][p] * m[p * 4 + q] * kA[e][q];
+              for (int q = 0; q < 4; ++q) sum += kAbsAt[a][p] * m[p * 4 + q] * kAbsAt[e][q];
             s[(co * g.out.h + oh) * g.out.w + ow] = sum;
           }
         }
@@ -245,6 +253,129 @@ void Check(const Conv2dGeometry& g, int batch, Forward forward, BackwardInput ba
   Print(dx_name.c_str(), g, target, edx);
 }
 
+// S of every weight gradient over a batch of x and dy (the bound on the
+// weight gradient, below): the transposed algorithm run on |x| and |dy|,
+//   S[co][ci] = |G^T| sum over samples and tiles of (|A| |dy| |A^T|)[co] .
+//               (|B^T| |d| |B|)[ci] |G|.
+std::vector<double> WeightGradMagnitude(const Conv2dGeometry& g, int batch,
+                                        const std::vector<double>& x,
+                                        const std::vector<double>& dy) {
+  const int tiles_y = (g.out.h + 1) / 2, tiles_x = (g.out.w + 1) / 2, tiles = tiles_y * tiles_x;
+  std::vector<double> m(static_cast<std::size_t>(g.out.c) * g.in.c * 16);
+  std::vector<double> dyt(static_cast<std::size_t>(g.out.c) * tiles * 16);
+  for (int s = 0; s < batch; ++s) {
+    const std::vector<double> v = InputTransformMagnitude(g, x.data() + s * g.in.size());
+    for (int co = 0; co < g.out.c; ++co) {
+      for (int t = 0; t < tiles; ++t) {
+        double e[2][2];  // |dy| of the tile, zero past the output
+        for (int i = 0; i < 2; ++i) {
+          for (int j = 0; j < 2; ++j) {
+            const int oh = 2 * (t / tiles_x) + i, ow = 2 * (t % tiles_x) + j;
+            e[i][j] = oh < g.out.h && ow < g.out.w
+                          ? std::abs(dy[s * g.out.size() + (co * g.out.h + oh) * g.out.w + ow])
+                          : 0.0;
+          }
+        }
+        for (int p = 0; p < 4; ++p) {
+          for (int q = 0; q < 4; ++q) {
+            double sum = 0;
+            for (int i = 0; i < 2; ++i)
+              for (int j = 0; j < 2; ++j) sum += kAbsAt[i][p] * e[i][j] * kAbsAt[j][q];
+            dyt[(static_cast<std::size_t>(co) * tiles + t) * 16 + p * 4 + q] = sum;
+          }
+        }
+      }
+    }
+    for (int co = 0; co < g.out.c; ++co) {
+      for (int ci = 0; ci < g.in.c; ++ci) {
+        double* mc = &m[(static_cast<std::size_t>(co) * g.in.c + ci) * 16];
+        for (int t = 0; t < tiles; ++t) {
+          const double* a = &dyt[(static_cast<std::size_t>(co) * tiles + t) * 16];
+          const double* b = &v[(static_cast<std::size_t>(ci) * tiles + t) * 16];
+          for (int f = 0; f < 16; ++f) mc[f] += a[f] * b[f];
+        }
+      }
+    }
+  }
+  std::vector<double> bound(g.weight_count());
+  for (std::size_t pair = 0; pair < bound.size() / 9; ++pair) {
+    for (int kh = 0; kh < 3; ++kh) {
+      for (int kw = 0; kw < 3; ++kw) {
+        double sum = 0;
+        for (int p = 0; p < 4; ++p)
+          for (int q = 0; q < 4; ++q) sum += kAbsG[p][kh] * m[pair * 16 + p * 4 + q] * kAbsG[q][kw];
+        bound[pair * 9 + kh * 3 + kw] = sum;
+      }
+    }
+  }
+  return bound;
+}
+
+using WeightGrad = void (*)(const float* x, const float* dy, float* dw, float* scratch);
+
+// The weight gradient of `batch` samples (one call, on `scratch_floats` of
+// scratch, added to dw = 0.5 everywhere) against the scalar oracle in double.
+// Bound: every M_f sums depth = batch * tiles products along an FMA chain per
+// block of tiles, then adds the block's sums into M (one rounding per block,
+// fewer blocks than tiles), so each term meets at most 2 * depth roundings
+// there; B^T d B and A dy A^T add 2 each, the product 1, G^T M G 4 (the
+// halvings are exact): (2 * depth + 9) eps S to first order; the test allows
+// (2 * depth + 16) eps S, plus eps * |0.5 + dw| for the final addition.
+void CheckWeightGrad(const Conv2dGeometry& g, int batch, std::size_t scratch_floats,
+                     WeightGrad weight_grad, const char* target) {
+  SCOPED_TRACE(describe(g) + " weight gradient, batch " + std::to_string(batch) + " on " +
+               target);
+  std::mt19937 rng(static_cast<unsigned>(g.in.size() * 5 + g.out.c + batch));
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> x(batch * g.in.size()), dy(batch * g.out.size());
+  for (float& f : x) f = dist(rng);
+  for (float& f : dy) f = dist(rng);
+  constexpr int kGuard = 64;
+  std::vector<float> scratch_storage(scratch_floats + 16 + kGuard, std::nanf(""));
+  float* scratch = scratch_storage.data();
+  while (reinterpret_cast<std::uintptr_t>(scratch) % 64 != 0) ++scratch;
+  std::vector<float> dw(g.weight_count() + kGuard, std::nanf(""));
+  std::fill(dw.begin(), dw.begin() + g.weight_count(), 0.5f);
+  weight_grad(x.data(), dy.data(), dw.data(), scratch);
+  auto guard_intact = [](const float* end) {
+    return std::all_of(end, end + kGuard, [](float f) { return std::isnan(f); });
+  };
+  EXPECT_TRUE(guard_intact(dw.data() + g.weight_count()));
+  EXPECT_TRUE(guard_intact(scratch + scratch_floats)) << "wrote past the scratch";
+
+  const std::vector<double> xd(x.begin(), x.end()), dyd(dy.begin(), dy.end());
+  std::vector<double> exact(g.weight_count()), direct_magnitude(g.weight_count()), db(g.out.c);
+  std::vector<double> xa(xd.size()), dya(dyd.size());
+  std::transform(xd.begin(), xd.end(), xa.begin(), [](double v) { return std::abs(v); });
+  std::transform(dyd.begin(), dyd.end(), dya.begin(), [](double v) { return std::abs(v); });
+  for (int s = 0; s < batch; ++s) {
+    reference::conv2d_backward_params(g, xd.data() + s * g.in.size(),
+                                      dyd.data() + s * g.out.size(), exact.data(), db.data());
+    reference::conv2d_backward_params(g, xa.data() + s * g.in.size(),
+                                      dya.data() + s * g.out.size(), direct_magnitude.data(),
+                                      db.data());
+  }
+  const std::vector<double> s = WeightGradMagnitude(g, batch, xd, dyd);
+  const double eps = std::numeric_limits<float>::epsilon();
+  const int depth = batch * ((g.out.h + 1) / 2) * ((g.out.w + 1) / 2);
+  double worst_ratio = 0, winograd = 0, amplification = 0;
+  int reported = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) {
+    const double error = std::abs(double{dw[i]} - 0.5 - exact[i]);
+    const double bound = (2 * depth + 16) * eps * s[i] + eps * std::abs(0.5 + exact[i]);
+    if (!(error <= bound) && reported++ < 5) {  // also catches NaN
+      ADD_FAILURE() << "dw[" << i << "] = " << dw[i] << ", expected 0.5 + " << exact[i]
+                    << " (bound " << bound << ")";
+    }
+    worst_ratio = std::max(worst_ratio, error / bound);
+    winograd = std::max(winograd, error / (eps * direct_magnitude[i]));
+    amplification = std::max(amplification, s[i] / direct_magnitude[i]);
+  }
+  std::printf("%-8s %-24s dw b%-3d error/(eps*sum|dy||x|): winograd %.2f; "
+              "S/sum|dy||x| <= %.2f; error/bound <= %.4f\n",
+              target, describe(g).c_str(), batch, winograd, amplification, worst_ratio);
+}
+
 }  // namespace staticnn::winograd_test
 #endif  // STATICNN_TESTS_CONV2D_WINOGRAD_TEST_HELPERS_
 
@@ -306,6 +437,45 @@ void TestWinogradBatch() {
   CheckWinogradBatch<conv3x3({16, 20, 26}, 16), 2>();
 }
 
+// The weight gradient by Winograd, called directly (any batch, selected or
+// not), and, where it is selected, through Conv2dBackwardParams.
+template <Conv2dGeometry G, int Batch>
+void CheckWinogradWeightGrad() {
+  const std::size_t floats = std::max<std::size_t>(
+      conv2d_scratch_floats(G, Batch), conv2d_detail::winograd_weight_grad_plan(G, Batch).floats);
+  winograd_test::CheckWeightGrad(
+      G, Batch, floats,
+      [](const float* x, const float* dy, float* dw, float* scratch) {
+        conv2d_impl::WinogradWeightGrad<G, Batch>(x, dy, dw, scratch);
+      },
+      hwy::TargetName(HWY_TARGET));
+  if constexpr (conv2d_detail::winograd_weight_grad_pays(G, Batch)) {
+    winograd_test::CheckWeightGrad(
+        G, Batch, conv2d_scratch_floats(G, Batch),
+        [](const float* x, const float* dy, float* dw, float* scratch) {
+          float db[G.out.c] = {};
+          Conv2dBackwardParams<G, Batch>(x, dy, dw, db, scratch);
+        },
+        hwy::TargetName(HWY_TARGET));
+  }
+}
+
+// CifarNet's 3x3 layers from 32 channels on (32x32 at batch 1: blocks of 96
+// tiles that start and end mid-row; 8x8 at batch 16: blocks of several
+// samples, the last one short), odd planes with padding 0 and 1 and channel
+// counts that are not multiples of the lanes nor of the row tile.
+void TestWinogradWeightGrad() {
+  using winograd_test::conv3x3;
+  CheckWinogradWeightGrad<conv3x3({32, 32, 32}, 32), 1>();
+  CheckWinogradWeightGrad<conv3x3({32, 16, 16}, 64), 3>();
+  CheckWinogradWeightGrad<conv3x3({64, 16, 16}, 64), 3>();
+  CheckWinogradWeightGrad<conv3x3({64, 8, 8}, 128), 16>();
+  CheckWinogradWeightGrad<conv3x3({128, 8, 8}, 128), 16>();
+  CheckWinogradWeightGrad<conv3x3({17, 7, 9}, 19, 0), 3>();
+  CheckWinogradWeightGrad<conv3x3({19, 9, 7}, 17), 1>();
+  CheckWinogradWeightGrad<conv3x3({18, 11, 13}, 21), 5>();
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn
 HWY_AFTER_NAMESPACE();
@@ -315,5 +485,6 @@ namespace staticnn {
 HWY_BEFORE_TEST(Conv2dWinogradTest);
 HWY_EXPORT_AND_TEST_P(Conv2dWinogradTest, TestWinograd);
 HWY_EXPORT_AND_TEST_P(Conv2dWinogradTest, TestWinogradBatch);
+HWY_EXPORT_AND_TEST_P(Conv2dWinogradTest, TestWinogradWeightGrad);
 }  // namespace staticnn
 #endif

@@ -90,7 +90,11 @@ void TestTrainStepEqualsSingleThread() {
   CheckStepEqualsSingleThread<test::LeNet, 16, 4>(2, 2);      // 2 shards per thread
   CheckStepEqualsSingleThread<test::LeNet, 16, 4, 11>(2, 3);  // shards of 2, 3, 3, 3
   CheckStepEqualsSingleThread<test::LeNet, 16, 4, 2>(1, 4);   // two shards empty
-  CheckStepEqualsSingleThread<test::CifarNet, 4, 2>(2, 5);
+  // One step: the shards' sums round differently, and from the second step
+  // on CifarNet's ReLUs and max pools near a tie can flip on that difference
+  // (SSE4 and SCALAR: 0.2% of the largest gradient with Winograd's weight
+  // gradient, whose roundings differ from the direct one's).
+  CheckStepEqualsSingleThread<test::CifarNet, 4, 2>(1, 5);
 }
 
 // Outputs of a full and a partial batch, against Forward at Batch.

@@ -44,6 +44,8 @@
 //   conv2d_winograd-inl.h      3x3 stride 1 with enough channels and plane
 //                              (forward and backward input): Winograd
 //                              F(2x2, 3x3), 4 multiplies instead of 9
+//   conv2d_winograd_weight_grad-inl.h  backward params of those (over a
+//                              batch): the transposed F(2x2, 3x3)
 // conv2d_scratch.hpp lays out their scratch, at compile time.
 
 #if defined(STATICNN_KERNELS_CONV2D_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -71,6 +73,7 @@
 #include "staticnn/kernels/conv2d_weight_grad_dot-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_transposed-inl.h"
 #include "staticnn/kernels/conv2d_winograd-inl.h"
+#include "staticnn/kernels/conv2d_winograd_weight_grad-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -182,7 +185,9 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
     const float* HWY_RESTRICT x_group = x + g * kCin * G.in.h * G.in.w;
     const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
     float* HWY_RESTRICT dw_group = dw + g * kCout * p.k;
-    if constexpr (kCin == 1 && kCout == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h) &&
+    if constexpr (cd::winograd_weight_grad_pays(G, Batch)) {  // one group
+      conv2d_impl::WinogradWeightGrad<G, Batch>(x, dy, dw, scratch);
+    } else if constexpr (kCin == 1 && kCout == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h) &&
                   G.out.w >= kLanes) {  // depthwise
       for (int b = 0; b < Batch; ++b) {
         conv2d_impl::PadPhases<pad>(x_group + b * kInSample, xs);

@@ -534,7 +534,7 @@ struct WinogradPlan {
 // zero-padded by 2 - pad, with the flipped, transposed kernel (a 3x3
 // stride-1 convolution from out.c to in.c channels), computed the same way.
 constexpr bool winograd_input_pays(const Conv2dGeometry& g, int batch = 1) {
-  return winograd_pays(g, batch) && g.y.pad <= 2 && g.x.pad <= 2;
+  return winograd_pays(g, batch);
 }
 constexpr Conv2dGeometry winograd_transposed(const Conv2dGeometry& g) {
   return {g.out, g.in, {3, 1, 2 - g.y.pad}, {3, 1, 2 - g.x.pad}, 1, false};
@@ -569,6 +569,63 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g, int batch = 1) {
   return p;
 }
 
+// Weight gradient by Winograd (conv2d_winograd_weight_grad-inl.h): per
+// frequency f, M_f[co][ci] = sum over the batch's tiles t of DY_f[co][t] *
+// V_f[ci][t], accumulated in scratch over the whole batch, then dW += G^T M G.
+// The tiles go in blocks as in winograd_plan (samples side by side); per block
+// V and DY (transformed dy) are written like the forward's V, then per
+// frequency V^T [depth][ci] and a row-tile panel of DY^T for MR output
+// channels are packed, and the row tile's products added into M.
+// Taken where it measured faster than the direct GEMM (see
+// winograd_weight_grad_pays). dy is zero-padded to whole tiles: the outputs
+// the forward crops have no gradient.
+struct WinogradWeightGradPlan {
+  WinogradPlan w;                // tiles, blocks, samples, xp, v_stride of the forward
+  int depth = 0;                 // tiles of a block: w.samples * w.block
+  int ci_stride = 0;             // floats per row of V^T, M and the products
+  int dy_rows = 0, dy_cols = 0;  // of the zero-padded dy planes: 2 * tiles
+  int dyp_sample = 0;            // out.c * dy_rows * dy_cols, 64-byte aligned
+  // Regions of scratch: xp (w.xp, as the forward lays it out), the padded dy
+  // of a block's samples, V, DY, V^T of one frequency, one panel, the
+  // products of one tile of output channels, M.
+  int xp = 0, dyp = 0, v = 0, dyv = 0, vt = 0, panel = 0, product = 0, m = 0, floats = 0;
+};
+
+constexpr WinogradWeightGradPlan winograd_weight_grad_plan(const Conv2dGeometry& g,
+                                                           int batch = 1) {
+  WinogradWeightGradPlan p;
+  p.w = winograd_plan(g, batch);
+  p.depth = p.w.samples * p.w.block;
+  p.ci_stride = aligned(g.in.c);
+  p.dy_rows = 2 * p.w.tiles_y;
+  p.dy_cols = 2 * p.w.tiles_x;
+  p.dyp_sample = aligned(g.out.c * p.dy_rows * p.dy_cols);
+  Regions r;
+  p.xp = r.at((p.w.samples - 1) * p.w.xp_sample + g.in.c * p.w.rows * p.w.cols + kMaxTileCols);
+  p.dyp = r.at((p.w.samples - 1) * p.dyp_sample + g.out.c * p.dy_rows * p.dy_cols +
+               kMaxTileCols);
+  p.v = r.at(kWinogradFrequencies * g.in.c * p.w.v_stride);
+  p.dyv = r.at(kWinogradFrequencies * g.out.c * p.w.v_stride);
+  p.vt = r.at(p.depth * p.ci_stride);
+  p.panel = r.at(p.w.co.mr * (p.depth + 1));
+  p.product = r.at(p.w.co.mr * p.ci_stride);
+  p.m = r.at(kWinogradFrequencies * g.out.c * p.ci_stride);
+  p.floats = r.end;
+  return p;
+}
+
+// Whether Conv2dBackwardParams over `batch` samples takes Winograd: where
+// the forward takes it at batch 1 (planes of at least 64 tiles, whatever the
+// batch). AVX-512, CPU time per batch of 16 (conv2d_bench *_BackwardParams_b16,
+// medians of 3), direct -> Winograd: 32->32 at 32x32 3.48 -> 2.35 ms, 16->16
+// at 32x32 0.95 -> 0.78, 64->64 at 16x16 3.20 -> 2.60, 32->64 at 16x16 1.61 ->
+// 1.44; but 128->128 at 8x8 3.25 -> 3.23 and 64->128 at 8x8 1.60 -> 1.81: 16
+// tiles a sample make blocks of 48 tiles at most, too shallow for the
+// transposes and the sums of M to pay off.
+constexpr bool winograd_weight_grad_pays(const Conv2dGeometry& g, int /*batch*/ = 1) {
+  return winograd_pays(g);
+}
+
 }  // namespace conv2d_detail
 
 // Floats of 64-byte-aligned scratch that Conv2dForward<g, batch> needs, on
@@ -598,7 +655,10 @@ constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g, int batch =
           : max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int input_batched =
       winograd_input_pays(g, batch) ? winograd_plan(winograd_transposed(g), batch).floats : 0;
-  const int params = backward_params_plan(g).floats;
+  const int params = max_of(backward_params_plan(g).floats,
+                            winograd_weight_grad_pays(g, batch)
+                                ? winograd_weight_grad_plan(g, batch).floats
+                                : 0);
   return static_cast<std::size_t>(
       max_of(max_of(forward, input), max_of(input_batched, params)));
 }
