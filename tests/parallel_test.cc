@@ -45,9 +45,13 @@ namespace {
 using test::relative_error;
 
 // `steps` steps on the first N samples of the same data: single-thread
-// (TrainStepSamples at Batch) against Shards shards on the pool.
+// (TrainStepSamples at Batch) against Shards shards on the pool. With
+// `resync`, each step starts the sharded model from the single-thread one's
+// parameters and momentum: a network whose ReLUs and max pools sit near a tie
+// (CifarNet) can flip one on the shards' rounding difference, which a later
+// step would then carry as a real difference in the gradient.
 template <class Net, int Batch, int Shards, int N = Batch>
-void CheckStepEqualsSingleThread(int steps, std::uint64_t seed) {
+void CheckStepEqualsSingleThread(int steps, std::uint64_t seed, bool resync = false) {
   constexpr std::size_t in = Net::input_shape.size();
   constexpr int k = Net::output_shape.size();
   const std::vector<float> x = test::random_vector<float>(N * in, seed);
@@ -80,6 +84,11 @@ void CheckStepEqualsSingleThread(int steps, std::uint64_t seed) {
     EXPECT_NEAR(loss_parallel.value, loss.value, 1e-5 * std::abs(loss.value)) << "step " << step;
     EXPECT_LT(relative_error(g_parallel.values, g.values, Net::param_count), 2e-5)
         << "step " << step;
+    if (resync && step + 1 < steps) {
+      EXPECT_LT(relative_error(p_parallel.values, p.values, Net::param_count), 1e-5);
+      p_parallel = p;
+      state_parallel = state;
+    }
   }
   EXPECT_LT(relative_error(p_parallel.values, p.values, Net::param_count), 1e-5);
   EXPECT_EQ(state_parallel.step, steps);
@@ -90,11 +99,11 @@ void TestTrainStepEqualsSingleThread() {
   CheckStepEqualsSingleThread<test::LeNet, 16, 4>(2, 2);      // 2 shards per thread
   CheckStepEqualsSingleThread<test::LeNet, 16, 4, 11>(2, 3);  // shards of 2, 3, 3, 3
   CheckStepEqualsSingleThread<test::LeNet, 16, 4, 2>(1, 4);   // two shards empty
-  // One step: the shards' sums round differently, and from the second step
-  // on CifarNet's ReLUs and max pools near a tie can flip on that difference
-  // (SSE4 and SCALAR: 0.2% of the largest gradient with Winograd's weight
-  // gradient, whose roundings differ from the direct one's).
-  CheckStepEqualsSingleThread<test::CifarNet, 4, 2>(1, 5);
+  // Resynchronised: with Winograd's weight gradient, whose roundings differ
+  // from the direct one's, the second step flipped a ReLU or max pool near a
+  // tie on SSE4, SSSE3 and SCALAR (the same 0.2% of the largest gradient on
+  // all three: a discrete flip, not a drift).
+  CheckStepEqualsSingleThread<test::CifarNet, 4, 2>(3, 5, /*resync=*/true);
 }
 
 // Outputs of a full and a partial batch, against Forward at Batch.
