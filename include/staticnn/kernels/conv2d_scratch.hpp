@@ -437,29 +437,34 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
 // filters) every (co, k) pair is a dot product over q of dy (laid out on the
 // padded width, zeros in the discarded columns) with a shifted row of xs.
 // Either way one sample at a time is copied into xs (the batch costs no
-// scratch; dW^T stays there over the batch).
+// scratch; dW^T stays there over the batch), in the dot form unfolded when
+// forward unfolds it (no discarded column, dy read in place).
 struct BackwardParamsPlan {
   bool transposed = false;
+  bool unfolded = false;  // dot form: x unfolded as forward does (unfold_columns_pays)
   int cout_padded = 0;  // dyT row length
-  int dy_row = 0;       // dot form: dy row length on the padded width
+  int dy_row = 0;       // dot form: dy row length (padded width, or dy's stride)
   // Regions of scratch: xs as in forward, then dyT and dwT (transposed form)
   // or dy on the padded width (dot form).
   int xs = 0, dyt = 0, dwt = 0, dyflat = 0, floats = 0;
 };
 
 constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
-  const ForwardPlan f = forward_plan(g);
   BackwardParamsPlan p;
+  p.transposed = g.out_per_group() >= kMinTransposedCout;
+  p.unfolded = !p.transposed && unfold_columns_pays(g);
+  const ForwardPlan f = forward_plan(g, p.unfolded);
   Regions r;
   p.xs = r.at(f.xs_floats);
-  p.transposed = g.out_per_group() >= kMinTransposedCout;
   if (p.transposed) {
     p.cout_padded = round_up(g.out_per_group(), kAlignFloats);
     p.dyt = r.at(kDwChunk * p.cout_padded);
     p.dwt = r.at((f.k + kMaxTileRows) * p.cout_padded);
   } else {
     p.dy_row = round_up(f.qeff, kAlignFloats);
-    p.dyflat = r.at(g.out_per_group() * p.dy_row);
+    // Read in place (conv2d_weight_grad_dot-inl.h) when its rows need no zeros.
+    const bool in_place = f.cols == g.out.w && p.dy_row == f.qeff;
+    p.dyflat = r.at(in_place ? 0 : g.out_per_group() * p.dy_row);
   }
   p.floats = r.end;
   return p;
