@@ -481,6 +481,26 @@ void TestConv2dWeightGradDotUnfolded() {
   CheckDotUnfolded<conv({2, 16, 4}, 5, {3, 1, 1}, {5, 1, 2}, 1, false)>();
 }
 
+// Backward input of valid convolutions (a GEMM, then the sums over kernel
+// rows and kernel columns): rows narrower than every vector (3), wider than
+// AVX-512's (21, 33), a single kernel row or column, 1 to 24 output channels;
+// one sample and a batch.
+template <Conv2dGeometry G>
+void CheckValidInput() {
+  static_assert(conv2d_detail::valid_input_plan(G).used && G.in_per_group() > 1);
+  CheckConv2d<G>();
+  CheckBatched<G>();
+}
+
+void TestConv2dValidBackwardInput() {
+  using conv2d_test::conv;
+  CheckValidInput<conv({2, 6, 3}, 3, {2}, {2})>();
+  CheckValidInput<conv({3, 7, 5}, 1, {3}, {1})>();
+  CheckValidInput<conv({5, 9, 21}, 24, {4}, {6})>();
+  CheckValidInput<conv({2, 5, 33}, 7, {1}, {3}, 1, false)>();
+  CheckValidInput<conv({6, 11, 13}, 16, {5}, {5})>();
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -511,5 +531,6 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectorsPadded);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatched);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dWeightGradDotUnfolded);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dValidBackwardInput);
 }  // namespace staticnn
 #endif
