@@ -170,7 +170,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
     } else {
       using DotTables = cd::ForwardTables<G, bp.unfolded>;
       constexpr cd::ForwardPlan dp = DotTables::plan;
-      const auto copy_input = [](const float* HWY_RESTRICT from, float* HWY_RESTRICT to) {
+      const auto copy_input = [&](const float* HWY_RESTRICT from, float* HWY_RESTRICT to) {
         if constexpr (dp.unfolded) {
           conv2d_impl::UnfoldColumns<G>(from, to);
         } else {
