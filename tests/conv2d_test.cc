@@ -514,6 +514,48 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv3x3({16, 16, 16}, 16), 3>();
 }
 
+// Backward params' dot form on x unfolded per kernel column (as forward lays
+// it out): dy read in place (positions a multiple of 16: 784, 64) or copied
+// with a zero tail (143, 63, 90 per group), widths below a vector, output
+// channels 1 to 15 (16 take dW^T), groups; one sample and a batch.
+template <Conv2dGeometry G>
+void CheckDotUnfolded() {
+  static_assert(!conv2d_detail::backward_params_plan(G).transposed &&
+                conv2d_detail::backward_params_plan(G).unfolded);
+  CheckConv2d<G>();
+  CheckBatched<G>();
+}
+
+void TestConv2dWeightGradDotUnfolded() {
+  using conv2d_test::conv;
+  CheckDotUnfolded<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
+  CheckDotUnfolded<conv({2, 11, 13}, 3, {5, 1, 2}, {5, 1, 2})>();
+  CheckDotUnfolded<conv({1, 8, 8}, 1, {5, 1, 2}, {5, 1, 2})>();
+  CheckDotUnfolded<conv({3, 7, 9}, 15, {3, 1, 1}, {3, 1, 1})>();
+  CheckDotUnfolded<conv({4, 9, 10}, 4, {3, 1, 1}, {5, 1, 2}, 2)>();
+  CheckDotUnfolded<conv({2, 16, 4}, 5, {3, 1, 1}, {5, 1, 2}, 1, false)>();
+}
+
+// Backward input of valid convolutions (a GEMM, then the sums over kernel
+// rows and kernel columns): rows narrower than every vector (3), wider than
+// AVX-512's (21, 33), a single kernel row or column, 1 to 24 output channels;
+// one sample and a batch.
+template <Conv2dGeometry G>
+void CheckValidInput() {
+  static_assert(conv2d_detail::valid_input_plan(G).used && G.in_per_group() > 1);
+  CheckConv2d<G>();
+  CheckBatched<G>();
+}
+
+void TestConv2dValidBackwardInput() {
+  using conv2d_test::conv;
+  CheckValidInput<conv({2, 6, 3}, 3, {2}, {2})>();
+  CheckValidInput<conv({3, 7, 5}, 1, {3}, {1})>();
+  CheckValidInput<conv({5, 9, 21}, 24, {4}, {6})>();
+  CheckValidInput<conv({2, 5, 33}, 7, {1}, {3}, 1, false)>();
+  CheckValidInput<conv({6, 11, 13}, 16, {5}, {5})>();
+}
+
 // The shapes the benchmark measures.
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
@@ -544,5 +586,7 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectorsPadded);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBatched);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dForwardRelu);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dWeightGradDotUnfolded);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dValidBackwardInput);
 }  // namespace staticnn
 #endif

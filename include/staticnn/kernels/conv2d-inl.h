@@ -203,10 +203,19 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
            kInSample, kOutSample},
           scratch + bp.dyt, scratch + bp.dwt, dw_group);
     } else {
-      conv2d_impl::WeightGradDot<p.co.mr>(
-          x_group, pad, xs, Tables::tap_offset.data(), dy_group,
-          {kCout, p.k, p.taps, p.plane, p.cols, p.qeff, G.out.h, G.out.w, bp.dy_row, Batch,
-           kInSample, kOutSample},
+      using DotTables = cd::ForwardTables<G, bp.unfolded>;
+      constexpr cd::ForwardPlan dp = DotTables::plan;
+      const auto copy_input = [&](const float* HWY_RESTRICT from, float* HWY_RESTRICT to) {
+        if constexpr (dp.unfolded) {
+          conv2d_impl::UnfoldColumns<G>(from, to);
+        } else {
+          conv2d_impl::PadPhases<pad>(from, to);
+        }
+      };
+      conv2d_impl::WeightGradDot<dp.co.mr>(
+          copy_input, x_group, xs, DotTables::tap_offset.data(), dy_group,
+          {kCout, dp.k, dp.taps, dp.plane, dp.cols, dp.qeff, G.out.h, G.out.w, bp.dy_row,
+           Batch, kInSample, kOutSample},
           scratch + bp.dyflat, dw_group);
     }
   }

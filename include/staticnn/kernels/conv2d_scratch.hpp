@@ -387,10 +387,11 @@ struct BackwardInputTables {
 // where the correlation above would spend most of its MACs on the zero border of
 // dy. Instead, per input channel ci: T[t][q] = sum_co w[co][ci][t] * dy[co][q]
 // (a GEMM over the output positions q, dense: no column is computed that the
-// sums below discard), then dx[ci][iy][ix] = sum_t T[t][iy - kh][ix - kw] for
-// the taps t = (kh, kw) whose column ix - kw is one of dy's, kValidSumRows rows
-// of dx at a time; rows of T past its ends read zeros.
-inline constexpr int kValidSumRows = 4;
+// sums below discard), then, in two passes of whole vectors,
+//   S[kw][iy * out.w + j] = sum_kh T[(kh, kw)][(iy - kh) * out.w + j]
+// (rows of T shifted by whole rows of dy: a flat shift; rows past T's ends
+// read zeros), and dx[ci][iy][ix] = sum_kw S[kw][iy * out.w + ix - kw] over
+// the kw whose column ix - kw is one of dy's (a mask per kw).
 struct ValidInputPlan {
   bool used = false;
   int mr = 0;        // rows of T per register tile (divides taps, if possible)
@@ -399,7 +400,9 @@ struct ValidInputPlan {
   int lead = 0;      // zeros before each T row: (kernel.h-1) rows and kernel.w-1 floats
   int t_stride = 0;  // floats between T rows: lead, qd_r values, then zeros
   int panel_floats = 0;  // of one panel (an input channel's block of mr taps)
-  int dyw = 0, panel = 0, t = 0, floats = 0;  // regions of scratch (all 0 if unused)
+  int s_values = 0;  // of one S row: in.h * out.w rounded up to whole vectors
+  int s_stride = 0;  // floats between S rows: kMaxLanes zeros, s_values, zeros
+  int dyw = 0, panel = 0, t = 0, s = 0, floats = 0;  // regions of scratch (0 if unused)
 };
 
 constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
@@ -418,15 +421,19 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
   p.qd = g.out.h * g.out.w;
   p.qd_r = round_up(p.qd, kAlignFloats);
   p.lead = (g.y.kernel - 1) * g.out.w + g.x.kernel - 1;
-  // The sums read a vector (or the row of dx, if wider) from up to
-  // kValidSumRows - 1 rows past the last row of dx: zeros after each T row.
-  const int tail = (g.y.kernel + kValidSumRows) * g.out.w + max_of(g.in.w, kMaxLanes);
-  p.t_stride = aligned(p.qd_r + tail);
+  // S reads T up to in.h * out.w rounded up past a row's first value: zeros
+  // after each T row up to there.
+  p.s_values = round_up(g.in.h * g.out.w, kAlignFloats);
+  p.t_stride = aligned(max_of(p.qd_r, p.s_values) + p.lead);
+  // dx reads a vector (or its row, if wider) of S from kernel.w - 1 floats
+  // before a row to a vector past its last value.
+  p.s_stride = kMaxLanes + aligned(p.s_values + kMaxLanes + g.x.kernel);
   Regions r;
   p.dyw = r.at(g.out_per_group() * p.qd_r);
   p.panel_floats = p.mr * (g.out_per_group() + 1);
   p.panel = r.at(g.in_per_group() * ceil_div(taps, p.mr) * p.panel_floats);
   p.t = r.at(round_up(taps, p.mr) * p.t_stride + p.lead);
+  p.s = r.at(g.x.kernel * p.s_stride);
   p.floats = r.end;
   return p;
 }
@@ -437,29 +444,34 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
 // filters) every (co, k) pair is a dot product over q of dy (laid out on the
 // padded width, zeros in the discarded columns) with a shifted row of xs.
 // Either way one sample at a time is copied into xs (the batch costs no
-// scratch; dW^T stays there over the batch).
+// scratch; dW^T stays there over the batch), in the dot form unfolded when
+// forward unfolds it (no discarded column, dy read in place).
 struct BackwardParamsPlan {
   bool transposed = false;
+  bool unfolded = false;  // dot form: x unfolded as forward does (unfold_columns_pays)
   int cout_padded = 0;  // dyT row length
-  int dy_row = 0;       // dot form: dy row length on the padded width
+  int dy_row = 0;       // dot form: dy row length (padded width, or dy's stride)
   // Regions of scratch: xs as in forward, then dyT and dwT (transposed form)
   // or dy on the padded width (dot form).
   int xs = 0, dyt = 0, dwt = 0, dyflat = 0, floats = 0;
 };
 
 constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
-  const ForwardPlan f = forward_plan(g);
   BackwardParamsPlan p;
+  p.transposed = g.out_per_group() >= kMinTransposedCout;
+  p.unfolded = !p.transposed && unfold_columns_pays(g);
+  const ForwardPlan f = forward_plan(g, p.unfolded);
   Regions r;
   p.xs = r.at(f.xs_floats);
-  p.transposed = g.out_per_group() >= kMinTransposedCout;
   if (p.transposed) {
     p.cout_padded = round_up(g.out_per_group(), kAlignFloats);
     p.dyt = r.at(kDwChunk * p.cout_padded);
     p.dwt = r.at((f.k + kMaxTileRows) * p.cout_padded);
   } else {
     p.dy_row = round_up(f.qeff, kAlignFloats);
-    p.dyflat = r.at(g.out_per_group() * p.dy_row);
+    // Read in place (conv2d_weight_grad_dot-inl.h) when its rows need no zeros.
+    const bool in_place = f.cols == g.out.w && p.dy_row == f.qeff;
+    p.dyflat = r.at(in_place ? 0 : g.out_per_group() * p.dy_row);
   }
   p.floats = r.end;
   return p;

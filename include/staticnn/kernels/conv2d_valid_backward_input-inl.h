@@ -4,13 +4,16 @@
 // border of dy. Instead, per input channel ci, a GEMM
 //   T[tap][q] = sum_co w[co][ci][tap] * dy[co][q]
 // over the output positions q, dense (the row tile with a single tap), then
-//   dx[ci][iy][ix] = sum over taps (kh, kw) of T[tap][iy - kh][ix - kw],
-// the taps of a kernel column summed, then masked to the columns ix - kw
-// that dy has; rows that dy lacks read zeros (ValidInputPlan in
-// conv2d_scratch.hpp lays T out). T on the input's width instead (so that
-// every shifted row was a plain read) spent 4 of 14 columns of LeNet-5's
-// conv2 on the GEMM for zeros. The GEMM's panels of weights are packed once
-// per batch.
+// the shifted sums dx[ci][iy][ix] = sum over taps (kh, kw) of
+// T[tap][iy - kh][ix - kw] in two passes of whole vectors: the taps of a
+// kernel column first (a shift by whole rows of dy is a flat shift of T),
+// then the columns, each masked to the ix - kw that dy has (ValidInputPlan in
+// conv2d_scratch.hpp lays T and S out). Summing each (row of dx, kernel
+// column) from the taps directly, kernel.h * kernel.w loads per vector of dx,
+// spent a quarter of LeNet-5's conv2 backward input there. T on the input's
+// width instead (so that every shifted row was a plain read) spent 4 of 14
+// columns of LeNet-5's conv2 on the GEMM for zeros. The GEMM's panels of
+// weights are packed once per batch.
 
 #if defined(STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_
@@ -35,53 +38,55 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
-// Backward input of a valid convolution, one group (see ValidInputPlan):
-// dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and w [cout][cin][taps].
-// Rows [iy0, iy0 + kValidSumRows) of dx[ci] (those below in.h) from T (its
-// first row of values at t; T rows t_stride apart).
+// S[kw][iy * out.w + j] = sum_kh T[(kh, kw)][(iy - kh) * out.w + j] for
+// every kernel column kw (T: its first row of values at t, rows t_stride
+// apart; S: at s, rows s_stride apart).
 template <Conv2dGeometry G, class D>
-HWY_INLINE void ValidSumRows(D d, const float* HWY_RESTRICT t, int t_stride, int iy0,
-                             float* HWY_RESTRICT dx) {
-  constexpr int KH = G.y.kernel, KW = G.x.kernel, OW = G.out.w, IW = G.in.w;
+HWY_INLINE void ValidSumKernelRows(D d, const float* HWY_RESTRICT t, int t_stride,
+                                   float* HWY_RESTRICT s, int s_stride) {
+  constexpr int KH = G.y.kernel, KW = G.x.kernel, OW = G.out.w;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  constexpr int R = cd::kValidSumRows;
-  const int rows = std::min(R, G.in.h - iy0);
+  constexpr int kValues = G.in.h * OW;
+  for (int kw = 0; kw < KW; ++kw) {
+    const float* HWY_RESTRICT column = t + kw * t_stride;
+    for (int p = 0; p < kValues; p += N) {
+      hn::Vec<D> sum = hn::LoadU(d, column + p);
+#pragma GCC unroll 16
+      for (int kh = 1; kh < KH; ++kh) {
+        sum = hn::Add(sum, hn::LoadU(d, column + kh * KW * t_stride + p - kh * OW));
+      }
+      hn::Store(sum, d, s + kw * s_stride + p);
+    }
+  }
+}
+
+// dx[iy][ix] = sum_kw S[kw][iy * out.w + ix - kw] over the kw with
+// 0 <= ix - kw < out.w, for one input channel (S as above).
+template <Conv2dGeometry G, class D>
+HWY_INLINE void ValidSumKernelColumns(D d, const float* HWY_RESTRICT s, int s_stride,
+                                      float* HWY_RESTRICT dx) {
+  constexpr int KW = G.x.kernel, OW = G.out.w, IW = G.in.w;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  static_assert(KW - 1 <= cd::kMaxLanes, "S has kMaxLanes zeros before its values");
   for (int x0 = 0; x0 < IW; x0 += N) {
-    // A row narrower than a vector is summed whole and copied; a wider one's
-    // last vector overlaps the previous one (stores of the same values).
+    // A row narrower than a vector is one partial vector; a wider one's last
+    // vector overlaps the previous one (stores of the same values).
     const int left = IW >= N ? std::min(x0, IW - N) : 0;
     const hn::Vec<D> ix = hn::Iota(d, static_cast<float>(left));
-    VecTile<D, R> acc;
-#pragma GCC unroll 4
-    for (int j = 0; j < R; ++j) acc.Set(j, hn::Zero(d));
-    for (int kw = 0; kw < KW; ++kw) {
-      // The taps of one kernel column read the same columns of T: summed
-      // first, masked once.
-      VecTile<D, R> column;
-#pragma GCC unroll 4
-      for (int j = 0; j < R; ++j) column.Set(j, hn::Zero(d));
-      for (int kh = 0; kh < KH; ++kh) {
-        const float* HWY_RESTRICT row = t + (kh * KW + kw) * t_stride + (iy0 - kh) * OW + left - kw;
-#pragma GCC unroll 4
-        for (int j = 0; j < R; ++j) {
-          column.Set(j, hn::Add(column.Get(j), hn::LoadU(d, row + j * OW)));
-        }
+    for (int iy = 0; iy < G.in.h; ++iy) {
+      const float* HWY_RESTRICT row = s + iy * OW + left;
+      hn::Vec<D> sum = hn::Zero(d);
+#pragma GCC unroll 16
+      for (int kw = 0; kw < KW; ++kw) {
+        const auto in_dy = hn::And(hn::Ge(ix, hn::Set(d, static_cast<float>(kw))),
+                                   hn::Lt(ix, hn::Set(d, static_cast<float>(kw + OW))));
+        sum = hn::Add(sum, hn::IfThenElseZero(in_dy, hn::LoadU(d, row + kw * s_stride - kw)));
       }
-      const auto in_dy = hn::And(hn::Ge(ix, hn::Set(d, static_cast<float>(kw))),
-                                 hn::Lt(ix, hn::Set(d, static_cast<float>(kw + OW))));
-#pragma GCC unroll 4
-      for (int j = 0; j < R; ++j) {
-        acc.Set(j, hn::Add(acc.Get(j), hn::IfThenElseZero(in_dy, column.Get(j))));
-      }
-    }
-    for (int j = 0; j < rows; ++j) {
-      float* HWY_RESTRICT out = dx + (iy0 + j) * IW + left;
+      float* HWY_RESTRICT out = dx + iy * IW + left;
       if constexpr (IW >= N) {
-        hn::StoreU(acc.Get(j), d, out);
+        hn::StoreU(sum, d, out);
       } else {
-        HWY_ALIGN float row[N];
-        hn::Store(acc.Get(j), d, row);
-        CopyFloats(row, out, IW);
+        StoreFirstN(d, sum, out, IW);
       }
     }
   }
@@ -130,10 +135,16 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, float* HWY_RE
     ZeroFloats(dyw + co * p.qd_r + p.qd, p.qd_r - p.qd);
   }
   // The zeros around the rows of T: before the first, and after each row up
-  // to the start of the next one's values.
+  // to the start of the next one's values; around the values of S.
   ZeroFloats(t, p.lead);
   for (int r = 0; r < kTaps; ++r) {
     ZeroFloats(t + r * p.t_stride + p.lead + p.qd_r, p.t_stride - p.qd_r);
+  }
+  float* HWY_RESTRICT s = scratch + p.s;
+  for (int kw = 0; kw < G.x.kernel; ++kw) {
+    ZeroFloats(s + kw * p.s_stride, cd::kMaxLanes);
+    ZeroFloats(s + kw * p.s_stride + cd::kMaxLanes + p.s_values,
+               p.s_stride - cd::kMaxLanes - p.s_values);
   }
   static constexpr int kSingleTap[1] = {0};
   for (int ci = 0; ci < kCin; ++ci) {
@@ -142,9 +153,8 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, float* HWY_RE
       RowTileOverOutputs<MR, 1>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
                                 t + t0 * p.t_stride + p.lead, p.t_stride, valid);
     }
-    for (int iy0 = 0; iy0 < G.in.h; iy0 += cd::kValidSumRows) {
-      ValidSumRows<G>(d, t + p.lead, p.t_stride, iy0, dx + ci * kPlane);
-    }
+    ValidSumKernelRows<G>(d, t + p.lead, p.t_stride, s + cd::kMaxLanes, p.s_stride);
+    ValidSumKernelColumns<G>(d, s + cd::kMaxLanes, p.s_stride, dx + ci * kPlane);
   }
 }
 

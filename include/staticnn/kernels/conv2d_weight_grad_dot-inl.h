@@ -1,9 +1,12 @@
 // Conv2d backward params with fewer than a vector of output channels per
 // group (a few filters; depthwise layers too narrow for their own tile): every
-// (co, k) pair is a dot product of dy[co] with the shifted row of the phase
-// planes that k = (input channel, tap) reads, over the padded width (dy is
-// copied there with zeros in the discarded columns), reduced once at the end.
-// The tile is MR rows of dy x NK rows of x.
+// (co, k) pair is a dot product of dy[co] with the shifted row of x that
+// k = (input channel, tap) reads, reduced once at the end. The tile is MR rows
+// of dy x NK rows of x. x is laid out as forward lays it out: unfolded into
+// one copy per kernel column where that pays (then the rows have dy's width
+// and dy is read in place: LeNet-5's conv1 spent 4 of 32 columns on the
+// padded width and copied dy there), else the phase planes, over whose padded
+// width dy is copied with zeros in the discarded columns.
 
 #if defined(STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_WEIGHT_GRAD_DOT_INL_H_
@@ -15,7 +18,6 @@
 #include <algorithm>
 
 #include "hwy/highway.h"
-#include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -58,7 +60,7 @@ HWY_INLINE void DotTile(D d, const float* const* HWY_RESTRICT dy_rows,
   for (int i = 0; i < vectors * N; i += N) {
     VecTile<D, MR> a;
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) a.Set(r, hn::Load(d, a_row[r] + i));
+    for (int r = 0; r < MR; ++r) a.Set(r, hn::LoadU(d, a_row[r] + i));  // dy in place
 #pragma GCC unroll 16
     for (int k = 0; k < NK; ++k) {
       const V b = InRegister(hn::LoadU(d, b_row[k] + i));
@@ -76,11 +78,12 @@ HWY_INLINE void DotTile(D d, const float* const* HWY_RESTRICT dy_rows,
 struct DotGradSpec {
   int out_channels, k, taps, plane, cols, qeff, out_h, out_w;
   int dy_row;               // qeff rounded up to whole vectors of any target
+                            // (the rows' stride, when dy is read in place)
   int samples;              // of the batch
   int x_sample, dy_sample;  // floats from one sample of x / dy to the next
 };
 
-// One sample (x and dy: the group's channels; xs: its phase planes).
+// One sample (x and dy: the group's channels; xs: x in forward's layout).
 template <int MR>
 HWY_NOINLINE void WeightGradDotSample(const float* HWY_RESTRICT xs,
                                       const int* HWY_RESTRICT tap_offset,
@@ -89,21 +92,27 @@ HWY_NOINLINE void WeightGradDotSample(const float* HWY_RESTRICT xs,
   const KernelTag d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int R = DotTileRows(MR), NK = DotTileColumns(R);
-  for (int co = 0; co < s.out_channels; ++co) {
-    float* HWY_RESTRICT row = dyflat + co * s.dy_row;
-    for (int oh = 0; oh < s.out_h; ++oh) {
-      CopyFloats(dy + (co * s.out_h + oh) * s.out_w, row + oh * s.cols, s.out_w);
-      const int end = std::min((oh + 1) * s.cols, s.dy_row);
-      ZeroFloats(row + oh * s.cols + s.out_w, end - oh * s.cols - s.out_w);
+  // In place when rows of dy_row floats are dy's channels (no discarded
+  // column, no tail to zero).
+  const bool in_place = s.cols == s.out_w && s.dy_row == s.qeff;
+  if (!in_place) {
+    for (int co = 0; co < s.out_channels; ++co) {
+      float* HWY_RESTRICT row = dyflat + co * s.dy_row;
+      for (int oh = 0; oh < s.out_h; ++oh) {
+        CopyFloats(dy + (co * s.out_h + oh) * s.out_w, row + oh * s.cols, s.out_w);
+        const int end = std::min((oh + 1) * s.cols, s.dy_row);
+        ZeroFloats(row + oh * s.cols + s.out_w, end - oh * s.cols - s.out_w);
+      }
+      ZeroFloats(row + s.qeff, s.dy_row - s.qeff);
     }
-    ZeroFloats(row + s.qeff, s.dy_row - s.qeff);
   }
+  const float* HWY_RESTRICT dy_flat = in_place ? dy : dyflat;
   const float* dy_rows[R];
   const float* x_rows[NK];
   float sums[R * NK];
   for (int co0 = 0; co0 < s.out_channels; co0 += R) {
     for (int r = 0; r < R; ++r) {
-      dy_rows[r] = dyflat + std::min(co0 + r, s.out_channels - 1) * s.dy_row;
+      dy_rows[r] = dy_flat + std::min(co0 + r, s.out_channels - 1) * s.dy_row;
     }
     for (int k0 = 0; k0 < s.k; k0 += NK) {
       for (int j = 0; j < NK; ++j) {
@@ -120,16 +129,17 @@ HWY_NOINLINE void WeightGradDotSample(const float* HWY_RESTRICT xs,
   }
 }
 
-// Every sample of the batch in turn, copied into the phase planes xs (`pad`
-// says how); x and dy: the group's channels of the first sample. Keeping the
-// sums of the pairs as vectors over the batch (one horizontal sum per pair
-// per batch) gained 1-3% on AVX3 and lost up to 3% on AVX2: not done.
-template <int MR>
-void WeightGradDot(const float* HWY_RESTRICT x, const PadSpec& pad, float* HWY_RESTRICT xs,
-                   const int* HWY_RESTRICT tap_offset, const float* HWY_RESTRICT dy,
-                   const DotGradSpec& s, float* HWY_RESTRICT dyflat, float* HWY_RESTRICT dw) {
+// Every sample of the batch in turn, copied into xs by copy_input(x, xs); x
+// and dy: the group's channels of the first sample. Keeping the sums of the
+// pairs as vectors over the batch (one horizontal sum per pair per batch)
+// gained 1-3% on AVX3 and lost up to 3% on AVX2: not done.
+template <int MR, class CopyInput>
+HWY_INLINE void WeightGradDot(const CopyInput& copy_input, const float* HWY_RESTRICT x,
+                              float* HWY_RESTRICT xs, const int* HWY_RESTRICT tap_offset,
+                              const float* HWY_RESTRICT dy, const DotGradSpec& s,
+                              float* HWY_RESTRICT dyflat, float* HWY_RESTRICT dw) {
   for (int b = 0; b < s.samples; ++b, x += s.x_sample, dy += s.dy_sample) {
-    PadPhases(x, pad, xs);
+    copy_input(x, xs);
     WeightGradDotSample<MR>(xs, tap_offset, dy, s, dyflat, dw);
   }
 }
