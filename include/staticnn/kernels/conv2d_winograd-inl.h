@@ -124,48 +124,71 @@ HWY_NOINLINE void WinogradTransformWeights(const float* HWY_RESTRICT w,
   }
 }
 
-// V_f[c][t - first] = (B^T d B)[f] for the tiles t in [first, last) (t = ty *
-// tiles_x + tx), d read from the padded planes xp [channels][plane_rows]
-// [plane_cols]; V_f[c] is v + (f * channels + c) * v_stride. A vector of tiles
+// Calls Transform::Vector(top, plane_cols, to, f_stride) for every channel c
+// and every vector of consecutive tiles t in [first, last) of a tile row (t =
+// ty * tiles_x + tx): `top` points at the vector's first tile in the planes
+// [channels][plane_rows][plane_cols] (a tile starts every 2 rows and 2
+// columns), `to` at its place in frequency 0 of the transformed block, v + c *
+// v_stride + t - first, frequency f at to + f * f_stride. A vector of tiles
 // may end past a tile row: its extra lanes land on the next row's tiles,
-// written after it, or past the block.
-HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, int channels,
-                                                 int plane_rows, int plane_cols, int tiles_x,
-                                                 int first, int last, int v_stride,
-                                                 float* HWY_RESTRICT v) {
-  const KernelTag d;
-  using V = hn::Vec<KernelTag>;
-  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+// written after it, or past the block. (A static member, not a lambda: g++
+// left the lambda out of line, one call per vector.)
+template <class Transform>
+HWY_INLINE void ForEachTileVector(const float* HWY_RESTRICT planes, int channels,
+                                  int plane_rows, int plane_cols, int tiles_x, int first,
+                                  int last, int v_stride, float* HWY_RESTRICT v) {
+  constexpr int N = static_cast<int>(hn::MaxLanes(KernelTag()));
   const int f_stride = channels * v_stride;
   for (int c = 0; c < channels; ++c) {
-    const float* HWY_RESTRICT plane = xp + c * plane_rows * plane_cols;
+    const float* HWY_RESTRICT plane = planes + c * plane_rows * plane_cols;
     for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
       const float* HWY_RESTRICT top = plane + 2 * ty * plane_cols;
       float* HWY_RESTRICT out = v + c * v_stride + ty * tiles_x - first;
       const int end = std::min(tiles_x, last - ty * tiles_x);
       for (int j = std::max(0, first - ty * tiles_x); j < end; j += N) {
-        VecTile<KernelTag, 4, 4> s;  // d B, row by row
-#pragma GCC unroll 4
-        for (int i = 0; i < 4; ++i) {
-          V d0, d1, d2, d3;
-          hn::LoadInterleaved2(d, top + i * plane_cols + 2 * j, d0, d1);
-          hn::LoadInterleaved2(d, top + i * plane_cols + 2 * j + 2, d2, d3);
-          s.Set(i, 0, hn::Sub(d0, d2));
-          s.Set(i, 1, hn::Add(d1, d2));
-          s.Set(i, 2, hn::Sub(d2, d1));
-          s.Set(i, 3, hn::Sub(d1, d3));
-        }
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
-          float* HWY_RESTRICT to = out + j + k * f_stride;
-          hn::StoreU(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
-          hn::StoreU(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
-          hn::StoreU(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
-          hn::StoreU(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
-        }
+        Transform::Vector(top + 2 * j, plane_cols, out + j, f_stride);
       }
     }
   }
+}
+
+// B^T d B of a vector of 4x4 input tiles d (rows plane_cols apart).
+struct InputTileTransform {
+  static HWY_INLINE void Vector(const float* HWY_RESTRICT top, int plane_cols,
+                                float* HWY_RESTRICT out, int f_stride) {
+    const KernelTag d;
+    using V = hn::Vec<KernelTag>;
+    VecTile<KernelTag, 4, 4> s;  // d B, row by row
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      V d0, d1, d2, d3;
+      hn::LoadInterleaved2(d, top + i * plane_cols, d0, d1);
+      hn::LoadInterleaved2(d, top + i * plane_cols + 2, d2, d3);
+      s.Set(i, 0, hn::Sub(d0, d2));
+      s.Set(i, 1, hn::Add(d1, d2));
+      s.Set(i, 2, hn::Sub(d2, d1));
+      s.Set(i, 3, hn::Sub(d1, d3));
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
+      float* HWY_RESTRICT to = out + k * f_stride;
+      hn::StoreU(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
+      hn::StoreU(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
+      hn::StoreU(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
+      hn::StoreU(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
+    }
+  }
+};
+
+// V_f[c][t - first] = (B^T d B)[f] for the tiles t in [first, last), d read
+// from the padded planes xp [channels][plane_rows][plane_cols]; V_f[c] is
+// v + (f * channels + c) * v_stride.
+HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, int channels,
+                                                 int plane_rows, int plane_cols, int tiles_x,
+                                                 int first, int last, int v_stride,
+                                                 float* HWY_RESTRICT v) {
+  ForEachTileVector<InputTileTransform>(xp, channels, plane_rows, plane_cols, tiles_x, first,
+                                        last, v_stride, v);
 }
 
 // Outputs [0, n) of a row of 2x2 tiles: even columns `even`, odd ones `odd`.

@@ -56,43 +56,40 @@ namespace cd = ::staticnn::conv2d_detail;
 // vector of tiles may end past a tile row or the block).
 // A = [1 0; 1 1; 1 -1; 0 -1], so a row (e, o) of the tile becomes
 // (e, e + o, e - o, -o), and so do the columns.
+struct OutputGradTileTransform {
+  static HWY_INLINE void Vector(const float* HWY_RESTRICT top, int plane_cols,
+                                float* HWY_RESTRICT out, int f_stride) {
+    const KernelTag d;
+    using V = hn::Vec<KernelTag>;
+    VecTile<KernelTag, 2, 4> s;  // dy A^T, row by row
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i) {
+      V even, odd;
+      hn::LoadInterleaved2(d, top + i * plane_cols, even, odd);
+      s.Set(i, 0, even);
+      s.Set(i, 1, hn::Add(even, odd));
+      s.Set(i, 2, hn::Sub(even, odd));
+      s.Set(i, 3, hn::Neg(odd));
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {  // A (dy A^T), column k
+      float* HWY_RESTRICT to = out + k * f_stride;
+      hn::StoreU(s.Get(0, k), d, to);
+      hn::StoreU(hn::Add(s.Get(0, k), s.Get(1, k)), d, to + 4 * f_stride);
+      hn::StoreU(hn::Sub(s.Get(0, k), s.Get(1, k)), d, to + 8 * f_stride);
+      hn::StoreU(hn::Neg(s.Get(1, k)), d, to + 12 * f_stride);
+    }
+  }
+};
+
+// DY of the block: every channel, every vector of tiles.
 HWY_NOINLINE inline void WinogradTransformOutputGrads(const float* HWY_RESTRICT dyp,
                                                       int channels, int plane_rows,
                                                       int plane_cols, int tiles_x, int first,
                                                       int last, int v_stride,
                                                       float* HWY_RESTRICT v) {
-  const KernelTag d;
-  using V = hn::Vec<KernelTag>;
-  constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  const int f_stride = channels * v_stride;
-  for (int c = 0; c < channels; ++c) {
-    const float* HWY_RESTRICT plane = dyp + c * plane_rows * plane_cols;
-    for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
-      const float* HWY_RESTRICT top = plane + 2 * ty * plane_cols;
-      float* HWY_RESTRICT out = v + c * v_stride + ty * tiles_x - first;
-      const int end = std::min(tiles_x, last - ty * tiles_x);
-      for (int j = std::max(0, first - ty * tiles_x); j < end; j += N) {
-        VecTile<KernelTag, 2, 4> s;  // dy A^T, row by row
-#pragma GCC unroll 2
-        for (int i = 0; i < 2; ++i) {
-          V even, odd;
-          hn::LoadInterleaved2(d, top + i * plane_cols + 2 * j, even, odd);
-          s.Set(i, 0, even);
-          s.Set(i, 1, hn::Add(even, odd));
-          s.Set(i, 2, hn::Sub(even, odd));
-          s.Set(i, 3, hn::Neg(odd));
-        }
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) {  // A (dy A^T), column k
-          float* HWY_RESTRICT to = out + j + k * f_stride;
-          hn::StoreU(s.Get(0, k), d, to);
-          hn::StoreU(hn::Add(s.Get(0, k), s.Get(1, k)), d, to + 4 * f_stride);
-          hn::StoreU(hn::Sub(s.Get(0, k), s.Get(1, k)), d, to + 8 * f_stride);
-          hn::StoreU(hn::Neg(s.Get(1, k)), d, to + 12 * f_stride);
-        }
-      }
-    }
-  }
+  ForEachTileVector<OutputGradTileTransform>(dyp, channels, plane_rows, plane_cols, tiles_x,
+                                             first, last, v_stride, v);
 }
 
 // to[0, n) += from[0, n).
