@@ -92,6 +92,8 @@ void TestEveryLayerAgainstOracle() {
   CheckAgainstOracle<test::EveryLayerNet, 3>(12);
 }
 
+void TestReluPoolAgainstOracle() { CheckAgainstOracle<test::ReluPoolNet, 3>(13); }
+
 void TestBlocksAgainstOracle() {
   CheckAgainstOracle<test::BlocksNet, 1>(15);
   CheckAgainstOracle<test::BlocksNet, 3>(16);
@@ -150,6 +152,7 @@ HWY_AFTER_NAMESPACE();
 namespace staticnn {
 HWY_BEFORE_TEST(NetworkTest);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestEveryLayerAgainstOracle);
+HWY_EXPORT_AND_TEST_P(NetworkTest, TestReluPoolAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestBlocksAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestLeNetAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestTrainingConverges);

@@ -123,13 +123,24 @@ const float* ChainForward(const float* params, const float* buffers, float* upda
   ForEachLayer<C::size>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     constexpr detail::LayerRecord r = C::plan.layers[I];
-    if constexpr (!r.aliases) {
-      Kernel<typename C::template layer<I>>::template Forward<r.in, Batch>(ForwardArgs{
-          TrainingInput<C, Batch, I>(saved, x, out), TrainingOutput<C, Batch, I>(saved, x, out),
+    // A ReLU fused into this layer (chain.hpp) runs inside its kernel, which
+    // writes the ReLU's output; its own output stays unwritten (no backward
+    // reads it: ReLU's reads its output).
+    constexpr bool kFusesNext = I + 1 < C::size && C::plan.layers[I + 1].fused;
+    if constexpr (!r.aliases && !r.fused) {
+      using K = Kernel<typename C::template layer<I>>;
+      const ForwardArgs args{
+          TrainingInput<C, Batch, I>(saved, x, out),
+          TrainingOutput<C, Batch, kFusesNext ? I + 1 : I>(saved, x, out),
           params + r.param_offset, buffers + r.buffer_offset,
           updated_buffers == nullptr ? nullptr : updated_buffers + r.buffer_offset,
           saved + m.saved_at[I], scratch + m.training_scratch_at, updated_buffers != nullptr,
-          rng});
+          rng};
+      if constexpr (kFusesNext) {
+        K::template ForwardRelu<r.in, Batch>(args);
+      } else {
+        K::template Forward<r.in, Batch>(args);
+      }
     }
   });
   if constexpr (LastComputing<C>() == C::size) {  // only aliasing layers
@@ -139,6 +150,18 @@ const float* ChainForward(const float* params, const float* buffers, float* upda
     }
   }
   return TrainingOutput<C, Batch, C::size - 1>(saved, x, out);
+}
+
+// Whether layer I of C takes the backward of the ReLU right before it (false
+// past the last layer).
+template <class C, std::size_t I>
+constexpr bool TakesReluBackward() {
+  if constexpr (I == 0 || I >= C::size) {
+    return false;
+  } else {
+    return detail::layer_takes_relu_backward<typename C::template layer<I>>() &&
+           detail::layer_is_relu<typename C::template layer<I - 1>>();
+  }
 }
 
 // Backward after ChainForward with the same `saved` and `out`: dout is the
@@ -161,12 +184,24 @@ void ChainBackward(const float* params, const float* buffers, const float* x, fl
   ForEachLayerBackward<C::size>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     constexpr detail::LayerRecord r = C::plan.layers[I];
-    if constexpr (!r.aliases) {
-      float* d = I == first ? din : (grad == gradient[0] ? gradient[1] : gradient[0]);
-      Kernel<typename C::template layer<I>>::template Backward<r.in, Batch>(BackwardArgs{
+    // A layer that takes the backward of the ReLU before it (a max pool: no
+    // gradient through a window whose maximum is not positive) writes the
+    // gradient at the ReLU's input; the ReLU's own backward does not run.
+    constexpr bool kTakesRelu = TakesReluBackward<C, I>();
+    if constexpr (!r.aliases && !TakesReluBackward<C, I + 1>()) {
+      float* d = I == first || (kTakesRelu && I - 1 == first)
+                     ? din
+                     : (grad == gradient[0] ? gradient[1] : gradient[0]);
+      using K = Kernel<typename C::template layer<I>>;
+      const BackwardArgs args{
           TrainingInput<C, Batch, I>(saved, x, out), TrainingOutput<C, Batch, I>(saved, x, out),
           grad, d, params + r.param_offset, buffers + r.buffer_offset, saved + m.saved_at[I],
-          grads + r.param_offset, scratch + m.training_scratch_at});
+          grads + r.param_offset, scratch + m.training_scratch_at};
+      if constexpr (kTakesRelu) {
+        K::template BackwardAfterRelu<r.in, Batch>(args);
+      } else {
+        K::template Backward<r.in, Batch>(args);
+      }
       grad = d;
     }
   });

@@ -24,8 +24,8 @@ struct LayerRecord {
   Shape in, out;
   bool flat = false;     // the output is flat (after Flatten/Linear)
   bool aliases = false;  // the output is the input's memory
-  bool fuses_relu = false;  // a ReLU after it runs inside its kernel (inference)
-  bool fused = false;       // a ReLU fused into the layer before it (inference)
+  bool fuses_relu = false;  // a ReLU after it runs inside its kernel
+  bool fused = false;       // a ReLU fused into the layer before it
   long params = 0, buffers = 0, macs = 0;
   long param_offset = 0, buffer_offset = 0;  // first scalar in the chain's arrays
   Violation violation;   // set only on the first failing layer

@@ -52,6 +52,18 @@ using EveryLayerNet = Network<
     Linear<LinearSpec{.out_features = 7}>, ReLU,
     Linear<LinearSpec{.out_features = 3, .bias = false}>>;
 
+// ReLU before MaxPool2d, whose backward takes the ReLU's (chain-inl.h): the
+// general pool path after a leading ReLU (so the pool writes the network's
+// input gradient), then the 2x2 path after a ReLU fused into a convolution.
+using ReluPoolNet = Network<
+    Input<2, 7, 9>,
+    ReLU,
+    MaxPool2d<Pool2dSpec{.kernel_size = 3, .stride = 2, .padding = 1}>,
+    Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3, .padding = 1}>, ReLU,
+    MaxPool2d<Pool2dSpec{.kernel_size = 2, .rounding = Rounding::floor}>,
+    Flatten,
+    Linear<LinearSpec{.out_features = 4}>>;
+
 // A named block: a layer of its own, running as the Sequential it derives from.
 template <int C>
 struct PointwiseReLU : Sequential<Conv2d<Conv2dSpec{.out_channels = C, .kernel_size = 1}>, ReLU> {};

@@ -121,12 +121,13 @@ void ReluForward(const float* x, float* y) {
   });
 }
 
-// dx = dy where x > 0, else 0 (PyTorch's choice at x == 0).
+// dx = dy where x > 0, else 0 (PyTorch's choice at x == 0), read from y =
+// max(x, 0): in training a layer that fuses the ReLU writes y, not x.
 template <std::size_t N>
-void ReluBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT /*y*/,
+void ReluBackward(const float* HWY_RESTRICT /*x*/, const float* HWY_RESTRICT y,
                   const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
   ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
-    const auto positive = hn::Gt(hn::LoadU(d, x + i), hn::Zero(d));
+    const auto positive = hn::Gt(hn::LoadU(d, y + i), hn::Zero(d));
     hn::StoreU(hn::IfThenElseZero(positive, hn::LoadU(d, dy + i)), d, dx + i);
   });
 }

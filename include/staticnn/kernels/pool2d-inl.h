@@ -406,8 +406,8 @@ HWY_INLINE void MaxPool2x2Forward(const float* HWY_RESTRICT x, float* HWY_RESTRI
 
 // dx is overwritten: the first cell of each window, in row-major order, that
 // equals its maximum takes dy; a last column or row outside every window
-// (odd sizes) gets zeros.
-template <Pool2dGeometry G>
+// (odd sizes) gets zeros. kAfterRelu: as MaxPool2dBackward says.
+template <Pool2dGeometry G, bool kAfterRelu>
 HWY_INLINE void MaxPool2x2Backward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
                                    float* HWY_RESTRICT dx) {
   const hn::CappedTag<float, Pool2x2Lanes<G>()> dc;
@@ -422,7 +422,9 @@ HWY_INLINE void MaxPool2x2Backward(const float* HWY_RESTRICT x, const float* HWY
       ForEachWindow2x2(dc, x + offset, x + offset + W, OW,
                        [&](int o, VC tl, VC tr, VC bl, VC br) HWY_ATTR {
         const VC max = hn::Max(hn::Max(tl, tr), hn::Max(bl, br));
-        const VC g = hn::LoadU(dc, g_row + o);
+        const VC g = kAfterRelu ? hn::IfThenElseZero(hn::Gt(max, hn::Zero(dc)),
+                                                     hn::LoadU(dc, g_row + o))
+                                : hn::LoadU(dc, g_row + o);
         const auto in_tl = hn::Eq(tl, max);
         const auto in_tr = hn::AndNot(in_tl, hn::Eq(tr, max));
         const auto taken = hn::Or(in_tl, in_tr);
@@ -476,13 +478,17 @@ void AvgPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
 
 // dx is overwritten. The window maxima are recomputed from x: for each output,
 // the row-major-first real position holding the maximum gets dy.
-template <Pool2dGeometry G>
+// kAfterRelu: x is a ReLU's output and dx the gradient at that ReLU's input,
+// the ReLU's backward done here: a window whose maximum is not positive
+// passes no gradient (the ReLU's input was <= 0 at its winner), which saves
+// the ReLU's pass over dx (LeNet-5's conv1: 1.2 MB read twice, written once).
+template <Pool2dGeometry G, bool kAfterRelu = false>
 void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
                        float* HWY_RESTRICT dx) {
   using namespace pool2d_detail;  // NOLINT: the helpers of this file
 #if HWY_TARGET != HWY_SCALAR
   if constexpr (kIsMaxPool2x2<G> && Pool2x2Lanes<G>() != 0) {
-    MaxPool2x2Backward<G>(x, dy, dx);
+    MaxPool2x2Backward<G, kAfterRelu>(x, dy, dx);
     return;
   }
 #endif
@@ -518,7 +524,7 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
         const int offset = ox0 * SX;
         const int n = Min(lanes, OW - ox0);
         // Lanes past the last output carry a zero gradient.
-        const V g = LoadUpTo(d, drow + ox0, static_cast<std::size_t>(n));
+        const V dy_lanes = LoadUpTo(d, drow + ox0, static_cast<std::size_t>(n));
         // The maximum over real cells (NaN fails every comparison); -inf if
         // all of them are -inf.
         V max = hn::Set(d, -std::numeric_limits<float>::infinity());
@@ -529,6 +535,8 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
             window.Set(ky, kx, v);
           });
         }
+        const V g = kAfterRelu ? hn::IfThenElseZero(hn::Gt(max, hn::Zero(d)), dy_lanes)
+                               : dy_lanes;
         // The first cell equal to it, in row-major order, takes g.
         auto found = hn::FirstN(d, 0);
         const auto take = [&](V v) HWY_ATTR {

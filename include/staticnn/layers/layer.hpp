@@ -11,9 +11,15 @@
 //     static constexpr bool aliases_input = true;                    // optional:
 //         // the output is the input's memory (Flatten); no kernel runs
 //     static constexpr bool fuses_relu = true;                       // optional:
-//         // inference runs a ReLU right after it inside its kernel
+//         // a ReLU right after it runs inside its kernel
 //         // (Kernel<MyLayer>::ForwardRelu<In, Batch>, the ReLU's semantics);
-//         // the ReLU layer says so with `static constexpr bool relu = true`
+//         // the ReLU layer says so with `static constexpr bool relu = true`.
+//         // Training too: there the layer's own output is never written,
+//         // so its Backward must not read a.out
+//     static constexpr bool takes_relu_backward = true;              // optional:
+//         // after a ReLU, Kernel<MyLayer>::BackwardAfterRelu<In, Batch>
+//         // writes the gradient at the ReLU's input (the ReLU's backward
+//         // does not run)
 //     static void describe(TextLine& line, Shape in);                // optional:
 //         // the summary's "Type (spec)" column; default: the name
 //     template <class Self>                                         // optional, instead:
@@ -90,6 +96,14 @@ template <class L>
 constexpr bool layer_fuses_relu() {
   if constexpr (requires { L::fuses_relu; }) {
     return L::fuses_relu;
+  } else {
+    return false;
+  }
+}
+template <class L>
+constexpr bool layer_takes_relu_backward() {
+  if constexpr (requires { L::takes_relu_backward; }) {
+    return L::takes_relu_backward;
   } else {
     return false;
   }

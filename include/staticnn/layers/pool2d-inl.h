@@ -28,11 +28,22 @@ struct Kernel<MaxPool2d<Spec>> {
   }
   template <Shape In, int Batch>
   static void Backward(const BackwardArgs& a) {
+    BackwardOf<In, Batch, false>(a);
+  }
+  // After a ReLU (takes_relu_backward): a.din gets the gradient at its input.
+  template <Shape In, int Batch>
+  static void BackwardAfterRelu(const BackwardArgs& a) {
+    BackwardOf<In, Batch, true>(a);
+  }
+
+ private:
+  template <Shape In, int Batch, bool kAfterRelu>
+  static void BackwardOf(const BackwardArgs& a) {
     constexpr Pool2dGeometry g = MaxPool2d<Spec>::geometry(In);
     if (a.din == nullptr) return;
     for (int b = 0; b < Batch; ++b) {
-      MaxPool2dBackward<g>(a.in + b * g.in.size(), a.dout + b * g.out.size(),
-                           a.din + b * g.in.size());
+      MaxPool2dBackward<g, kAfterRelu>(a.in + b * g.in.size(), a.dout + b * g.out.size(),
+                                       a.din + b * g.in.size());
     }
   }
 };

@@ -23,6 +23,7 @@ template <Pool2dSpec Spec, bool Max>
 struct Pool2d {
   static constexpr Pool2dSpec spec = Spec;
   static constexpr const char* name = Max ? "MaxPool2d" : "AvgPool2d";
+  static constexpr bool takes_relu_backward = Max;  // Kernel::BackwardAfterRelu
   static constexpr Size2 stride{Spec.stride.h == 0 ? Spec.kernel_size.h : Spec.stride.h,
                                 Spec.stride.w == 0 ? Spec.kernel_size.w : Spec.stride.w};
 
