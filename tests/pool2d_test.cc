@@ -96,6 +96,8 @@ struct PoolKernels {
   void (*max_backward)(const float*, const float*, float*);
   void (*avg_forward)(const float*, float*);
   void (*avg_backward)(const float*, float*);
+  // MaxPool2dBackward<G, true>, or null: not checked for this geometry.
+  void (*max_backward_after_relu)(const float*, const float*, float*) = nullptr;
 };
 
 testing::Message Describe(const char* what, const Pool2dGeometry& g) {
@@ -125,6 +127,21 @@ void CheckMaxPool(const PoolKernels& k, Values kind, std::mt19937& rng) {
   Guarded dx(g.in.size(), std::numeric_limits<float>::quiet_NaN());  // must be overwritten
   k.max_backward(x.data(), dy.data(), dx.begin());
   ExpectClose(dx, dx_ref, dx_mag, g.y.kernel * g.x.kernel, "MaxPool2dBackward");
+
+  if (k.max_backward_after_relu == nullptr) return;
+  // After a ReLU: on r = max(x, 0), the oracle's pool backward, then ReLU's
+  // (no gradient where r is 0); many windows are all zeros.
+  std::vector<float> r(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) r[i] = std::max(x[i], 0.0f);
+  const std::vector<double> rd = ToDouble(r);
+  ref::max_pool2d_backward(g, rd.data(), dyd.data(), dx_ref.data());
+  ref::max_pool2d_backward(g, rd.data(), Abs(dyd).data(), dx_mag.data());
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (!(r[i] > 0.0f)) dx_ref[i] = dx_mag[i] = 0.0;
+  }
+  Guarded dx_relu(g.in.size(), std::numeric_limits<float>::quiet_NaN());
+  k.max_backward_after_relu(r.data(), dy.data(), dx_relu.begin());
+  ExpectClose(dx_relu, dx_ref, dx_mag, g.y.kernel * g.x.kernel, "MaxPool2dBackward after ReLU");
 }
 
 void CheckAvgPool(const Pool2dGeometry& g, void (*forward)(const float*, float*),
@@ -150,11 +167,13 @@ void CheckAvgPool(const Pool2dGeometry& g, void (*forward)(const float*, float*)
   ExpectClose(dx, dx_ref, dx_mag, terms, "AvgPool2dBackward");
 }
 
-// kAlsoExcludePad: also average pooling with count_include_pad = False.
-template <Pool2dGeometry G, bool kAlsoExcludePad = false>
+// kAlsoExcludePad: also average pooling with count_include_pad = False;
+// kAfterRelu: also the max pool's backward after a ReLU.
+template <Pool2dGeometry G, bool kAlsoExcludePad = false, bool kAfterRelu = false>
 void CheckPools(std::mt19937& rng) {
-  const PoolKernels k{G, &MaxPool2dForward<G>, &MaxPool2dBackward<G>, &AvgPool2dForward<G>,
-                      &AvgPool2dBackward<G>};
+  PoolKernels k{G, &MaxPool2dForward<G>, &MaxPool2dBackward<G>, &AvgPool2dForward<G>,
+                &AvgPool2dBackward<G>};
+  if constexpr (kAfterRelu) k.max_backward_after_relu = &MaxPool2dBackward<G, true>;
   CheckMaxPool(k, Values::uniform, rng);
   CheckMaxPool(k, Values::ties, rng);
   CheckMaxPool(k, Values::with_neg_inf, rng);
@@ -176,8 +195,8 @@ void TestPool2d() {
   // (5 takes the gather path); kernels 1-5; padding; rectangular windows.
   CheckPools<Geometry({1, 1, 1}, {1, 1, 0}, {1, 1, 0})>(rng);
   CheckPools<Geometry({3, 3, 3}, {2, 1, 0}, {2, 1, 0})>(rng);
-  CheckPools<Geometry({7, 7, 7}, {3, 2, 1}, {3, 2, 1}), true>(rng);
-  CheckPools<Geometry({1, 5, 15}, {2, 2, 0}, {2, 2, 0})>(rng);  // floor: last column unused
+  CheckPools<Geometry({7, 7, 7}, {3, 2, 1}, {3, 2, 1}), true, true>(rng);
+  CheckPools<Geometry({1, 5, 15}, {2, 2, 0}, {2, 2, 0}), false, true>(rng);  // floor: last column unused
   CheckPools<Geometry({3, 4, 16}, {2, 2, 0}, {2, 2, 0})>(rng);
   CheckPools<Geometry({1, 3, 17}, {3, 2, 1}, {3, 2, 1})>(rng);
   CheckPools<Geometry({3, 6, 31}, {2, 2, 0}, {3, 1, 1}), true>(rng);  // rectangular
@@ -187,11 +206,12 @@ void TestPool2d() {
   CheckPools<Geometry({3, 9, 40}, {3, 1, 1}, {3, 1, 1})>(rng);
   CheckPools<Geometry({2, 8, 56}, {2, 2, 0}, {2, 2, 0})>(rng);
   // 2x2 / stride 2 without padding (a dedicated path): output widths 3 .. 17,
-  // odd and even input sizes, LeNet's two pools.
-  CheckPools<Geometry({2, 6, 7}, {2, 2, 0}, {2, 2, 0})>(rng);
+  // odd and even input sizes, LeNet's two pools. After a ReLU: the general
+  // path (7x7x7) and the 2x2 one (odd, floor, LeNet's first).
+  CheckPools<Geometry({2, 6, 7}, {2, 2, 0}, {2, 2, 0}), false, true>(rng);
   CheckPools<Geometry({1, 2, 9}, {2, 2, 0}, {2, 2, 0})>(rng);
   CheckPools<Geometry({16, 10, 10}, {2, 2, 0}, {2, 2, 0})>(rng);
-  CheckPools<Geometry({6, 28, 28}, {2, 2, 0}, {2, 2, 0})>(rng);
+  CheckPools<Geometry({6, 28, 28}, {2, 2, 0}, {2, 2, 0}), false, true>(rng);
   CheckPools<Geometry({3, 7, 31}, {2, 2, 0}, {2, 2, 0})>(rng);
   CheckPools<Geometry({1, 3, 35}, {2, 2, 0}, {2, 2, 0})>(rng);
   // TensorFlow-style `same`: the last window reaches past the input's end.
