@@ -168,6 +168,11 @@ static_assert(!LeNet::plan.layers[0].fused && !LeNet::plan.layers[2].fused);
 static_assert(LeNet::memory<1>.inference_out[1] == LeNet::memory<1>.inference_out[0] &&
               LeNet::memory<1>.inference_out[2] != LeNet::memory<1>.inference_out[1] &&
               LeNet::memory<1>.inference_out[4] == LeNet::memory<1>.inference_out[3]);
+// And each max pool inside the Conv2d before its ReLU (Kernel::ForwardPooled),
+// into the pool's own buffer: the workspace stays as above.
+static_assert(LeNet::plan.layers[2].pool_fused && LeNet::plan.layers[5].pool_fused);
+static_assert(LeNet::plan.layers[0].fuses_max_pool && !LeNet::plan.layers[0].pool_fused &&
+              !LeNet::plan.layers[7].fuses_max_pool);
 static_assert(LeNet::training_activation_bytes<8> == 8 * (kLeNetKept + 2 * 4704) * sizeof(float));
 
 // The spelled-out specs (needed by older compilers) compile and name the very

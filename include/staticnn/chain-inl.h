@@ -65,16 +65,26 @@ const float* ChainInfer(const float* params, const float* buffers, const float* 
   ForEachLayer<C::size>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     constexpr detail::LayerRecord r = C::plan.layers[I];
-    // A ReLU fused into this layer (chain.hpp) ran inside its kernel.
+    // A ReLU fused into this layer (chain.hpp) ran inside its kernel, and so
+    // did a max pool after it (after the ReLU, if any), into the pool's buffer.
     constexpr bool kFusesNext = I + 1 < C::size && C::plan.layers[I + 1].fused;
-    if constexpr (!r.aliases && !r.fused) {
+    constexpr std::size_t kPoolAt = kFusesNext ? I + 2 : I + 1;
+    constexpr bool kPoolsNext = kPoolAt < C::size && C::plan.layers[kPoolAt].pool_fused;
+    if constexpr (!r.aliases && !r.fused && !r.pool_fused) {
       float* out = (I == last || (kFusesNext && I + 1 == last)) && out_given != nullptr
                        ? out_given
                        : memory + m.inference_out[I];
       using K = Kernel<typename C::template layer<I>>;
       const ForwardArgs args{current, out, params + r.param_offset, buffers + r.buffer_offset,
                              nullptr, nullptr, memory + m.inference_scratch_at, false, nullptr};
-      if constexpr (kFusesNext) {
+      if constexpr (kPoolsNext) {
+        float* pooled = kPoolAt == last && out_given != nullptr
+                            ? out_given
+                            : memory + m.inference_out[kPoolAt];
+        K::template ForwardPooled<r.in, Batch, kFusesNext,
+                                  typename C::template layer<kPoolAt>>(args, pooled);
+        out = pooled;
+      } else if constexpr (kFusesNext) {
         K::template ForwardRelu<r.in, Batch>(args);
       } else {
         K::template Forward<r.in, Batch>(args);

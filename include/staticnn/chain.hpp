@@ -26,6 +26,9 @@ struct LayerRecord {
   bool aliases = false;  // the output is the input's memory
   bool fuses_relu = false;  // a ReLU after it runs inside its kernel
   bool fused = false;       // a ReLU fused into the layer before it
+  bool fuses_max_pool = false;  // a max pool after it runs inside its kernel (inference)
+  bool pool_fused = false;      // a max pool run by the layer before it (or the one
+                                // before its fused ReLU); the buffers stay as unfused
   long params = 0, buffers = 0, macs = 0;
   long param_offset = 0, buffer_offset = 0;  // first scalar in the chain's arrays
   Violation violation;   // set only on the first failing layer
@@ -71,6 +74,12 @@ constexpr Plan<sizeof...(Layers)> plan_layers(Shape input, bool flat) {
             r.fuses_relu = layer_fuses_relu<L>() && !r.aliases;
             r.fused = layer_is_relu<L>() && st.index > 0 &&
                       p.layers[std::size_t(st.index - 1)].fuses_relu;
+            r.fuses_max_pool = layer_fuses_max_pool<L>() && !r.aliases;
+            if (layer_is_max_pool<L>() && st.index > 0) {
+              const LayerRecord& before = p.layers[std::size_t(st.index - 1)];
+              r.pool_fused = before.fuses_max_pool ||
+                             (before.fused && p.layers[std::size_t(st.index - 2)].fuses_max_pool);
+            }
             r.params = count_of(tensors, TensorRole::parameter);
             r.buffers = count_of(tensors, TensorRole::buffer);
             r.macs = step.macs;

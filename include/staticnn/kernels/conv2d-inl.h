@@ -4,6 +4,12 @@
 //   Conv2dForward<G, Batch, true>(...)   y = max(0, conv(x, w) + b): a ReLU fused
 //                                into the tiles where they write y, else a
 //                                pass over y while it is in cache
+//   Conv2dForwardPooled<G, P, Batch, kRelu>(x, w, b, y, pooled, scratch)
+//                                Conv2dForward<G, Batch, kRelu>, then
+//                                MaxPool2dForward<P> of each sample into
+//                                pooled: the channel-vector tiles pool before
+//                                their transpose and leave y untouched; other
+//                                paths run the two in turn through y
 //   Conv2dBackwardInput<G, Batch>(dy, w, dx, scratch)  dx = conv^T(dy, w) per sample
 //                                                      (overwritten)
 //   Conv2dBackwardParams<G, Batch>(x, dy, dw, db, scratch)
@@ -75,6 +81,7 @@
 #include "staticnn/kernels/conv2d_winograd-inl.h"
 #include "staticnn/kernels/conv2d_winograd_weight_grad-inl.h"
 #include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/pool2d-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -131,6 +138,37 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
     }
   }
   if constexpr (kRelu && !kFused) ReluForward<std::size_t(Batch) * G.out.size()>(y, y);
+}
+
+// A max pool fused into the layer (chain.hpp: Conv2d, [ReLU,] MaxPool2d in
+// inference). The channel-vector tiles' [position][channel] outputs pool in
+// whole vectors before the transpose: LeNet-5's conv2 transposes 25 positions
+// instead of 100 and the pool's pass over y is gone. `pooled` may hold x (the
+// chain's ping-pong: conv2's input and pool2's output share a buffer): each
+// sample's x is read before its pooled output is written, and a pooled sample
+// is no larger than an input sample, so it ends before the next one starts.
+template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1>
+constexpr bool PoolFusesIntoTiles() {
+  return ForwardPathOf<G, Batch>() == ForwardPath::channel_vectors && MaxPool2x2Path<P>() &&
+         (Batch == 1 || P.out.size() <= G.in.size());
+}
+
+template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1, bool kRelu = false>
+void Conv2dForwardPooled(const float* x, const float* HWY_RESTRICT w,
+                         const float* HWY_RESTRICT b, float* HWY_RESTRICT y, float* pooled,
+                         float* HWY_RESTRICT scratch) {
+  static_assert(P.in == G.out, "the pool's input is the convolution's output");
+  if constexpr (PoolFusesIntoTiles<G, P, Batch>()) {
+    for (int s = 0; s < Batch; ++s) {
+      conv2d_impl::ForwardByChannelVectors<G, kRelu, P>(x + s * G.in.size(), w, b,
+                                                       pooled + s * P.out.size(), scratch);
+    }
+  } else {
+    Conv2dForward<G, Batch, kRelu>(x, w, b, y, scratch);
+    for (int s = 0; s < Batch; ++s) {
+      MaxPool2dForward<P>(y + s * G.out.size(), pooled + s * P.out.size());
+    }
+  }
 }
 
 template <Conv2dGeometry G, int Batch = 1>

@@ -38,6 +38,7 @@
 #include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/pool2d-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -159,10 +160,13 @@ constexpr Conv2dGeometry PaddedRowGeometry() {
   return row;
 }
 
-// kRelu: y = max(0, conv(x, w) + b), a ReLU fused into the tiles.
-template <Conv2dGeometry G, bool kRelu = false>
-HWY_INLINE void ForwardByChannelVectors(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
-                                        const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
+// kRelu: y = max(0, conv(x, w) + b), a ReLU fused into the tiles. kPool (if
+// its in.c is set): y is that max-pooled by a 2x2 MaxPool2d fused into the
+// layer, pooled before the transpose (conv2d-inl.h, Conv2dForwardPooled). y
+// may overlap x (not restrict): it is written after the tiles have read x.
+template <Conv2dGeometry G, bool kRelu = false, Pool2dGeometry kPool = Pool2dGeometry{}>
+HWY_INLINE void ForwardByChannelVectors(const float* x, const float* HWY_RESTRICT w,
+                                        const float* HWY_RESTRICT b, float* y,
                                         float* HWY_RESTRICT scratch) {
   static_assert(ChannelVectors(G) > 0);
   constexpr cd::ChannelVectorPlan p = cd::channel_vector_plan(G);
@@ -191,7 +195,13 @@ HWY_INLINE void ForwardByChannelVectors(const float* HWY_RESTRICT x, const float
                                                                   outputs + co);
     }
   }
-  Transpose(outputs, G.out.c, kPositions, G.out.c, y, kPositions);  // [out.c][positions]
+  if constexpr (kPool.in.c > 0) {
+    constexpr int kPooled = kPool.out.h * kPool.out.w;
+    MaxPool2x2ChannelsLast<kPool>(outputs, outputs);
+    Transpose(outputs, G.out.c, kPooled, G.out.c, y, kPooled);  // [out.c][pooled]
+  } else {
+    Transpose(outputs, G.out.c, kPositions, G.out.c, y, kPositions);  // [out.c][positions]
+  }
 }
 
 }  // namespace conv2d_impl

@@ -370,6 +370,19 @@ HWY_INLINE void ForEachWindow2x2(DC dc, const float* HWY_RESTRICT top,
   }
 }
 
+// The maximum of a 2x2 window's cells, vectors of them, in the order
+// MaxPool2x2Forward takes them on this target: where -0 meets +0 (or a NaN
+// meets a number) the order decides the bits, and a pool fused into the layer
+// before it (MaxPool2x2ChannelsLast) gives the bits of MaxPool2dForward.
+template <class VC>
+HWY_INLINE VC Max2x2(VC top_left, VC top_right, VC bottom_left, VC bottom_right) {
+#if HWY_HAVE_SCALABLE
+  return hn::Max(hn::Max(top_left, top_right), hn::Max(bottom_left, bottom_right));
+#else
+  return hn::Max(hn::Max(top_left, bottom_left), hn::Max(top_right, bottom_right));
+#endif
+}
+
 template <Pool2dGeometry G>
 HWY_INLINE void MaxPool2x2Forward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
   const hn::CappedTag<float, Pool2x2Lanes<G>()> dc;
@@ -392,8 +405,9 @@ HWY_INLINE void MaxPool2x2Forward(const float* HWY_RESTRICT x, float* HWY_RESTRI
         VC tl, tr, bl, br;
         hn::LoadInterleaved2(dc, top + 2 * o, tl, tr);
         hn::LoadInterleaved2(dc, bottom + 2 * o, bl, br);
-        hn::StoreU(hn::Max(hn::Max(tl, tr), hn::Max(bl, br)), dc, out + o);
+        hn::StoreU(Max2x2(tl, tr, bl, br), dc, out + o);
 #else
+        // Max2x2's order: max(max(tl, bl), max(tr, br)).
         const VC lo = hn::Max(hn::LoadU(dc, top + 2 * o), hn::LoadU(dc, bottom + 2 * o));
         const VC hi = hn::Max(hn::LoadU(dc, top + 2 * o + lanes),
                               hn::LoadU(dc, bottom + 2 * o + lanes));
@@ -448,16 +462,55 @@ HWY_INLINE void MaxPool2x2Backward(const float* HWY_RESTRICT x, const float* HWY
 
 }  // namespace pool2d_detail
 
+// Whether MaxPool2dForward<G> takes the 2x2 path (MaxPool2x2Forward), whose
+// bits MaxPool2x2ChannelsLast reproduces.
+template <Pool2dGeometry G>
+constexpr bool MaxPool2x2Path() {
+#if HWY_TARGET != HWY_SCALAR
+  return pool2d_detail::kIsMaxPool2x2<G> && pool2d_detail::Pool2x2Lanes<G>() != 0;
+#else
+  return false;
+#endif
+}
+
 template <Pool2dGeometry G>
 void MaxPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {
 #if HWY_TARGET != HWY_SCALAR
-  if constexpr (pool2d_detail::kIsMaxPool2x2<G> && pool2d_detail::Pool2x2Lanes<G>() != 0) {
+  if constexpr (MaxPool2x2Path<G>()) {
     pool2d_detail::MaxPool2x2Forward<G>(x, y);
     return;
   }
 #endif
   pool2d_detail::PoolForward<G, /*kMax=*/true>(x, y);
 }
+
+#if HWY_TARGET != HWY_SCALAR
+// MaxPool2dForward<G> (a MaxPool2x2Path geometry) of planes stored positions
+// first, x[in.h][in.w][in.c] -> y[out.h][out.w][in.c], in.c a multiple of the
+// vector: a max pool fused into the output of a kernel that computes them so
+// (Conv2d's channel-vector tiles), the same bits. y may be x: window j reads
+// positions >= j only, so pooled position j overwrites one no later window reads.
+template <Pool2dGeometry G>
+HWY_INLINE void MaxPool2x2ChannelsLast(const float* x, float* y) {
+  static_assert(MaxPool2x2Path<G>());
+  const KernelTag d;
+  constexpr int C = G.in.c, N = static_cast<int>(hn::MaxLanes(d));
+  static_assert(C % N == 0, "channels fill whole vectors");
+  for (int oy = 0; oy < G.out.h; ++oy) {
+    for (int ox = 0; ox < G.out.w; ++ox) {
+      const float* top = x + (2 * oy * G.in.w + 2 * ox) * C;
+      const float* bottom = top + G.in.w * C;
+      float* out = y + (oy * G.out.w + ox) * C;
+#pragma GCC unroll 4
+      for (int c = 0; c < C; c += N) {
+        hn::StoreU(pool2d_detail::Max2x2(hn::LoadU(d, top + c), hn::LoadU(d, top + C + c),
+                                         hn::LoadU(d, bottom + c), hn::LoadU(d, bottom + C + c)),
+                   d, out + c);
+      }
+    }
+  }
+}
+#endif  // HWY_TARGET != HWY_SCALAR
 
 template <Pool2dGeometry G>
 void AvgPool2dForward(const float* HWY_RESTRICT x, float* HWY_RESTRICT y) {

@@ -33,6 +33,17 @@ struct Kernel<Conv2d<Spec>> {
     Conv2dForward<g, Batch, true>(a.in, a.params, bias, a.out, a.scratch);
   }
 
+  // Forward (and the ReLU after it, kRelu), then the MaxPool2d `Pool` after
+  // that into `pooled` (inference of Conv2d, [ReLU,] MaxPool2d: chain.hpp);
+  // a.out, the convolution's own buffer, holds its output where a path needs it.
+  template <Shape In, int Batch, bool kRelu, class Pool>
+  static void ForwardPooled(const ForwardArgs& a, float* pooled) {
+    constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);
+    const float* bias = g.bias ? a.params + g.weight_count() : nullptr;
+    Conv2dForwardPooled<g, Pool::geometry(g.out), Batch, kRelu>(a.in, a.params, bias, a.out,
+                                                                pooled, a.scratch);
+  }
+
   template <Shape In, int Batch>
   static void Backward(const BackwardArgs& a) {
     constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);

@@ -24,6 +24,7 @@ struct Conv2d {
   static constexpr Conv2dSpec spec = Spec;
   static constexpr const char* name = "Conv2d";
   static constexpr bool fuses_relu = true;  // inference: Kernel::ForwardRelu
+  static constexpr bool fuses_max_pool = true;  // inference: Kernel::ForwardPooled
 
   static constexpr AxisResolution axis_y(Shape in) {
     return resolve_axis('H', in.h, Spec.kernel_size.h, Spec.stride.h, Spec.padding.h,

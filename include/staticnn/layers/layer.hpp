@@ -20,6 +20,11 @@
 //         // after a ReLU, Kernel<MyLayer>::BackwardAfterRelu<In, Batch>
 //         // writes the gradient at the ReLU's input (the ReLU's backward
 //         // does not run)
+//     static constexpr bool fuses_max_pool = true;                   // optional:
+//         // inference runs a MaxPool2d after it (after its fused ReLU, if
+//         // any) inside its kernel (Kernel<MyLayer>::ForwardPooled<In, Batch,
+//         // kRelu, Pool>(args, pooled): args.out is its own output buffer, to
+//         // use or not); the pool says so with `static constexpr bool max_pool`
 //     static void describe(TextLine& line, Shape in);                // optional:
 //         // the summary's "Type (spec)" column; default: the name
 //     template <class Self>                                         // optional, instead:
@@ -112,6 +117,27 @@ template <class L>
 constexpr bool layer_is_relu() {
   if constexpr (requires { L::relu; }) {
     return L::relu;
+  } else {
+    return false;
+  }
+}
+
+// Whether L's inference kernel can run the max pool after it (fuses_max_pool),
+// and whether L is such a pool (max_pool): the pool's output is then written
+// by that kernel, which may pool its outputs before they leave registers or
+// scratch (LeNet-5's conv2: the pool's pass over y and 3/4 of a transpose).
+template <class L>
+constexpr bool layer_fuses_max_pool() {
+  if constexpr (requires { L::fuses_max_pool; }) {
+    return L::fuses_max_pool;
+  } else {
+    return false;
+  }
+}
+template <class L>
+constexpr bool layer_is_max_pool() {
+  if constexpr (requires { L::max_pool; }) {
+    return L::max_pool;
   } else {
     return false;
   }

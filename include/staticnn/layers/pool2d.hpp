@@ -80,7 +80,9 @@ struct Pool2d {
 
 // Named types (not aliases) so that diagnostics print "MaxPool2d<...>".
 template <Pool2dSpec Spec>
-struct MaxPool2d : Pool2d<Spec, true> {};
+struct MaxPool2d : Pool2d<Spec, true> {
+  static constexpr bool max_pool = true;  // fused into a layer before it that fuses_max_pool
+};
 template <Pool2dSpec Spec>
 struct AvgPool2d : Pool2d<Spec, false> {};
 
