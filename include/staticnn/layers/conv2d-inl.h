@@ -25,7 +25,7 @@ struct Kernel<Conv2d<Spec>> {
     Conv2dForward<g, Batch>(a.in, a.params, bias, a.out, a.scratch);
   }
 
-  // Forward, then a ReLU (inference of Conv2d, ReLU: chain.hpp).
+  // Forward, then a ReLU (Conv2d, ReLU in inference and training: chain.hpp).
   template <Shape In, int Batch>
   static void ForwardRelu(const ForwardArgs& a) {
     constexpr Conv2dGeometry g = Conv2d<Spec>::geometry(In);

@@ -23,7 +23,7 @@ template <Conv2dSpec Spec>
 struct Conv2d {
   static constexpr Conv2dSpec spec = Spec;
   static constexpr const char* name = "Conv2d";
-  static constexpr bool fuses_relu = true;  // inference: Kernel::ForwardRelu
+  static constexpr bool fuses_relu = true;  // Kernel::ForwardRelu
   static constexpr bool fuses_max_pool = true;  // inference: Kernel::ForwardPooled
 
   static constexpr AxisResolution axis_y(Shape in) {

@@ -26,7 +26,7 @@ struct Kernel<Linear<Spec>> {
                             a.out);
   }
 
-  // Forward, then a ReLU (inference of Linear, ReLU: chain.hpp).
+  // Forward, then a ReLU (Linear, ReLU in inference and training: chain.hpp).
   template <Shape In, int Batch>
   static void ForwardRelu(const ForwardArgs& a) {
     constexpr LinearGeometry g = Linear<Spec>::geometry(In);

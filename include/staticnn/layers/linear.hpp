@@ -15,7 +15,7 @@ template <LinearSpec Spec>
 struct Linear {
   static constexpr LinearSpec spec = Spec;
   static constexpr const char* name = "Linear";
-  static constexpr bool fuses_relu = true;  // inference: Kernel::ForwardRelu
+  static constexpr bool fuses_relu = true;  // Kernel::ForwardRelu
 
   static constexpr LinearGeometry geometry(Shape in) {
     return {in.size(), Spec.out_features, Spec.bias};
