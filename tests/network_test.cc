@@ -30,6 +30,19 @@ std::vector<double> random_params(std::uint64_t seed) {
   return std::vector<double>(p.values, p.values + Net::param_count);
 }
 
+// BlocksNet's first layers and projection Residual, then the ReLU that
+// inference adds in the Residual's sum (Kernel<Residual>::ForwardRelu, as
+// ResNet-8's blocks run); BlocksNet has an identity Residual followed by a ReLU.
+using ProjectionReluNet = Network<
+    Input<3, 9, 7>, Conv2d<Conv2dSpec{.out_channels = 4, .kernel_size = 3, .padding = same}>, ReLU,
+    Residual<Main<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 3, .stride = 2,
+                                    .padding = 1, .rounding = Rounding::floor}>,
+                  LeakyReLU<LeakyReLUSpec{.negative_slope = 0.1f}>>,
+             Shortcut<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 1, .stride = 2,
+                                        .rounding = Rounding::floor}>>>,
+    ReLU>;
+static_assert(ProjectionReluNet::plan.layers[3].fused);
+
 }  // namespace staticnn::test
 #endif  // STATICNN_TESTS_NETWORK_TEST_ONCE
 
@@ -104,6 +117,7 @@ void TestEveryLayerAgainstOracle() {
 void TestBlocksAgainstOracle() {
   CheckAgainstOracle<test::BlocksNet, 1, true>(15);
   CheckAgainstOracle<test::BlocksNet, 3, true>(16);
+  CheckAgainstOracle<test::ProjectionReluNet, 1, true>(17);
 }
 
 void TestLeNetAgainstOracle() {

@@ -56,8 +56,8 @@ using EveryLayerNet = Network<
 template <int C>
 struct PointwiseReLU : Sequential<Conv2d<Conv2dSpec{.out_channels = C, .kernel_size = 1}>, ReLU> {};
 
-// Every block, nested and on odd sizes: identity and projection Residual
-// (each followed by a ReLU, which inference adds in the block's sum), Concat (one branch a named block), Sequential holding a Residual, a
+// Every block, nested and on odd sizes: identity and projection Residual,
+// Concat (one branch a named block), Sequential holding a Residual, a
 // Residual on flat features.
 using BlocksNet = Network<
     Input<3, 9, 7>,
@@ -69,7 +69,6 @@ using BlocksNet = Network<
                   LeakyReLU<LeakyReLUSpec{.negative_slope = 0.1f}>>,
              Shortcut<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 1, .stride = 2,
                                         .rounding = Rounding::floor}>>>,
-    ReLU,
     Concat<Branch<PointwiseReLU<2>>,
            Branch<Conv2d<Conv2dSpec{.out_channels = 3, .kernel_size = 3, .padding = 1}>, Sigmoid>,
            Branch<MaxPool2d<Pool2dSpec{.kernel_size = 3, .stride = 1, .padding = 1}>>>,

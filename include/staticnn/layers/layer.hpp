@@ -14,6 +14,8 @@
 //         // inference runs a ReLU right after it inside its kernel
 //         // (Kernel<MyLayer>::ForwardRelu<In, Batch>, the ReLU's semantics);
 //         // the ReLU layer says so with `static constexpr bool relu = true`
+//     static constexpr bool identity_in_inference = true;            // optional:
+//         // inference runs no kernel: its output is its input (Dropout)
 //     static void describe(TextLine& line, Shape in);                // optional:
 //         // the summary's "Type (spec)" column; default: the name
 //     template <class Self>                                         // optional, instead:
@@ -74,33 +76,22 @@ constexpr LayerMemory layer_memory(Shape in, int batch) {
   }
 }
 
+// The optional flags of the contract above, false where L does not declare
+// them. A ReLU after a layer that fuses_relu runs inside that layer's kernel
+// in inference (LeNet-5: 3.6% of its inference time saved).
+struct LayerFlags {
+  bool aliases_input = false, fuses_relu = false, relu = false, identity_in_inference = false;
+};
 template <class L>
-constexpr bool layer_aliases_input() {
-  if constexpr (requires { L::aliases_input; }) {
-    return L::aliases_input;
-  } else {
-    return false;
+constexpr LayerFlags layer_flags() {
+  LayerFlags f;
+  if constexpr (requires { L::aliases_input; }) f.aliases_input = L::aliases_input;
+  if constexpr (requires { L::fuses_relu; }) f.fuses_relu = L::fuses_relu;
+  if constexpr (requires { L::relu; }) f.relu = L::relu;
+  if constexpr (requires { L::identity_in_inference; }) {
+    f.identity_in_inference = L::identity_in_inference;
   }
-}
-
-// Whether L's inference kernel can apply a ReLU to its output (fuses_relu), and
-// whether L is that ReLU (relu): such a pair runs as one kernel in inference,
-// which saves a pass over the output (LeNet-5: 3.6% of its inference time).
-template <class L>
-constexpr bool layer_fuses_relu() {
-  if constexpr (requires { L::fuses_relu; }) {
-    return L::fuses_relu;
-  } else {
-    return false;
-  }
-}
-template <class L>
-constexpr bool layer_is_relu() {
-  if constexpr (requires { L::relu; }) {
-    return L::relu;
-  } else {
-    return false;
-  }
+  return f;
 }
 
 // Whether L holds layers of its own (a block), visited by L::children.
