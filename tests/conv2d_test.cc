@@ -499,8 +499,10 @@ void CheckForwardRelu() {
 
 // A ReLU fused into forward: in the row tiles that write y (LeNet-5's conv1,
 // one sample and a batch), in the channel-vector tiles (LeNet-5's conv2, DS-CNN's
-// first layer), and as a pass over y where the tiles' outputs are cropped
-// (stride 2) or another path runs (pointwise, depthwise, Winograd over a batch).
+// first layer), in the pointwise tiles (positions in the lanes: DS-CNN's 1x1 on
+// every target, 16x6x6 -> 32 below AVX-512; output channels in the lanes:
+// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x9x9), and as a pass
+// over y where the tiles' outputs are cropped (stride 2) or Winograd runs.
 void TestConv2dForwardRelu() {
   using conv2d_test::conv;
   using conv2d_test::conv3x3;
@@ -510,6 +512,7 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv({1, 49, 10}, 64, {10, 2, 5}, {4, 2, 1})>();
   CheckForwardRelu<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
   CheckForwardRelu<conv({16, 6, 6}, 32, {1}, {1})>();
+  CheckForwardRelu<conv({64, 25, 5}, 64, {1}, {1})>();
   CheckForwardRelu<conv({8, 9, 9}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
   CheckForwardRelu<conv3x3({16, 16, 16}, 16), 3>();
 }

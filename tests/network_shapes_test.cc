@@ -173,6 +173,16 @@ static_assert(LeNet::memory<1>.inference_out[1] == LeNet::memory<1>.inference_ou
 static_assert(LeNet::plan.layers[2].pool_fused && LeNet::plan.layers[5].pool_fused);
 static_assert(LeNet::plan.layers[0].fuses_max_pool && !LeNet::plan.layers[0].pool_fused &&
               !LeNet::plan.layers[7].fuses_max_pool);
+// Dropout is skipped in inference: no kernel runs, its output is its input's
+// buffer (conv's here), and a ReLU after it is not fused (it has nothing to
+// fuse into), so it writes the other buffer.
+using DropoutNet = nn::Network<nn::Input<1, 8, 8>, nn::Conv2d<{.out_channels = 2, .kernel_size = 3}>,
+                               nn::Dropout<>, nn::ReLU, nn::Flatten,
+                               nn::Linear<{.out_features = 3}>>;
+static_assert(DropoutNet::plan.layers[1].skipped && !DropoutNet::plan.layers[2].fused &&
+              !DropoutNet::plan.layers[0].skipped && !DropoutNet::plan.layers[2].skipped);
+static_assert(DropoutNet::memory<1>.inference_out[1] == DropoutNet::memory<1>.inference_out[0] &&
+              DropoutNet::memory<1>.inference_out[2] != DropoutNet::memory<1>.inference_out[1]);
 static_assert(LeNet::training_activation_bytes<8> == 8 * (kLeNetKept + 2 * 4704) * sizeof(float));
 
 // The spelled-out specs (needed by older compilers) compile and name the very

@@ -16,6 +16,7 @@
 #define STATICNN_TESTS_NETWORK_TEST_ONCE
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "staticnn/init.hpp"
@@ -29,6 +30,19 @@ std::vector<double> random_params(std::uint64_t seed) {
   return std::vector<double>(p.values, p.values + Net::param_count);
 }
 
+// BlocksNet's first layers and projection Residual, then the ReLU that
+// inference adds in the Residual's sum (Kernel<Residual>::ForwardRelu, as
+// ResNet-8's blocks run); BlocksNet has an identity Residual followed by a ReLU.
+using ProjectionReluNet = Network<
+    Input<3, 9, 7>, Conv2d<Conv2dSpec{.out_channels = 4, .kernel_size = 3, .padding = same}>, ReLU,
+    Residual<Main<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 3, .stride = 2,
+                                    .padding = 1, .rounding = Rounding::floor}>,
+                  LeakyReLU<LeakyReLUSpec{.negative_slope = 0.1f}>>,
+             Shortcut<Conv2d<Conv2dSpec{.out_channels = 6, .kernel_size = 1, .stride = 2,
+                                        .rounding = Rounding::floor}>>>,
+    ReLU>;
+static_assert(ProjectionReluNet::plan.layers[3].fused);
+
 }  // namespace staticnn::test
 #endif  // STATICNN_TESTS_NETWORK_TEST_ONCE
 
@@ -39,7 +53,9 @@ namespace {
 
 // Forward (inference and training) and backward of Net on Batch samples
 // against the double-precision oracle.
-template <class Net, int Batch>
+// kSameInBothModes: Net has no layer that behaves differently in training
+// (BatchNorm, Dropout), so inference and training forward give the same bits.
+template <class Net, int Batch, bool kSameInBothModes = false>
 void CheckAgainstOracle(std::uint64_t seed) {
   using test::relative_error;
   const std::vector<double> params = test::random_params<Net>(seed);
@@ -66,6 +82,12 @@ void CheckAgainstOracle(std::uint64_t seed) {
   EXPECT_LT(relative_error(y_infer, y_ref.data(), out_n), 2e-5) << "inference forward";
   const float* y_train = Forward<Net, Batch>(p, xf.data(), train_ws);
   EXPECT_LT(relative_error(y_train, y_ref.data(), out_n), 2e-5) << "training forward";
+  if constexpr (kSameInBothModes) {
+    // Inference runs each ReLU inside the layer or block before it (chain.hpp);
+    // training runs it as a layer: the same bits.
+    EXPECT_EQ(std::memcmp(y_infer, y_train, out_n * sizeof(float)), 0)
+        << "inference (ReLUs fused) differs from training forward";
+  }
   Backward<Net, Batch>(p, xf.data(), train_ws, doutf.data(), g, dx.data());
   EXPECT_LT(relative_error(dx.data(), dx_ref.data(), dx.size()), 5e-5) << "input gradient";
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -95,8 +117,9 @@ void TestEveryLayerAgainstOracle() {
 void TestReluPoolAgainstOracle() { CheckAgainstOracle<test::ReluPoolNet, 3>(13); }
 
 void TestBlocksAgainstOracle() {
-  CheckAgainstOracle<test::BlocksNet, 1>(15);
-  CheckAgainstOracle<test::BlocksNet, 3>(16);
+  CheckAgainstOracle<test::BlocksNet, 1, true>(15);
+  CheckAgainstOracle<test::BlocksNet, 3, true>(16);
+  CheckAgainstOracle<test::ProjectionReluNet, 1, true>(17);
 }
 
 void TestLeNetAgainstOracle() {

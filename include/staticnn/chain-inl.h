@@ -47,6 +47,19 @@ constexpr std::size_t LastComputing() {
   return last;
 }
 
+// The last layer that runs a kernel in inference (C::size if none does): not
+// one that aliases its input or is skipped, nor a ReLU or max pool fused into
+// the layer before it.
+template <class C>
+constexpr std::size_t LastInferring() {
+  std::size_t last = C::size;
+  for (std::size_t i = 0; i < C::size; ++i) {
+    const detail::LayerRecord& r = C::plan.layers[i];
+    if (!r.aliases && !r.fused && !r.pool_fused && !r.skipped) last = i;
+  }
+  return last;
+}
+
 // Copies n floats (a chain that only aliases, written to an explicit output).
 HWY_INLINE void CopyFloats(std::size_t n, const float* from, float* to) {
   for (std::size_t k = 0; k < n; ++k) to[k] = from[k];
@@ -54,13 +67,13 @@ HWY_INLINE void CopyFloats(std::size_t n, const float* from, float* to) {
 
 // Inference on a batch x ([Batch][in]); `memory` holds
 // C::memory<Batch>.inference_floats floats. Returns the output, which lives in
-// `memory` (or is x itself, for a chain of aliasing layers only) unless
+// `memory` (or is x itself, for a chain of aliasing or skipped layers only) unless
 // `out` is given: then the last layer writes there (blocks use this).
 template <class C, int Batch>
 const float* ChainInfer(const float* params, const float* buffers, const float* x, float* memory,
                         float* out_given = nullptr) {
   constexpr auto& m = C::template memory<Batch>;
-  constexpr std::size_t last = LastComputing<C>();
+  constexpr std::size_t last = LastInferring<C>();
   const float* current = x;
   ForEachLayer<C::size>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
@@ -70,17 +83,16 @@ const float* ChainInfer(const float* params, const float* buffers, const float* 
     constexpr bool kFusesNext = I + 1 < C::size && C::plan.layers[I + 1].fused;
     constexpr std::size_t kPoolAt = kFusesNext ? I + 2 : I + 1;
     constexpr bool kPoolsNext = kPoolAt < C::size && C::plan.layers[kPoolAt].pool_fused;
-    if constexpr (!r.aliases && !r.fused && !r.pool_fused) {
-      float* out = (I == last || (kFusesNext && I + 1 == last)) && out_given != nullptr
-                       ? out_given
-                       : memory + m.inference_out[I];
+    if constexpr (!r.aliases && !r.fused && !r.pool_fused && !r.skipped) {
+      // With a fused pool, this layer's own buffer is scratch for its kernel.
+      float* out = I == last && out_given != nullptr && !kPoolsNext ? out_given
+                                                                    : memory + m.inference_out[I];
       using K = Kernel<typename C::template layer<I>>;
       const ForwardArgs args{current, out, params + r.param_offset, buffers + r.buffer_offset,
                              nullptr, nullptr, memory + m.inference_scratch_at, false, nullptr};
       if constexpr (kPoolsNext) {
-        float* pooled = kPoolAt == last && out_given != nullptr
-                            ? out_given
-                            : memory + m.inference_out[kPoolAt];
+        float* pooled = I == last && out_given != nullptr ? out_given
+                                                          : memory + m.inference_out[kPoolAt];
         K::template ForwardPooled<r.in, Batch, kFusesNext,
                                   typename C::template layer<kPoolAt>>(args, pooled);
         out = pooled;

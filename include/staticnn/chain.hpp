@@ -29,6 +29,7 @@ struct LayerRecord {
   bool fuses_max_pool = false;  // a max pool after it runs inside its kernel (inference)
   bool pool_fused = false;      // a max pool run by the layer before it (or the one
                                 // before its fused ReLU); the buffers stay as unfused
+  bool skipped = false;     // the identity in inference: no kernel runs (Dropout)
   long params = 0, buffers = 0, macs = 0;
   long param_offset = 0, buffer_offset = 0;  // first scalar in the chain's arrays
   Violation violation;   // set only on the first failing layer
@@ -70,16 +71,18 @@ constexpr Plan<sizeof...(Layers)> plan_layers(Shape input, bool flat) {
             const auto tensors = layer_tensors<L>(p.out);
             r.out = step.out;
             r.flat = step.flat;
-            r.aliases = layer_aliases_input<L>();
-            r.fuses_relu = layer_fuses_relu<L>() && !r.aliases;
-            r.fused = layer_is_relu<L>() && st.index > 0 &&
+            constexpr LayerFlags flags = layer_flags<L>();
+            r.aliases = flags.aliases_input;
+            r.fuses_relu = flags.fuses_relu && !r.aliases;
+            r.fused = flags.relu && st.index > 0 &&
                       p.layers[std::size_t(st.index - 1)].fuses_relu;
-            r.fuses_max_pool = layer_fuses_max_pool<L>() && !r.aliases;
-            if (layer_is_max_pool<L>() && st.index > 0) {
+            r.fuses_max_pool = flags.fuses_max_pool && !r.aliases;
+            if (flags.max_pool && st.index > 0) {
               const LayerRecord& before = p.layers[std::size_t(st.index - 1)];
               r.pool_fused = before.fuses_max_pool ||
                              (before.fused && p.layers[std::size_t(st.index - 2)].fuses_max_pool);
             }
+            r.skipped = flags.identity_in_inference && !r.aliases;
             r.params = count_of(tensors, TensorRole::parameter);
             r.buffers = count_of(tensors, TensorRole::buffer);
             r.macs = step.macs;
@@ -109,7 +112,7 @@ constexpr long max_of(long a, long b) { return a > b ? a : b; }
 template <std::size_t N>
 struct ChainMemory {
   // Inference: [output A][output B][scratch], outputs alternating (ping-pong);
-  // a fused ReLU's output is its layer's.
+  // a fused ReLU's output is its layer's, a skipped layer's its input.
   std::array<long, N> inference_out{};
   long inference_floats = 0, inference_scratch_at = 0;
   long largest_output = 0;  // floats of one ping-pong buffer
@@ -134,7 +137,9 @@ constexpr ChainMemory<N> lay_out_memory(const Plan<N>& plan, const std::array<La
   long current = -1, kept = 0;
   for (std::size_t i = 0; i < N; ++i) {
     if (!plan.layers[i].aliases) {
-      if (!plan.layers[i].fused) current = current == 0 ? c.largest_output : 0;
+      if (!plan.layers[i].fused && !plan.layers[i].skipped) {
+        current = current == 0 ? c.largest_output : 0;
+      }
       c.kept_out[i] = kept;
       kept += round_up16(long(batch) * plan.layers[i].out.size());
     } else {

@@ -2,8 +2,10 @@
 //
 //   Conv2dForward<G, Batch>(x, w, b, y, scratch)   y  = conv(x, w) + b per sample
 //   Conv2dForward<G, Batch, true>(...)   y = max(0, conv(x, w) + b): a ReLU fused
-//                                into the tiles where they write y, else a
-//                                pass over y while it is in cache
+//                                into the tiles where they store their final
+//                                sums, else (Winograd, the planar depthwise,
+//                                cropped row tiles) a pass over y while it is
+//                                in cache
 //   Conv2dForwardPooled<G, P, Batch, kRelu>(x, w, b, y, pooled, scratch)
 //                                Conv2dForward<G, Batch, kRelu>, then
 //                                MaxPool2dForward<P> of each sample into
@@ -112,9 +114,10 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                    const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                    float* HWY_RESTRICT scratch) {
   constexpr ForwardPath kPath = ForwardPathOf<G, Batch>();
-  // The paths whose tiles write y apply a fused ReLU there.
+  // The paths whose tiles write their final sums apply a fused ReLU there.
   constexpr bool kFused =
-      kRelu && (kPath == ForwardPath::channel_vectors ||
+      kRelu && (kPath == ForwardPath::channel_vectors || kPath == ForwardPath::depthwise_lanes ||
+                kPath == ForwardPath::pointwise_channels || kPath == ForwardPath::pointwise ||
                 (kPath == ForwardPath::row_tiles && conv2d_impl::RowTilesFuseRelu<G>()));
   if constexpr (kPath == ForwardPath::winograd) {
     conv2d_impl::WinogradConv3x3<G, false, Batch>(x, w, b, y, scratch);
@@ -123,11 +126,11 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
       const float* HWY_RESTRICT xs = x + s * G.in.size();
       float* HWY_RESTRICT ys = y + s * G.out.size();
       if constexpr (kPath == ForwardPath::depthwise_lanes) {
-        conv2d_impl::DepthwiseLanesForward<G>(xs, w, b, ys, scratch);
+        conv2d_impl::DepthwiseLanesForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::pointwise_channels) {
-        conv2d_impl::PointwiseChannelsForward<G>(xs, w, b, ys, scratch);
+        conv2d_impl::PointwiseChannelsForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::pointwise) {
-        conv2d_impl::PointwiseForward<G>(xs, w, b, ys);
+        conv2d_impl::PointwiseForward<G, kFused>(xs, w, b, ys);
       } else if constexpr (kPath == ForwardPath::depthwise) {
         conv2d_impl::DepthwiseForward<G>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::channel_vectors) {

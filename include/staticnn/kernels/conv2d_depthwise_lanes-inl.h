@@ -9,7 +9,8 @@
 // an output position of all N channels is bias + one FMA per tap with
 // whole vectors, the taps' weights are KH*KW vectors that stay in registers,
 // and a row of T outputs loads each input vector once for the KW taps that
-// read it. The outputs yt[position][N] are transposed back into PyTorch's
+// read it (kRelu: max(0, .) of them, a ReLU fused into the layer). The
+// outputs yt[position][N] are transposed back into PyTorch's
 // NCHW y. The two transposes (transpose_blocks-inl.h) cost about what the
 // FMAs do at 3x3; the lanes are full on every plane size and stride.
 //   DepthwiseLanesTile     T consecutive outputs of one row, N channels
@@ -28,6 +29,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/transpose_blocks-inl.h"
@@ -47,8 +49,8 @@ inline constexpr int kLanesTileOutputs = kVectorRegisters == 32 ? 8 : 4;
 // out[t][lane] = bias + sum over kh, kw of w[kh][kw] * in[kh][t*S + kw] for
 // t < T, where in[r][c] is the vector at in + r * in_row + c * N: input column
 // i is loaded once per kernel row, for the kernel columns kw with
-// (i - kw) % S == 0.
-template <int KH, int KW, int S, int T, class D>
+// (i - kw) % S == 0; max(0, .) of it with kRelu.
+template <int KH, int KW, int S, int T, bool kRelu, class D>
 HWY_INLINE void DepthwiseLanesTile(D d, const float* HWY_RESTRICT in, int in_row,
                                    const VecTile<D, KH * KW>& w, hn::Vec<D> bias,
                                    float* HWY_RESTRICT out) {
@@ -70,7 +72,7 @@ HWY_INLINE void DepthwiseLanesTile(D d, const float* HWY_RESTRICT in, int in_row
     }
   }
 #pragma GCC unroll 16
-  for (int t = 0; t < T; ++t) hn::Store(acc.Get(t), d, out + t * N);
+  for (int t = 0; t < T; ++t) hn::Store(kRelu ? Relu(d, acc.Get(t)) : acc.Get(t), d, out + t * N);
 }
 
 // Vectors of channels: at most one vector of the target, at most 16 lanes
@@ -80,9 +82,12 @@ using DepthwiseLanesTag =
     hn::CappedTag<float, std::min<std::size_t>(hn::MaxLanes(KernelTag()),
                                                cd::lanes_for(G.in.c))>;
 
-// y = depthwise conv(x, w) + b, cd::depthwise_lanes_plan(G).used.
-template <Conv2dGeometry G>
-HWY_INLINE void DepthwiseLanesForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
+// y = depthwise conv(x, w) + b (max(0, .) of it with kRelu),
+// cd::depthwise_lanes_plan(G).used. Flattened: the transposes inline with
+// their constant sizes (g++ left some out of line, depending on what else the
+// translation unit holds: DS-CNN's layer took 15% longer).
+template <Conv2dGeometry G, bool kRelu = false>
+HWY_FLATTEN HWY_INLINE void DepthwiseLanesForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                       const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                       float* HWY_RESTRICT scratch) {
   using D = DepthwiseLanesTag<G>;
@@ -144,7 +149,7 @@ HWY_INLINE void DepthwiseLanesForward(const float* HWY_RESTRICT x, const float* 
       const float* HWY_RESTRICT in = xt + oh * G.y.stride * kRow;
       for (int c = 0; c < kChunks; ++c) {
         const int ox = std::min(c * T, G.out.w - T);
-        DepthwiseLanesTile<KH, KW, S, T>(d, in + ox * S * N, kRow, wv, bias,
+        DepthwiseLanesTile<KH, KW, S, T, kRelu>(d, in + ox * S * N, kRow, wv, bias,
                                          yt + (oh * G.out.w + ox) * N);
       }
     }

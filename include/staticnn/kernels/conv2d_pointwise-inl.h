@@ -9,7 +9,9 @@
 // (one broadcast load per row either way) and loads x where it lies: positions
 // in vectors of at most the plane's size, the last vector of a row overlapping
 // the previous one (outputs are written, not accumulated, so the overlap is
-// computed twice and stored twice with the same values).
+// computed twice and stored twice with the same values). kRelu stores
+// max(0, .) of the sums (a ReLU fused into the layer: the ReLU's bits, one
+// pass over y fewer).
 //   PointwiseTile     MR output channels x NV vectors of positions
 //   PointwiseForward  the layer: blocks of positions, tiles of channels
 
@@ -25,6 +27,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -45,8 +48,8 @@ constexpr bool PointwiseFits(const Conv2dGeometry& g) {
 }
 
 // out[r][start[v] + lane] = bias[r] + sum over k < K of w[r * K + k] *
-// x[k * Q + start[v] + lane] for r < MR, v < NV.
-template <int MR, int NV, int K, int Q, class D>
+// x[k * Q + start[v] + lane] for r < MR, v < NV (max(0, .) of it with kRelu).
+template <int MR, int NV, int K, int Q, bool kRelu, class D>
 HWY_INLINE void PointwiseTile(D d, const float* HWY_RESTRICT x, const int* start,
                               const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
                               float* HWY_RESTRICT out) {
@@ -71,22 +74,25 @@ HWY_INLINE void PointwiseTile(D d, const float* HWY_RESTRICT x, const int* start
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) hn::StoreU(acc.Get(r, v), d, out + r * Q + start[v]);
+    for (int v = 0; v < NV; ++v) {
+      const auto sum = acc.Get(r, v);
+      hn::StoreU(kRelu ? Relu(d, sum) : sum, d, out + r * Q + start[v]);
+    }
   }
 }
 
 // Rows [0, M) of the tiles whose vectors start at start[0, NV).
-template <int NV, int K, int Q, int M, class D>
+template <int NV, int K, int Q, int M, bool kRelu, class D>
 HWY_INLINE void PointwiseRows(D d, const float* HWY_RESTRICT x, const int* start,
                               const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
                               float* HWY_RESTRICT y) {
   constexpr int MR = kPointwiseRows, kWhole = M - M % MR;
   for (int m = 0; m < kWhole; m += MR) {
-    PointwiseTile<MR, NV, K, Q>(d, x, start, w + m * K, b != nullptr ? b + m : nullptr,
+    PointwiseTile<MR, NV, K, Q, kRelu>(d, x, start, w + m * K, b != nullptr ? b + m : nullptr,
                                 y + m * Q);
   }
   if constexpr (M % MR != 0) {
-    PointwiseTile<M % MR, NV, K, Q>(d, x, start, w + kWhole * K,
+    PointwiseTile<M % MR, NV, K, Q, kRelu>(d, x, start, w + kWhole * K,
                                     b != nullptr ? b + kWhole : nullptr, y + kWhole * Q);
   }
 }
@@ -98,8 +104,8 @@ using PointwiseTag =
     hn::CappedTag<float, std::min<std::size_t>(hn::MaxLanes(KernelTag()),
                                                cd::lanes_for(G.out.h * G.out.w))>;
 
-// y = conv1x1(x, w) + b, PointwiseFits(G).
-template <Conv2dGeometry G>
+// y = conv1x1(x, w) + b (max(0, .) of it with kRelu), PointwiseFits(G).
+template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void PointwiseForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                  const float* HWY_RESTRICT b, float* HWY_RESTRICT y) {
   const PointwiseTag<G> d;
@@ -112,13 +118,13 @@ HWY_INLINE void PointwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
   for (int v0 = 0; v0 + NV <= kVectors; v0 += NV) {
     int start[NV];
     for (int v = 0; v < NV; ++v) start[v] = std::min((v0 + v) * N, Q - N);
-    PointwiseRows<NV, K, Q, M>(d, x, start, w, bias, y);
+    PointwiseRows<NV, K, Q, M, kRelu>(d, x, start, w, bias, y);
   }
   if constexpr (kVectors % NV != 0) {
     constexpr int kRest = kVectors % NV;
     int start[kRest];
     for (int v = 0; v < kRest; ++v) start[v] = std::min((kVectors - kRest + v) * N, Q - N);
-    PointwiseRows<kRest, K, Q, M>(d, x, start, w, bias, y);
+    PointwiseRows<kRest, K, Q, M, kRelu>(d, x, start, w, bias, y);
   }
 }
 

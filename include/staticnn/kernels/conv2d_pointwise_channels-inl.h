@@ -27,6 +27,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/transpose_blocks-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
@@ -57,10 +58,11 @@ constexpr bool PointwiseChannelsPay(const Conv2dGeometry& g) {
 // out[r][j] = start[j] + sum over k < count of x[k * Q + r] * wt[k * NV*N + j]
 // for r < R, j < NV*N, where start is bias[j] (zero if bias is nullptr) on the
 // first chunk of input channels and out[r][j] on the others (x at the tile's
-// first position and the chunk's first channel).
+// first position and the chunk's first channel); `relu` (the last chunk of a
+// layer with a fused ReLU) stores max(0, .) of it.
 template <int R, int NV, int Q, class D>
 HWY_INLINE void PointwiseChannelTile(D d, const float* HWY_RESTRICT x, int count,
-                                     const float* HWY_RESTRICT wt, bool first,
+                                     const float* HWY_RESTRICT wt, bool first, bool relu,
                                      const float* HWY_RESTRICT bias, float* HWY_RESTRICT out) {
   constexpr int N = static_cast<int>(hn::MaxLanes(d)), kBlock = NV * N;
   VecTile<D, R, NV> acc;
@@ -84,12 +86,15 @@ HWY_INLINE void PointwiseChannelTile(D d, const float* HWY_RESTRICT x, int count
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) hn::Store(acc.Get(r, v), d, out + r * kBlock + v * N);
+    for (int v = 0; v < NV; ++v) {
+      const auto sum = acc.Get(r, v);
+      hn::Store(relu ? Relu(d, sum) : sum, d, out + r * kBlock + v * N);
+    }
   }
 }
 
-// y = conv1x1(x, w) + b, PointwiseChannelsPay(G).
-template <Conv2dGeometry G>
+// y = conv1x1(x, w) + b (max(0, .) of it with kRelu), PointwiseChannelsPay(G).
+template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void PointwiseChannelsForward(const float* HWY_RESTRICT x,
                                          const float* HWY_RESTRICT w,
                                          const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
@@ -115,7 +120,7 @@ HWY_INLINE void PointwiseChannelsForward(const float* HWY_RESTRICT x,
       for (int t = 0; t < kTiles; ++t) {
         const int q = std::min(t * R, Q - R);
         PointwiseChannelTile<R, NV, Q>(d, x + k0 * Q + q, count, wt, k0 == 0,
-                                       G.bias ? b + c0 : nullptr, yt + q * kBlock);
+                                       kRelu && k0 + count == K, G.bias ? b + c0 : nullptr, yt + q * kBlock);
       }
     }
     TransposeBlocks(yt, kBlock, Q, kBlock, y + c0 * Q, Q);  // y[c0 + j][q] = yt[q][j]

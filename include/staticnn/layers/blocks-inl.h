@@ -14,22 +14,29 @@
 
 #include "hwy/highway.h"
 #include "staticnn/chain-inl.h"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/layers/blocks.hpp"
 #include "staticnn/layers/kernel-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace staticnn {
 namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
 
-// dst[i] += src[i] and dst[i] = a[i] + b[i] for N floats: memory-bound
-// element-wise sums, left to the compiler's vectorizer for this target.
+// dst[i] += src[i] for N floats: a memory-bound element-wise sum, left to the
+// compiler's vectorizer for this target.
 template <std::size_t N>
 HWY_INLINE void AddInto(float* HWY_RESTRICT dst, const float* HWY_RESTRICT src) {
   for (std::size_t i = 0; i < N; ++i) dst[i] += src[i];
 }
-template <std::size_t N>
-HWY_INLINE void AddTo(float* HWY_RESTRICT dst, const float* a, const float* b) {
-  for (std::size_t i = 0; i < N; ++i) dst[i] = a[i] + b[i];
+// dst[i] = a[i] + b[i], or max(0, a[i] + b[i]) with kRelu (a Residual and the
+// ReLU after it in one pass, the ReLU's bits); dst may be a or b.
+template <std::size_t N, bool kRelu>
+HWY_INLINE void AddTo(float* dst, const float* a, const float* b) {
+  ForEachVector<N>([&](auto d, std::size_t i) HWY_ATTR {
+    const auto sum = hn::Add(hn::LoadU(d, a + i), hn::LoadU(d, b + i));
+    hn::StoreU(kRelu ? Relu(d, sum) : sum, d, dst + i);
+  });
 }
 
 // Runs one list (a Sequential, Main, Shortcut or Branch) as a chain: in
@@ -72,12 +79,24 @@ struct Kernel<Residual<Parts...>> {
 
   template <Shape In, int Batch>
   static void Forward(const ForwardArgs& a) {
+    Run<In, Batch, false>(a);
+  }
+
+  // Inference of the block and a ReLU after it (chain.hpp): the ReLU is
+  // applied in the pass that adds the two paths.
+  template <Shape In, int Batch>
+  static void ForwardRelu(const ForwardArgs& a) {
+    Run<In, Batch, true>(a);
+  }
+
+  template <Shape In, int Batch, bool kRelu>
+  static void Run(const ForwardArgs& a) {
     constexpr std::size_t n = std::size_t(Batch) * In.size();
-    // F(x) stays in the main chain's memory: its last layer's backward may
-    // need its own output (Tanh, Sigmoid), which the sum would overwrite.
-    const float* f = ListPass<Main, In, Batch>::Forward(a, a.saved, a.scratch, nullptr);
     if constexpr (!R::projection) {
-      AddTo<n>(a.out, f, a.in);
+      // F(x) stays in the main chain's memory: its last layer's backward may
+      // need its own output (Tanh, Sigmoid), which the sum would overwrite.
+      const float* f = ListPass<Main, In, Batch>::Forward(a, a.saved, a.scratch, nullptr);
+      AddTo<n, kRelu>(a.out, f, a.in);
     } else {
       using Shortcut = typename R::parts::shortcut;
       constexpr auto m = Main::list_memory(In, Batch);
@@ -89,19 +108,19 @@ struct Kernel<Residual<Parts...>> {
       s.params += main_plan.params;
       s.buffers += main_plan.buffers;
       if (s.updated_buffers != nullptr) s.updated_buffers += main_plan.buffers;
-      float* shortcut_out;
-      if (a.saved == nullptr) {  // F(x) first goes to the output: the shortcut reuses scratch
-        CopyFloats(out_n, f, a.out);
-        f = a.out;
-        shortcut_out = a.scratch;
-        ListPass<Shortcut, In, Batch>::Forward(
-            s, nullptr, a.scratch + detail::round_up16(long(out_n)), shortcut_out);
+      if (a.saved == nullptr) {
+        // Inference: the shortcut writes the output, then the main path runs
+        // in the same scratch and its F(x) is added into it.
+        ListPass<Shortcut, In, Batch>::Forward(s, nullptr, a.scratch, a.out);
+        const float* f = ListPass<Main, In, Batch>::Forward(a, nullptr, a.scratch, nullptr);
+        AddTo<out_n, kRelu>(a.out, a.out, f);
       } else {
-        shortcut_out = a.saved + m.saved_floats + g.saved_floats;
+        const float* f = ListPass<Main, In, Batch>::Forward(a, a.saved, a.scratch, nullptr);
+        float* shortcut_out = a.saved + m.saved_floats + g.saved_floats;
         ListPass<Shortcut, In, Batch>::Forward(s, a.saved + m.saved_floats, a.scratch,
                                                shortcut_out);
+        AddTo<out_n, kRelu>(a.out, f, shortcut_out);
       }
-      AddTo<out_n>(a.out, f, shortcut_out);
     }
   }
 

@@ -186,6 +186,9 @@ struct Residual {
   using main = typename parts::main;
   static constexpr bool projection = parts::projection;
   static constexpr const char* name = "Residual";
+  // Inference adds a ReLU after the block into the pass that sums the paths
+  // (Kernel::ForwardRelu).
+  static constexpr bool fuses_relu = true;
 
   // Errors inside name the layer in the main list (identity form) or in
   // Main (child 0) / Shortcut (child 1).
@@ -251,17 +254,17 @@ struct Residual {
     }
   }
 
-  // Identity: the main chain's memory. Projection, inference scratch: the main
-  // chain, then [shortcut output][shortcut chain]; saved: [main][shortcut]
-  // [shortcut output]; training scratch: the main chain, then [shortcut's input
-  // gradient][shortcut chain].
+  // Identity: the main chain's memory. Projection, inference scratch: the
+  // shortcut's chain (it writes the block's output), then the main chain's;
+  // saved: [main][shortcut][shortcut output]; training scratch: the main chain,
+  // then [shortcut's input gradient][shortcut chain].
   static constexpr LayerMemory memory(Shape in, int batch) {
     const auto m = main::list_memory(in, batch);
     if constexpr (projection) {
       const auto g = parts::shortcut::list_memory(in, batch);
       const long out = detail::round_up16(long(batch) * main::plan(in, false).out.size());
       const long din = detail::round_up16(long(batch) * in.size());
-      return {detail::max_of(m.inference_floats, out + g.inference_floats),
+      return {detail::max_of(m.inference_floats, g.inference_floats),
               m.saved_floats + g.saved_floats + out,
               detail::max_of(m.training_scratch_floats, din + g.training_scratch_floats)};
     } else {

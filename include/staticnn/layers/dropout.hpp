@@ -49,6 +49,9 @@ struct Dropout {
                 "staticnn: Dropout's probability p must be in [0, 1]");
   static constexpr DropoutSpec spec = Spec;
   static constexpr const char* name = "Dropout";
+  // Inference networks skip it (chain.hpp); the kernel copies x in a training
+  // workspace's Mode::inference.
+  static constexpr bool identity_in_inference = true;
   static constexpr std::uint64_t threshold = dropout_threshold(Spec.p);
   // What kept elements are multiplied by (PyTorch: x * (1 / (1 - p))).
   static constexpr float scale = Spec.p < 1.0f ? 1.0f / (1.0f - Spec.p) : 0.0f;

@@ -25,6 +25,8 @@
 //         // any) inside its kernel (Kernel<MyLayer>::ForwardPooled<In, Batch,
 //         // kRelu, Pool>(args, pooled): args.out is its own output buffer, to
 //         // use or not); the pool says so with `static constexpr bool max_pool`
+//     static constexpr bool identity_in_inference = true;            // optional:
+//         // inference runs no kernel: its output is its input (Dropout)
 //     static void describe(TextLine& line, Shape in);                // optional:
 //         // the summary's "Type (spec)" column; default: the name
 //     template <class Self>                                         // optional, instead:
@@ -85,62 +87,32 @@ constexpr LayerMemory layer_memory(Shape in, int batch) {
   }
 }
 
+// The optional flags of the contract above, false where L does not declare
+// them. A ReLU after a layer that fuses_relu runs inside that layer's kernel
+// (LeNet-5: 3.6% of its inference time saved, and in training the ReLU's two
+// passes over conv1's output); a MaxPool2d after a layer that fuses_max_pool
+// (and its fused ReLU) runs inside that layer's kernel in inference, which may
+// pool before its outputs leave registers or scratch (LeNet-5's conv2).
+struct LayerFlags {
+  bool aliases_input = false, fuses_relu = false, relu = false,
+       takes_relu_backward = false, fuses_max_pool = false, max_pool = false,
+       identity_in_inference = false;
+};
 template <class L>
-constexpr bool layer_aliases_input() {
-  if constexpr (requires { L::aliases_input; }) {
-    return L::aliases_input;
-  } else {
-    return false;
-  }
-}
-
-// Whether L's inference kernel can apply a ReLU to its output (fuses_relu), and
-// whether L is that ReLU (relu): such a pair runs as one kernel in inference,
-// which saves a pass over the output (LeNet-5: 3.6% of its inference time).
-template <class L>
-constexpr bool layer_fuses_relu() {
-  if constexpr (requires { L::fuses_relu; }) {
-    return L::fuses_relu;
-  } else {
-    return false;
-  }
-}
-template <class L>
-constexpr bool layer_takes_relu_backward() {
+constexpr LayerFlags layer_flags() {
+  LayerFlags f;
+  if constexpr (requires { L::aliases_input; }) f.aliases_input = L::aliases_input;
+  if constexpr (requires { L::fuses_relu; }) f.fuses_relu = L::fuses_relu;
+  if constexpr (requires { L::relu; }) f.relu = L::relu;
   if constexpr (requires { L::takes_relu_backward; }) {
-    return L::takes_relu_backward;
-  } else {
-    return false;
+    f.takes_relu_backward = L::takes_relu_backward;
   }
-}
-template <class L>
-constexpr bool layer_is_relu() {
-  if constexpr (requires { L::relu; }) {
-    return L::relu;
-  } else {
-    return false;
+  if constexpr (requires { L::fuses_max_pool; }) f.fuses_max_pool = L::fuses_max_pool;
+  if constexpr (requires { L::max_pool; }) f.max_pool = L::max_pool;
+  if constexpr (requires { L::identity_in_inference; }) {
+    f.identity_in_inference = L::identity_in_inference;
   }
-}
-
-// Whether L's inference kernel can run the max pool after it (fuses_max_pool),
-// and whether L is such a pool (max_pool): the pool's output is then written
-// by that kernel, which may pool its outputs before they leave registers or
-// scratch (LeNet-5's conv2: the pool's pass over y and 3/4 of a transpose).
-template <class L>
-constexpr bool layer_fuses_max_pool() {
-  if constexpr (requires { L::fuses_max_pool; }) {
-    return L::fuses_max_pool;
-  } else {
-    return false;
-  }
-}
-template <class L>
-constexpr bool layer_is_max_pool() {
-  if constexpr (requires { L::max_pool; }) {
-    return L::max_pool;
-  } else {
-    return false;
-  }
+  return f;
 }
 
 // Whether L holds layers of its own (a block), visited by L::children.
