@@ -644,11 +644,12 @@ constexpr WinogradWeightGradPlan winograd_weight_grad_plan(const Conv2dGeometry&
 }
 
 // Whether Conv2dBackwardParams over `batch` samples takes Winograd: where
-// the forward does. AVX-512, CPU time per batch of 16 (conv2d_bench
-// *_BackwardParams_b16, medians of 3), direct -> Winograd (with the per-block
-// transposes this path had before): 32->32 at 32x32 3.48 -> 2.35 ms, 16->16
-// at 32x32 0.95 -> 0.78, 64->64 at 16x16 3.20 -> 2.60, 32->64 at 16x16 1.61 ->
-// 1.44.
+// the forward does (over a batch, the 8x8 planes of 128 channels too). CPU
+// time per batch of 16 (conv2d_bench *_BackwardParams_b16, AVX-512, one core
+// of a loaded machine, medians of 12 alternating runs), direct or the
+// transposing Winograd before -> this path: 128->128 at 8x8 3.47 (direct) ->
+// 2.14 ms, 64->128 at 8x8 1.69 (direct) -> 1.03, 64->64 at 16x16 2.87 ->
+// 2.39, 32->64 at 16x16 1.51 -> 1.23, 32->32 at 32x32 2.85 -> 2.81.
 constexpr bool winograd_weight_grad_pays(const Conv2dGeometry& g, int batch = 1) {
   return winograd_pays(g, batch);
 }

@@ -51,12 +51,17 @@ namespace cd = ::staticnn::conv2d_detail;
 
 // planes [channels][h][w] -> positions [h][w] of channel_stride floats, to[y
 // * cols + x] (cols positions a row); the lanes past `channels` and the
-// positions outside untouched.
+// positions outside untouched. Four planes at a time, each read in order
+// (row by row over all the planes, 32x32 planes 4 KiB apart, took 30% of
+// the 32->32 weight gradient).
 HWY_INLINE void CopyChannelsLast(const float* HWY_RESTRICT from, int channels, int h, int w,
                                  float* HWY_RESTRICT to, int cols, int channel_stride) {
-  for (int y = 0; y < h; ++y) {
-    Transpose(from + y * w, h * w, channels, w, to + y * cols * channel_stride,
-              channel_stride);
+  for (int c = 0; c < channels; c += 4) {
+    const int rows = std::min(4, channels - c);
+    for (int y = 0; y < h; ++y) {
+      Transpose(from + c * h * w + y * w, h * w, rows, w, to + y * cols * channel_stride + c,
+                channel_stride);
+    }
   }
 }
 
