@@ -584,58 +584,74 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g, int batch = 1) {
 // Weight gradient by Winograd (conv2d_winograd_weight_grad-inl.h): per
 // frequency f, M_f[co][ci] = sum over the batch's tiles t of DY_f[co][t] *
 // V_f[ci][t], accumulated in scratch over the whole batch, then dW += G^T M G.
-// The tiles go in blocks as in winograd_plan (samples side by side); per block
-// V and DY (transformed dy) are written like the forward's V, then per
-// frequency V^T [depth][ci] and a row-tile panel of DY^T for MR output
-// channels are packed, and the row tile's products added into M.
-// Taken where it measured faster than the direct GEMM (see
-// winograd_weight_grad_pays). dy is zero-padded to whole tiles: the outputs
-// the forward crops have no gradient.
+// x and dy are copied channels last and zero-padded (xp [rows][cols][ci_stride],
+// dyp [dy_rows][dy_cols][co_stride]), so the transforms run over vectors of
+// channels and write V_f [tile][ci_stride] and DY_f [tile][co_stride], the
+// layouts the row tile reads (V as its inputs, DY as its weights, MR output
+// channels a step): nothing is transposed per block (the copies move 4 floats
+// a tile and channel, V and DY 16). A block holds `depth` tiles, several
+// samples side by side when a plane has fewer, as many as keep V and DY within
+// kWinogradWeightGradBlockFloats per frequency (V and DY of a block stay in L2;
+// the sums of M cost a 1/depth of the GEMM). dy is zero-padded to whole tiles:
+// the outputs the forward crops have no gradient.
+inline constexpr int kWinogradWeightGradBlockFloats = 96 * 128;
 struct WinogradWeightGradPlan {
-  WinogradPlan w;                // tiles, blocks, samples, xp, v_stride of the forward
-  int depth = 0;                 // tiles of a block: w.samples * w.block
-  int ci_stride = 0;             // floats per row of V^T, M and the products
-  int dy_rows = 0, dy_cols = 0;  // of the zero-padded dy planes: 2 * tiles
-  int dyp_sample = 0;            // out.c * dy_rows * dy_cols, 64-byte aligned
-  // Regions of scratch: xp (w.xp, as the forward lays it out), the padded dy
-  // of a block's samples, V, DY, V^T of one frequency, one panel, the
-  // products of one tile of output channels, M.
-  int xp = 0, dyp = 0, v = 0, dyv = 0, vt = 0, panel = 0, product = 0, m = 0, floats = 0;
+  int tiles_x = 0, tiles = 0;    // 2x2 output tiles: ceil(out / 2)
+  int rows = 0, cols = 0;        // of the zero-padded input plane: 2 * tiles + 2
+  int dy_rows = 0, dy_cols = 0;  // of the zero-padded dy plane: 2 * tiles
+  int ci_stride = 0;             // floats per position of xp, tile of V, row of M
+  int co_stride = 0;             // floats per position of dyp, tile of DY
+  int block = 0;                 // tiles of a sample per block
+  int samples = 0;               // samples per block (block == tiles if > 1)
+  int depth = 0;                 // tiles of a block: samples * block
+  RowTiles co;                   // output channels
+  int xp_sample = 0, dyp_sample = 0;  // floats of one sample's xp, dyp
+  // Regions of scratch: xp and dyp of a block's samples, V, DY (each
+  // frequency `depth` tiles), the products of one tile of output channels, M.
+  int xp = 0, dyp = 0, v = 0, dyv = 0, product = 0, m = 0, floats = 0;
 };
 
 constexpr WinogradWeightGradPlan winograd_weight_grad_plan(const Conv2dGeometry& g,
                                                            int batch = 1) {
   WinogradWeightGradPlan p;
-  p.w = winograd_plan(g, batch);
-  p.depth = p.w.samples * p.w.block;
+  const int tiles_y = ceil_div(g.out.h, 2);
+  p.tiles_x = ceil_div(g.out.w, 2);
+  p.tiles = tiles_y * p.tiles_x;
+  p.rows = 2 * tiles_y + 2;
+  p.cols = 2 * p.tiles_x + 2;
+  p.dy_rows = 2 * tiles_y;
+  p.dy_cols = 2 * p.tiles_x;
   p.ci_stride = aligned(g.in.c);
-  p.dy_rows = 2 * p.w.tiles_y;
-  p.dy_cols = 2 * p.w.tiles_x;
-  p.dyp_sample = aligned(g.out.c * p.dy_rows * p.dy_cols);
+  p.co_stride = aligned(g.out.c);
+  const int most = max_of(1, kWinogradWeightGradBlockFloats / (p.ci_stride + p.co_stride));
+  p.block = p.tiles < most ? p.tiles : most;
+  const int fit = most / max_of(1, p.tiles);
+  p.samples = p.tiles < most ? max_of(1, fit < batch ? fit : batch) : 1;
+  p.depth = p.samples * p.block;
+  p.co = row_tiles(g.out.c);
+  p.xp_sample = aligned(p.rows * p.cols * p.ci_stride);
+  p.dyp_sample = aligned(p.dy_rows * p.dy_cols * p.co_stride);
   Regions r;
-  p.xp = r.at((p.w.samples - 1) * p.w.xp_sample + g.in.c * p.w.rows * p.w.cols + kMaxTileCols);
-  p.dyp = r.at((p.w.samples - 1) * p.dyp_sample + g.out.c * p.dy_rows * p.dy_cols +
-               kMaxTileCols);
-  p.v = r.at(kWinogradFrequencies * g.in.c * p.w.v_stride);
-  p.dyv = r.at(kWinogradFrequencies * g.out.c * p.w.v_stride);
-  p.vt = r.at(p.depth * p.ci_stride);
-  p.panel = r.at(p.w.co.mr * (p.depth + 1));
-  p.product = r.at(p.w.co.mr * p.ci_stride);
+  p.xp = r.at(p.samples * p.xp_sample);
+  p.dyp = r.at(p.samples * p.dyp_sample);
+  p.v = r.at(kWinogradFrequencies * p.depth * p.ci_stride);
+  // The last tile of output channels may read up to kMaxTileRows past out.c.
+  p.dyv = r.at(kWinogradFrequencies * p.depth * p.co_stride + kMaxTileRows);
+  p.product = r.at(p.co.mr * p.ci_stride);
   p.m = r.at(kWinogradFrequencies * g.out.c * p.ci_stride);
   p.floats = r.end;
   return p;
 }
 
 // Whether Conv2dBackwardParams over `batch` samples takes Winograd: where
-// the forward takes it at batch 1 (planes of at least 64 tiles, whatever the
-// batch). AVX-512, CPU time per batch of 16 (conv2d_bench *_BackwardParams_b16,
-// medians of 3), direct -> Winograd: 32->32 at 32x32 3.48 -> 2.35 ms, 16->16
-// at 32x32 0.95 -> 0.78, 64->64 at 16x16 3.20 -> 2.60, 32->64 at 16x16 1.61 ->
-// 1.44; but 128->128 at 8x8 3.25 -> 3.23 and 64->128 at 8x8 1.60 -> 1.81: 16
-// tiles a sample make blocks of 48 tiles at most, too shallow for the
-// transposes and the sums of M to pay off.
-constexpr bool winograd_weight_grad_pays(const Conv2dGeometry& g, int /*batch*/ = 1) {
-  return winograd_pays(g);
+// the forward does (over a batch, the 8x8 planes of 128 channels too). CPU
+// time per batch of 16 (conv2d_bench *_BackwardParams_b16, AVX-512, one core
+// of a loaded machine, medians of 12 alternating runs), direct or the
+// transposing Winograd before -> this path: 128->128 at 8x8 3.47 (direct) ->
+// 2.14 ms, 64->128 at 8x8 1.69 (direct) -> 1.03, 64->64 at 16x16 2.87 ->
+// 2.39, 32->64 at 16x16 1.51 -> 1.23, 32->32 at 32x32 2.85 -> 2.81.
+constexpr bool winograd_weight_grad_pays(const Conv2dGeometry& g, int batch = 1) {
+  return winograd_pays(g, batch);
 }
 
 }  // namespace conv2d_detail

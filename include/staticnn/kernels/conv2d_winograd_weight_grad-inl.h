@@ -15,12 +15,13 @@
 // batch's tiles) and narrow (the channels), so M stays in scratch over the
 // batch and the transform G^T M G runs once per call.
 //
-// The tiles go in the forward's blocks (WinogradPlan: samples of a small
-// plane side by side). Per block the inputs and dy are transformed into V and
-// DY, tiles consecutive; per frequency V_f is transposed into V^T [tile][ci]
-// and DY_f of MR output channels into a row-tile panel [tile][MR], and the
-// row tile (conv2d_row_tile-inl.h, one tap, the tiles as its channels) makes
-// the block's MR x in.c products, added into M.
+// x and dy are copied channels last (WinogradWeightGradPlan), so the
+// transforms run over vectors of channels, one tile at a time, and write V_f
+// [tile][ci] and DY_f [tile][co] in the layouts the row tile
+// (conv2d_row_tile-inl.h, one tap, the block's tiles as its steps) reads: V
+// as its inputs, DY in place as its weights; its MR x in.c products per tile
+// of output channels are added into M. Before, the transforms ran over
+// vectors of tiles and every block transposed V and DY per frequency.
 //
 // Error: see tests/conv2d_winograd_test.cc, which bounds it against direct
 // convolution in double.
@@ -36,10 +37,8 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
-#include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_row_tile-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
-#include "staticnn/kernels/conv2d_winograd-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -50,22 +49,69 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
-// DY_f[c][t - first] = (A dy A^T)[f] for the tiles t in [first, last), the
-// 2x2 tiles of dy read from the zero-padded planes dyp [channels][plane_rows]
-// [plane_cols]; laid out like WinogradTransformInputs' V (and, like it, a
-// vector of tiles may end past a tile row or the block).
+// planes [channels][h][w] -> positions [h][w] of channel_stride floats, to[y
+// * cols + x] (cols positions a row); the lanes past `channels` and the
+// positions outside untouched. Four planes at a time, each read in order
+// (row by row over all the planes, 32x32 planes 4 KiB apart, took 30% of
+// the 32->32 weight gradient).
+HWY_INLINE void CopyChannelsLast(const float* HWY_RESTRICT from, int channels, int h, int w,
+                                 float* HWY_RESTRICT to, int cols, int channel_stride) {
+  for (int c = 0; c < channels; c += 4) {
+    const int rows = std::min(4, channels - c);
+    for (int y = 0; y < h; ++y) {
+      Transpose(from + c * h * w + y * w, h * w, rows, w, to + y * cols * channel_stride + c,
+                channel_stride);
+    }
+  }
+}
+
+// The 4x4 input tile d of every channel, d[i][j] at top + i * row + j *
+// channel_stride + c: V_f[c] = (B^T d B)[f] at out + f * f_stride + c.
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], as in InputTileTransform.
+HWY_INLINE void InputTileTransformChannels(const float* HWY_RESTRICT top, int row,
+                                           int channel_stride, int channels,
+                                           float* HWY_RESTRICT out, int f_stride) {
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  for (int c = 0; c < channels; c += N) {
+    VecTile<KernelTag, 4, 4> s;  // d B, row by row
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const float* HWY_RESTRICT at = top + i * row + c;
+      const auto d0 = hn::Load(d, at), d1 = hn::Load(d, at + channel_stride);
+      const auto d2 = hn::Load(d, at + 2 * channel_stride);
+      const auto d3 = hn::Load(d, at + 3 * channel_stride);
+      s.Set(i, 0, hn::Sub(d0, d2));
+      s.Set(i, 1, hn::Add(d1, d2));
+      s.Set(i, 2, hn::Sub(d2, d1));
+      s.Set(i, 3, hn::Sub(d1, d3));
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
+      float* HWY_RESTRICT to = out + k * f_stride + c;
+      hn::Store(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
+      hn::Store(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
+      hn::Store(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
+      hn::Store(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
+    }
+  }
+}
+
+// The 2x2 tile of dy of every channel, dy[i][j] at top + i * row + j *
+// channel_stride + c: DY_f[c] = (A dy A^T)[f] at out + f * f_stride + c.
 // A = [1 0; 1 1; 1 -1; 0 -1], so a row (e, o) of the tile becomes
 // (e, e + o, e - o, -o), and so do the columns.
-struct OutputGradTileTransform {
-  static HWY_INLINE void Vector(const float* HWY_RESTRICT top, int plane_cols,
-                                float* HWY_RESTRICT out, int f_stride) {
-    const KernelTag d;
-    using V = hn::Vec<KernelTag>;
+HWY_INLINE void OutputGradTileTransformChannels(const float* HWY_RESTRICT top, int row,
+                                                int channel_stride, int channels,
+                                                float* HWY_RESTRICT out, int f_stride) {
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  for (int c = 0; c < channels; c += N) {
     VecTile<KernelTag, 2, 4> s;  // dy A^T, row by row
 #pragma GCC unroll 2
     for (int i = 0; i < 2; ++i) {
-      V even, odd;
-      hn::LoadInterleaved2(d, top + i * plane_cols, even, odd);
+      const auto even = hn::Load(d, top + i * row + c);
+      const auto odd = hn::Load(d, top + i * row + channel_stride + c);
       s.Set(i, 0, even);
       s.Set(i, 1, hn::Add(even, odd));
       s.Set(i, 2, hn::Sub(even, odd));
@@ -73,23 +119,31 @@ struct OutputGradTileTransform {
     }
 #pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) {  // A (dy A^T), column k
-      float* HWY_RESTRICT to = out + k * f_stride;
-      hn::StoreU(s.Get(0, k), d, to);
-      hn::StoreU(hn::Add(s.Get(0, k), s.Get(1, k)), d, to + 4 * f_stride);
-      hn::StoreU(hn::Sub(s.Get(0, k), s.Get(1, k)), d, to + 8 * f_stride);
-      hn::StoreU(hn::Neg(s.Get(1, k)), d, to + 12 * f_stride);
+      float* HWY_RESTRICT to = out + k * f_stride + c;
+      hn::Store(s.Get(0, k), d, to);
+      hn::Store(hn::Add(s.Get(0, k), s.Get(1, k)), d, to + 4 * f_stride);
+      hn::Store(hn::Sub(s.Get(0, k), s.Get(1, k)), d, to + 8 * f_stride);
+      hn::Store(hn::Neg(s.Get(1, k)), d, to + 12 * f_stride);
     }
   }
-};
+}
 
-// DY of the block: every channel, every vector of tiles.
-HWY_NOINLINE inline void WinogradTransformOutputGrads(const float* HWY_RESTRICT dyp,
-                                                      int channels, int plane_rows,
-                                                      int plane_cols, int tiles_x, int first,
-                                                      int last, int v_stride,
-                                                      float* HWY_RESTRICT v) {
-  ForEachTileVector<OutputGradTileTransform>(dyp, channels, plane_rows, plane_cols, tiles_x,
-                                             first, last, v_stride, v);
+// V of tiles [first, last) of one sample's xp and DY of its dyp, tile t at
+// row t - first of v and dyv (frequency f `depth` tiles further per f).
+template <int kCin, int kCout>
+HWY_NOINLINE void WinogradTransformBlock(const cd::WinogradWeightGradPlan& p,
+                                         const float* HWY_RESTRICT xp,
+                                         const float* HWY_RESTRICT dyp, int first, int last,
+                                         float* HWY_RESTRICT v, float* HWY_RESTRICT dyv) {
+  const int x_row = p.cols * p.ci_stride, dy_row = p.dy_cols * p.co_stride;
+  const int v_f = p.depth * p.ci_stride, dy_f = p.depth * p.co_stride;
+  for (int t = first; t < last; ++t) {
+    const int ty = t / p.tiles_x, tx = t - ty * p.tiles_x;
+    InputTileTransformChannels(xp + 2 * ty * x_row + 2 * tx * p.ci_stride, x_row,
+                               p.ci_stride, kCin, v + (t - first) * p.ci_stride, v_f);
+    OutputGradTileTransformChannels(dyp + 2 * ty * dy_row + 2 * tx * p.co_stride, dy_row,
+                                    p.co_stride, kCout, dyv + (t - first) * p.co_stride, dy_f);
+  }
 }
 
 // to[0, n) += from[0, n).
@@ -152,49 +206,46 @@ HWY_NOINLINE inline void WinogradWeightGradOutputs(const float* HWY_RESTRICT m,
 template <Conv2dGeometry G, int Batch>
 HWY_INLINE void WinogradWeightGrad(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy,
                                    float* HWY_RESTRICT dw, float* HWY_RESTRICT scratch) {
-  constexpr cd::WinogradWeightGradPlan p = cd::winograd_weight_grad_plan(G, Batch);
-  constexpr cd::WinogradPlan wp = p.w;
-  constexpr int MR = wp.co.mr, kCin = G.in.c, kCout = G.out.c;
-  constexpr PadSpec kDyPad{kCout, G.out.h, G.out.w, 1, 1, 0, 0, p.dy_rows, p.dy_cols, 1, 1};
+  static constexpr cd::WinogradWeightGradPlan p = cd::winograd_weight_grad_plan(G, Batch);
+  constexpr int MR = p.co.mr, kCin = G.in.c, kCout = G.out.c;
   float* HWY_RESTRICT xp = scratch + p.xp;
   float* HWY_RESTRICT dyp = scratch + p.dyp;
   float* HWY_RESTRICT v = scratch + p.v;
   float* HWY_RESTRICT dyv = scratch + p.dyv;
-  float* HWY_RESTRICT vt = scratch + p.vt;
-  float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT product = scratch + p.product;
   float* HWY_RESTRICT m = scratch + p.m;
   static constexpr int kOneTap[1] = {0};
+  // The padding and the lanes past the channels stay zero: the copies write
+  // only the inside.
+  ZeroFloats(xp, p.dyp - p.xp + p.samples * p.dyp_sample);
   ZeroFloats(m, cd::kWinogradFrequencies * kCout * p.ci_stride);
-  ZeroFloats(panel, MR);  // the row tile's initial values
-  for (int s0 = 0; s0 < Batch; s0 += wp.samples) {
-    const int samples = std::min(wp.samples, Batch - s0);
+  for (int s0 = 0; s0 < Batch; s0 += p.samples) {
+    const int samples = std::min(p.samples, Batch - s0);
     for (int s = 0; s < samples; ++s) {
-      WinogradPadInput<G>(x + (s0 + s) * G.in.size(), xp + s * wp.xp_sample);
-      PadPhases<kDyPad>(dy + (s0 + s) * G.out.size(), dyp + s * p.dyp_sample);
+      CopyChannelsLast(x + (s0 + s) * G.in.size(), kCin, G.in.h, G.in.w,
+                       xp + s * p.xp_sample + (G.y.pad * p.cols + G.x.pad) * p.ci_stride,
+                       p.cols, p.ci_stride);
+      CopyChannelsLast(dy + (s0 + s) * G.out.size(), kCout, G.out.h, G.out.w,
+                       dyp + s * p.dyp_sample, p.dy_cols, p.co_stride);
     }
-    for (int first = 0; first < wp.tiles; first += wp.block) {
-      const int last = std::min(first + wp.block, wp.tiles);
+    for (int first = 0; first < p.tiles; first += p.block) {
+      const int last = std::min(first + p.block, p.tiles);
       const int n = last - first;  // tiles of a sample; the block's are samples * n
-      const int depth = samples * n;
-      // In order: a sample's vectors that run past its tiles are overwritten
-      // by the next sample's.
       for (int s = 0; s < samples; ++s) {
-        WinogradTransformInputs(xp + s * wp.xp_sample, kCin, wp.rows, wp.cols, wp.tiles_x,
-                                first, last, wp.v_stride, v + s * n);
-        WinogradTransformOutputGrads(dyp + s * p.dyp_sample, kCout, p.dy_rows, p.dy_cols,
-                                     wp.tiles_x, first, last, wp.v_stride, dyv + s * n);
+        WinogradTransformBlock<kCin, kCout>(p, xp + s * p.xp_sample, dyp + s * p.dyp_sample,
+                                            first, last, v + s * n * p.ci_stride,
+                                            dyv + s * n * p.co_stride);
       }
       for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
-        Transpose(v + f * kCin * wp.v_stride, wp.v_stride, kCin, depth, vt, p.ci_stride);
-        for (int t = 0; t < wp.co.tiles; ++t) {
+        const float* HWY_RESTRICT v_f = v + f * p.depth * p.ci_stride;
+        const float* HWY_RESTRICT dy_f = dyv + f * p.depth * p.co_stride;
+        for (int t = 0; t < p.co.tiles; ++t) {
           const int rows = std::min(MR, kCout - t * MR);
-          // Rows past out.c are computed from whatever the panel holds and
-          // never stored.
-          Transpose(dyv + (f * kCout + t * MR) * wp.v_stride, wp.v_stride, rows, depth,
-                    panel + MR, MR);
-          RowTileOverOutputs<MR, 1>(vt, depth, p.ci_stride, kOneTap, 1, panel, kCin, product,
-                                    p.ci_stride, rows);
+          // Rows past out.c read the next channels' DY (or the slack past
+          // DY) and are never stored.
+          RowTileRows<MR, 1, 1, p.co_stride>(v_f, samples * n, p.ci_stride, kOneTap, 1,
+                                             nullptr, dy_f + t * MR, kCin, product,
+                                             p.ci_stride, rows);
           float* HWY_RESTRICT m_rows = m + (f * kCout + t * MR) * p.ci_stride;
           for (int r = 0; r < rows; ++r) {
             AddFloats(product + r * p.ci_stride, m_rows + r * p.ci_stride, kCin);
