@@ -181,8 +181,8 @@ constexpr bool TakesReluBackward() {
   if constexpr (I == 0 || I >= C::size) {
     return false;
   } else {
-    return detail::layer_takes_relu_backward<typename C::template layer<I>>() &&
-           detail::layer_is_relu<typename C::template layer<I - 1>>();
+    return detail::layer_flags<typename C::template layer<I>>().takes_relu_backward &&
+           detail::layer_flags<typename C::template layer<I - 1>>().relu;
   }
 }
 
