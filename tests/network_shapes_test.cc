@@ -149,15 +149,22 @@ static_assert(std::is_same_v<LeNet::layer<2>, nn::MaxPool2d<{.kernel_size = 2}>>
 
 // Activation memory per sample. The largest output is conv1's 6*28*28 = 4704.
 // Inference: two ping-pong buffers of that size. Training: every output except
-// Flatten's (it aliases its input), 14'602 floats, plus two gradient buffers.
-constexpr std::size_t kLeNetKept = 2 * 4704 + 1176 + 2 * 1600 + 400 + 2 * 120 + 2 * 84 + 10;
-static_assert(kLeNetKept == 14'602);
+// Flatten's (it aliases its input) and those of the layers whose ReLU is fused
+// (each Conv2d and Linear here writes its ReLU's output, in the ReLU's place:
+// its own is never written), 8'094 floats, plus two gradient buffers. It was
+// 14'602 while the four fused layers kept a place of their own.
+constexpr std::size_t kLeNetKept = 4704 + 1176 + 1600 + 400 + 120 + 84 + 10;
+static_assert(kLeNetKept == 8'094);
 // Regions are rounded up to 16 floats (64-byte aligned); at batch 8 every
 // LeNet region is already a multiple of 16.
 static_assert(LeNet::memory<1>.largest_output == 4704);
 static_assert(LeNet::memory<8>.kept_floats == 8 * kLeNetKept);
-static_assert(LeNet::memory<1>.kept_floats == kLeNetKept + (1184 - 1176) + 2 * (128 - 120) +
-                                                  2 * (96 - 84) + (16 - 10));
+static_assert(LeNet::memory<1>.kept_floats ==
+              kLeNetKept + (1184 - 1176) + (128 - 120) + (96 - 84) + (16 - 10));
+// A layer and its fused ReLU share one kept output.
+static_assert(LeNet::memory<1>.kept_out[1] == LeNet::memory<1>.kept_out[0] &&
+              LeNet::memory<1>.kept_out[2] == LeNet::memory<1>.kept_out[1] + 4704 &&
+              LeNet::memory<1>.kept_out[10] == LeNet::memory<1>.kept_out[9]);
 static_assert(LeNet::inference_activation_bytes<> == 2 * 4704 * sizeof(float));
 // Inference runs each ReLU inside the Conv2d or Linear before it (chain.hpp):
 // the ReLU writes nothing, its output is its layer's, and the ping-pong goes on

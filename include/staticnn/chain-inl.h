@@ -146,8 +146,8 @@ const float* ChainForward(const float* params, const float* buffers, float* upda
     constexpr std::size_t I = decltype(i)::value;
     constexpr detail::LayerRecord r = C::plan.layers[I];
     // A ReLU fused into this layer (chain.hpp) runs inside its kernel, which
-    // writes the ReLU's output; its own output stays unwritten (no backward
-    // reads it: ReLU's reads its output).
+    // writes the ReLU's output; its own output is never written and has no
+    // room of its own (chain.hpp: no backward reads it, ReLU's reads its output).
     constexpr bool kFusesNext = I + 1 < C::size && C::plan.layers[I + 1].fused;
     if constexpr (!r.aliases && !r.fused) {
       using K = Kernel<typename C::template layer<I>>;

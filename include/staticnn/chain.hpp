@@ -116,7 +116,8 @@ struct ChainMemory {
   std::array<long, N> inference_out{};
   long inference_floats = 0, inference_scratch_at = 0;
   long largest_output = 0;  // floats of one ping-pong buffer
-  // Training, kept from forward to backward: [outputs...][saved...].
+  // Training, kept from forward to backward: [outputs...][saved...]; a layer
+  // and the ReLU fused into it share one output.
   std::array<long, N> kept_out{}, saved_at{};
   long kept_floats = 0, saved_floats = 0;
   // Training scratch: [gradient A][gradient B][layer scratch].
@@ -141,7 +142,13 @@ constexpr ChainMemory<N> lay_out_memory(const Plan<N>& plan, const std::array<La
         current = current == 0 ? c.largest_output : 0;
       }
       c.kept_out[i] = kept;
-      kept += round_up16(long(batch) * plan.layers[i].out.size());
+      // A layer whose ReLU is fused writes the ReLU's output (ChainForward)
+      // and shares its place: its own output is never written, and nothing
+      // reads it (its backward reads its input and dy, the ReLU's backward
+      // or the max pool's after it the ReLU's output).
+      if (!(i + 1 < N && plan.layers[i + 1].fused)) {
+        kept += round_up16(long(batch) * plan.layers[i].out.size());
+      }
     } else {
       c.kept_out[i] = i == 0 ? -1 : c.kept_out[i - 1];
     }
