@@ -16,7 +16,9 @@
 #define STATICNN_TESTS_NETWORK_TEST_ONCE
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 #include "staticnn/init.hpp"
@@ -42,6 +44,16 @@ using ProjectionReluNet = Network<
                                         .rounding = Rounding::floor}>>>,
     ReLU>;
 static_assert(ProjectionReluNet::plan.layers[3].fused);
+
+// x + LeakyReLU(x) (which keeps x's sign, -0 and NaN bits), then a ReLU
+// fused into the Residual's sum; the same with a Flatten in between, which
+// leaves the ReLU a layer of its own.
+template <class... Between>
+using ResidualRelu = Network<Input<3, 3, 3>,
+                             Residual<LeakyReLU<LeakyReLUSpec{.negative_slope = 0.25f}>>,
+                             Between..., ReLU>;
+static_assert(ResidualRelu<>::plan.layers[1].fused &&
+              !ResidualRelu<Flatten>::plan.layers[2].fused);
 
 }  // namespace staticnn::test
 #endif  // STATICNN_TESTS_NETWORK_TEST_ONCE
@@ -83,8 +95,9 @@ void CheckAgainstOracle(std::uint64_t seed) {
   const float* y_train = Forward<Net, Batch>(p, xf.data(), train_ws);
   EXPECT_LT(relative_error(y_train, y_ref.data(), out_n), 2e-5) << "training forward";
   if constexpr (kSameInBothModes) {
-    // Inference runs each ReLU inside the layer or block before it (chain.hpp);
-    // training runs it as a layer: the same bits.
+    // Inference and the training forward both run each ReLU inside the layer
+    // or block before it (chain.hpp): the same bits. TestResidualReluBits
+    // checks the fused ReLU against the ReLU layer.
     EXPECT_EQ(std::memcmp(y_infer, y_train, out_n * sizeof(float)), 0)
         << "inference (ReLUs fused) differs from training forward";
   }
@@ -120,6 +133,60 @@ void TestBlocksAgainstOracle() {
   CheckAgainstOracle<test::BlocksNet, 1, true>(15);
   CheckAgainstOracle<test::BlocksNet, 3, true>(16);
   CheckAgainstOracle<test::ProjectionReluNet, 1, true>(17);
+}
+
+// The ReLU fused into a Residual's sum has the ReLU layer's bits: NaN kept
+// (payload and sign), -0 kept, negatives +0. Each x below makes the paths'
+// sum (x + x/4 below zero, x + x at or above) a NaN, -0, +0, a negative or a
+// positive number; y = ReLU(sum) must equal the unfused network's bits and
+// the expectation, in inference and in the training forward.
+void TestResidualReluBits() {
+  using Fused = test::ResidualRelu<>;
+  using Unfused = test::ResidualRelu<Flatten>;
+  constexpr int Batch = 2;  // 54 floats: whole vectors and a tail
+  struct Case {
+    std::uint32_t x, y;
+  };
+  constexpr Case kCases[] = {
+      {0x7fc01234u, 0x7fc01234u},  // quiet NaN with a payload
+      {0xffc00567u, 0xffc00567u},  // negative quiet NaN
+      {0x80000000u, 0x80000000u},  // -0 + -0 = -0, kept
+      {0x00000000u, 0x00000000u},  // +0
+      {0xc0000000u, 0x00000000u},  // -2: sum -2.5, then +0
+      {0x40400000u, 0x40c00000u},  // 3: sum 6
+      {0xff800000u, 0x00000000u},  // -inf: sum -inf, then +0
+      {0x7f800000u, 0x7f800000u},  // +inf
+      {0x00000001u, 0x00000002u},  // the smallest subnormal, doubled
+  };
+  constexpr std::size_t n = std::size_t(Batch) * Fused::input_shape.size();
+  std::vector<float> x(n);
+  std::vector<std::uint32_t> expected(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Case c = kCases[i % std::size(kCases)];
+    std::memcpy(&x[i], &c.x, sizeof(float));
+    expected[i] = c.y;
+  }
+  static typename Fused::Parameters p;  // no parameters
+  static typename Unfused::Parameters q;
+  static InferenceWorkspace<Fused, Batch> infer_fused;
+  static InferenceWorkspace<Unfused, Batch> infer_unfused;
+  static TrainingWorkspace<Fused, Batch> train_fused;
+  static TrainingWorkspace<Unfused, Batch> train_unfused;
+  const float* fused[2] = {Forward<Fused, Batch>(p, x.data(), infer_fused),
+                           Forward<Fused, Batch>(p, x.data(), train_fused)};
+  const float* unfused[2] = {Forward<Unfused, Batch>(q, x.data(), infer_unfused),
+                             Forward<Unfused, Batch>(q, x.data(), train_unfused)};
+  for (int mode = 0; mode < 2; ++mode) {
+    const char* name = mode == 0 ? "inference" : "training forward";
+    EXPECT_EQ(std::memcmp(fused[mode], unfused[mode], n * sizeof(float)), 0)
+        << name << ": the fused ReLU differs from the ReLU layer";
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t bits;
+      std::memcpy(&bits, &fused[mode][i], sizeof(bits));
+      EXPECT_EQ(bits, expected[i]) << name << " at " << i << ", x bits " << std::hex
+                                   << kCases[i % std::size(kCases)].x;
+    }
+  }
 }
 
 void TestLeNetAgainstOracle() {
@@ -177,6 +244,7 @@ HWY_BEFORE_TEST(NetworkTest);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestEveryLayerAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestReluPoolAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestBlocksAgainstOracle);
+HWY_EXPORT_AND_TEST_P(NetworkTest, TestResidualReluBits);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestLeNetAgainstOracle);
 HWY_EXPORT_AND_TEST_P(NetworkTest, TestTrainingConverges);
 
