@@ -152,6 +152,43 @@ HWY_INLINE void ForEachTileVector(const float* HWY_RESTRICT planes, int channels
   }
 }
 
+// Row i of d B, for a 4x4 input tile d whose row i is (d0, d1, d2, d3).
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+HWY_INLINE void InputTileRow(hn::Vec<KernelTag> d0, hn::Vec<KernelTag> d1,
+                             hn::Vec<KernelTag> d2, hn::Vec<KernelTag> d3, int i,
+                             VecTile<KernelTag, 4, 4>& s) {
+  s.Set(i, 0, hn::Sub(d0, d2));
+  s.Set(i, 1, hn::Add(d1, d2));
+  s.Set(i, 2, hn::Sub(d2, d1));
+  s.Set(i, 3, hn::Sub(d1, d3));
+}
+
+// Store (kAligned) or StoreU of a whole vector.
+template <bool kAligned>
+HWY_INLINE void StoreVector(hn::Vec<KernelTag> v, float* HWY_RESTRICT to) {
+  if constexpr (kAligned) {
+    hn::Store(v, KernelTag(), to);
+  } else {
+    hn::StoreU(v, KernelTag(), to);
+  }
+}
+
+// B^T (d B) of s = d B (InputTileRow): frequency f at out + f * f_stride,
+// kAligned: by Store (out aligned), else StoreU. The forward's transform over
+// vectors of tiles and the weight gradient's over vectors of channels share it.
+template <bool kAligned>
+HWY_INLINE void StoreInputTileTransform(const VecTile<KernelTag, 4, 4>& s,
+                                        float* HWY_RESTRICT out, int f_stride) {
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
+    float* HWY_RESTRICT to = out + k * f_stride;
+    StoreVector<kAligned>(hn::Sub(s.Get(0, k), s.Get(2, k)), to);
+    StoreVector<kAligned>(hn::Add(s.Get(1, k), s.Get(2, k)), to + 4 * f_stride);
+    StoreVector<kAligned>(hn::Sub(s.Get(2, k), s.Get(1, k)), to + 8 * f_stride);
+    StoreVector<kAligned>(hn::Sub(s.Get(1, k), s.Get(3, k)), to + 12 * f_stride);
+  }
+}
+
 // B^T d B of a vector of 4x4 input tiles d (rows plane_cols apart).
 struct InputTileTransform {
   static HWY_INLINE void Vector(const float* HWY_RESTRICT top, int plane_cols,
@@ -164,19 +201,9 @@ struct InputTileTransform {
       V d0, d1, d2, d3;
       hn::LoadInterleaved2(d, top + i * plane_cols, d0, d1);
       hn::LoadInterleaved2(d, top + i * plane_cols + 2, d2, d3);
-      s.Set(i, 0, hn::Sub(d0, d2));
-      s.Set(i, 1, hn::Add(d1, d2));
-      s.Set(i, 2, hn::Sub(d2, d1));
-      s.Set(i, 3, hn::Sub(d1, d3));
+      InputTileRow(d0, d1, d2, d3, i, s);
     }
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
-      float* HWY_RESTRICT to = out + k * f_stride;
-      hn::StoreU(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
-      hn::StoreU(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
-      hn::StoreU(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
-      hn::StoreU(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
-    }
+    StoreInputTileTransform<false>(s, out, f_stride);
   }
 };
 
