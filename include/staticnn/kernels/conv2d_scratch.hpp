@@ -531,6 +531,7 @@ struct WinogradPlan {
   int block = 0;                 // tiles of a sample per block
   int samples = 0;               // samples per block (block == tiles if > 1)
   int v_stride = 0;              // floats per (frequency, channel) row of V and M
+  int v_f = 0, m_f = 0;          // floats from frequency f to f + 1 of V and of M
   RowTiles co;                   // output channels
   // Regions of scratch: the padded inputs of a block's samples (xp_sample
   // floats apart), the kernels of a tile of output channels transposed (9
@@ -550,6 +551,17 @@ constexpr bool winograd_input_pays(const Conv2dGeometry& g, int batch = 1) {
 }
 constexpr Conv2dGeometry winograd_transposed(const Conv2dGeometry& g) {
   return {g.out, g.in, {3, 1, 2 - g.y.pad}, {3, 1, 2 - g.x.pad}, 1, false};
+}
+
+// Floats from one frequency of V or M to the next: its `rows` rows, plus a
+// cache line when that makes an even number of lines. The transforms write V
+// and read M in 16 streams, one per frequency: whole multiples of 4 KiB apart
+// (64->64 at 16x16: 64 rows of 80 floats, 20 KiB) they all fell in one L1
+// set, and their loads waited on stores 4 KiB apart (4K aliasing); an odd
+// number of lines apart they fall in 16 different sets.
+constexpr int winograd_frequency_stride(int rows, int row_stride) {
+  const int floats = rows * row_stride;  // a multiple of kAlignFloats, one line
+  return floats / kAlignFloats % 2 == 0 ? floats + kAlignFloats : floats;
 }
 
 // The plan of a pass over `batch` samples (batch 1: one sample per block).
@@ -575,8 +587,10 @@ constexpr WinogradPlan winograd_plan(const Conv2dGeometry& g, int batch = 1) {
   p.g_stride = aligned(g.in.c * p.co.mr);
   p.g = r.at(9 * p.g_stride);
   p.u = r.at(kWinogradFrequencies * p.co.tiles * p.panel_floats);
-  p.v = r.at(kWinogradFrequencies * g.in.c * p.v_stride);
-  p.m = r.at(kWinogradFrequencies * g.out.c * p.v_stride);
+  p.v_f = winograd_frequency_stride(g.in.c, p.v_stride);
+  p.m_f = winograd_frequency_stride(g.out.c, p.v_stride);
+  p.v = r.at(kWinogradFrequencies * p.v_f);
+  p.m = r.at(kWinogradFrequencies * p.m_f);
   p.floats = r.end;
   return p;
 }

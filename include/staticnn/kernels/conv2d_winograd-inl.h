@@ -136,9 +136,9 @@ HWY_NOINLINE void WinogradTransformWeights(const float* HWY_RESTRICT w,
 template <class Transform>
 HWY_INLINE void ForEachTileVector(const float* HWY_RESTRICT planes, int channels,
                                   int plane_rows, int plane_cols, int tiles_x, int first,
-                                  int last, int v_stride, float* HWY_RESTRICT v) {
+                                  int last, int v_stride, int f_stride,
+                                  float* HWY_RESTRICT v) {
   constexpr int N = static_cast<int>(hn::MaxLanes(KernelTag()));
-  const int f_stride = channels * v_stride;
   for (int c = 0; c < channels; ++c) {
     const float* HWY_RESTRICT plane = planes + c * plane_rows * plane_cols;
     for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
@@ -149,6 +149,43 @@ HWY_INLINE void ForEachTileVector(const float* HWY_RESTRICT planes, int channels
         Transform::Vector(top + 2 * j, plane_cols, out + j, f_stride);
       }
     }
+  }
+}
+
+// Row i of d B, for a 4x4 input tile d whose row i is (d0, d1, d2, d3).
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+HWY_INLINE void InputTileRow(hn::Vec<KernelTag> d0, hn::Vec<KernelTag> d1,
+                             hn::Vec<KernelTag> d2, hn::Vec<KernelTag> d3, int i,
+                             VecTile<KernelTag, 4, 4>& s) {
+  s.Set(i, 0, hn::Sub(d0, d2));
+  s.Set(i, 1, hn::Add(d1, d2));
+  s.Set(i, 2, hn::Sub(d2, d1));
+  s.Set(i, 3, hn::Sub(d1, d3));
+}
+
+// Store (kAligned) or StoreU of a whole vector.
+template <bool kAligned>
+HWY_INLINE void StoreVector(hn::Vec<KernelTag> v, float* HWY_RESTRICT to) {
+  if constexpr (kAligned) {
+    hn::Store(v, KernelTag(), to);
+  } else {
+    hn::StoreU(v, KernelTag(), to);
+  }
+}
+
+// B^T (d B) of s = d B (InputTileRow): frequency f at out + f * f_stride,
+// kAligned: by Store (out aligned), else StoreU. The forward's transform over
+// vectors of tiles and the weight gradient's over vectors of channels share it.
+template <bool kAligned>
+HWY_INLINE void StoreInputTileTransform(const VecTile<KernelTag, 4, 4>& s,
+                                        float* HWY_RESTRICT out, int f_stride) {
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
+    float* HWY_RESTRICT to = out + k * f_stride;
+    StoreVector<kAligned>(hn::Sub(s.Get(0, k), s.Get(2, k)), to);
+    StoreVector<kAligned>(hn::Add(s.Get(1, k), s.Get(2, k)), to + 4 * f_stride);
+    StoreVector<kAligned>(hn::Sub(s.Get(2, k), s.Get(1, k)), to + 8 * f_stride);
+    StoreVector<kAligned>(hn::Sub(s.Get(1, k), s.Get(3, k)), to + 12 * f_stride);
   }
 }
 
@@ -164,34 +201,26 @@ struct InputTileTransform {
       V d0, d1, d2, d3;
       hn::LoadInterleaved2(d, top + i * plane_cols, d0, d1);
       hn::LoadInterleaved2(d, top + i * plane_cols + 2, d2, d3);
-      s.Set(i, 0, hn::Sub(d0, d2));
-      s.Set(i, 1, hn::Add(d1, d2));
-      s.Set(i, 2, hn::Sub(d2, d1));
-      s.Set(i, 3, hn::Sub(d1, d3));
+      InputTileRow(d0, d1, d2, d3, i, s);
     }
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
-      float* HWY_RESTRICT to = out + k * f_stride;
-      hn::StoreU(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
-      hn::StoreU(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
-      hn::StoreU(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
-      hn::StoreU(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
-    }
+    StoreInputTileTransform<false>(s, out, f_stride);
   }
 };
 
 // V_f[c][t - first] = (B^T d B)[f] for the tiles t in [first, last), d read
 // from the padded planes xp [channels][plane_rows][plane_cols]; V_f[c] is
-// v + (f * channels + c) * v_stride.
+// v + f * f_stride + c * v_stride.
 HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, int channels,
                                                  int plane_rows, int plane_cols, int tiles_x,
                                                  int first, int last, int v_stride,
-                                                 float* HWY_RESTRICT v) {
+                                                 int f_stride, float* HWY_RESTRICT v) {
   ForEachTileVector<InputTileTransform>(xp, channels, plane_rows, plane_cols, tiles_x, first,
-                                        last, v_stride, v);
+                                        last, v_stride, f_stride, v);
 }
 
 // Outputs [0, n) of a row of 2x2 tiles: even columns `even`, odd ones `odd`.
+// A short row (every row of a 16x16 plane on AVX-512, of 8x8 on AVX2 and
+// AVX-512) goes through a copy on the stack, moved back a vector at a time.
 HWY_INLINE void WinogradStoreRow(hn::Vec<KernelTag> even, hn::Vec<KernelTag> odd,
                                  float* HWY_RESTRICT to, int n) {
   const KernelTag d;
@@ -201,20 +230,20 @@ HWY_INLINE void WinogradStoreRow(hn::Vec<KernelTag> even, hn::Vec<KernelTag> odd
   } else {
     HWY_ALIGN float row[2 * N];
     hn::StoreInterleaved2(even, odd, d, row);
-    for (int i = 0; i < n; ++i) to[i] = row[i];
+    StoreFirstN(d, hn::Load(d, row), to, std::min(n, N));
+    if (n > N) StoreFirstN(d, hn::Load(d, row + N), to + N, n - N);
   }
 }
 
 // The outputs of tiles [first, last) of y[co] = A^T M A, M_f[co][t - first]
 // read like V above; y is [channels][out_h][out_w], the tiles past it cropped.
 HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, int channels,
-                                                  int v_stride, int tiles_x, int first,
-                                                  int last, int out_h, int out_w,
+                                                  int v_stride, int f_stride, int tiles_x,
+                                                  int first, int last, int out_h, int out_w,
                                                   float* HWY_RESTRICT y) {
   const KernelTag d;
   using V = hn::Vec<KernelTag>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  const int f_stride = channels * v_stride;
   for (int co = 0; co < channels; ++co) {
     for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
       const float* HWY_RESTRICT from = m + co * v_stride + ty * tiles_x - first;
@@ -284,19 +313,19 @@ HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RE
       // by the next sample's.
       for (int s = 0; s < samples; ++s) {
         WinogradTransformInputs(xp + s * p.xp_sample, kCin, p.rows, p.cols, p.tiles_x, first,
-                                last, p.v_stride, v + s * n);
+                                last, p.v_stride, p.v_f, v + s * n);
       }
       for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
         for (int t = 0; t < p.co.tiles; ++t) {
-          RowTileOverOutputs<MR, 1>(v + f * kCin * p.v_stride, kCin, p.v_stride, kOneTap, 1,
+          RowTileOverOutputs<MR, 1>(v + f * p.v_f, kCin, p.v_stride, kOneTap, 1,
                                     u + (f * p.co.tiles + t) * p.panel_floats, samples * n,
-                                    m + (f * kCout + t * MR) * p.v_stride, p.v_stride,
+                                    m + f * p.m_f + t * MR * p.v_stride, p.v_stride,
                                     std::min(MR, kCout - t * MR));
         }
       }
       for (int s = 0; s < samples; ++s) {
-        WinogradTransformOutputs(m + s * n, kCout, p.v_stride, p.tiles_x, first, last, G.out.h,
-                                 G.out.w, y + (s0 + s) * G.out.size());
+        WinogradTransformOutputs(m + s * n, kCout, p.v_stride, p.m_f, p.tiles_x, first, last,
+                                 G.out.h, G.out.w, y + (s0 + s) * G.out.size());
       }
     }
   }

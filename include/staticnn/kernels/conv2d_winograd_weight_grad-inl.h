@@ -39,6 +39,7 @@
 #include "staticnn/geometry.hpp"
 #include "staticnn/kernels/conv2d_row_tile-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
+#include "staticnn/kernels/conv2d_winograd-inl.h"
 #include "staticnn/kernels/memory-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -66,8 +67,8 @@ HWY_INLINE void CopyChannelsLast(const float* HWY_RESTRICT from, int channels, i
 }
 
 // The 4x4 input tile d of every channel, d[i][j] at top + i * row + j *
-// channel_stride + c: V_f[c] = (B^T d B)[f] at out + f * f_stride + c.
-// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], as in InputTileTransform.
+// channel_stride + c: V_f[c] = (B^T d B)[f] at out + f * f_stride + c, by
+// the forward's arithmetic (InputTileRow, StoreInputTileTransform).
 HWY_INLINE void InputTileTransformChannels(const float* HWY_RESTRICT top, int row,
                                            int channel_stride, int channels,
                                            float* HWY_RESTRICT out, int f_stride) {
@@ -78,22 +79,11 @@ HWY_INLINE void InputTileTransformChannels(const float* HWY_RESTRICT top, int ro
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
       const float* HWY_RESTRICT at = top + i * row + c;
-      const auto d0 = hn::Load(d, at), d1 = hn::Load(d, at + channel_stride);
-      const auto d2 = hn::Load(d, at + 2 * channel_stride);
-      const auto d3 = hn::Load(d, at + 3 * channel_stride);
-      s.Set(i, 0, hn::Sub(d0, d2));
-      s.Set(i, 1, hn::Add(d1, d2));
-      s.Set(i, 2, hn::Sub(d2, d1));
-      s.Set(i, 3, hn::Sub(d1, d3));
+      InputTileRow(hn::Load(d, at), hn::Load(d, at + channel_stride),
+                   hn::Load(d, at + 2 * channel_stride), hn::Load(d, at + 3 * channel_stride),
+                   i, s);
     }
-#pragma GCC unroll 4
-    for (int k = 0; k < 4; ++k) {  // B^T (d B), column k
-      float* HWY_RESTRICT to = out + k * f_stride + c;
-      hn::Store(hn::Sub(s.Get(0, k), s.Get(2, k)), d, to);
-      hn::Store(hn::Add(s.Get(1, k), s.Get(2, k)), d, to + 4 * f_stride);
-      hn::Store(hn::Sub(s.Get(2, k), s.Get(1, k)), d, to + 8 * f_stride);
-      hn::Store(hn::Sub(s.Get(1, k), s.Get(3, k)), d, to + 12 * f_stride);
-    }
+    StoreInputTileTransform<true>(s, out + c, f_stride);
   }
 }
 
