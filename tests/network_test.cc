@@ -55,6 +55,16 @@ using ResidualRelu = Network<Input<3, 3, 3>,
 static_assert(ResidualRelu<>::plan.layers[1].fused &&
               !ResidualRelu<Flatten>::plan.layers[2].fused);
 
+// A projection Residual whose paths are one activation each, then the ReLU
+// fused into its sum: g++ 12 warned (-Warray-bounds) about the training pass
+// inlined into its inference, a branch that never runs; this file compiles
+// with -Werror (CMakeLists.txt).
+using ShortcutReluNet =
+    Network<Input<3, 3, 3>,
+            Residual<Main<LeakyReLU<LeakyReLUSpec{.negative_slope = 0.25f}>>, Shortcut<ReLU>>,
+            ReLU>;
+static_assert(ShortcutReluNet::plan.layers[1].fused);
+
 }  // namespace staticnn::test
 #endif  // STATICNN_TESTS_NETWORK_TEST_ONCE
 
@@ -133,6 +143,7 @@ void TestBlocksAgainstOracle() {
   CheckAgainstOracle<test::BlocksNet, 1, true>(15);
   CheckAgainstOracle<test::BlocksNet, 3, true>(16);
   CheckAgainstOracle<test::ProjectionReluNet, 1, true>(17);
+  CheckAgainstOracle<test::ShortcutReluNet, 2, true>(18);
 }
 
 // The ReLU fused into a Residual's sum has the ReLU layer's bits: NaN kept

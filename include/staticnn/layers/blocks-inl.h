@@ -47,11 +47,16 @@ template <class List, Shape In, int Batch>
 struct ListPass {
   using C = typename List::template chain<In>;
   static const float* Forward(const ForwardArgs& a, float* saved, float* scratch, float* out) {
-    if (a.saved == nullptr) {
-      return ChainInfer<C, Batch>(a.params, a.buffers, a.in, scratch, out);
-    }
+    if (a.saved == nullptr) return Infer(a, scratch, out);
     return ChainForward<C, Batch>(a.params, a.buffers, a.updated_buffers, a.in, saved, scratch,
                                   a.rng, out);
+  }
+  // For a caller that has already taken its inference branch: a run-time test
+  // of a.saved here would leave ChainForward with a null `saved` for g++ to
+  // analyse (it reloads a.saved after the float stores of the list run
+  // before), and -Warray-bounds warns about that dead branch.
+  static const float* Infer(const ForwardArgs& a, float* scratch, float* out) {
+    return ChainInfer<C, Batch>(a.params, a.buffers, a.in, scratch, out);
   }
   static void Backward(const BackwardArgs& a, const float* dout, float* din, float* saved,
                        float* scratch, float* out) {
@@ -111,8 +116,8 @@ struct Kernel<Residual<Parts...>> {
       if (a.saved == nullptr) {
         // Inference: the shortcut writes the output, then the main path runs
         // in the same scratch and its F(x) is added into it.
-        ListPass<Shortcut, In, Batch>::Forward(s, nullptr, a.scratch, a.out);
-        const float* f = ListPass<Main, In, Batch>::Forward(a, nullptr, a.scratch, nullptr);
+        ListPass<Shortcut, In, Batch>::Infer(s, a.scratch, a.out);
+        const float* f = ListPass<Main, In, Batch>::Infer(a, a.scratch, nullptr);
         AddTo<out_n, kRelu>(a.out, a.out, f);
       } else {
         const float* f = ListPass<Main, In, Batch>::Forward(a, a.saved, a.scratch, nullptr);
@@ -165,7 +170,7 @@ struct Kernel<Concat<Branches...>> {
       float* out;
       if (a.saved == nullptr) {
         out = a.scratch;
-        ListPass<B, In, Batch>::Forward(s, nullptr, a.scratch + at.out_floats, out);
+        ListPass<B, In, Batch>::Infer(s, a.scratch + at.out_floats, out);
       } else {
         out = a.saved + at.saved + at.branch_saved;
         ListPass<B, In, Batch>::Forward(s, a.saved + at.saved, a.scratch, out);
