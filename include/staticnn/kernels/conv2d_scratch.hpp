@@ -618,6 +618,7 @@ struct WinogradWeightGradPlan {
   int block = 0;                 // tiles of a sample per block
   int samples = 0;               // samples per block (block == tiles if > 1)
   int depth = 0;                 // tiles of a block: samples * block
+  int v_f = 0, dy_f = 0;         // floats from frequency f to f + 1 of V, of DY
   RowTiles co;                   // output channels
   int xp_sample = 0, dyp_sample = 0;  // floats of one sample's xp, dyp
   // Regions of scratch: xp and dyp of a block's samples, V, DY (each
@@ -648,9 +649,13 @@ constexpr WinogradWeightGradPlan winograd_weight_grad_plan(const Conv2dGeometry&
   Regions r;
   p.xp = r.at(p.samples * p.xp_sample);
   p.dyp = r.at(p.samples * p.dyp_sample);
-  p.v = r.at(kWinogradFrequencies * p.depth * p.ci_stride);
+  // An odd number of lines apart, as in winograd_plan (all five CifarNet
+  // layers had them a multiple of 4 KiB apart).
+  p.v_f = winograd_frequency_stride(p.depth, p.ci_stride);
+  p.dy_f = winograd_frequency_stride(p.depth, p.co_stride);
+  p.v = r.at(kWinogradFrequencies * p.v_f);
   // The last tile of output channels may read up to kMaxTileRows past out.c.
-  p.dyv = r.at(kWinogradFrequencies * p.depth * p.co_stride + kMaxTileRows);
+  p.dyv = r.at(kWinogradFrequencies * p.dy_f + kMaxTileRows);
   p.product = r.at(p.co.mr * p.ci_stride);
   p.m = r.at(kWinogradFrequencies * g.out.c * p.ci_stride);
   p.floats = r.end;

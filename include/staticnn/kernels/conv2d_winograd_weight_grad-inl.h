@@ -119,20 +119,19 @@ HWY_INLINE void OutputGradTileTransformChannels(const float* HWY_RESTRICT top, i
 }
 
 // V of tiles [first, last) of one sample's xp and DY of its dyp, tile t at
-// row t - first of v and dyv (frequency f `depth` tiles further per f).
+// row t - first of v and dyv (frequency f + 1 p.v_f and p.dy_f floats further).
 template <int kCin, int kCout>
 HWY_NOINLINE void WinogradTransformBlock(const cd::WinogradWeightGradPlan& p,
                                          const float* HWY_RESTRICT xp,
                                          const float* HWY_RESTRICT dyp, int first, int last,
                                          float* HWY_RESTRICT v, float* HWY_RESTRICT dyv) {
   const int x_row = p.cols * p.ci_stride, dy_row = p.dy_cols * p.co_stride;
-  const int v_f = p.depth * p.ci_stride, dy_f = p.depth * p.co_stride;
   for (int t = first; t < last; ++t) {
     const int ty = t / p.tiles_x, tx = t - ty * p.tiles_x;
     InputTileTransformChannels(xp + 2 * ty * x_row + 2 * tx * p.ci_stride, x_row,
-                               p.ci_stride, kCin, v + (t - first) * p.ci_stride, v_f);
+                               p.ci_stride, kCin, v + (t - first) * p.ci_stride, p.v_f);
     OutputGradTileTransformChannels(dyp + 2 * ty * dy_row + 2 * tx * p.co_stride, dy_row,
-                                    p.co_stride, kCout, dyv + (t - first) * p.co_stride, dy_f);
+                                    p.co_stride, kCout, dyv + (t - first) * p.co_stride, p.dy_f);
   }
 }
 
@@ -227,8 +226,8 @@ HWY_INLINE void WinogradWeightGrad(const float* HWY_RESTRICT x, const float* HWY
                                             dyv + s * n * p.co_stride);
       }
       for (int f = 0; f < cd::kWinogradFrequencies; ++f) {
-        const float* HWY_RESTRICT v_f = v + f * p.depth * p.ci_stride;
-        const float* HWY_RESTRICT dy_f = dyv + f * p.depth * p.co_stride;
+        const float* HWY_RESTRICT v_f = v + f * p.v_f;
+        const float* HWY_RESTRICT dy_f = dyv + f * p.dy_f;
         for (int t = 0; t < p.co.tiles; ++t) {
           const int rows = std::min(MR, kCout - t * MR);
           // Rows past out.c read the next channels' DY (or the slack past
