@@ -326,6 +326,13 @@ void TestConv2dStridePaddingDilation() {
   // Windows narrower than their stride read some phases only (PhasesRead):
   // 1 of 3 row phases, 2 of 3 column phases.
   CheckConv2d<conv({2, 10, 11}, 3, {1, 3, 0}, {2, 3, 0})>();
+  // Strided layers unfold their columns (UnfoldColumns per row phase): ResNet-8's
+  // 3x3 stride-2 layers (rows of 16 and 8 floats), and the forward of a
+  // dilated one stays on the padded width.
+  static_assert(conv2d_detail::unfold_columns_pays(conv({16, 32, 32}, 32, {3, 2, 1}, {3, 2, 1})));
+  static_assert(!conv2d_detail::unfold_columns_pays(conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})));
+  CheckConv2d<conv({16, 32, 32}, 32, {3, 2, 1}, {3, 2, 1})>();
+  CheckConv2d<conv({32, 16, 16}, 64, {3, 2, 1}, {3, 2, 1})>();
 }
 
 void TestConv2dGroupsAndShapes() {
@@ -501,8 +508,9 @@ void CheckForwardRelu() {
 // one sample and a batch), in the channel-vector tiles (LeNet-5's conv2, DS-CNN's
 // first layer), in the pointwise tiles (positions in the lanes: DS-CNN's 1x1 on
 // every target, 16x6x6 -> 32 below AVX-512; output channels in the lanes:
-// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x9x9), and as a pass
-// over y where the tiles' outputs are cropped (stride 2) or Winograd runs.
+// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x9x9), in the row
+// tiles of a strided layer's unfolded input, and as a pass over y where the
+// tiles' outputs are cropped (dilation) or Winograd runs.
 void TestConv2dForwardRelu() {
   using conv2d_test::conv;
   using conv2d_test::conv3x3;
@@ -511,6 +519,7 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv({6, 14, 14}, 16, {5}, {5})>();
   CheckForwardRelu<conv({1, 49, 10}, 64, {10, 2, 5}, {4, 2, 1})>();
   CheckForwardRelu<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
+  CheckForwardRelu<conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})>();
   CheckForwardRelu<conv({16, 6, 6}, 32, {1}, {1})>();
   CheckForwardRelu<conv({64, 25, 5}, 64, {1}, {1})>();
   CheckForwardRelu<conv({8, 9, 9}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();

@@ -132,8 +132,8 @@ inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec&
 
 // The unfolded copies (conv2d_scratch.hpp, ForwardPlan) of one group's input
 // x [channels][in.h][in.w], cut straight from it with the padding as zeros:
-// dst[kw][c][r][i] = x[c][r - pad.y][i + kw - pad.x] (0 outside x), rows r of the
-// padded height, i < out.w. One pass over the rows, each read once for its
+// dst[py][kw][c][r][i] = x[c][r*sy + py - pad.y][i*sx + kw - pad.x] (0 outside
+// x), r < rows, i < out.w. One pass over the rows, each read once for its
 // kernel.w copies, and no padded copy in between: cutting them from the input
 // with one PadPhases per kw spent 15% of LeNet-5's conv2 forward on its 420
 // rows of 10 floats; cutting them from a padded copy (PadPhases, then the
@@ -141,32 +141,35 @@ inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec&
 template <Conv2dGeometry G>
 HWY_INLINE void UnfoldColumns(const float* HWY_RESTRICT x, float* HWY_RESTRICT dst) {
   constexpr int kChannels = G.in_per_group(), kKernel = G.x.kernel, kCols = G.out.w;
-  constexpr int kRows = G.out.h + G.y.kernel - 1;
+  constexpr int kPhases = cd::unfolded_row_phases(G), kSx = G.x.stride;
+  constexpr int kRows = G.out.h + (G.y.kernel - 1) / G.y.stride;
   constexpr int kCopy = kChannels * kRows * kCols;  // floats of one copy
   for (int c = 0; c < kChannels; ++c) {
-    for (int r = 0; r < kRows; ++r) {
-      float* HWY_RESTRICT to = dst + (c * kRows + r) * kCols;
-      const int y = r - G.y.pad;
-      if (y < 0 || y >= G.in.h) {
+    for (int py = 0; py < kPhases; ++py) {
+      for (int r = 0; r < kRows; ++r) {
+        float* HWY_RESTRICT to = dst + py * kKernel * kCopy + (c * kRows + r) * kCols;
+        const int y = r * G.y.stride + py - G.y.pad;
+        if (y < 0 || y >= G.in.h) {
 #pragma GCC unroll 16
-        for (int kw = 0; kw < kKernel; ++kw) ZeroFloats(to + kw * kCopy, kCols);
-        continue;
-      }
-      const float* HWY_RESTRICT from = x + (c * G.in.h + y) * G.in.w;
+          for (int kw = 0; kw < kKernel; ++kw) ZeroFloats(to + kw * kCopy, kCols);
+          continue;
+        }
+        const float* HWY_RESTRICT from = x + (c * G.in.h + y) * G.in.w;
 #pragma GCC unroll 16
-      for (int kw = 0; kw < kKernel; ++kw) {
-        // Columns [lead, end) of copy kw lie inside x (constants once unrolled).
-        const int shift = kw - G.x.pad;
-        const int lead = std::clamp(-shift, 0, kCols);
-        const int end = std::clamp(G.in.w - shift, lead, kCols);
-        float* HWY_RESTRICT row = to + kw * kCopy;
-        for (int i = 0; i < lead; ++i) row[i] = 0.0f;
-        CopyFloats(from + shift + lead, row + lead, end - lead);
-        for (int i = end; i < kCols; ++i) row[i] = 0.0f;
+        for (int kw = 0; kw < kKernel; ++kw) {
+          // Columns [lead, end) of copy kw lie inside x (constants once unrolled).
+          const int shift = kw - G.x.pad;
+          const int lead = FirstAtLeast(0, kSx, kw, G.x.pad, kCols);
+          const int end = std::max(lead, FirstAtLeast(G.in.w, kSx, kw, G.x.pad, kCols));
+          float* HWY_RESTRICT row = to + kw * kCopy;
+          for (int i = 0; i < lead; ++i) row[i] = 0.0f;
+          CopyPhaseRow(from + lead * kSx + shift, kSx, row + lead, end - lead);
+          for (int i = end; i < kCols; ++i) row[i] = 0.0f;
+        }
       }
     }
   }
-  ZeroFloats(dst + kKernel * kCopy, cd::kMaxTileCols);
+  ZeroFloats(dst + kPhases * kKernel * kCopy, cd::kMaxTileCols);
 }
 
 // Output rows on the padded width -> [rows][height][width], taking every

@@ -7,8 +7,8 @@
 // into a panel per call took about a tenth of 3x3 128->128 at 8x8, and scratch)
 // and computes the outputs on the padded width, which are cropped into y,
 // unless there are no columns to discard (1x1, kernel.w = 1, or the input
-// unfolded into one copy per kernel column: small planes, see
-// unfold_columns_pays): then the tiles write straight into y, a block of
+// unfolded into one copy per kernel column: small planes and strided layers,
+// see unfold_columns_pays): then the tiles write straight into y, a block of
 // outputs at a time (see kDirectBlockOutputs). When MR does not divide the
 // output channels, the last tile overlaps the one before (it starts at
 // out_per_group - MR), so that no tile reads past w and all tiles are whole.

@@ -75,9 +75,12 @@ constexpr RowTiles row_tiles(int rows) {
 // (cols >= out.w), the columns ox >= out.w are discarded.
 //
 // Unfolded (forward only, see unfold_columns_pays): one copy of the input per
-// kernel column kw, shifted by kw and on the output's width, so that no column
-// is discarded: tap (kh, kw) of output q = oh*out.w + ox reads copy kw at
-// q + kh*out.w. The copies play the part of the phase planes.
+// kernel column kw (and row phase py, under a row stride), its columns those
+// that column kw of the windows reads and on the output's width, so that no
+// column is discarded: copy (py, kw) holds padded-input rows py, py+sy, ... and
+// columns kw, kw+sx, ...; tap (kh, kw) of output q = oh*out.w + ox reads copy
+// (kh % sy, kw) at q + (kh / sy)*out.w. The copies play the part of the phase
+// planes.
 struct ForwardPlan {
   bool unfolded = false;
   int rows = 0, cols = 0;  // of one phase plane
@@ -95,21 +98,35 @@ constexpr int padded_cols(const Conv2dGeometry& g) {
   return g.out.w + (g.x.kernel - 1) * g.x.dilation / g.x.stride;
 }
 
+// Row phases of the unfolded copies: those that some kernel row reads.
+constexpr int unfolded_row_phases(const Conv2dGeometry& g) {
+  return g.y.stride < g.y.kernel ? g.y.stride : g.y.kernel;
+}
+
 // Floats of the unfolded copies, and the most forward unfolds (128 KiB: they
 // stay in L2 next to the rest; ResNet-8's 3x3 64->64 at 8x8 takes 60 KiB,
 // CIFAR's 128->128 120 KiB, which unfolded runs at ~95% of the FMA peak on
 // AVX-512 rather than 72% on the padded width, 10 columns for 8).
 constexpr int unfolded_floats(const Conv2dGeometry& g) {
-  return g.x.kernel * g.in_per_group() * (g.out.h + g.y.kernel - 1) * g.out.w;
+  return unfolded_row_phases(g) * g.x.kernel * g.in_per_group() *
+         (g.out.h + (g.y.kernel - 1) / g.y.stride) * g.out.w;
 }
 inline constexpr int kMaxUnfoldedFloats = 32768;
 
-// Forward unfolds the columns of a stride-1, undilated convolution when at
+// Forward unfolds the columns of an undilated convolution at stride 1 when at
 // least 1/8 of the padded width would be discarded (LeNet-5's conv1 28 of 32,
 // conv2 10 of 14): kernel.w copies of the input cost less than those FMAs.
+// With a stride, whenever a column would be discarded: the phase split is a
+// copy anyway, and the unfolded one (kernel.w / stride.x times its size) needs
+// no crop. ResNet-8's 3x3 stride-2 layers on AVX-512 spent a quarter (16->32 at
+// 32x32) and a sixth (32->64 at 16x16) of their time splitting the phases
+// (PadPhases, 17-column planes, a call per row) and computed 272 and 80
+// outputs on the padded width for 256 and 64.
 constexpr bool unfold_columns_pays(const Conv2dGeometry& g) {
-  return g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
-         g.x.kernel > 1 && (padded_cols(g) - g.out.w) * 8 >= padded_cols(g) &&
+  const bool strided = g.y.stride > 1 || g.x.stride > 1;
+  const int discarded = padded_cols(g) - g.out.w;
+  return g.y.dilation == 1 && g.x.dilation == 1 && g.x.kernel > 1 &&
+         (strided ? discarded > 0 : discarded * 8 >= padded_cols(g)) &&
          unfolded_floats(g) <= kMaxUnfoldedFloats;
 }
 
@@ -125,7 +142,7 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
   p.k = g.in_per_group() * p.taps;
   p.co = row_tiles(g.out_per_group());
   // Tiles of columns read up to kMaxTileCols past the last useful output.
-  const int copies = unfolded ? g.x.kernel : g.y.stride * g.x.stride;
+  const int copies = unfolded ? unfolded_row_phases(g) * g.x.kernel : g.y.stride * g.x.stride;
   p.xs_floats = copies * p.phase_stride + kMaxTileCols;
   Regions r;
   p.xs = r.at(p.xs_floats);
@@ -152,7 +169,8 @@ constexpr bool channel_vectors_padded(const Conv2dGeometry& g) {
 constexpr bool channel_vectors_may_pay(const Conv2dGeometry& g) {
   return g.groups == 1 && g.out.c % 4 == 0 &&
          g.out.h * g.out.w <= kMaxChannelVectorPositions &&
-         ((g.y.pad == 0 && g.x.pad == 0 && unfold_columns_pays(g)) ||
+         ((g.y.stride == 1 && g.x.stride == 1 && g.y.pad == 0 && g.x.pad == 0 &&
+           unfold_columns_pays(g)) ||
           channel_vectors_padded(g));
 }
 struct ChannelVectorPlan {
@@ -208,7 +226,9 @@ constexpr PointwiseChannelsPlan pointwise_channels_plan(const Conv2dGeometry& g)
 // Offset, in xs, of tap (kh, kw) relative to output q of input channel 0.
 constexpr int forward_tap_offset(const Conv2dGeometry& g, const ForwardPlan& p, int kh,
                                  int kw) {
-  if (p.unfolded) return kw * p.phase_stride + kh * p.cols;
+  if (p.unfolded) {
+    return ((kh % g.y.stride) * g.x.kernel + kw) * p.phase_stride + kh / g.y.stride * p.cols;
+  }
   const int ry = kh * g.y.dilation, rx = kw * g.x.dilation;
   const int phase = (ry % g.y.stride) * g.x.stride + rx % g.x.stride;
   return phase * p.phase_stride + ry / g.y.stride * p.cols + rx / g.x.stride;
