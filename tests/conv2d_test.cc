@@ -326,6 +326,10 @@ void TestConv2dStridePaddingDilation() {
   // Windows narrower than their stride read some phases only (PhasesRead):
   // 1 of 3 row phases, 2 of 3 column phases.
   CheckConv2d<conv({2, 10, 11}, 3, {1, 3, 0}, {2, 3, 0})>();
+  // A 1x1 stride-2 window (ResNet's shortcut) on rows of 34: its backward
+  // input clears dx and scatters one phase of four with whole vectors
+  // (ScatterEvenRow) on every target.
+  CheckConv2d<conv({3, 6, 34}, 4, {1, 2, 0}, {1, 2, 0})>();
 }
 
 void TestConv2dGroupsAndShapes() {
