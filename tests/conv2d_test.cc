@@ -333,6 +333,10 @@ void TestConv2dStridePaddingDilation() {
   static_assert(!conv2d_detail::unfold_columns_pays(conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})));
   CheckConv2d<conv({16, 32, 32}, 32, {3, 2, 1}, {3, 2, 1})>();
   CheckConv2d<conv({32, 16, 16}, 64, {3, 2, 1}, {3, 2, 1})>();
+  // A 1x1 stride-2 window (ResNet's shortcut) on rows of 34: its backward
+  // input clears dx and scatters one phase of four with whole vectors
+  // (ScatterEvenRow) on every target.
+  CheckConv2d<conv({3, 6, 34}, 4, {1, 2, 0}, {1, 2, 0})>();
 }
 
 void TestConv2dGroupsAndShapes() {
@@ -488,6 +492,9 @@ void TestConv2dBatched() {
   CheckBatched<conv({8, 6, 19}, 48, {3, 1, 1}, {3, 1, 1}, 2)>();
   CheckBatched<conv({3, 9, 11}, 5, {2, 2, 0}, {3, 1, 1}, 1, false)>();
   CheckBatched<conv({6, 8, 13}, 2, {3, 1, 2}, {3, 1, 0}, 2, false)>();
+  // Stride 2 with fewer than 16 filters: the weight gradient's dot form on
+  // unfolded columns, per sample of the batch.
+  static_assert(conv2d_detail::unfold_columns_pays(conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})));
   CheckBatched<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
   CheckBatched<conv({5, 7, 15}, 5, {3, 1, 1}, {3, 1, 1}, 5)>();
   CheckBatched<conv({4, 6, 17}, 8, {3, 1, 1}, {3, 1, 1}, 4)>();

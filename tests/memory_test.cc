@@ -131,6 +131,28 @@ void TestCopyEven() {
   }
 }
 
+// The stride-2 scatter into a row writes the phase's floats, leaves the
+// other phase's as they were, reads from[0, n) only (its source ends at the
+// page) and nothing of the row outside [0, width) (canaries).
+void TestScatterEven() {
+  for (int width = 1; width <= 3 * VectorLanes() + 3; ++width) {
+    for (int first = 0; first < 2 && first < width; ++first) {
+      const int n = (width - first + 1) / 2;
+      AtPageEnd src{std::size_t(n)};
+      for (int i = 0; i < n; ++i) src.data()[i] = Value(std::size_t(i));
+      Guarded row(std::size_t(width), 9.0f);
+      for (int i = 0; i < width; ++i) row.begin()[i] = 1000.0f + float(i);
+      ScatterEvenRow(src.data(), n, row.begin(), first, width);
+      for (int i = 0; i < width; ++i) {
+        const bool phase = i >= first && (i - first) % 2 == 0;
+        EXPECT_EQ(row[std::size_t(i)], phase ? Value(std::size_t((i - first) / 2)) : 1000.0f + float(i))
+            << "width=" << width << " first=" << first << " at " << i;
+      }
+      EXPECT_TRUE(row.CanariesIntact()) << "width=" << width << " first=" << first;
+    }
+  }
+}
+
 void TestTranspose() {
   for (int rows = 1; rows <= 9; ++rows) {
     for (int cols = 1; cols <= 9; ++cols) {
@@ -221,6 +243,7 @@ HWY_BEFORE_TEST(MemoryTest);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestPartialVectors);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestCopyAndFill);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestCopyEven);
+HWY_EXPORT_AND_TEST_P(MemoryTest, TestScatterEven);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestTranspose);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestSumFloats);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestStoreTile);

@@ -77,29 +77,35 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
   float* HWY_RESTRICT dys = scratch + p.dys;
   float* HWY_RESTRICT panel = scratch + p.panel;
   float* HWY_RESTRICT ybuf = scratch + p.ybuf;
+  // Positions no tap reaches (a kernel smaller than its stride: ResNet's 1x1
+  // stride-2 shortcut) are zero: the whole of dx is cleared with whole vectors
+  // first, rather than those phases' zeros stored one float at a time.
+  constexpr bool kUnreached = [] {
+    for (const auto& ph : Tables::phases) {
+      if (ph.taps == 0 && ph.count_y > 0 && ph.count_x > 0) return true;
+    }
+    return false;
+  }();
+  if constexpr (kUnreached) ZeroFloats(dx, G.groups * kCin * kInPlane);
   for (int g = 0; g < G.groups; ++g) {
     PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1, 1}>(
         dy + g * kCout * G.out.h * G.out.w, dys);
     ZeroFloats(scratch + p.wrap_tail, p.cols);
     const float* HWY_RESTRICT w_group = w + g * kCout * kCin * kTaps;
     for (const auto& ph : Tables::phases) {
-      if (ph.count_y == 0 || ph.count_x == 0) continue;
+      if (ph.count_y == 0 || ph.count_x == 0 || ph.taps == 0) continue;
       const int block = kDirect ? kDirectBlockOutputs : ph.qeff;
       for (int q0 = 0; q0 < ph.qeff; q0 += block) {
         for (int t = 0; t < p.ci.tiles; ++t) {
           const int ci0 = t * MR;
           const int valid = std::min(MR, kCin - ci0);
           float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
-          if (Tables::kPhases > 1 && ph.taps == 0) {  // no tap reaches these positions
-            ZeroFloats(ybuf, MR * ph.qeff);
-          } else {
-            PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
-            // Stride 1: every tap reaches the one phase.
-            RowTileOverOutputs<MR, Tables::kPhases == 1 ? kTaps : 0>(
-                dys + q0, kCout, p.plane, ph.offset.data(), ph.taps, panel,
-                std::min(block, ph.qeff - q0), (kDirect ? dx_tile : ybuf) + q0,
-                kDirect ? kInPlane : ph.qeff, valid);
-          }
+          PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
+          // Stride 1: every tap reaches the one phase.
+          RowTileOverOutputs<MR, Tables::kPhases == 1 ? kTaps : 0>(
+              dys + q0, kCout, p.plane, ph.offset.data(), ph.taps, panel,
+              std::min(block, ph.qeff - q0), (kDirect ? dx_tile : ybuf) + q0,
+              kDirect ? kInPlane : ph.qeff, valid);
           if constexpr (!kDirect) {
             ScatterRows(ybuf, valid,
                         {ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,

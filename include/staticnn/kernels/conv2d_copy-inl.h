@@ -190,6 +190,8 @@ HWY_INLINE void ScatterRowsOf(const float* HWY_RESTRICT src, int rows, const Sca
                                s.first_x;
       if (s.stride_x == 1) {
         CopyFloats(from, to, s.count_x);
+      } else if (s.stride_x == 2) {
+        ScatterEvenRow(from, s.count_x, to - s.first_x, s.first_x, s.width);
       } else {
         for (int i = 0; i < s.count_x; ++i) to[i * s.stride_x] = from[i];
       }

@@ -8,6 +8,7 @@
 //   CopyFloats / FillFloats /     n floats, the last vector overlapping the previous one
 //     ZeroFloats
 //   CopyEvenFloats                to[i] = from[2 * i] for i < n, the same way
+//   ScatterEvenRow                row[first + 2 * i] = from[i]: the inverse, into a row
 //   Transpose                     dst[i][r] = src[r][i], in 4x4 blocks
 //   SumFloats                     p[0] + ... + p[n - 1]
 //
@@ -179,6 +180,43 @@ HWY_INLINE void CopyEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRI
   const float* HWY_RESTRICT last = from + 2 * (n - N) - 1;
   hn::StoreU(hn::ConcatOdd(d, hn::LoadU(d, last + N), hn::LoadU(d, last)), d, to + n - N);
 #endif
+}
+
+// row[first + 2 * i] = from[i] for i < n, where first + 2 * (n - 1) is the
+// last position of that parity before `width` (one stride-2 phase of a row:
+// backward input scatters each phase's positions into dx). Whole vectors of
+// the row are read, the phase's even lanes replaced (TableLookupLanes spreads
+// from[j] to lanes 2j and 2j + 1, OddEven keeps the row's odd lanes) and
+// stored back: the other phase's floats are rewritten unchanged, none outside
+// row[0, width); from is read at [0, n) only. The last vector is moved back
+// to end at the row's end (on a start of the phase's parity), overlapping the
+// previous one. A scalar loop where a vector does not fit the row, and on
+// SVE (see CopyEvenFloats) and SCALAR.
+HWY_INLINE void ScatterEvenRow(const float* HWY_RESTRICT from, int n, float* HWY_RESTRICT row,
+                               int first, int width) {
+  int i = 0;
+  (void)width;
+#if HWY_TARGET != HWY_SCALAR && \
+    (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
+  const hn::RebindToSigned<KernelTag> di;
+  const auto spread = hn::IndicesFromVec(d, hn::ShiftRight<1>(hn::Iota(di, 0)));
+  const auto put = [&](int start) HWY_ATTR {  // row[start, start + N), start - first even
+    const int j = (start - first) / 2;
+    const auto values = hn::TableLookupLanes(LoadUpTo(d, from + j, std::min(N / 2, n - j)), spread);
+    hn::StoreU(hn::OddEven(hn::LoadU(d, row + start), values), d, row + start);
+  };
+  for (; first + 2 * i + N <= width && i < n; i += N / 2) put(first + 2 * i);
+  // The last start of first's parity whose vector fits the row, if that
+  // vector reaches the phase's last position (else the rest is scalar).
+  const int last = width - N - ((width - N - first) & 1);
+  if (i < n && last >= first && last + N > first + 2 * (n - 1)) {
+    put(last);
+    i = n;
+  }
+#endif
+  for (; i < n; ++i) row[first + 2 * i] = from[i];
 }
 
 // to[0, n) = value.
