@@ -379,15 +379,27 @@ void TestConv2dManyChannels() {
   CheckConv2d<conv3x3({100, 8, 8}, 20)>();
 }
 
-// Depthwise layers take the channels-in-lanes forward (conv2d_depthwise_lanes-inl.h):
+// Depthwise layers take the channels-in-lanes forward (conv2d_depthwise_lanes-inl.h),
+// or the flat planes (conv2d_depthwise_flat-inl.h, CheckDepthwiseFlat):
 // the plane sizes and strides of MLPerf Tiny's DS-CNN and MobileNetV1, channel
 // counts that leave a partial vector of channels (24, 20, 12 with 16 lanes), fewer
 // channels than a vector (3), a single channel, and odd kernels, strides and tails;
 // planes narrower than 4 columns, transposed in one piece (3 and 2 columns), and
 // one with a dropped row, transposed row by row.
+template <Conv2dGeometry G>
+void CheckDepthwiseFlat() {
+  static_assert(ForwardPathOf<G, 1>() == ForwardPath::depthwise_flat);
+  CheckConv2d<G>();
+}
+
 void TestConv2dDepthwisePlanes() {
   using conv2d_test::conv;
-  CheckConv2d<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();    // DS-CNN
+  // Flat: DS-CNN, a plane of 99 positions that no vector divides (no bias), one
+  // column (every tap beside the centre column masked off); rows wider than a
+  // vector (4x3x31): TestConv2dGroupsAndShapes.
+  CheckDepthwiseFlat<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();        // DS-CNN
+  CheckDepthwiseFlat<conv({5, 9, 11}, 5, {3, 1, 1}, {3, 1, 1}, 5, false)>();
+  CheckDepthwiseFlat<conv({2, 70, 1}, 2, {3, 1, 1}, {3, 1, 1}, 2)>();
   CheckConv2d<conv({8, 48, 48}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();      // MobileNet 48x48
   CheckConv2d<conv({16, 48, 48}, 16, {3, 2, 1}, {3, 2, 1}, 16)>();   // 48 -> 24
   CheckConv2d<conv({32, 12, 12}, 32, {3, 2, 1}, {3, 2, 1}, 32)>();   // 12 -> 6
@@ -515,9 +527,10 @@ void CheckForwardRelu() {
 // one sample and a batch), in the channel-vector tiles (LeNet-5's conv2, DS-CNN's
 // first layer), in the pointwise tiles (positions in the lanes: DS-CNN's 1x1 on
 // every target, 16x6x6 -> 32 below AVX-512; output channels in the lanes:
-// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x9x9), in the row
-// tiles of a strided layer's unfolded input, and as a pass over y where the
-// tiles' outputs are cropped (dilation) or Winograd runs.
+// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x7x7) and flat
+// planes (DS-CNN's 64x25x5), in the row tiles of a strided layer's unfolded
+// input, and as a pass over y where the tiles' outputs are cropped (dilation)
+// or Winograd runs.
 void TestConv2dForwardRelu() {
   using conv2d_test::conv;
   using conv2d_test::conv3x3;
@@ -529,7 +542,8 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})>();
   CheckForwardRelu<conv({16, 6, 6}, 32, {1}, {1})>();
   CheckForwardRelu<conv({64, 25, 5}, 64, {1}, {1})>();
-  CheckForwardRelu<conv({8, 9, 9}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
+  CheckForwardRelu<conv({8, 7, 7}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
+  CheckForwardRelu<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
   CheckForwardRelu<conv3x3({16, 16, 16}, 16), 3>();
 }
 

@@ -42,7 +42,9 @@
 //                              per group: dW^T = x_shifted * dy^T, the batch
 //                              folded into the GEMM
 //   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
-//   conv2d_depthwise_lanes-inl.h  depthwise forward: channels in the lanes
+//   conv2d_depthwise_flat-inl.h  depthwise forward of small planes at stride
+//                              1, padded to their size: the plane in the lanes
+//   conv2d_depthwise_lanes-inl.h  other depthwise forward: channels in the lanes
 //   conv2d_pointwise-inl.h     1x1 stride-1 forward: a GEMM on x and w in place
 //   conv2d_pointwise_channels-inl.h  1x1 stride-1 forward of small planes:
 //                              output channels in the lanes
@@ -71,6 +73,7 @@
 #include "staticnn/kernels/conv2d_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_depthwise-inl.h"
+#include "staticnn/kernels/conv2d_depthwise_flat-inl.h"
 #include "staticnn/kernels/conv2d_depthwise_lanes-inl.h"
 #include "staticnn/kernels/conv2d_forward-inl.h"
 #include "staticnn/kernels/conv2d_forward_channels-inl.h"
@@ -93,12 +96,13 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // The forward algorithm of a geometry, in the order of preference.
 enum class ForwardPath {
-  winograd, depthwise_lanes, pointwise_channels, pointwise, depthwise, channel_vectors,
+  winograd, depthwise_flat, depthwise_lanes, pointwise_channels, pointwise, depthwise, channel_vectors,
   row_tiles
 };
 template <Conv2dGeometry G, int Batch>
 constexpr ForwardPath ForwardPathOf() {
   if (conv2d_detail::winograd_pays(G, Batch)) return ForwardPath::winograd;
+  if (conv2d_detail::depthwise_flat_plan(G).used) return ForwardPath::depthwise_flat;
   if (conv2d_detail::depthwise_lanes_plan(G).used) return ForwardPath::depthwise_lanes;
   if (conv2d_impl::PointwiseChannelsPay(G)) return ForwardPath::pointwise_channels;
   if (conv2d_impl::PointwiseFits(G)) return ForwardPath::pointwise;
@@ -116,7 +120,8 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
   constexpr ForwardPath kPath = ForwardPathOf<G, Batch>();
   // The paths whose tiles write their final sums apply a fused ReLU there.
   constexpr bool kFused =
-      kRelu && (kPath == ForwardPath::channel_vectors || kPath == ForwardPath::depthwise_lanes ||
+      kRelu && (kPath == ForwardPath::channel_vectors || kPath == ForwardPath::depthwise_flat ||
+                kPath == ForwardPath::depthwise_lanes ||
                 kPath == ForwardPath::pointwise_channels || kPath == ForwardPath::pointwise ||
                 (kPath == ForwardPath::row_tiles && conv2d_impl::RowTilesFuseRelu<G>()));
   if constexpr (kPath == ForwardPath::winograd) {
@@ -125,7 +130,9 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
     for (int s = 0; s < Batch; ++s) {
       const float* HWY_RESTRICT xs = x + s * G.in.size();
       float* HWY_RESTRICT ys = y + s * G.out.size();
-      if constexpr (kPath == ForwardPath::depthwise_lanes) {
+      if constexpr (kPath == ForwardPath::depthwise_flat) {
+        conv2d_impl::DepthwiseFlatForward<G, kFused>(xs, w, b, ys, scratch);
+      } else if constexpr (kPath == ForwardPath::depthwise_lanes) {
         conv2d_impl::DepthwiseLanesForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::pointwise_channels) {
         conv2d_impl::PointwiseChannelsForward<G, kFused>(xs, w, b, ys, scratch);

@@ -282,6 +282,58 @@ constexpr DepthwiseLanesPlan depthwise_lanes_plan(const Conv2dGeometry& g) {
   return p;
 }
 
+// Depthwise forward of small planes at stride 1 whose output is the size of
+// the input (conv2d_depthwise_flat-inl.h): each channel's plane copied whole
+// between `lead` zeros (the farthest a tap reads before a position, rounded to
+// a line) and as many after; two buffers, `buffer` floats apart, so that one
+// channel is copied while the previous one is read.
+// Taken for planes of 64 to 128 positions (4 to 8 vectors of 16 lanes, one
+// tile of them on AVX-512), where the transposes it saves cost most.
+// conv2d_bench forward, AVX-512, taskset -c 1, a machine loaded 4-6 by
+// builds, CPU time, medians of 5 in three alternating runs, the lanes path ->
+// this one: DS-CNN's 64x25x5 2.15/2.07/2.24 -> 1.70/1.73/1.68 us. Where the
+// lanes path stays (wall time, load ~3.5): MobileNet's 128x6x6 (36 positions:
+// 3 vectors of 16, 75% full) 1.60/1.97/2.00 -> 1.41/2.05/1.98, even; 256x3x3
+// (9 positions in 8-lane vectors) 0.83/1.15/1.22 -> 1.75/1.72/2.48; 8x48x48
+// 5.2/7.3/6.2 -> 5.2/7.0/7.1, even; 64x56x56 53/68/74 -> 84/75/112: one load
+// per FMA loses to the lanes tiles' reuse of each load for 3 taps. MobileNet's
+// 64x12x12 (144 positions; CPU time) 1.62/1.58/1.63 -> 2.13/2.13/2.23: its
+// rows of 12 transpose in whole 4x4 blocks, DS-CNN's of 5 do not.
+struct DepthwiseFlatPlan {
+  bool used = false;
+  int lead = 0, buffer = 0, floats = 0;
+};
+
+constexpr DepthwiseFlatPlan depthwise_flat_plan(const Conv2dGeometry& g) {
+  DepthwiseFlatPlan p;
+  p.used = depthwise_lanes_plan(g).used && g.y.stride == 1 && g.x.stride == 1 &&
+           g.out.h == g.in.h && g.out.w == g.in.w && g.in.h * g.in.w >= 64 &&
+           g.in.h * g.in.w <= 128;
+  if (!p.used) return p;
+  const int reach = g.y.pad * g.in.w + g.x.pad;
+  p.lead = aligned(reach);
+  p.buffer = aligned(p.lead + g.in.h * g.in.w + reach);
+  p.floats = 2 * p.buffer;
+  return p;
+}
+
+// bits[kw][p] = -1 (all bits set) where tap column kw of output position p
+// reads inside p's row of a W-wide plane (0 <= p % W + kw - P < W), else 0:
+// elsewhere the flat plane's neighbour reads the previous or next row.
+template <int Positions, int W, int KW, int P>
+struct FlatColumnMasks {
+  static constexpr std::array<int, KW * Positions> bits = [] {
+    std::array<int, KW * Positions> m{};
+    for (int kw = 0; kw < KW; ++kw) {
+      for (int i = 0; i < Positions; ++i) {
+        const int col = i % W + kw - P;
+        m[kw * Positions + i] = col >= 0 && col < W ? -1 : 0;
+      }
+    }
+    return m;
+  }();
+};
+
 // Backward input: dx = correlation of dy with the transposed kernel. Input
 // positions are split by phase (iy % sy, ix % sx); within a phase (ry, rx) the
 // taps that reach it are those with (ry + pad - kh*dil) % stride == 0, and
@@ -702,6 +754,7 @@ constexpr std::size_t conv2d_forward_scratch_floats(const Conv2dGeometry& g, int
   using namespace conv2d_detail;
   const int one =
       winograd_pays(g)               ? winograd_plan(g).floats
+      : depthwise_flat_plan(g).used  ? depthwise_flat_plan(g).floats
       : depthwise_lanes_plan(g).used ? depthwise_lanes_plan(g).floats
                                      : max_of(forward_plan(g, unfold_columns_pays(g)).floats,
                                               max_of(channel_vector_plan(g).floats,
