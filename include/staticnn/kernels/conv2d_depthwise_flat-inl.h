@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
@@ -58,7 +59,7 @@ HWY_INLINE void DepthwiseFlatTile(D d, const float* HWY_RESTRICT in,
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int KH = G.y.kernel, KW = G.x.kernel, W = G.in.w, kPositions = G.in.h * G.in.w;
   constexpr int PY = G.y.pad, PX = G.x.pad;
-  const int* HWY_RESTRICT masks = cd::FlatColumnMasks<kPositions, W, KW, PX>::bits.data();
+  const std::int32_t* HWY_RESTRICT masks = cd::FlatColumnMasks<kPositions, W, KW, PX>::bits.data();
   int o[TV];
 #pragma GCC unroll 16
   for (int v = 0; v < TV; ++v) o[v] = std::min((v0 + v) * N, kPositions - N);

@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 #include "staticnn/geometry.hpp"
 
@@ -322,8 +323,10 @@ constexpr DepthwiseFlatPlan depthwise_flat_plan(const Conv2dGeometry& g) {
 // elsewhere the flat plane's neighbour reads the previous or next row.
 template <int Positions, int W, int KW, int P>
 struct FlatColumnMasks {
-  static constexpr std::array<int, KW * Positions> bits = [] {
-    std::array<int, KW * Positions> m{};
+  // std::int32_t, the lane type Highway loads them as (long, not int, on
+  // arm-none-eabi).
+  static constexpr std::array<std::int32_t, KW * Positions> bits = [] {
+    std::array<std::int32_t, KW * Positions> m{};
     for (int kw = 0; kw < KW; ++kw) {
       for (int i = 0; i < Positions; ++i) {
         const int col = i % W + kw - P;
