@@ -12,8 +12,11 @@ MLPerf Tiny models) and int8_bench pinned to one core (taskset -c 1) with 5
 repetitions, keeping the medians, and network_bench's multi-core cases (names matching
 PARALLEL_RE) on every core; run tools/compile_time.py; run the peer engines
 (tools/peers/run_peers.py: PyTorch, TorchScript, ONNX Runtime, LiteRT/XNNPACK, the TFLM
-interpreter, dlib; float and int8) if present; write the report, ending with the
-targets of issue 12 reached or not. Every step may fail on its own (a colleague's
+interpreter, dlib; float and int8) if present; on a machine with AVX-512, build
+conv2d_bench, layers_bench and network_bench again with AVX-512 disabled (build-bench-avx2:
+the AVX2 code and register tiles an AVX2-only machine runs) and run them against the AVX2
+peak of the same peak_bench run; write the report, ending with the targets of issue 12
+reached or not. Every step may fail on its own (a colleague's
 benchmark that does not build or does not exist yet, a missing peer script): the report
 says what is missing and why, and the rest is still written.
 
@@ -46,6 +49,10 @@ CORE = "1"
 PARALLEL_RE = re.compile(r"[Tt]hread|[Pp]arallel|[Cc]ores")
 REPETITIONS = 5
 QUOTED_PEAK = {"AVX3": 240e9, "AVX2": 130e9}  # HIGHWAY-1.0.3.md, another machine
+# The AVX2 pass (machines with AVX-512): the same benchmarks compiled without the AVX-512
+# targets, so that dynamic dispatch runs what an AVX2-only machine runs.
+AVX2_FLAGS = "-DHWY_DISABLED_TARGETS=HWY_AVX3+HWY_AVX3_DL"
+AVX2_BENCHES = ["conv2d_bench", "layers_bench", "network_bench"]
 PEER_SCRIPT = os.path.join(ROOT, "tools", "peers", "run_peers.py")
 # The peer cases by table (tools/peers/cases.py), in the report's order.
 PEER_GROUPS = [
@@ -91,6 +98,8 @@ ISSUE12_GOALS = [
     "LeNet-5 training step batch 64 >= 4x PyTorch",
     "Every convolution and Linear benchmark that is not memory-bound >= 80% of peak",
     "LeNet-5 inference batch 1 >= 70% of peak",
+    "Every convolution and Linear benchmark that is not memory-bound >= 80% of peak, AVX2 code",
+    "LeNet-5 inference batch 1 >= 70% of peak, AVX2 code",
     "LeNet-5 inference batch 1 >= 2x LiteRT (XNNPACK)",
     "CIFAR-style inference batch 1 faster than every peer",
     "Conv 3x3 64->64 on 56x56 forward faster than every peer",
@@ -150,22 +159,25 @@ def tail(text, lines=15):
 # ---------------------------------------------------------------------------
 # Build and run
 
-def build(benches, jobs):
-    """Configures build-bench and builds each benchmark on its own: {name: error or None}."""
+def build(benches, jobs, build_dir=None, cxx_flags=None):
+    """Configures build_dir (default BUILD) and builds each benchmark on its own: {name: error
+    or None}."""
+    build_dir = build_dir or BUILD
     status = {}
     present = [b for b in benches if os.path.exists(os.path.join(ROOT, "benchmarks", b + ".cc"))]
     for b in benches:
         if b not in present:
             status[b] = "benchmarks/%s.cc does not exist" % b
-    proc = run(["cmake", "-S", ROOT, "-B", BUILD, "-DCMAKE_BUILD_TYPE=Release",
+    proc = run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
                 "-DSTATICNN_BUILD_BENCHMARKS=ON", "-DSTATICNN_BUILD_TESTS=OFF",
-                "-DSTATICNN_BUILD_EXAMPLES=OFF"])
+                "-DSTATICNN_BUILD_EXAMPLES=OFF"] +
+               (["-DCMAKE_CXX_FLAGS=" + cxx_flags] if cxx_flags else []))
     if proc.returncode != 0:
         for b in present:
             status[b] = "cmake configure failed:\n" + tail(proc.stdout + proc.stderr)
         return status
     for b in present:
-        proc = run(["cmake", "--build", BUILD, "-j%d" % jobs, "--target", b])
+        proc = run(["cmake", "--build", build_dir, "-j%d" % jobs, "--target", b])
         status[b] = None if proc.returncode == 0 else "build failed:\n" + tail(proc.stdout +
                                                                                 proc.stderr, 25)
     return status
@@ -211,10 +223,11 @@ def parallel_benchmarks(name):
     return [b for b in listed if PARALLEL_RE.search(b)]
 
 
-def run_benchmark(name, quick, env, parallel=False):
-    """Runs a benchmark binary: pinned to CORE, without its multi-core benchmarks; with
-    parallel=True, only those, on every core. (data, parsed results, error)."""
-    exe = os.path.join(BUILD, "benchmarks", name)
+def run_benchmark(name, quick, env, parallel=False, build_dir=None, tag=""):
+    """Runs a benchmark binary of build_dir (default BUILD): pinned to CORE, without its
+    multi-core benchmarks; with parallel=True, only those, on every core. (data, parsed
+    results, error)."""
+    exe = os.path.join(build_dir or BUILD, "benchmarks", name)
     filter_re = PARALLEL_RE.pattern
     cmd = ["taskset", "-c", "0-%d" % (os.cpu_count() - 1) if parallel else CORE, exe,
            "--benchmark_format=json",
@@ -229,7 +242,8 @@ def run_benchmark(name, quick, env, parallel=False):
     except subprocess.TimeoutExpired:
         return None, None, "timed out after an hour"
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, name + ("_parallel" if parallel else "") + ".json"), "w") as f:
+    with open(os.path.join(RESULTS, name + ("_parallel" if parallel else "") + tag + ".json"),
+              "w") as f:
         f.write(proc.stdout)
     try:
         data = json.loads(proc.stdout)
@@ -463,16 +477,17 @@ def peak_section(rep, peak_results, peak_error):
     return peak, source
 
 
-def layer_section(rep, all_results, errors, peak):
-    rep.add("## Layers (conv2d_bench, layers_bench)\n")
+def layer_section(rep, all_results, errors, peak, title="## Layers (conv2d_bench, layers_bench)",
+                  level="###"):
+    rep.add(title + "\n")
     for bench in ("conv2d_bench", "layers_bench"):
         results = all_results.get(bench)
-        rep.add("### %s\n" % bench)
+        rep.add("%s %s\n" % (level, bench))
         if errors.get(bench):
             rep.add("Not measured: %s\n" % errors[bench].replace("\n", "\n    "))
             if not results:
                 continue
-        if bench == "conv2d_bench":
+        if bench == "conv2d_bench" and level == "###":
             rep.add("FLOPs are those of direct convolution (2 x MACs). 3x3 stride-1 layers with "
                     ">= 16 input and output channels and >= 16x16 outputs run Winograd F(2x2,3x3) "
                     "(4 multiplies where direct convolution does 9) in the forward and "
@@ -552,8 +567,8 @@ def backward_section(rep, all_results):
                  "shown in the table)" % checked)
 
 
-def network_section(rep, title, results, error, peak, intro):
-    rep.add("## %s\n" % title)
+def network_section(rep, title, results, error, peak, intro, level="##"):
+    rep.add("%s %s\n" % (level, title))
     if error:
         rep.add("Not measured: %s\n" % error.replace("\n", "\n    "))
     if not results:
@@ -575,6 +590,27 @@ def network_section(rep, title, results, error, peak, intro):
                    "wall time / sample", "GFLOP/s", "% of peak", "workspace MiB", "CPU/wall"],
                   rows))
     rep.add()
+
+
+def avx2_section(rep, results, errors, peak, missing, build_dir):
+    rep.add("## AVX2 code on this machine (AVX-512 disabled)\n")
+    if missing and not any(results.values()):
+        rep.add("Not measured: %s.\n" % missing)
+        for bench, error in errors.items():
+            if error:
+                rep.add("- %s: %s" % (bench, error.replace("\n", "\n    ")))
+        rep.add()
+        return
+    rep.add("%s built again with `-DCMAKE_CXX_FLAGS=%s` (%s), so that dynamic dispatch runs "
+            "the AVX2 code and register tiles (16 vector registers of 256 bits) that an "
+            "AVX2-only machine runs; pinned and repeated as above. **\"%% of peak\" in this "
+            "section is against the AVX2 peak of the same peak_bench run, %.1f GFLOP/s.** Peers "
+            "are not run again: they use AVX-512 here, so a ratio would not be an AVX2 "
+            "machine's.\n" % (", ".join(AVX2_BENCHES), AVX2_FLAGS,
+                               os.path.relpath(build_dir, ROOT), peak * 1e-9))
+    layer_section(rep, results, errors, peak, "### Layers, AVX2 code", "####")
+    network_section(rep, "Networks, AVX2 code (network_bench)", results.get("network_bench"),
+                    errors.get("network_bench"), peak, "As above, AVX2 code.", "###")
 
 
 def engine_order(engines):
@@ -759,12 +795,17 @@ def peer_goals(rep, ours, peers, why_no_peers):
             TORCH_FAMILIES, 3.0, "PyTorch")
 
 
-def peak_goals(rep, results, peak):
-    """The goals judged against the FMA peak measured in the same run."""
+def peak_goals(rep, results, peak, suffix="", missing=None):
+    """The goals judged against the FMA peak measured in the same run (suffix: the AVX2
+    code's goals, against the AVX2 peak; missing: why they were not measured)."""
     def share(r):
         return r["gflops"] * 1e9 / peak
 
-    goal = "Every convolution and Linear benchmark that is not memory-bound >= 80% of peak"
+    goal = "Every convolution and Linear benchmark that is not memory-bound >= 80% of peak" + suffix
+    if missing:
+        rep.goal(goal, None, missing)
+        rep.goal("LeNet-5 inference batch 1 >= 70% of peak" + suffix, None, missing)
+        return
     judged = [r for bench in ("conv2d_bench", "layers_bench")
               for name, r in (results.get(bench) or {}).items()
               if MAC_LAYER_RE.search(name) and not MEMORY_BOUND_RE.search(name) and
@@ -778,12 +819,14 @@ def peak_goals(rep, results, peak):
                      "%s %.0f%%" % (r["name"].removeprefix("BM_"), 100 * share(r))
                      for r in below) if below else ""))
     lenet = find(results.get("network_bench"), CASE_BENCHMARK["lenet5_infer_b1"][1])
-    goal = "LeNet-5 inference batch 1 >= 70% of peak"
+    goal = "LeNet-5 inference batch 1 >= 70% of peak" + suffix
     if lenet and lenet.get("gflops"):
         rep.goal(goal, share(lenet) >= 0.7, "%.1f GFLOP/s = %.1f%% of %.1f GFLOP/s" % (
             lenet["gflops"], 100 * share(lenet), peak * 1e-9))
     else:
         rep.goal(goal, None, "network_bench's LeNet-5 inference was not measured")
+    if suffix:
+        return
     conv = find(results.get("conv2d_bench"), CASE_BENCHMARK["conv3x3_64x56x56_fwd"][1])
     goal = "Conv 3x3 64->64 on 56x56 forward >= 80% of peak"
     if conv and conv.get("gflops"):
@@ -855,6 +898,9 @@ def main():
                         help="use the peer results of an earlier run (e.g. "
                         "build-bench/results/peers.json) instead of running the peer script")
     parser.add_argument("--build-dir", help="the build directory (default: build-bench)")
+    parser.add_argument("--avx2-build-dir", help="the build directory of the AVX2 pass (default: "
+                        "the build directory + '-avx2'; with --no-build it must have been "
+                        "configured with -DCMAKE_CXX_FLAGS=%s)" % AVX2_FLAGS)
     parser.add_argument("--note", help="a sentence for the top of the report (e.g. what else "
                         "ran on the machine)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
@@ -894,6 +940,33 @@ def main():
             raw[parallel], results[parallel], errors[parallel] = run_benchmark(
                 bench, args.quick, env, parallel=True)
         loads.append(machine_info()["load"])
+
+    # The AVX2 pass. Without AVX-512 the runs above are AVX2 code already.
+    has_avx512 = "avx512f" in machine["flags"]
+    avx2_build = os.path.abspath(args.avx2_build_dir or BUILD + "-avx2")
+    avx2_results, avx2_errors, avx2_missing = {}, {}, None
+    avx2_peak = find(results.get("peak_bench"), r"^BM_FmaPeak/AVX2$")
+    avx2_peak = avx2_peak["gflops"] * 1e9 if avx2_peak else None
+    if has_avx512 and args.quick:
+        avx2_missing = "the AVX2 pass is skipped by --quick"
+    elif has_avx512 and avx2_peak is None:
+        avx2_missing = "peak_bench measured no AVX2 peak"
+    elif has_avx512:
+        if args.no_build:
+            avx2_errors = {b: None if os.path.exists(os.path.join(avx2_build, "benchmarks", b))
+                           else "not built in %s" % avx2_build for b in AVX2_BENCHES}
+        else:
+            avx2_errors = build(AVX2_BENCHES, args.jobs, avx2_build, AVX2_FLAGS)
+        avx2_env = dict(env, STATICNN_PEAK_FLOPS="%.6g" % avx2_peak)
+        for bench in AVX2_BENCHES:
+            if avx2_errors.get(bench):
+                log(bench, "(AVX2) skipped:", avx2_errors[bench].splitlines()[0])
+                continue
+            _, avx2_results[bench], avx2_errors[bench] = run_benchmark(
+                bench, args.quick, avx2_env, build_dir=avx2_build, tag="_avx2")
+            loads.append(machine_info()["load"])
+        if not any(avx2_results.values()):
+            avx2_missing = "no AVX2 benchmark ran (see the AVX2 section)"
 
     compile_data, compile_error = (None, None) if args.quick else run_compile_time()
     peers, peer_note = ([], None) if args.quick and not args.peers_from else \
@@ -968,12 +1041,18 @@ def main():
                     "int8 networks in TFLite's quantization scheme (int8::Network), dynamic "
                     "dispatch; a GFLOP/s column counts integer multiply-adds as 2 operations and "
                     "its % of peak is against the float FMA peak.")
+    if has_avx512:
+        avx2_section(rep, avx2_results, avx2_errors, avx2_peak, avx2_missing, avx2_build)
     ours = {case: find(results.get(b), p) for case, (b, p) in CASE_BENCHMARK.items()}
     peers_section(rep, ours, peers, peer_note, args.quick)
     compile_section(rep, compile_data, compile_error, args.quick)
     why_no_peers = "peers are skipped by --quick" if args.quick and not args.peers_from else \
         "no peer results (see Peers)"
     peak_goals(rep, results, peak)
+    if has_avx512:
+        peak_goals(rep, avx2_results, avx2_peak, ", AVX2 code", avx2_missing)
+    else:
+        peak_goals(rep, results, peak, ", AVX2 code")
     peer_goals(rep, ours, peers, why_no_peers)
     parallel_goal(rep, results)
     write_targets(rep)
