@@ -964,6 +964,11 @@ def main():
                 continue
             _, avx2_results[bench], avx2_errors[bench] = run_benchmark(
                 bench, args.quick, avx2_env, build_dir=avx2_build, tag="_avx2")
+            other = sorted({r.get("label") for r in (avx2_results[bench] or {}).values()} -
+                           {"AVX2", "", None})
+            if other:  # a build directory configured without AVX2_FLAGS
+                avx2_results[bench], avx2_errors[bench] = None, "ran %s code, not AVX2 (%s was " \
+                    "not configured with %s)" % (", ".join(other), avx2_build, AVX2_FLAGS)
             loads.append(machine_info()["load"])
         if not any(avx2_results.values()):
             avx2_missing = "no AVX2 benchmark ran (see the AVX2 section)"
