@@ -108,7 +108,13 @@ HWY_NOINLINE void PackValidPanels(const float* HWY_RESTRICT w, float* HWY_RESTRI
       for (int co = 0; co < kCout; ++co) {
         const float* HWY_RESTRICT from = w + (co * kCin + ci) * kTaps + t0;
         float* HWY_RESTRICT a = panels + MR + co * MR;
-        for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
+        // Whole blocks as a copy of a constant count (vector moves): a select
+        // per float cost 11% of LeNet-5's conv2 backward input at batch 1.
+        if (valid == MR) {
+          for (int r = 0; r < MR; ++r) a[r] = from[r];
+        } else {
+          for (int r = 0; r < MR; ++r) a[r] = r < valid ? from[r] : 0.0f;
+        }
       }
     }
   }
