@@ -13,8 +13,8 @@
 //   - small batches (matrix-vector products, memory bound) use dot products,
 //     vectors along in, one horizontal sum per output: a few rows of x
 //     against a few rows of w (8 rows of w in flight for one sample), each
-//     load of w serving every row of x; one sample with 512-bit vectors reads
-//     w's rows in order instead, one at a time (RowDots);
+//     load of w serving every row of x; with 512-bit vectors w's rows are
+//     read in order instead, one at a time (RowDots);
 //   - larger batches copy a panel of w, transposed (4x4 register transposes),
 //     to a stack buffer of kPanelK in-features by NR vectors of outputs and
 //     run the register tile on it, so that the whole batch reuses every
@@ -190,36 +190,51 @@ HWY_NOINLINE void DotTile(size_t k, const float* HWY_RESTRICT x, const float* HW
   });
 }
 
-// Forward for one sample with 512-bit vectors: y[o] = x . w[o] + bias[o] for
-// o < outs (with kRelu max(0, ...)), one row of w after the other, four
-// accumulators per row (the FMA latency). w is read in order: one stream,
-// which the hardware prefetcher follows from L2 at 150-165 GB/s on this
-// machine's AVX-512, against 105-115 GB/s for 8 rows of w in flight (8
-// streams, DotTile<1, 8>). With narrower vectors the loads of x, one per FMA
-// here, are the bottleneck and 8 rows sharing each (DotTile) are faster:
-// AVX2 LeNet-5 inference 9.0-9.3 us with DotTile, 9.4-9.5 with this. A layout
-// packed for one sample (outputs in lanes, as XNNPACK packs at model load)
-// streams at 180-190 GB/s (AVX-512) but would be a copy of PyTorch's [out][in].
-template <bool kRelu>
+// Forward for R <= 4 samples with 512-bit vectors: y[r][o] = x[r] . w[o] +
+// bias[o] (with kRelu max(0, ...)), one row of w after the other, four
+// accumulators per sample (the FMA latency), each load of w serving every
+// sample. w is read in order: one stream, which the hardware prefetcher
+// follows from L2 at 150-165 GB/s on this machine's AVX-512 (one sample),
+// against 105-115 GB/s for 8 rows of w in flight (8 streams, DotTile<1, 8>).
+// Every R sums in the same order, so a sample's outputs do not depend on the
+// batch it came in (a partial batch's shard of one gives the full batch's
+// rows: parallel_dispatch_test). With narrower vectors the loads of x, one
+// per FMA for one sample, are the bottleneck and DotTile's 8 rows sharing each
+// are faster (AVX2 LeNet-5 inference 9.0-9.3 us with DotTile, 9.4-9.5 with
+// pairs of rows read in order). A layout packed for one sample (outputs in
+// lanes, as XNNPACK packs at model load) streams at 180-190 GB/s (AVX-512) but
+// would be a copy of PyTorch's [out][in].
+template <int R, bool kRelu>
 HWY_NOINLINE void RowDots(size_t k, size_t outs, const float* HWY_RESTRICT x,
                           const float* HWY_RESTRICT w, const float* HWY_RESTRICT bias,
-                          float* HWY_RESTRICT y) {
+                          float* HWY_RESTRICT y, size_t y_row) {
   const D d;
   const size_t lanes = hn::Lanes(d);
   for (size_t o = 0; o < outs; ++o, w += k) {
-    V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+    VecTile<D, R, 4> acc;
+    Unroll<R>([&](auto r) HWY_ATTR {
+      Unroll<4>([&](auto c) HWY_ATTR { acc.Set(r, c, hn::Zero(d)); });
+    });
+    // Chain c of sample r: acc(r, c) += x[r] * w over vectors c, c + 4, ...,
+    // then the remaining whole vectors in chain 0, a partial one in chain 1.
+    const auto step = [&](size_t i, size_t n, auto c) HWY_ATTR __attribute__((always_inline)) {
+      const V wv = LoadUpTo(d, w + i, n);
+      Unroll<R>([&](auto r) HWY_ATTR {
+        acc.Set(r, c, hn::MulAdd(LoadUpTo(d, x + r * k + i, n), wv, acc.Get(r, c)));
+      });
+    };
     size_t i = 0;
     for (; i + 4 * lanes <= k; i += 4 * lanes) {
-      s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, w + i), s0);
-      s1 = hn::MulAdd(hn::LoadU(d, x + i + lanes), hn::LoadU(d, w + i + lanes), s1);
-      s2 = hn::MulAdd(hn::LoadU(d, x + i + 2 * lanes), hn::LoadU(d, w + i + 2 * lanes), s2);
-      s3 = hn::MulAdd(hn::LoadU(d, x + i + 3 * lanes), hn::LoadU(d, w + i + 3 * lanes), s3);
+      Unroll<4>([&](auto c) HWY_ATTR { step(i + c * lanes, lanes, c); });
     }
-    for (; i + lanes <= k; i += lanes) s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, w + i), s0);
-    if (i < k) s1 = hn::MulAdd(LoadFirstN(d, x + i, k - i), LoadFirstN(d, w + i, k - i), s1);
-    const V sum4 = hn::Add(hn::Add(s0, s1), hn::Add(s2, s3));
-    const float sum = hn::GetLane(hn::SumOfLanes(d, sum4)) + (bias ? bias[o] : 0.0f);
-    y[o] = kRelu && sum < 0.0f ? 0.0f : sum;
+    for (; i + lanes <= k; i += lanes) step(i, lanes, Int<0>());
+    if (i < k) step(i, k - i, Int<1>());
+    Unroll<R>([&](auto r) HWY_ATTR {
+      const V sum = hn::Add(hn::Add(acc.Get(r, 0), acc.Get(r, 1)),
+                            hn::Add(acc.Get(r, 2), acc.Get(r, 3)));
+      const float dot = hn::GetLane(hn::SumOfLanes(d, sum)) + (bias ? bias[o] : 0.0f);
+      y[r * y_row + o] = kRelu && dot < 0.0f ? 0.0f : dot;
+    });
   }
 }
 
@@ -227,20 +242,20 @@ template <LinearGeometry G, int Batch, bool kRelu>
 HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
   constexpr int K = G.in_features, O = G.out_features;
-  if constexpr (Batch == 1 && hn::MaxLanes(D()) >= 16) {
-    RowDots<kRelu>(K, O, x, w, bias, y);
-  } else {
-    constexpr int kMaxRows = 4;
-    ForEachBlock<Batch, kMaxRows>([&](auto rows, int b0) HWY_ATTR {
-      constexpr int R = decltype(rows)::value;
+  constexpr int kMaxRows = 4;
+  ForEachBlock<Batch, kMaxRows>([&](auto rows, int b0) HWY_ATTR {
+    constexpr int R = decltype(rows)::value;
+    if constexpr (hn::MaxLanes(D()) >= 16) {
+      RowDots<R, kRelu>(K, O, x + b0 * K, w, bias, y + b0 * O, O);
+    } else {
       // One batch row: 8 rows of w in flight; more batch rows share each load of w.
       constexpr int kQ = R == 1 ? 8 : (kAccumulators >= 16 ? 4 : 2);
       ForEachBlock<O, kQ>([&](auto outs, int o0) HWY_ATTR {
         DotTile<R, decltype(outs)::value, kRelu>(K, x + b0 * K, w + o0 * K,
                                                  bias ? bias + o0 : nullptr, y + b0 * O + o0, O);
       });
-    });
-  }
+    }
+  });
 }
 
 template <LinearGeometry G, int Batch>
