@@ -68,20 +68,29 @@ constexpr int ChannelBlockVectors(const Conv2dGeometry& g) {
 
 // Positions per tile, of `positions` in a row (padded) or in the plane:
 // at most 16 accumulators, and the accumulators, the step's weights and one
-// broadcast leave 4 of the target's registers free; tiles balanced (100
-// positions: 6 x 15 + 10 with AVX-512, 25 x 4 with AVX2).
-// g++ hoisted the broadcasts and spilled accumulators with tighter tiles:
-// LeNet-5 inference took 10.9 us instead of 10.3 with AVX-512's 5 x 20
-// (24-accumulator budget), 12.3 and 14.8 us instead of 10.6 with AVX2's 5 x 2
-// and 6 x 2 vectors (13 and 15 registers of 16).
+// broadcast leave kChannelTileSpareRegisters of the target's registers free;
+// tiles balanced (100 positions: 6 x 15 + 10 with AVX-512, 20 x 5 with AVX2).
+// Neighbouring positions of a row read the same input at neighbouring taps,
+// and g++ loads such a value once and keeps it in a register across the taps
+// that use it: with 32 registers that is free, with 16 it spilled
+// accumulators from 5 positions x 2 vectors up (LeNet-5 inference 12.3 us
+// instead of 10.6, long ago). There the taps read x through Unshared
+// pointers, so each broadcast is loaded at its FMAs, and 5 x 2 fits: LeNet-5
+// inference with AVX2 code 9.3-9.5 -> 8.7-8.8 us, DS-CNN's first layer 8.1 ->
+// 6.5 us (4 x 2 before, 3 + 2 per row). With AVX-512, 5 x 20 (24-accumulator
+// budget) took 10.9 us instead of 10.3, long ago; unshared loads with 20 or
+// 25 accumulators changed nothing measurable (the layer's share of LeNet-5
+// inference stayed 42%).
 // A padded plane's row tiles have 24 (the row is their tail anyway): DS-CNN's
 // first layer with AVX-512 took 7.3-7.6 us with tiles of 5 positions x 4
 // vectors, 7.8 with 16 accumulators' 3 + 2 positions.
+inline constexpr bool kChannelTapsUnshared = kVectorRegisters == 16;
+inline constexpr int kChannelTileSpareRegisters = kChannelTapsUnshared ? 4 : 5;
 inline constexpr int kChannelTileAccumulators = 16;
 inline constexpr int kChannelRowAccumulators = 24;
 constexpr int ChannelTilePositions(int positions, int nv, int acc) {
   const int most = std::max(
-      1, std::min(acc / nv, (kVectorRegisters - 5 - nv) / nv));
+      1, std::min(acc / nv, (kVectorRegisters - kChannelTileSpareRegisters - nv) / nv));
   return cd::ceil_div(positions, cd::ceil_div(positions, most));
 }
 
@@ -112,6 +121,7 @@ HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const float* HWY_RESTRI
 #pragma GCC unroll 16
       for (int kw = 0; kw < G.x.kernel; ++kw, w += kCout) {
         const float* HWY_RESTRICT tap = row + kw * G.x.dilation;
+        if constexpr (kChannelTapsUnshared) tap = Unshared(tap);
         VecTile<KernelTag, NV> wv;
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) wv.Set(v, hn::LoadU(d, w + v * N));

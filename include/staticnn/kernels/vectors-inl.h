@@ -7,6 +7,7 @@
 //   kTileAccumulators  accumulators a register tile may use, leaving room for
 //                      its operands
 //   InRegister(v)      keeps a loaded vector in a register for several FMAs
+//   Unshared(p)        the opposite for loads through p: each where it is used
 //
 // Arm SVE breaks two things that every fixed-width target allows:
 //  - its vectors are sizeless types, which cannot be array elements or struct
@@ -71,6 +72,18 @@ HWY_INLINE V InRegister(V v) {
   asm("" : "+v"(v.raw));
 #endif
   return v;
+}
+
+// A pointer whose value the optimizer cannot follow (no instruction): loads
+// through it are not merged with loads of the same floats through another
+// pointer, so each value is loaded where it is used instead of being kept in a
+// register from its first use to its last.
+template <class T>
+HWY_INLINE const T* Unshared(const T* p) {
+#if HWY_COMPILER_GCC || HWY_COMPILER_CLANG
+  asm("" : "+r"(p));
+#endif
+  return p;
 }
 
 template <class D, int R, int C = 1>
