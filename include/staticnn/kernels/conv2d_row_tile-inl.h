@@ -161,7 +161,8 @@ constexpr int RowTileAccumulators(D d, int rows) { return rows * RowTileVectors(
 // input by phases). Only targets of 16 vector registers take the constant
 // count (AVX2: +9% on 3x3 64->64; AVX-512's 8 x 3 tile lost 3% with it), and
 // only up to kMaxFixedTaps taps, to keep the copy of the offsets on the stack
-// small.
+// small; one tap (the plain GEMMs: Winograd, valid backward input) is constant
+// on every target, so the channel loop has no inner loop of one step.
 inline constexpr int kMaxFixedTaps = 64;
 template <int MR, int kTaps, int kRowStride, int kStepStride, bool kRelu = false>
 HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int channel_stride,
@@ -176,10 +177,16 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
   constexpr int kCols = NV * static_cast<int>(hn::MaxLanes(d));
   static_assert(kCols <= cd::kMaxTileCols, "scratch is sized for kMaxTileCols");
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  constexpr int kFixedTaps = kVectorRegisters == 16 && kTaps <= kMaxFixedTaps ? kTaps : 0;
-  for (int q = 0; q < count; q += kCols) {
-    // The last chunk computes only the vectors it stores.
-    const int vectors = std::min(NV, (count - q + N - 1) / N);
+  constexpr int kFixedTaps =
+      kTaps == 1 || (kVectorRegisters == 16 && kTaps <= kMaxFixedTaps) ? kTaps : 0;
+  int vectors = 0;  // of the current chunk of columns
+  for (int q = 0; q < count; q += vectors * N) {
+    // The vectors left are split into the fewest chunks of at most NV, of
+    // near-equal widths (64 columns on AVX-512: 2 + 2 vectors, not 3 + 1,
+    // whose 8 x 1 tile loads a vector and 8 weights per 8 FMAs).
+    const int left = (count - q + N - 1) / N;
+    const int chunks = (left + NV - 1) / NV;
+    vectors = (left + chunks - 1) / chunks;
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
       RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu>(
           d, vectors, src + q, channels, channel_stride, tap_offset, taps,
