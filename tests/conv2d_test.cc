@@ -337,6 +337,18 @@ void TestConv2dStridePaddingDilation() {
   // input clears dx and scatters one phase of four with whole vectors
   // (ScatterEvenRow) on every target.
   CheckConv2d<conv({3, 6, 34}, 4, {1, 2, 0}, {1, 2, 0})>();
+  // Even-sized, its dy planes whole vectors (48 floats), as ResNet-8's: backward
+  // input is a GEMM over dy in place, spread into dx (rows of 12 values: a
+  // vector and a tail on AVX-512), in two tiles of 5 input channels; backward
+  // params the GEMM dy * xe^T (10 input channels padded to 16 lanes, 17 output
+  // channels: a tile of rows past out.c).
+  constexpr Conv2dGeometry kShortcut = conv({10, 8, 24}, 17, {1, 2, 0}, {1, 2, 0});
+  static_assert(conv2d_impl::PointwiseStride2Input(kShortcut) &&
+                conv2d_detail::pointwise_stride2_grad_plan(kShortcut).used);
+  constexpr Conv2dGeometry kResNet8Shortcut = conv({16, 32, 32}, 32, {1, 2, 0}, {1, 2, 0});
+  static_assert(conv2d_impl::PointwiseStride2Input(kResNet8Shortcut) &&
+                conv2d_detail::pointwise_stride2_grad_plan(kResNet8Shortcut).used);
+  CheckConv2d<kShortcut>();
 }
 
 void TestConv2dGroupsAndShapes() {
@@ -515,6 +527,12 @@ void TestConv2dBatched() {
   CheckBatched<conv({4, 9, 9}, 6, {3}, {3}, 2)>();
   CheckBatched<conv({3, 12, 17}, 4, {5}, {3})>();
   CheckBatched<conv3x3({16, 16, 16}, 16)>();  // Winograd backward input
+  // The 1x1 stride-2 GEMMs (ResNet's shortcut), in two groups: dW summed over
+  // the batch in scratch, per group.
+  constexpr Conv2dGeometry kShortcut = conv({20, 8, 24}, 34, {1, 2, 0}, {1, 2, 0}, 2);
+  static_assert(conv2d_impl::PointwiseStride2Input(kShortcut) &&
+                conv2d_detail::pointwise_stride2_grad_plan(kShortcut).used);
+  CheckBatched<kShortcut>();
 }
 
 template <Conv2dGeometry G, int Batch = 1>

@@ -153,6 +153,23 @@ void TestScatterEven() {
   }
 }
 
+// The spread into a whole row: from[i] at 2i, zeros between, reading
+// from[0, n) only (its source ends at the page) and writing nothing past
+// row[2n) (canaries).
+void TestSpreadEven() {
+  for (int n = 1; n <= 3 * VectorLanes() + 3; ++n) {
+    AtPageEnd src{std::size_t(n)};
+    for (int i = 0; i < n; ++i) src.data()[i] = Value(std::size_t(i));
+    Guarded row(std::size_t(2 * n), 9.0f);
+    SpreadEvenFloats(src.data(), row.begin(), n);
+    for (int i = 0; i < 2 * n; ++i) {
+      EXPECT_EQ(row[std::size_t(i)], i % 2 == 0 ? Value(std::size_t(i / 2)) : 0.0f)
+          << "n=" << n << " at " << i;
+    }
+    EXPECT_TRUE(row.CanariesIntact()) << "n=" << n;
+  }
+}
+
 void TestTranspose() {
   for (int rows = 1; rows <= 9; ++rows) {
     for (int cols = 1; cols <= 9; ++cols) {
@@ -244,6 +261,7 @@ HWY_EXPORT_AND_TEST_P(MemoryTest, TestPartialVectors);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestCopyAndFill);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestCopyEven);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestScatterEven);
+HWY_EXPORT_AND_TEST_P(MemoryTest, TestSpreadEven);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestTranspose);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestSumFloats);
 HWY_EXPORT_AND_TEST_P(MemoryTest, TestStoreTile);

@@ -35,12 +35,14 @@
 //   conv2d_forward_channels-inl.h  forward of small unpadded planes whose output
 //                              channels fill whole vectors: channels in the lanes
 //   conv2d_backward_input-inl.h  backward input: the row tile over the padded dy,
-//                              per stride phase of the input positions
+//                              per stride phase of the input positions (1x1
+//                              stride 2: over dy, spread into dx)
 //   conv2d_valid_backward_input-inl.h  backward input of a valid convolution
 //                              (stride 1, no padding): a GEMM, then shifted sums
 //   conv2d_weight_grad_transposed-inl.h  backward params, >= 16 output channels
 //                              per group: dW^T = x_shifted * dy^T, the batch
-//                              folded into the GEMM
+//                              folded into the GEMM (1x1 stride 2: dW = dy *
+//                              xe^T, xe the even positions of x)
 //   conv2d_weight_grad_dot-inl.h  backward params, fewer: dot products
 //   conv2d_depthwise_flat-inl.h  depthwise forward of small planes at stride
 //                              1, padded to their size: the plane in the lanes
@@ -202,7 +204,10 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
     }
   } else {
     for (int b = 0; b < Batch; ++b) {
-      if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
+      if constexpr (conv2d_impl::PointwiseStride2Input(G)) {
+        conv2d_impl::BackwardInputPointwiseStride2<G>(dy + b * kOutSample, w, dx + b * kInSample,
+                                                      scratch);
+      } else if constexpr (kCin == 1 && conv2d_impl::PlaneTilesFit(G, G.in.h)) {
         conv2d_impl::DepthwiseBackwardInput<G>(dy + b * kOutSample, w, dx + b * kInSample,
                                                scratch);
       } else {
@@ -242,6 +247,8 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
         conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(
             xs, p.cols, dy_group + b * kOutSample, G.out.h, G.out.w, dw_group);
       }
+    } else if constexpr (cd::pointwise_stride2_grad_plan(G).used) {
+      conv2d_impl::WeightGradPointwiseStride2<G, Batch>(x_group, dy_group, dw_group, scratch);
     } else if constexpr (bp.transposed) {
       constexpr int kVectors = bp.cout_padded / kLanes;
       constexpr int NV = conv2d_impl::TransposedTileVectors(kVectors);

@@ -552,6 +552,37 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
   return p;
 }
 
+// A 1x1 stride-2 unpadded convolution of an even-sized input (ResNet's
+// shortcut): its taps read the even positions of x only, and those of every
+// output position. Backward input writes W^T dy there, zeros elsewhere
+// (conv2d_backward_input-inl.h); backward params, with at least a vector of
+// output channels, is the GEMM dW = dy * xe^T over dy in place, xe the even
+// positions gathered transposed (conv2d_weight_grad_transposed-inl.h): xet
+// [position][ci_padded], built an output row at a time through `rows`
+// [in channel][out.w]; dW accumulated over the batch in dwt [co][ci_padded]
+// (tiles of up to 2 * kMaxTileRows rows may run that far past out.c).
+constexpr bool pointwise_stride2(const Conv2dGeometry& g) {
+  return g.y.kernel == 1 && g.x.kernel == 1 && g.y.stride == 2 && g.x.stride == 2 &&
+         g.y.pad == 0 && g.x.pad == 0 && g.in.h == 2 * g.out.h && g.in.w == 2 * g.out.w;
+}
+struct PointwiseStride2GradPlan {
+  bool used = false;
+  int ci_padded = 0;                          // in_per_group rounded up to 16
+  int xet = 0, rows = 0, dwt = 0, floats = 0;  // regions of scratch (all 0 if unused)
+};
+constexpr PointwiseStride2GradPlan pointwise_stride2_grad_plan(const Conv2dGeometry& g) {
+  PointwiseStride2GradPlan p;
+  p.used = pointwise_stride2(g) && g.out_per_group() >= kMinTransposedCout;
+  if (!p.used) return p;
+  p.ci_padded = round_up(g.in_per_group(), kAlignFloats);
+  Regions r;
+  p.xet = r.at(g.out.h * g.out.w * p.ci_padded);
+  p.rows = r.at(g.in_per_group() * g.out.w);
+  p.dwt = r.at((g.out_per_group() + 2 * kMaxTileRows) * p.ci_padded);
+  p.floats = r.end;
+  return p;
+}
+
 // Winograd F(2x2, 3x3) (conv2d_winograd-inl.h): a 3x3, stride-1, undilated,
 // ungrouped convolution as 16 GEMMs, one per frequency of the 4x4 input tiles,
 // 4 multiplies per output and channel instead of 9. Taken where enough channels
@@ -778,7 +809,8 @@ constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g, int batch =
           : max_of(backward_input_plan(g).floats, valid_input_plan(g).floats);
   const int input_batched =
       winograd_input_pays(g, batch) ? winograd_plan(winograd_transposed(g), batch).floats : 0;
-  const int params = max_of(backward_params_plan(g).floats,
+  const int params = max_of(max_of(backward_params_plan(g).floats,
+                                   pointwise_stride2_grad_plan(g).floats),
                             winograd_weight_grad_pays(g, batch)
                                 ? winograd_weight_grad_plan(g, batch).floats
                                 : 0);

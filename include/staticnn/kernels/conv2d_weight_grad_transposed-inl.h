@@ -158,6 +158,61 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpe
   }
 }
 
+// dw += dy * xe^T for a 1x1 stride-2 convolution (cd::pointwise_stride2_grad_plan),
+// xe the even positions of x: the GEMM alone, on dy in place. The tile runs
+// MR rows of output channels (their dy rows broadcast) x NV vectors of input
+// channels (xet). On ResNet-8's shortcut (16x32x32 -> 32x16x16, batch 1,
+// AVX-512) the path above took twice the time: PadPhases (a run-time spec)
+// alone a quarter of it, then dy transposed (twice the floats of xe) and
+// dW^T transposed back. x, dy and dw: the group's channels (of the first
+// sample).
+template <Conv2dGeometry G, int Batch>
+HWY_INLINE void WeightGradPointwiseStride2(const float* HWY_RESTRICT x,
+                                           const float* HWY_RESTRICT dy, float* HWY_RESTRICT dw,
+                                           float* HWY_RESTRICT scratch) {
+  constexpr cd::PointwiseStride2GradPlan p = cd::pointwise_stride2_grad_plan(G);
+  static_assert(p.used);
+  const KernelTag d;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), kLd = p.ci_padded;
+  constexpr int kOutPlane = G.out.h * G.out.w, kInPlane = G.in.h * G.in.w;
+  constexpr int kVectors = kLd / N, NV = TransposedTileVectors(kVectors), NT = kVectors % NV;
+  // Rows of channels up to the accumulators (AVX-512: 16 x 1 vector, where
+  // WeightGradTransposed's 8 rows would leave 8 of 24 accumulators busy).
+  constexpr int MR = std::clamp(kTileAccumulators / NV, 1, 2 * cd::kMaxTileRows);
+  float* HWY_RESTRICT xet = scratch + p.xet;
+  float* HWY_RESTRICT rows = scratch + p.rows;
+  float* HWY_RESTRICT dwt = scratch + p.dwt;
+  if constexpr (kCin < kLd) ZeroFloats(xet, kOutPlane * kLd);  // channel padding stays zero
+  const float* dy_rows[MR];
+  for (int b = 0; b < Batch; ++b, x += G.in.size(), dy += G.out.size()) {
+    for (int j = 0; j < G.out.h; ++j) {
+      for (int c = 0; c < kCin; ++c) {
+        CopyEvenFloats(x + c * kInPlane + 2 * j * G.in.w, rows + c * G.out.w, G.out.w);
+      }
+      TransposeBlocks(rows, G.out.w, kCin, G.out.w, xet + j * G.out.w * kLd, kLd);
+    }
+    for (int co0 = 0; co0 < kCout; co0 += MR) {
+      for (int r = 0; r < MR; ++r) {
+        // Rows past out.c repeat the last one; dwt has room for their sums.
+        dy_rows[r] = dy + std::min(co0 + r, kCout - 1) * kOutPlane;
+      }
+      int v = 0;
+      for (; v + NV <= kVectors; v += NV) {
+        TransposedTile<MR, NV>(d, dy_rows, 1, kOutPlane, 0, xet + v * N, kLd,
+                               dwt + co0 * kLd + v * N, b == 0);
+      }
+      if constexpr (NT != 0) {
+        TransposedTile<MR, NT>(d, dy_rows, 1, kOutPlane, 0, xet + v * N, kLd,
+                               dwt + co0 * kLd + v * N, b == 0);
+      }
+    }
+  }
+  for (int co = 0; co < kCout; ++co) {
+    for (int i = 0; i < kCin; ++i) dw[co * kCin + i] += dwt[co * kLd + i];
+  }
+}
+
 }  // namespace conv2d_impl
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn

@@ -9,6 +9,7 @@
 //     ZeroFloats
 //   CopyEvenFloats                to[i] = from[2 * i] for i < n, the same way
 //   ScatterEvenRow                row[first + 2 * i] = from[i]: the inverse, into a row
+//   SpreadEvenFloats              row[2 * i] = from[i], row[2 * i + 1] = 0: a whole row
 //   Transpose                     dst[i][r] = src[r][i], in 4x4 blocks
 //   SumFloats                     p[0] + ... + p[n - 1]
 //
@@ -45,6 +46,7 @@
 #endif
 
 #include <cstddef>
+#include <cstdint>
 
 #include "hwy/highway.h"
 #include "staticnn/kernels/vectors-inl.h"
@@ -217,6 +219,33 @@ HWY_INLINE void ScatterEvenRow(const float* HWY_RESTRICT from, int n, float* HWY
   }
 #endif
   for (; i < n; ++i) row[first + 2 * i] = from[i];
+}
+
+// row[2 * i] = from[i] and row[2 * i + 1] = 0 for i < n: a whole row of the
+// input positions of a 1x1 stride-2 convolution, written once (no clear of dx,
+// no read of it as ScatterEvenRow needs). Half a vector of floats zero-extended
+// to 64-bit lanes is that row on a little-endian machine: one PromoteTo per
+// vector stored. One float at a time on SCALAR (no 64-bit lane of a float's
+// size) and on SVE (see CopyEvenFloats: its halves of a capped vector).
+HWY_INLINE void SpreadEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRICT row, int n) {
+  int i = 0;
+#if HWY_TARGET != HWY_SCALAR && \
+    (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the float is a 64-bit lane's low half");
+  const KernelTag d;
+  const hn::Repartition<uint64_t, KernelTag> d64;
+  const hn::Rebind<float, decltype(d64)> dh;  // half a vector of floats
+  const hn::RebindToUnsigned<decltype(dh)> du;
+  constexpr int kHalf = static_cast<int>(hn::MaxLanes(d64));  // = Lanes(d64), see KernelTag
+  for (; i + kHalf <= n; i += kHalf) {
+    const auto bits = hn::BitCast(du, hn::LoadU(dh, from + i));
+    hn::StoreU(hn::BitCast(d, hn::PromoteTo(d64, bits)), d, row + 2 * i);
+  }
+#endif
+  for (; i < n; ++i) {
+    row[2 * i] = from[i];
+    row[2 * i + 1] = 0.0f;
+  }
 }
 
 // to[0, n) = value.
