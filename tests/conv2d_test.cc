@@ -379,7 +379,13 @@ void TestConv2dManyChannels() {
   CheckConv2d<conv({7, 11, 9}, 33, {3, 2, 1}, {3, 2, 1})>();
   CheckConv2d<conv({8, 6, 19}, 48, {3, 1, 1}, {3, 1, 1}, 2)>();
   CheckConv2d<conv({16, 5, 6}, 80, {1}, {1}, 1, false)>();
-  CheckConv2d<conv3x3({19, 8, 8}, 65)>();
+  // 64 outputs a channel: forward's tiles are 6 rows x 4 vectors where that is
+  // 4 vectors of 16 lanes with 32 registers (AVX-512), 11 of them, the last
+  // overlapping the one before.
+  constexpr Conv2dGeometry k8x8 = conv3x3({19, 8, 8}, 65);
+  static_assert(hwy::HWY_NAMESPACE::MaxLanes(KernelTag()) != 16 || kVectorRegisters != 32 ||
+                conv2d_impl::ForwardTileRows<k8x8>() == 6);
+  CheckConv2d<k8x8>();
   // Forward reads the weights in place; where the tiles do not divide a
   // group's output channels, its last tile overlaps the one before: groups of
   // 11 (tiles of 6), unfolded and on the padded width (stride 2).
@@ -547,8 +553,8 @@ void CheckForwardRelu() {
 // every target, 16x6x6 -> 32 below AVX-512; output channels in the lanes:
 // 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x7x7) and flat
 // planes (DS-CNN's 64x25x5), in the row tiles of a strided layer's unfolded
-// input, and as a pass over y where the tiles' outputs are cropped (dilation)
-// or Winograd runs.
+// input, in Winograd's output transform (16x16x16 over 3 samples), and as a
+// pass over y where the tiles' outputs are cropped (dilation).
 void TestConv2dForwardRelu() {
   using conv2d_test::conv;
   using conv2d_test::conv3x3;
@@ -562,6 +568,7 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv({64, 25, 5}, 64, {1}, {1})>();
   CheckForwardRelu<conv({8, 7, 7}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
   CheckForwardRelu<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
+  static_assert(conv2d_detail::winograd_pays(conv3x3({16, 16, 16}, 16), 3));
   CheckForwardRelu<conv3x3({16, 16, 16}, 16), 3>();
 }
 

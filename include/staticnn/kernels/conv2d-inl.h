@@ -3,8 +3,9 @@
 //   Conv2dForward<G, Batch>(x, w, b, y, scratch)   y  = conv(x, w) + b per sample
 //   Conv2dForward<G, Batch, true>(...)   y = max(0, conv(x, w) + b): a ReLU fused
 //                                into the tiles where they store their final
-//                                sums, else (Winograd, the planar depthwise,
-//                                cropped row tiles) a pass over y while it is
+//                                sums (Winograd: its output transform), else
+//                                (cropped row tiles, the depthwise of several
+//                                input channels) a pass over y while it is
 //                                in cache
 //   Conv2dForwardPooled<G, P, Batch, kRelu>(x, w, b, y, pooled, scratch)
 //                                Conv2dForward<G, Batch, kRelu>, then
@@ -122,12 +123,13 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
   constexpr ForwardPath kPath = ForwardPathOf<G, Batch>();
   // The paths whose tiles write their final sums apply a fused ReLU there.
   constexpr bool kFused =
-      kRelu && (kPath == ForwardPath::channel_vectors || kPath == ForwardPath::depthwise_flat ||
+      kRelu && (kPath == ForwardPath::winograd || kPath == ForwardPath::channel_vectors ||
+                kPath == ForwardPath::depthwise_flat ||
                 kPath == ForwardPath::depthwise_lanes ||
                 kPath == ForwardPath::pointwise_channels || kPath == ForwardPath::pointwise ||
                 (kPath == ForwardPath::row_tiles && conv2d_impl::RowTilesFuseRelu<G>()));
   if constexpr (kPath == ForwardPath::winograd) {
-    conv2d_impl::WinogradConv3x3<G, false, Batch>(x, w, b, y, scratch);
+    conv2d_impl::WinogradConv3x3<G, false, Batch>(x, w, b, y, scratch, kFused);
   } else {
     for (int s = 0; s < Batch; ++s) {
       const float* HWY_RESTRICT xs = x + s * G.in.size();

@@ -46,13 +46,33 @@ constexpr bool RowTilesFuseRelu() {
   return p.cols == G.out.w;
 }
 
+// Output channels per tile. A plane of exactly 4 vectors of outputs (8x8 with
+// AVX-512) runs as 6 rows x 4 vectors (24 accumulators, 4 loads and 6
+// broadcasts per 24 FMAs) rather than 8 rows x 2 + 2 vectors (16, 10 loads
+// per 16 FMAs); the last tile overlaps the one before when 6 does not divide
+// the channels, by at most 1/16 of them (more rows computed twice cost more
+// than the wider tile gains).
+template <Conv2dGeometry G>
+constexpr int ForwardTileRows() {
+  constexpr cd::ForwardPlan p = cd::ForwardTables<G, cd::unfold_columns_pays(G)>::plan;
+  constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
+  constexpr int kBlock = RowTilesFuseRelu<G>() ? kDirectBlockOutputs : p.qeff;
+  constexpr int kVectors = cd::ceil_div(std::min(kBlock, p.qeff), kLanes);
+  constexpr int kCout = G.out_per_group();
+  return kVectorRegisters == 32 && kVectors == 4 && p.co.mr == 8 &&
+                 16 * cd::round_up(kCout, 6) <= 17 * kCout
+             ? 6
+             : p.co.mr;
+}
+
 template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                   const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                   float* HWY_RESTRICT scratch) {
   using Tables = cd::ForwardTables<G, cd::unfold_columns_pays(G)>;
   constexpr cd::ForwardPlan p = Tables::plan;
-  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = p.co.mr;
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group(), MR = ForwardTileRows<G>();
+  constexpr int kTiles = cd::ceil_div(kCout, MR);
   constexpr int kOutPlane = G.out.h * G.out.w;
   // Without discarded columns the tiles write straight into y.
   constexpr bool kDirect = RowTilesFuseRelu<G>();
@@ -70,7 +90,7 @@ HWY_INLINE void ForwardByRowTiles(const float* HWY_RESTRICT x, const float* HWY_
     constexpr int kBlock = kDirect ? kDirectBlockOutputs : p.qeff;
     for (int q0 = 0; q0 < p.qeff; q0 += kBlock) {
       const int count = std::min(kBlock, p.qeff - q0);
-      for (int t = 0; t < p.co.tiles; ++t) {
+      for (int t = 0; t < kTiles; ++t) {
         const int co0 = g * kCout + std::min(t * MR, kCout - MR);
         float* HWY_RESTRICT out = kDirect ? y + co0 * kOutPlane : ybuf;
         RowTileOverOutputsInPlace<MR, p.taps, p.k, kRelu>(xs + q0, kCin, p.plane,

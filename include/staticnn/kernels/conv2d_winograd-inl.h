@@ -237,10 +237,12 @@ HWY_INLINE void WinogradStoreRow(hn::Vec<KernelTag> even, hn::Vec<KernelTag> odd
 
 // The outputs of tiles [first, last) of y[co] = A^T M A, M_f[co][t - first]
 // read like V above; y is [channels][out_h][out_w], the tiles past it cropped.
+// relu: y = max(0, A^T M A), a ReLU fused into the layer (its bits: no pass
+// over y of its own).
 HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, int channels,
                                                   int v_stride, int f_stride, int tiles_x,
                                                   int first, int last, int out_h, int out_w,
-                                                  float* HWY_RESTRICT y) {
+                                                  bool relu, float* HWY_RESTRICT y) {
   const KernelTag d;
   using V = hn::Vec<KernelTag>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
@@ -268,7 +270,11 @@ HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, i
           if (oy + i >= out_h) break;
           const V even = hn::Add(hn::Add(t.Get(i, 0), t.Get(i, 1)), t.Get(i, 2));
           const V odd = hn::Sub(hn::Sub(t.Get(i, 1), t.Get(i, 2)), t.Get(i, 3));
-          WinogradStoreRow(even, odd, top + i * out_w + 2 * j, n);
+          if (relu) {
+            WinogradStoreRow(Relu(d, even), Relu(d, odd), top + i * out_w + 2 * j, n);
+          } else {
+            WinogradStoreRow(even, odd, top + i * out_w + 2 * j, n);
+          }
         }
       }
     }
@@ -287,11 +293,12 @@ HWY_INLINE void WinogradPadInput(const float* HWY_RESTRICT x, float* HWY_RESTRIC
 // after the other); G is 3x3, stride 1, undilated, one group
 // (cd::winograd_pays). The weights are transformed once for the batch.
 // kFlipTransposed: w is the kernel of the convolution whose dx this is,
-// [G.in.c][G.out.c][3][3] (see WinogradTransformWeights).
+// [G.in.c][G.out.c][3][3] (see WinogradTransformWeights). relu: y = max(0,
+// conv(x, w) + b), the layer's ReLU fused into the output transform.
 template <Conv2dGeometry G, bool kFlipTransposed, int Batch>
 HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                 const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
-                                float* HWY_RESTRICT scratch) {
+                                float* HWY_RESTRICT scratch, bool relu = false) {
   constexpr cd::WinogradPlan p = cd::winograd_plan(G, Batch);
   constexpr int MR = p.co.mr, kCin = G.in.c, kCout = G.out.c;
   float* HWY_RESTRICT xp = scratch + p.xp;
@@ -325,7 +332,7 @@ HWY_INLINE void WinogradConv3x3(const float* HWY_RESTRICT x, const float* HWY_RE
       }
       for (int s = 0; s < samples; ++s) {
         WinogradTransformOutputs(m + s * n, kCout, p.v_stride, p.m_f, p.tiles_x, first, last,
-                                 G.out.h, G.out.w, y + (s0 + s) * G.out.size());
+                                 G.out.h, G.out.w, relu, y + (s0 + s) * G.out.size());
       }
     }
   }

@@ -41,6 +41,7 @@
 #include "staticnn/geometry.hpp"
 #include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/memory-inl.h"
+#include "staticnn/kernels/transpose_blocks-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -258,30 +259,64 @@ HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRIC
   });
 }
 
+// Vectors of outputs per forward tile: 8 rows x 3 vectors with 32 registers
+// (24 accumulators; 8 x 2 spent 10 loads per 16 FMAs), kRows x VectorsFor(kRows)
+// below.
+constexpr int kForwardVectors = kAccumulators >= 16 ? 3 : VectorsFor(kRows);
+
+// tile(Int<NV>, bool_constant<kMaskLast>, last_lanes) for one tile of `outs`
+// columns: ceil(outs / lanes) <= NR vectors, the last partial one masked.
+template <int NR, class Tile>
+HWY_INLINE void OneColumnTile(size_t outs, Tile&& tile) {
+  const size_t lanes = hn::Lanes(D());
+  const size_t vectors = (outs + lanes - 1) / lanes;
+  const size_t last_lanes = outs - (vectors - 1) * lanes;
+  if constexpr (NR > 1) {
+    if (vectors < NR) {
+      OneColumnTile<NR - 1>(outs, tile);
+      return;
+    }
+  }
+  if (last_lanes == lanes) {
+    tile(Int<NR>(), std::false_type(), lanes);
+  } else {
+    tile(Int<NR>(), std::true_type(), last_lanes);
+  }
+}
+
 template <LinearGeometry G, int Batch>
 HWY_INLINE void ForwardPacked(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                               const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
   constexpr size_t K = G.in_features, O = G.out_features;
-  constexpr int NR = VectorsFor(kRows);
-  const size_t width = NR * hn::Lanes(D());  // outputs per panel
+  constexpr int NR = kForwardVectors;
+  const size_t lanes = hn::Lanes(D());
+  const size_t width = NR * lanes;  // panel row stride
+  // Outputs and in-features split into near-equal panels, each one tile wide:
+  // 120 outputs with AVX-512 run as 3 + 3 + 2 vectors (the last masked), not
+  // 2 + 2 + 2 + 1 + a masked one in tiles of 8 accumulators; 400 in-features as
+  // 4 x 100, not 3 x 128 + 16 (a panel's partial sums are stored and reloaded).
+  const size_t out_vectors = (O + lanes - 1) / lanes;
+  const size_t out_panels = (out_vectors + NR - 1) / NR;
+  const size_t panel_outs = (out_vectors + out_panels - 1) / out_panels * lanes;
+  constexpr size_t kDepthPanels = (K + kPanelK - 1) / kPanelK;
+  constexpr size_t kDepth = (K + kDepthPanels - 1) / kDepthPanels;
 
   // panel[kk][j] = w[o0 + j][k0 + kk]
   HWY_ALIGN float panel[kPanelK * NR * hn::MaxLanes(D())];
-  for (size_t o0 = 0; o0 < O; o0 += width) {
-    const size_t outs = O - o0 < width ? O - o0 : width;
-    for (size_t k0 = 0; k0 < K; k0 += kPanelK) {
-      const size_t depth = K - k0 < kPanelK ? K - k0 : kPanelK;
-      Transpose(w + o0 * K + k0, static_cast<int>(K), static_cast<int>(outs),
-                static_cast<int>(depth), panel, static_cast<int>(width));
+  for (size_t o0 = 0; o0 < O; o0 += panel_outs) {
+    const size_t outs = O - o0 < panel_outs ? O - o0 : panel_outs;
+    for (size_t k0 = 0; k0 < K; k0 += kDepth) {
+      const size_t depth = K - k0 < kDepth ? K - k0 : kDepth;
+      conv2d_impl::TransposeBlocks(w + o0 * K + k0, static_cast<int>(K), static_cast<int>(outs),
+                                   static_cast<int>(depth), panel, static_cast<int>(width));
       ForEachBlock<Batch, kRows>([&](auto rows, int b0) HWY_ATTR {
         constexpr int R = decltype(rows)::value;
-        ForEachColumnTile<NR>(outs, [&](auto nv, auto mask_last, size_t col,
-                                        size_t last_lanes) HWY_ATTR {
-          float* c = y + b0 * O + o0 + col;
+        OneColumnTile<NR>(outs, [&](auto nv, auto mask_last, size_t last_lanes) HWY_ATTR {
+          float* c = y + b0 * O + o0;
           // Start from the bias, or from the partial sums of earlier panels.
-          const float* init = k0 != 0 ? c : (bias ? bias + o0 + col : nullptr);
+          const float* init = k0 != 0 ? c : (bias ? bias + o0 : nullptr);
           MulAddTile<R, decltype(nv)::value, decltype(mask_last)::value>(
-              depth, x + b0 * K + k0, K, 1, panel + col, width, init, k0 != 0 ? O : 0, c, O,
+              depth, x + b0 * K + k0, K, 1, panel, width, init, k0 != 0 ? O : 0, c, O,
               last_lanes);
         });
       });
