@@ -15,15 +15,15 @@
 //     against a few rows of w (8 rows of w in flight for one sample), each
 //     load of w serving every row of x; with 512-bit vectors w's rows are
 //     read in order instead, one at a time (RowDots);
-//   - larger batches copy a panel of w, transposed (4x4 register transposes),
-//     to a stack buffer of kPanelK in-features by NR vectors of outputs and
-//     run the register tile on it, so that the whole batch reuses every
-//     element of w from L1.
+//   - larger batches copy a panel of w, transposed (8x8 register transposes
+//     on x86, 4x4 elsewhere), to a stack buffer of at most kPanelK
+//     in-features by kForwardVectors vectors of outputs and run the register
+//     tile on it, so that the whole batch reuses every element of w from L1.
 // The tiles (MulAddTile, DotTile, RowDots) take their sizes and strides at run time and
 // are not inlined: one instance per tile shape serves every layer, which keeps
 // compile time and code size independent of the number of Linear shapes. The
 // shape-specific code is only the loops around them.
-// No heap; stack use is the panel (16 KiB with AVX-512, 8 KiB below).
+// No heap; stack use is the panel (24 KiB with AVX-512, 8 KiB below).
 
 // Per-target include guard (Highway's module pattern).
 #if defined(STATICNN_KERNELS_LINEAR_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -92,8 +92,9 @@ constexpr int VectorsFor(int rows) {
   const int v = kAccumulators / rows;
   return v < 1 ? 1 : (v > 8 ? 8 : v);
 }
-// In-features per packed panel of w in the forward pass: the panel is
-// kPanelK x NR vectors, 16 KiB with AVX-512, and stays in L1 with the rows of x.
+// In-features per packed panel of w in the forward pass, at most: the panel is
+// kPanelK x kForwardVectors vectors, 24 KiB with AVX-512, and stays in L1 with
+// the rows of x.
 constexpr size_t kPanelK = 128;
 
 // The register tile, shared by all three passes:
