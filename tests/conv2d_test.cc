@@ -618,6 +618,8 @@ void TestConv2dValidBackwardInput() {
 void TestConv2dBenchmarkShapes() {
   using conv2d_test::conv;
   CheckConv2d<conv({64, 56, 56}, 64, {3, 1, 1}, {3, 1, 1})>();
+  // The lecture's layer discards 4 columns of 36 on the padded width: unfolded.
+  static_assert(conv2d_detail::unfold_columns_pays(conv({3, 32, 32}, 10, {5, 1, 2}, {5, 1, 2})));
   CheckConv2d<conv({3, 32, 32}, 10, {5, 1, 2}, {5, 1, 2})>();
   CheckConv2d<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
   CheckConv2d<conv({6, 14, 14}, 16, {5}, {5})>();
