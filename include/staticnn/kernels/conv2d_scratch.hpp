@@ -11,6 +11,7 @@
 //     (depthwise)    [xt: a block of channels, transposed and zero-padded][yt]
 //     (pointwise, small planes) [weights of a block of channels, transposed][outputs]
 //   backward input   [dys: zero-padded dy of a group][panel][ybuf]
+//     (strided)      [dys][panels of every phase][ybuf][wt: a transposed block]
 //     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
 //                    [xs][dy on the padded width] (fewer output channels per group)
@@ -374,6 +375,7 @@ struct BackwardInputPlan {
   RowTiles ci;                    // input channels of a group
   int dys = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
   int wrap_tail = 0;  // in dys: `cols` zeros after the copy's tail, for wrapped reads
+  int wt = 0;         // strided: a tile's weights, transposed: [out channel][tap][mr]
 };
 
 constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
@@ -418,7 +420,13 @@ constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
   Regions r;
   p.dys = r.at(g.out_per_group() * p.plane + kMaxTileCols + p.cols);
   p.wrap_tail = p.dys + g.out_per_group() * p.plane + kMaxTileCols;
-  p.panel = r.at(p.ci.mr * (g.out_per_group() * p.max_taps + 1));
+  // Strided: every phase's panel of a tile at once (BackwardInputByPhases
+  // packs them from one transpose per output channel, in `wt`).
+  const int phases = g.y.stride * g.x.stride;
+  const int taps = g.y.kernel * g.x.kernel;
+  p.panel = phases > 1 ? r.at(p.ci.mr * (g.out_per_group() * taps + phases))
+                       : r.at(p.ci.mr * (g.out_per_group() * p.max_taps + 1));
+  p.wt = phases > 1 ? r.at(p.ci.mr * g.out_per_group() * taps) : 0;
   p.ybuf = r.at(p.ci.mr * p.max_qeff);
   p.floats = r.end;
   return p;
