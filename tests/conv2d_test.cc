@@ -539,6 +539,11 @@ void TestConv2dBatched() {
   static_assert(conv2d_impl::PointwiseStride2Input(kShortcut) &&
                 conv2d_detail::pointwise_stride2_grad_plan(kShortcut).used);
   CheckBatched<kShortcut>();
+  // dW^T with x read in place (1x1 stride 1), in two groups of 3 -> 17
+  // channels (a tail), 4 output rows a chunk; db summed from dy^T.
+  constexpr Conv2dGeometry kPointwise = conv({6, 5, 13}, 34, {1}, {1}, 2);
+  static_assert(conv2d_detail::backward_params_plan(kPointwise).x_in_place);
+  CheckBatched<kPointwise>();
 }
 
 template <Conv2dGeometry G, int Batch = 1>
@@ -623,6 +628,7 @@ void TestConv2dBenchmarkShapes() {
   CheckConv2d<conv({3, 32, 32}, 10, {5, 1, 2}, {5, 1, 2})>();
   CheckConv2d<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
   CheckConv2d<conv({6, 14, 14}, 16, {5}, {5})>();
+  static_assert(conv2d_detail::backward_params_plan(conv({64, 56, 56}, 64, {1}, {1})).x_in_place);
   CheckConv2d<conv({64, 56, 56}, 64, {1}, {1})>();
   CheckConv2d<conv({64, 56, 56}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
 }

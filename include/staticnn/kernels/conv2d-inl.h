@@ -235,30 +235,35 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   constexpr conv2d_impl::PadSpec pad{kCin,     G.in.h,   G.in.w, G.y.stride, G.x.stride,
                                      G.y.pad, G.x.pad, p.rows, p.cols,
                                      conv2d_impl::PhasesRead(G.y), conv2d_impl::PhasesRead(G.x)};
+  constexpr bool kWinograd = cd::winograd_weight_grad_pays(G, Batch);
+  constexpr bool kDepthwise = kCin == 1 && kCout == 1 &&
+                              conv2d_impl::PlaneTilesFit(G, G.out.h) && G.out.w >= kLanes;
+  constexpr bool kStride2 = cd::pointwise_stride2_grad_plan(G).used;
+  // This path sums db from dy^T, while it is in L1.
+  constexpr bool kTransposed = !kWinograd && !kDepthwise && !kStride2 && bp.transposed;
   float* HWY_RESTRICT xs = scratch + bp.xs;
   for (int g = 0; g < G.groups; ++g) {
     const float* HWY_RESTRICT x_group = x + g * kCin * G.in.h * G.in.w;
     const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
     float* HWY_RESTRICT dw_group = dw + g * kCout * p.k;
-    if constexpr (cd::winograd_weight_grad_pays(G, Batch)) {  // one group
+    if constexpr (kWinograd) {  // one group
       conv2d_impl::WinogradWeightGrad<G, Batch>(x, dy, dw, scratch);
-    } else if constexpr (kCin == 1 && kCout == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h) &&
-                  G.out.w >= kLanes) {  // depthwise
+    } else if constexpr (kDepthwise) {
       for (int b = 0; b < Batch; ++b) {
         conv2d_impl::PadPhases<pad>(x_group + b * kInSample, xs);
         conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(
             xs, p.cols, dy_group + b * kOutSample, G.out.h, G.out.w, dw_group);
       }
-    } else if constexpr (cd::pointwise_stride2_grad_plan(G).used) {
+    } else if constexpr (kStride2) {
       conv2d_impl::WeightGradPointwiseStride2<G, Batch>(x_group, dy_group, dw_group, scratch);
-    } else if constexpr (bp.transposed) {
+    } else if constexpr (kTransposed) {
       constexpr int kVectors = bp.cout_padded / kLanes;
       constexpr int NV = conv2d_impl::TransposedTileVectors(kVectors);
       conv2d_impl::WeightGradTransposed<NV, kVectors % NV>(
           x_group, pad, xs, Tables::tap_offset.data(), dy_group,
           {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
-           kInSample, kOutSample},
-          scratch + bp.dyt, scratch + bp.dwt, dw_group);
+           kInSample, kOutSample, bp.x_in_place},
+          scratch + bp.dyt, scratch + bp.dwt, dw_group, G.bias ? db + g * kCout : nullptr);
     } else {
       using DotTables = cd::ForwardTables<G, bp.unfolded>;
       constexpr cd::ForwardPlan dp = DotTables::plan;
@@ -276,7 +281,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
           scratch + bp.dyflat, dw_group);
     }
   }
-  if constexpr (G.bias) {
+  if constexpr (G.bias && !kTransposed) {
     for (int b = 0; b < Batch; ++b) {
       for (int c = 0; c < G.out.c; ++c) {
         db[c] += SumFloats(dy + b * kOutSample + c * kOutPlane, kOutPlane);

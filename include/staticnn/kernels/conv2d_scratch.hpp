@@ -536,6 +536,9 @@ struct BackwardParamsPlan {
   bool transposed = false;
   bool unfolded = false;  // dot form: x unfolded as forward does (unfold_columns_pays)
   int cout_padded = 0;  // dyT row length
+  // Transposed form of a 1x1 stride-1 unpadded window: x is its own phase
+  // plane, read in place (xs unused).
+  bool x_in_place = false;
   int dy_row = 0;       // dot form: dy row length (padded width, or dy's stride)
   // Regions of scratch: xs as in forward, then dyT and dwT (transposed form)
   // or dy on the padded width (dot form).
@@ -545,6 +548,8 @@ struct BackwardParamsPlan {
 constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
   BackwardParamsPlan p;
   p.transposed = g.out_per_group() >= kMinTransposedCout;
+  p.x_in_place = p.transposed && g.y.kernel == 1 && g.x.kernel == 1 && g.y.stride == 1 &&
+                 g.x.stride == 1 && g.y.pad == 0 && g.x.pad == 0;
   p.unfolded = !p.transposed && unfold_columns_pays(g);
   const ForwardPlan f = forward_plan(g, p.unfolded);
   Regions r;
