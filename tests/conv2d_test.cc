@@ -386,6 +386,12 @@ void TestConv2dManyChannels() {
   static_assert(hwy::HWY_NAMESPACE::MaxLanes(KernelTag()) != 16 || kVectorRegisters != 32 ||
                 conv2d_impl::ForwardTileRows<k8x8>() == 6);
   CheckConv2d<k8x8>();
+  // Its backward input unfolds dy (input_unfolds) and writes dx directly, as
+  // does a 5x5 window with padding 1 (padding 3 around dy), in groups of 2.
+  static_assert(conv2d_detail::input_unfolds(k8x8));
+  constexpr Conv2dGeometry k5x5Pad1 = conv({6, 9, 11}, 10, {5, 1, 1}, {5, 1, 1}, 2);
+  static_assert(conv2d_detail::input_unfolds(k5x5Pad1));
+  CheckConv2d<k5x5Pad1>();
   // Forward reads the weights in place; where the tiles do not divide a
   // group's output channels, its last tile overlaps the one before: groups of
   // 11 (tiles of 6), unfolded and on the padded width (stride 2).

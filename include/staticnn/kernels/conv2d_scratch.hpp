@@ -10,7 +10,7 @@
 //   forward          [xs: zero-padded, stride-phase-split input of a group][ybuf]
 //     (depthwise)    [xt: a block of channels, transposed and zero-padded][yt]
 //     (pointwise, small planes) [weights of a block of channels, transposed][outputs]
-//   backward input   [dys: zero-padded dy of a group][panel][ybuf]
+//   backward input   [dys: zero-padded (or unfolded) dy of a group][panel][ybuf]
 //     (strided)      [dys][panels of every phase][ybuf][wt: a transposed block]
 //     (valid conv.)  [dyw: dy, rows padded to vectors][panels][t: taps x positions]
 //   backward params  [xs][dyT][dwT]               (out_per_group >= 16)
@@ -378,6 +378,26 @@ struct BackwardInputPlan {
   int wt = 0;         // strided: a tile's weights, transposed: [out channel][tap][mr]
 };
 
+// Backward input at stride 1 is a forward convolution of one group's dy with
+// the flipped kernel, transposed ([in][out] for [out][in]), padded by
+// kernel - 1 - pad. Where that forward would unfold its columns (small
+// planes: ResNet-8's and CIFAR's 8x8, 10 padded columns for 8), dy is
+// unfolded as its input and the tiles write dx directly, with no discarded
+// column and no crop (BackwardInputByPhases).
+constexpr Conv2dGeometry input_transposed(const Conv2dGeometry& g) {
+  return {{g.out_per_group(), g.out.h, g.out.w},
+          {g.in_per_group(), g.in.h, g.in.w},
+          {g.y.kernel, 1, g.y.kernel - 1 - g.y.pad, 1},
+          {g.x.kernel, 1, g.x.kernel - 1 - g.x.pad, 1},
+          1,
+          false};
+}
+constexpr bool input_unfolds(const Conv2dGeometry& g) {
+  return g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
+         g.y.pad < g.y.kernel && g.x.pad < g.x.kernel &&
+         unfold_columns_pays(input_transposed(g));
+}
+
 constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
   BackwardInputPlan p;
   int last_row = 0, last_col = 0, max_ty = 0, max_tx = 0;
@@ -418,7 +438,10 @@ constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
   // One group at a time (the copy ends with kMaxTileCols zeros); reads past
   // the last row wrap up to `cols` further.
   Regions r;
-  p.dys = r.at(g.out_per_group() * p.plane + kMaxTileCols + p.cols);
+  // (Unfolded: dy's unfolded copies in the same region.)
+  const int padded = g.out_per_group() * p.plane + kMaxTileCols + p.cols;
+  p.dys = r.at(input_unfolds(g) ? max_of(padded, forward_plan(input_transposed(g), true).xs_floats)
+                                : padded);
   p.wrap_tail = p.dys + g.out_per_group() * p.plane + kMaxTileCols;
   // Strided: every phase's panel of a tile at once (BackwardInputByPhases
   // packs them from one transpose per output channel, in `wt`).
