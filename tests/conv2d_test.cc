@@ -333,6 +333,18 @@ void TestConv2dStridePaddingDilation() {
   static_assert(!conv2d_detail::unfold_columns_pays(conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})));
   CheckConv2d<conv({16, 32, 32}, 32, {3, 2, 1}, {3, 2, 1})>();
   CheckConv2d<conv({32, 16, 16}, 64, {3, 2, 1}, {3, 2, 1})>();
+  // Backward input of a column stride 2 over an even width writes the two
+  // column phases of a row interleaved (InterleaveColumnPhases): rows of 16
+  // above (whole vectors on AVX2, scalar on AVX-512), 35 pairs (vectors and
+  // one moved back), a row stride of 1, a 5x5 window; an odd width does not.
+  static_assert(conv2d_detail::backward_input_plan(conv({16, 32, 32}, 32, {3, 2, 1}, {3, 2, 1}))
+                    .pairs_columns);
+  static_assert(conv2d_detail::backward_input_plan(conv({2, 5, 70}, 3, {3, 2, 1}, {3, 2, 1}))
+                    .pairs_columns);
+  static_assert(!conv2d_detail::backward_input_plan(conv({3, 7, 37}, 4, {5, 2, 2}, {5, 2, 2}))
+                     .pairs_columns);
+  CheckConv2d<conv({2, 5, 10}, 3, {2, 1, 0}, {3, 2, 1})>();
+  CheckConv2d<conv({3, 7, 38}, 4, {5, 2, 2}, {5, 2, 2})>();
   // A 1x1 stride-2 window (ResNet's shortcut) on rows of 34: its backward
   // input clears dx and scatters one phase of four with whole vectors
   // (ScatterEvenRow) on every target.

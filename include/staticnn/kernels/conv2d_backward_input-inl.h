@@ -17,6 +17,11 @@
 // and cropped them. conv2d_bench, CPU time, padded -> unfolded: CIFAR's
 // 128->128 at 8x8 114-116 -> 93 us on AVX-512 (300-350 -> 258-272 on AVX2),
 // 64->128 56 -> 46 (159 -> 122-126), ResNet-8's 64->64 29 -> 23 (82-84 -> 62).
+// At x stride 2 over an even width, the two column phases of a row phase are
+// computed one after the other and written into dx interleaved, each row
+// once (plan.pairs_columns): ResNet-8's 3x3 stride-2 layers on AVX-512, CPU
+// time, 16x32x32 17.5-17.8 -> 13.3-13.5 us, 32x16x16 20.0 -> 16.3-16.5 us
+// (the scatters, each blending into dx, were a quarter of the time).
 
 #if defined(STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_
@@ -162,6 +167,31 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
         const int valid = std::min(MR, kCin - ci0);
         float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
         PackPhasePanels<G, MR>(w_group, ci0, valid, scratch + p.wt, panel);
+        if constexpr (p.pairs_columns) {
+          static constexpr auto kPanelAt = [] {  // where each phase's panel starts
+            std::array<int, Tables::kPhases> at{};
+            for (int i = 1; i < Tables::kPhases; ++i) {
+              at[i] = at[i - 1] + MR * (1 + kCout * Tables::phases[i - 1].taps);
+            }
+            return at;
+          }();
+          for (int ry = 0; ry < G.y.stride; ++ry) {
+            const auto& even = Tables::phases[2 * ry];
+            const auto& odd = Tables::phases[2 * ry + 1];
+            static_assert(G.x.stride == 2);
+            RowTileOverOutputs<MR, 0>(dys, kCout, p.plane, even.offset.data(), even.taps,
+                                      panel + kPanelAt[2 * ry], even.qeff, ybuf, even.qeff,
+                                      valid);
+            RowTileOverOutputs<MR, 0>(dys, kCout, p.plane, odd.offset.data(), odd.taps,
+                                      panel + kPanelAt[2 * ry + 1], odd.qeff,
+                                      scratch + p.ybuf_odd, even.qeff, valid);
+            InterleaveColumnPhases(ybuf, scratch + p.ybuf_odd, valid,
+                                   {even.count_y, even.count_x, even.qeff, p.cols, ry, 0,
+                                    G.y.stride, 2, G.in.h, G.in.w},
+                                   dx_tile);
+          }
+          continue;
+        }
         const float* HWY_RESTRICT ph_panel = panel;
         for (const auto& ph : Tables::phases) {
           if (ph.count_y > 0 && ph.count_x > 0 && ph.taps > 0) {

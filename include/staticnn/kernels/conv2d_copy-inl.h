@@ -211,6 +211,44 @@ inline HWY_NOINLINE void ScatterRows(const float* HWY_RESTRICT src, int rows,
   ScatterRowsOf(src, rows, s, dst);
 }
 
+// Rows first_y, first_y + stride_y, ... of dst [rows][height][width] from two
+// column phases of a stride-2 dx (first_x 0 and 1, count_x positions each,
+// width 2 * count_x, both laid out as ScatterRows' src): each row written once
+// with whole interleaved vectors, where scattering each phase on its own
+// blends every vector of dx with what is there (ScatterEvenRow), twice.
+HWY_INLINE void InterleaveColumnPhases(const float* HWY_RESTRICT even,
+                                       const float* HWY_RESTRICT odd, int rows,
+                                       const ScatterSpec& s, float* HWY_RESTRICT dst) {
+  const int n = s.count_x;
+  for (int r = 0; r < rows; ++r) {
+    for (int j = 0; j < s.count_y; ++j) {
+      const float* HWY_RESTRICT a = even + r * s.src_stride + j * s.src_cols;
+      const float* HWY_RESTRICT b = odd + r * s.src_stride + j * s.src_cols;
+      float* HWY_RESTRICT to = dst + (r * s.height + s.first_y + j * s.stride_y) * s.width;
+      int i = 0;
+#if HWY_TARGET != HWY_SCALAR && \
+    (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0
+      const KernelTag d;
+      constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
+      if (n >= N) {
+        for (; i + N <= n; i += N) {
+          hn::StoreInterleaved2(hn::LoadU(d, a + i), hn::LoadU(d, b + i), d, to + 2 * i);
+        }
+        if (i < n) {  // the last vector pair, moved back to end with the row
+          i = n - N;
+          hn::StoreInterleaved2(hn::LoadU(d, a + i), hn::LoadU(d, b + i), d, to + 2 * i);
+          i = n;
+        }
+      }
+#endif
+      for (; i < n; ++i) {
+        to[2 * i] = a[i];
+        to[2 * i + 1] = b[i];
+      }
+    }
+  }
+}
+
 }  // namespace conv2d_impl
 }  // namespace HWY_NAMESPACE
 }  // namespace staticnn

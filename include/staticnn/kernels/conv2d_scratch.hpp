@@ -376,6 +376,11 @@ struct BackwardInputPlan {
   int dys = 0, panel = 0, ybuf = 0, floats = 0;  // regions of scratch
   int wrap_tail = 0;  // in dys: `cols` zeros after the copy's tail, for wrapped reads
   int wt = 0;         // strided: a tile's weights, transposed: [out channel][tap][mr]
+  // x stride 2 over an even width, every phase reached: the two column phases
+  // of a row phase are computed into ybuf and ybuf_odd, then interleaved into
+  // dx a row at a time (InterleaveColumnPhases).
+  bool pairs_columns = false;
+  int ybuf_odd = 0;
 };
 
 // Backward input at stride 1 is a forward convolution of one group's dy with
@@ -451,6 +456,16 @@ constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
                        : r.at(p.ci.mr * (g.out_per_group() * p.max_taps + 1));
   p.wt = phases > 1 ? r.at(p.ci.mr * g.out_per_group() * taps) : 0;
   p.ybuf = r.at(p.ci.mr * p.max_qeff);
+  p.pairs_columns = g.x.stride == 2 && g.in.w % 2 == 0;
+  for (int ry = 0; ry < g.y.stride; ++ry) {
+    for (int rx = 0; rx < g.x.stride; ++rx) {
+      if (axis_phase(g.in.h, g.y, ry).count == 0 || axis_phase(g.in.h, g.y, ry).taps == 0 ||
+          axis_phase(g.in.w, g.x, rx).taps == 0) {
+        p.pairs_columns = false;
+      }
+    }
+  }
+  p.ybuf_odd = p.pairs_columns ? r.at(p.ci.mr * p.max_qeff) : 0;
   p.floats = r.end;
   return p;
 }
