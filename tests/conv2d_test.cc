@@ -345,6 +345,20 @@ void TestConv2dStridePaddingDilation() {
                      .pairs_columns);
   CheckConv2d<conv({2, 5, 10}, 3, {2, 1, 0}, {3, 2, 1})>();
   CheckConv2d<conv({3, 7, 38}, 4, {5, 2, 2}, {5, 2, 2})>();
+  // Those (and a row stride alone, whose single column phase is as wide as a
+  // row) unfold dy into a copy per column shift (UnfoldShifts): ResNet-8's two
+  // layers, 3 copies of 14-wide rows with a row stride 2 only, in groups of 2;
+  // an odd width, whose column phases differ in width, does not.
+  static_assert(conv2d_detail::backward_input_plan(conv({32, 16, 16}, 64, {3, 2, 1}, {3, 2, 1}))
+                    .shifts == 2);
+  static_assert(conv2d_detail::backward_input_plan(conv({3, 9, 12}, 4, {3, 2, 1}, {3, 1, 1}))
+                    .shifts == 3);
+  static_assert(conv2d_detail::backward_input_plan(conv({3, 9, 14}, 4, {3, 2, 1}, {3, 1, 1}))
+                    .shifts == 3);
+  static_assert(conv2d_detail::backward_input_plan(conv({3, 7, 37}, 4, {5, 2, 2}, {5, 2, 2}))
+                    .shifts == 0);
+  CheckConv2d<conv({6, 9, 16}, 22, {3, 2, 1}, {3, 2, 1}, 2)>();
+  CheckConv2d<conv({4, 9, 14}, 6, {3, 2, 1}, {3, 1, 1}, 2)>();
   // A 1x1 stride-2 window (ResNet's shortcut) on rows of 34: its backward
   // input clears dx and scatters one phase of four with whole vectors
   // (ScatterEvenRow) on every target.

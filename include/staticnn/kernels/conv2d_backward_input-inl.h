@@ -21,7 +21,11 @@
 // computed one after the other and written into dx interleaved, each row
 // once (plan.pairs_columns): ResNet-8's 3x3 stride-2 layers on AVX-512, CPU
 // time, 16x32x32 17.5-17.8 -> 13.3-13.5 us, 32x16x16 20.0 -> 16.3-16.5 us
-// (the scatters, each blending into dx, were a quarter of the time).
+// (the scatters, each blending into dx, were a quarter of the time). With a
+// stride, where every column phase is as wide (plan.shifts), dy is unfolded
+// into a copy per column shift instead of padded, so that no position of a
+// phase is discarded: 16x32x32 13.3-13.5 -> 11.6-12.0 us, 32x16x16 16.3-16.5
+// -> 12.9-13.5 us (71 positions a phase for 64 on its 8x8 dy).
 
 #if defined(STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_
@@ -158,10 +162,22 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
       }
       continue;
     }
-    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1, 1}>(
-        dy_group, dys);
-    ZeroFloats(scratch + p.wrap_tail, p.cols);
+    if constexpr (p.shifts > 0) {
+      UnfoldShifts<G>(dy_group, dys);
+    } else {
+      PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1,
+                        1}>(dy_group, dys);
+      ZeroFloats(scratch + p.wrap_tail, p.cols);
+    }
     if constexpr (Tables::kPhases > 1) {  // a tile's panels at once, then its phases
+      // Where a phase's tiles read dy: the unfolded copies or the padded dy.
+      constexpr bool kShifted = p.shifts > 0;
+      constexpr int kPlane = kShifted ? p.copy_plane : p.plane;
+      constexpr int kCols = kShifted ? p.copy_cols : p.cols;
+      const auto offsets = [](const auto& ph) {
+        return kShifted ? ph.unfolded_offset.data() : ph.offset.data();
+      };
+      const auto qeff = [](const auto& ph) { return kShifted ? ph.unfolded_qeff : ph.qeff; };
       for (int t = 0; t < p.ci.tiles; ++t) {
         const int ci0 = t * MR;
         const int valid = std::min(MR, kCin - ci0);
@@ -179,15 +195,15 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
             const auto& even = Tables::phases[2 * ry];
             const auto& odd = Tables::phases[2 * ry + 1];
             static_assert(G.x.stride == 2);
-            RowTileOverOutputs<MR, 0>(dys, kCout, p.plane, even.offset.data(), even.taps,
-                                      panel + kPanelAt[2 * ry], even.qeff, ybuf, even.qeff,
-                                      valid);
-            RowTileOverOutputs<MR, 0>(dys, kCout, p.plane, odd.offset.data(), odd.taps,
-                                      panel + kPanelAt[2 * ry + 1], odd.qeff,
-                                      scratch + p.ybuf_odd, even.qeff, valid);
+            const int count = qeff(even);  // odd's too: the same rows, as wide
+            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(even), even.taps,
+                                      panel + kPanelAt[2 * ry], count, ybuf, count, valid);
+            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(odd), odd.taps,
+                                      panel + kPanelAt[2 * ry + 1], count, scratch + p.ybuf_odd,
+                                      count, valid);
             InterleaveColumnPhases(ybuf, scratch + p.ybuf_odd, valid,
-                                   {even.count_y, even.count_x, even.qeff, p.cols, ry, 0,
-                                    G.y.stride, 2, G.in.h, G.in.w},
+                                   {even.count_y, even.count_x, count, kCols, ry, 0, G.y.stride,
+                                    2, G.in.h, G.in.w},
                                    dx_tile);
           }
           continue;
@@ -195,10 +211,10 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
         const float* HWY_RESTRICT ph_panel = panel;
         for (const auto& ph : Tables::phases) {
           if (ph.count_y > 0 && ph.count_x > 0 && ph.taps > 0) {
-            RowTileOverOutputs<MR, 0>(dys, kCout, p.plane, ph.offset.data(), ph.taps, ph_panel,
-                                      ph.qeff, ybuf, ph.qeff, valid);
+            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(ph), ph.taps, ph_panel,
+                                      qeff(ph), ybuf, qeff(ph), valid);
             ScatterRows(ybuf, valid,
-                        {ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,
+                        {ph.count_y, ph.count_x, qeff(ph), kCols, ph.ry, ph.rx, G.y.stride,
                          G.x.stride, G.in.h, G.in.w},
                         dx_tile);
           }

@@ -172,6 +172,40 @@ HWY_INLINE void UnfoldColumns(const float* HWY_RESTRICT x, float* HWY_RESTRICT d
   ZeroFloats(dst + kPhases * kKernel * kCopy, cd::kMaxTileCols);
 }
 
+// The unfolded copies of one group's dy (G's BackwardInputPlan::shifts):
+// dst[k][c][r][i] = dy[c][r - pad_top][shift[k] - pad_left + i] (0 outside
+// dy), r < rows, i < copy_cols, then kMaxTileCols zeros.
+template <Conv2dGeometry G>
+HWY_INLINE void UnfoldShifts(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dst) {
+  constexpr cd::BackwardInputPlan p = cd::backward_input_plan(G);
+  constexpr int kCols = p.copy_cols;
+  static_assert(p.shifts > 0);
+  for (int c = 0; c < G.out_per_group(); ++c) {
+    for (int r = 0; r < p.rows; ++r) {
+      float* HWY_RESTRICT to = dst + (c * p.rows + r) * kCols;
+      const int y = r - p.pad_top;
+      if (y < 0 || y >= G.out.h) {
+#pragma GCC unroll 16
+        for (int k = 0; k < p.shifts; ++k) ZeroFloats(to + k * p.copy_stride, kCols);
+        continue;
+      }
+      const float* HWY_RESTRICT from = dy + (c * G.out.h + y) * G.out.w;
+#pragma GCC unroll 16
+      for (int k = 0; k < p.shifts; ++k) {
+        // Columns [lead, end) of copy k lie inside dy (constants once unrolled).
+        const int shift = p.shift[k] - p.pad_left;
+        const int lead = std::clamp(-shift, 0, kCols);
+        const int end = std::clamp(G.out.w - shift, lead, kCols);
+        float* HWY_RESTRICT row = to + k * p.copy_stride;
+        for (int i = 0; i < lead; ++i) row[i] = 0.0f;
+        if (end > lead) CopyFloats(from + lead + shift, row + lead, end - lead);
+        for (int i = end; i < kCols; ++i) row[i] = 0.0f;
+      }
+    }
+  }
+  ZeroFloats(dst + p.shifts * p.copy_stride, cd::kMaxTileCols);
+}
+
 // Output rows on the padded width -> [rows][height][width], taking every
 // stride-th position from `first` (the positions of one phase).
 struct ScatterSpec {

@@ -381,6 +381,16 @@ struct BackwardInputPlan {
   // dx a row at a time (InterleaveColumnPhases).
   bool pairs_columns = false;
   int ybuf_odd = 0;
+  // Strided, every phase reached and count_x wide (even widths at stride 2),
+  // on planes of kMaxUnfoldedFloats at most: dy unfolded into one copy per
+  // column shift some tap reads, copy k holding every row of the padded dy
+  // and its columns shift[k] + i, i < copy_cols = count_x (UnfoldShifts), so
+  // that a phase's positions are whole rows and none is discarded: the 8x8 dy
+  // of ResNet-8's 32x16x16 stride-2 layer made 71 positions a phase on the
+  // padded width for 64 (80 computed: 5 vectors of 16 for 4).
+  int shifts = 0;      // copies (0: dy padded, not unfolded)
+  int shift[64] = {};  // column of the padded dy at position 0 of copy k
+  int copy_cols = 0, copy_plane = 0, copy_stride = 0;
 };
 
 // Backward input at stride 1 is a forward convolution of one group's dy with
@@ -401,6 +411,37 @@ constexpr bool input_unfolds(const Conv2dGeometry& g) {
   return g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
          g.y.pad < g.y.kernel && g.x.pad < g.x.kernel &&
          unfold_columns_pays(input_transposed(g));
+}
+
+// The copies of BackwardInputPlan::shifts, where they pay (see there), given
+// the padded dy's rows, cols and pad_left.
+constexpr BackwardInputPlan unfold_shifts(const Conv2dGeometry& g, BackwardInputPlan p) {
+  if (g.y.stride * g.x.stride == 1) return p;
+  const int count_x = ceil_div(g.in.w, g.x.stride);
+  for (int ry = 0; ry < g.y.stride; ++ry) {
+    const AxisPhase ph = axis_phase(g.in.h, g.y, ry);
+    if (ph.count == 0 || ph.taps == 0) return p;
+  }
+  int shifts = 0, shift[64] = {};
+  for (int rx = 0; rx < g.x.stride; ++rx) {
+    const AxisPhase ph = axis_phase(g.in.w, g.x, rx);
+    if (ph.count != count_x || ph.taps == 0) return p;
+    for (int t = 0; t < ph.taps; ++t) {
+      const int column = ph.shift[t] + p.pad_left;
+      bool known = false;
+      for (int k = 0; k < shifts; ++k) known = known || shift[k] == column;
+      if (!known) shift[shifts++] = column;
+    }
+  }
+  const int copy_plane = p.rows * count_x;
+  const int copy_stride = g.out_per_group() * copy_plane;
+  if (p.cols == count_x || shifts * copy_stride > kMaxUnfoldedFloats) return p;
+  p.shifts = shifts;
+  for (int k = 0; k < shifts; ++k) p.shift[k] = shift[k];
+  p.copy_cols = count_x;
+  p.copy_plane = copy_plane;
+  p.copy_stride = copy_stride;
+  return p;
 }
 
 constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
@@ -443,10 +484,13 @@ constexpr BackwardInputPlan backward_input_plan(const Conv2dGeometry& g) {
   // One group at a time (the copy ends with kMaxTileCols zeros); reads past
   // the last row wrap up to `cols` further.
   Regions r;
-  // (Unfolded: dy's unfolded copies in the same region.)
+  // (Unfolded: dy's unfolded copies in the same region, then kMaxTileCols
+  // zeros that the tiles read past the last.)
+  p = unfold_shifts(g, p);
   const int padded = g.out_per_group() * p.plane + kMaxTileCols + p.cols;
-  p.dys = r.at(input_unfolds(g) ? max_of(padded, forward_plan(input_transposed(g), true).xs_floats)
-                                : padded);
+  const int unfolded = input_unfolds(g) ? forward_plan(input_transposed(g), true).xs_floats
+                                        : p.shifts * p.copy_stride + kMaxTileCols;
+  p.dys = r.at(max_of(padded, unfolded));
   p.wrap_tail = p.dys + g.out_per_group() * p.plane + kMaxTileCols;
   // Strided: every phase's panel of a tile at once (BackwardInputByPhases
   // packs them from one transpose per output channel, in `wt`).
@@ -481,6 +525,9 @@ struct BackwardInputTables {
   struct Phase {
     int ry = 0, rx = 0, count_y = 0, count_x = 0, taps = 0, qeff = 0;
     std::array<int, kTaps> tap{}, offset{};
+    // In the unfolded copies (plan.shifts > 0): every position of the phase.
+    int unfolded_qeff = 0;
+    std::array<int, kTaps> unfolded_offset{};
   };
   static constexpr std::array<Phase, kPhases> phases = [] {
     std::array<Phase, kPhases> all{};
@@ -493,11 +540,16 @@ struct BackwardInputTables {
         ph.count_y = py.count;
         ph.count_x = px.count;
         ph.qeff = (py.count - 1) * plan.cols + px.count;
+        ph.unfolded_qeff = py.count * px.count;
         for (int ty = 0; ty < py.taps; ++ty) {
           for (int tx = 0; tx < px.taps; ++tx) {
             ph.tap[ph.taps] = py.tap[ty] * G.x.kernel + px.tap[tx];
             ph.offset[ph.taps] = (py.shift[ty] + plan.pad_top) * plan.cols +
                                  px.shift[tx] + plan.pad_left;
+            int copy = 0;
+            while (copy < plan.shifts && plan.shift[copy] != px.shift[tx] + plan.pad_left) ++copy;
+            ph.unfolded_offset[ph.taps] =
+                copy * plan.copy_stride + (py.shift[ty] + plan.pad_top) * plan.copy_cols;
             ++ph.taps;
           }
         }
