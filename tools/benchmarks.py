@@ -1040,7 +1040,10 @@ def main():
     network_section(rep, "MLPerf Tiny models (mlperf_bench)", results.get("mlperf_bench"),
                     errors.get("mlperf_bench"), peak,
                     "Float inference at batch 1 with BatchNorm folded (fold_batch_norm_t), as "
-                    "firmware runs them; dynamic dispatch. FLOPs = 2 x the folded network's MACs.")
+                    "firmware runs them; dynamic dispatch. FLOPs = 2 x the folded network's MACs. "
+                    "ResNet8_TrainStep_b32: a training step of ResNet-8 with BatchNorm in "
+                    "training mode (not folded), batch 32, SGD with momentum, counted as 3x the "
+                    "folded forward's FLOPs.")
     network_section(rep, "int8 inference (int8_bench)", results.get("int8_bench"),
                     errors.get("int8_bench"), peak,
                     "int8 networks in TFLite's quantization scheme (int8::Network), dynamic "
