@@ -17,9 +17,11 @@
 // transformed, multiplied and transformed back a block of tiles at a time
 // (WinogradPlan in conv2d_scratch.hpp), so V and M stay in L2; a block of a
 // small plane holds the tiles of several samples, to fill the GEMMs' columns. The input and output transforms
-// run over vectors of consecutive tiles of a tile row: a tile starts every two
-// input columns, so LoadInterleaved2 splits a padded row into the even and
-// odd columns the tiles need, and StoreInterleaved2 puts the 2x2 outputs back.
+// run over vectors of consecutive tiles of a tile row (of 2 or 4 tile rows
+// where one fills a half or a quarter of a vector: WinogradRowsPerVector): a
+// tile starts every two input columns, so LoadInterleaved2 (ConcatEven and
+// ConcatOdd) splits a padded row into the even and odd columns the tiles
+// need, and StoreInterleaved2 puts the 2x2 outputs back.
 //
 // Backward input uses the same code: dx is the convolution of dy with the
 // flipped, transposed kernel (kFlipTransposed; winograd_transposed gives its
@@ -207,6 +209,80 @@ struct InputTileTransform {
   }
 };
 
+#if HWY_TARGET != HWY_SCALAR  // Combine and Concat* need vectors
+// Tile rows per vector where a tile row fills a half or a quarter of it (K =
+// 2 or 4: 16x16 and 8x8 outputs on AVX-512, 8x8 on AVX2), and the block is
+// whole vectors of them; else 1. A vector of tiles then spans K tile rows, the
+// layout V and M have anyway (the tiles of a block one after the other), where
+// ForEachTileVector filled only the first tiles_x lanes of each vector (the
+// transforms were 18% of CifarNet's training step, 3/4 of it on these planes).
+// conv2d_bench *_b16, AVX-512, taskset -c 1, CPU time, min of 3 alternating
+// medians of 5, forward / backward input, us: 64->64 at 16x16 802 -> 686 /
+// 791 -> 681, 32->64 at 16x16 446 -> 366 / 470 -> 364, 128->128 at 8x8
+// 850 -> 655 / 844 -> 646, 64->128 at 8x8 460 -> 334 / 476 -> 336; at batch 1
+// 64->64 at 16x16 57 -> 50 / 56 -> 50. BM_CifarNet_TrainStep_b64 49.2-50.6
+// -> 44.7-46.0 ms.
+HWY_INLINE int WinogradRowsPerVector(int tiles_x, int first, int last) {
+  constexpr int N = static_cast<int>(hn::MaxLanes(KernelTag()));
+  const bool whole = first % N == 0 && (last - first) % N == 0;
+  if (whole && 2 * tiles_x == N) return 2;
+  if (whole && N >= 8 && 4 * tiles_x == N) return 4;
+  return 1;
+}
+
+// The vector of K/2 segments of 2N/K floats, segment s at p + s * step: the
+// padded columns of K/2 tile rows (K = 2: one LoadU; K = 4: two halves).
+template <int K>
+HWY_INLINE hn::Vec<KernelTag> LoadSegments(const float* HWY_RESTRICT p, int step) {
+  const KernelTag d;
+  if constexpr (K == 4) {
+    const hn::Half<KernelTag> dh;
+    return hn::Combine(d, hn::LoadU(dh, p + step), hn::LoadU(dh, p));
+  } else {
+    (void)step;
+    return hn::LoadU(d, p);
+  }
+}
+
+// InputTileTransform of N tiles of K tile rows (WinogradRowsPerVector): the
+// even and odd columns of a padded row of the K tile rows split from two
+// vectors of K/2 tile rows each (2N/K columns of each), by ConcatEven and
+// ConcatOdd, which LoadInterleaved2 runs too.
+template <int K>
+HWY_INLINE void InputTileTransformRows(const float* HWY_RESTRICT top, int plane_cols,
+                                       float* HWY_RESTRICT out, int f_stride) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+  const int row2 = 2 * plane_cols;
+  const int half = (K / 2) * row2;  // from the first K/2 tile rows to the others
+  VecTile<KernelTag, 4, 4> s;
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const float* HWY_RESTRICT row = top + i * plane_cols;
+    const V lo = LoadSegments<K>(row, row2), hi = LoadSegments<K>(row + half, row2);
+    const V lo2 = LoadSegments<K>(row + 2, row2), hi2 = LoadSegments<K>(row + half + 2, row2);
+    InputTileRow(hn::ConcatEven(d, hi, lo), hn::ConcatOdd(d, hi, lo),
+                 hn::ConcatEven(d, hi2, lo2), hn::ConcatOdd(d, hi2, lo2), i, s);
+  }
+  StoreInputTileTransform<false>(s, out, f_stride);
+}
+
+template <int K>
+HWY_INLINE void TransformInputRows(const float* HWY_RESTRICT xp, int channels, int plane_rows,
+                                   int plane_cols, int tiles_x, int first, int last,
+                                   int v_stride, int f_stride, float* HWY_RESTRICT v) {
+  constexpr int N = static_cast<int>(hn::MaxLanes(KernelTag()));
+  for (int c = 0; c < channels; ++c) {
+    const float* HWY_RESTRICT plane = xp + c * plane_rows * plane_cols;
+    for (int t = first; t < last; t += N) {
+      InputTileTransformRows<K>(plane + 2 * (t / tiles_x) * plane_cols, plane_cols,
+                                v + c * v_stride + t - first, f_stride);
+    }
+  }
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
 // V_f[c][t - first] = (B^T d B)[f] for the tiles t in [first, last), d read
 // from the padded planes xp [channels][plane_rows][plane_cols]; V_f[c] is
 // v + f * f_stride + c * v_stride.
@@ -214,6 +290,20 @@ HWY_NOINLINE inline void WinogradTransformInputs(const float* HWY_RESTRICT xp, i
                                                  int plane_rows, int plane_cols, int tiles_x,
                                                  int first, int last, int v_stride,
                                                  int f_stride, float* HWY_RESTRICT v) {
+#if HWY_TARGET != HWY_SCALAR
+  switch (WinogradRowsPerVector(tiles_x, first, last)) {
+    case 2:
+      TransformInputRows<2>(xp, channels, plane_rows, plane_cols, tiles_x, first, last,
+                            v_stride, f_stride, v);
+      return;
+    case 4:
+      TransformInputRows<4>(xp, channels, plane_rows, plane_cols, tiles_x, first, last,
+                            v_stride, f_stride, v);
+      return;
+    default:
+      break;
+  }
+#endif
   ForEachTileVector<InputTileTransform>(xp, channels, plane_rows, plane_cols, tiles_x, first,
                                         last, v_stride, f_stride, v);
 }
@@ -235,6 +325,63 @@ HWY_INLINE void WinogradStoreRow(hn::Vec<KernelTag> even, hn::Vec<KernelTag> odd
   }
 }
 
+// A^T M_t of a vector of tiles, M_f at from + f * f_stride: t[i][k] is row i,
+// column k.
+HWY_INLINE void OutputTileColumns(const float* HWY_RESTRICT from, int f_stride,
+                                  VecTile<KernelTag, 2, 4>& t) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    const V m0 = hn::LoadU(d, from + k * f_stride);
+    const V m1 = hn::LoadU(d, from + (4 + k) * f_stride);
+    const V m2 = hn::LoadU(d, from + (8 + k) * f_stride);
+    const V m3 = hn::LoadU(d, from + (12 + k) * f_stride);
+    t.Set(0, k, hn::Add(hn::Add(m0, m1), m2));
+    t.Set(1, k, hn::Sub(hn::Sub(m1, m2), m3));
+  }
+}
+
+#if HWY_TARGET != HWY_SCALAR
+// WinogradTransformOutputs of whole vectors of K tile rows (K > 1,
+// WinogradRowsPerVector) of an even out_h and out_w: each tile row's 2N/K
+// outputs of a row go whole to y, from a copy on the stack.
+template <int K>
+HWY_INLINE void TransformOutputRows(const float* HWY_RESTRICT m, int channels, int v_stride,
+                                    int f_stride, int tiles_x, int first, int last, int out_h,
+                                    int out_w, bool relu, float* HWY_RESTRICT y) {
+  const KernelTag d;
+  using V = hn::Vec<KernelTag>;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  constexpr int kSegment = 2 * N / K;  // outputs of a row of a tile row: out_w
+  using DS = hn::CappedTag<float, kSegment>;
+  const DS ds;
+  for (int co = 0; co < channels; ++co) {
+    for (int t0 = first; t0 < last; t0 += N) {
+      VecTile<KernelTag, 2, 4> t;
+      OutputTileColumns(m + co * v_stride + t0 - first, f_stride, t);
+      float* HWY_RESTRICT top = y + (co * out_h + 2 * (t0 / tiles_x)) * out_w;
+#pragma GCC unroll 2
+      for (int i = 0; i < 2; ++i) {  // (A^T M) A, row i
+        V even = hn::Add(hn::Add(t.Get(i, 0), t.Get(i, 1)), t.Get(i, 2));
+        V odd = hn::Sub(hn::Sub(t.Get(i, 1), t.Get(i, 2)), t.Get(i, 3));
+        if (relu) {
+          even = Relu(d, even);
+          odd = Relu(d, odd);
+        }
+        HWY_ALIGN float row[2 * N];
+        hn::StoreInterleaved2(even, odd, d, row);
+#pragma GCC unroll 4
+        for (int s = 0; s < K; ++s) {
+          hn::StoreU(hn::Load(ds, row + s * kSegment), ds, top + (2 * s + i) * out_w);
+        }
+      }
+    }
+  }
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
 // The outputs of tiles [first, last) of y[co] = A^T M A, M_f[co][t - first]
 // read like V above; y is [channels][out_h][out_w], the tiles past it cropped.
 // relu: y = max(0, A^T M A), a ReLU fused into the layer (its bits: no pass
@@ -246,6 +393,22 @@ HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, i
   const KernelTag d;
   using V = hn::Vec<KernelTag>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
+#if HWY_TARGET != HWY_SCALAR
+  if (out_w == 2 * tiles_x && out_h % 2 == 0) {
+    switch (WinogradRowsPerVector(tiles_x, first, last)) {
+      case 2:
+        TransformOutputRows<2>(m, channels, v_stride, f_stride, tiles_x, first, last, out_h,
+                               out_w, relu, y);
+        return;
+      case 4:
+        TransformOutputRows<4>(m, channels, v_stride, f_stride, tiles_x, first, last, out_h,
+                               out_w, relu, y);
+        return;
+      default:
+        break;
+    }
+  }
+#endif
   for (int co = 0; co < channels; ++co) {
     for (int ty = first / tiles_x; ty * tiles_x < last; ++ty) {
       const float* HWY_RESTRICT from = m + co * v_stride + ty * tiles_x - first;
@@ -254,16 +417,8 @@ HWY_NOINLINE inline void WinogradTransformOutputs(const float* HWY_RESTRICT m, i
       // Output columns of the block's tiles in this row end at `end`.
       const int end = std::min(out_w, 2 * std::min(tiles_x, last - ty * tiles_x));
       for (int j = std::max(0, first - ty * tiles_x); 2 * j < end; j += N) {
-        VecTile<KernelTag, 2, 4> t;  // A^T M, column k
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) {
-          const V m0 = hn::LoadU(d, from + j + k * f_stride);
-          const V m1 = hn::LoadU(d, from + j + (4 + k) * f_stride);
-          const V m2 = hn::LoadU(d, from + j + (8 + k) * f_stride);
-          const V m3 = hn::LoadU(d, from + j + (12 + k) * f_stride);
-          t.Set(0, k, hn::Add(hn::Add(m0, m1), m2));
-          t.Set(1, k, hn::Sub(hn::Sub(m1, m2), m3));
-        }
+        VecTile<KernelTag, 2, 4> t;  // A^T M
+        OutputTileColumns(from + j, f_stride, t);
         const int n = std::min(2 * N, end - 2 * j);
 #pragma GCC unroll 2
         for (int i = 0; i < 2; ++i) {  // (A^T M) A, row i
