@@ -3,9 +3,13 @@
 // exactly the bits of forward (with the ReLU) followed by MaxPool2dForward,
 // whichever path runs: pooled by the channel-vector tiles before their
 // transpose (LeNet-5's conv2, 16 channels: AVX2 and AVX-512; 8 channels with
-// a dropped last row and column: SSE4, SSSE3, AVX2, NEON, SVE) or forward then
-// the pool (LeNet-5's conv1; SCALAR). Forward and the pool themselves are
-// checked against their oracles by conv2d_test and pool2d_test.
+// a dropped last row and column: SSE4, SSSE3, AVX2, NEON, SVE), per pool
+// phase in the row tiles (LeNet-5's conv1 with 32 vector registers: AVX-512,
+// NEON, SVE) or forward then the pool (the others). The pool-phase kernel
+// itself is checked on every SIMD target, called directly: LeNet-5's conv1 and
+// 8 channels of 11x11 pooled to 5x5 (the last tile of channels and the last
+// vector of positions overlap). Forward and the pool themselves are checked
+// against their oracles by conv2d_test and pool2d_test.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -33,6 +37,8 @@ using test::Guarded;
 constexpr Conv2dGeometry kLeNet1{{1, 28, 28}, {6, 28, 28}, {5, 1, 2, 1}, {5, 1, 2, 1}, 1, true};
 constexpr Conv2dGeometry kLeNet2{{6, 14, 14}, {16, 10, 10}, {5, 1, 0, 1}, {5, 1, 0, 1}, 1, true};
 constexpr Conv2dGeometry kEight{{3, 11, 11}, {8, 9, 9}, {3, 1, 0, 1}, {3, 1, 0, 1}, 1, true};
+constexpr Conv2dGeometry kOddPhases{{3, 11, 11}, {8, 11, 11}, {5, 1, 2, 1}, {5, 1, 2, 1}, 1,
+                                    true};
 
 // PyTorch's MaxPool2d(2) of a convolution's output (floor: 9x9 -> 4x4).
 constexpr Pool2dGeometry PoolOf(const Conv2dGeometry& g) {
@@ -125,6 +131,30 @@ void CheckForwardPooled() {
                                        hwy::TargetName(HWY_TARGET));
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// ForwardPooledByPhases over a batch, as Conv2dForwardPooled runs it where
+// PoolPhasesPay; y is left alone.
+template <Conv2dGeometry G, int Batch, bool kRelu>
+void PooledByPhases(const float* x, const float* w, const float* b, float*, float* pooled,
+                    float* scratch) {
+  constexpr Pool2dGeometry kPool = conv2d_pool_test::PoolOf(G);
+  for (int s = 0; s < Batch; ++s) {
+    conv2d_impl::ForwardPooledByPhases<G, kPool, kRelu>(x + s * G.in.size(), w, b,
+                                                        pooled + s * kPool.out.size(), scratch);
+  }
+}
+
+template <Conv2dGeometry G, int Batch, bool kRelu>
+void CheckPooledByPhases() {
+  constexpr Pool2dGeometry kPool = conv2d_pool_test::PoolOf(G);
+  static_assert(PoolPhasesFit<G, kPool, Batch>());
+  conv2d_pool_test::CheckForwardPooled(G, Batch, kRelu, &Conv2dForward<G, Batch, kRelu>,
+                                       &MaxPool2dForward<kPool>,
+                                       &PooledByPhases<G, Batch, kRelu>,
+                                       hwy::TargetName(HWY_TARGET));
+}
+#endif
+
 void TestConv2dForwardPooled() {
   using conv2d_pool_test::kEight;
   using conv2d_pool_test::kLeNet2;
@@ -133,6 +163,13 @@ void TestConv2dForwardPooled() {
   static_assert(PoolFusesIntoTiles<kLeNet2, PoolOf(kLeNet2)>() ||
                     PoolFusesIntoTiles<kEight, PoolOf(kEight)>(),
                 "the tiles pool on every SIMD target");
+  static_assert(PoolPhasesPay<conv2d_pool_test::kLeNet1, PoolOf(conv2d_pool_test::kLeNet1)>() ==
+                    (kVectorRegisters == 32),
+                "LeNet-5's conv1 pools per phase with 32 vector registers");
+  CheckPooledByPhases<conv2d_pool_test::kLeNet1, 1, true>();
+  CheckPooledByPhases<conv2d_pool_test::kLeNet1, 1, false>();
+  CheckPooledByPhases<conv2d_pool_test::kOddPhases, 1, true>();
+  CheckPooledByPhases<conv2d_pool_test::kOddPhases, 3, false>();
 #endif
   CheckForwardPooled<kLeNet2, 1, true>();
   CheckForwardPooled<kLeNet2, 2, false>();

@@ -11,7 +11,9 @@
 //                                Conv2dForward<G, Batch, kRelu>, then
 //                                MaxPool2dForward<P> of each sample into
 //                                pooled: the channel-vector tiles pool before
-//                                their transpose and leave y untouched; other
+//                                their transpose, the unfolded stride-1 row
+//                                tiles compute the four pool phases in
+//                                registers (both leave y untouched); other
 //                                paths run the two in turn through y
 //   Conv2dBackwardInput<G, Batch>(dy, w, dx, scratch)  dx = conv^T(dy, w) per sample
 //                                                      (overwritten)
@@ -51,6 +53,9 @@
 //   conv2d_pointwise-inl.h     1x1 stride-1 forward: a GEMM on x and w in place
 //   conv2d_pointwise_channels-inl.h  1x1 stride-1 forward of small planes:
 //                              output channels in the lanes
+//   conv2d_pool_phases-inl.h   forward with a 2x2 max pool fused, of layers
+//                              that unfold their columns at stride 1: the
+//                              four phases of each pool window in registers
 //   conv2d_depthwise-inl.h     one output channel per group at stride 1
 //                              (dx of a single input channel; forward of
 //                              several input channels per output channel)
@@ -82,6 +87,7 @@
 #include "staticnn/kernels/conv2d_forward_channels-inl.h"
 #include "staticnn/kernels/conv2d_pointwise-inl.h"
 #include "staticnn/kernels/conv2d_pointwise_channels-inl.h"
+#include "staticnn/kernels/conv2d_pool_phases-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
 #include "staticnn/kernels/conv2d_weight_grad_dot-inl.h"
@@ -167,6 +173,31 @@ constexpr bool PoolFusesIntoTiles() {
          (Batch == 1 || P.out.size() <= G.in.size());
 }
 
+// A max pool fused into a row-tile convolution that unfolds its columns at
+// stride 1 (LeNet-5's conv1, CIFAR's 128->128 at 8x8), computed per pool phase
+// (conv2d_pool_phases-inl.h), when its copies fit forward's scratch; taken
+// with 32 vector registers, where a tile holds 6 channels: with 16 (2
+// channels) CIFAR-style inference on AVX2 lost 3-5% and LeNet-5 gained nothing.
+template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1>
+constexpr bool PoolPhasesFit() {
+#if HWY_TARGET != HWY_SCALAR
+  constexpr Conv2dGeometry kCopies = conv2d_impl::PoolPhaseCopies<G, P>();
+  return ForwardPathOf<G, Batch>() == ForwardPath::row_tiles && MaxPool2x2Path<P>() &&
+         G.groups == 1 && G.y.stride == 1 && G.x.stride == 1 && G.y.dilation == 1 &&
+         G.x.dilation == 1 && conv2d_detail::unfold_columns_pays(G) &&
+         P.out.h * P.out.w >= static_cast<int>(hn::MaxLanes(KernelTag())) &&
+         std::size_t(conv2d_detail::unfolded_floats(kCopies) + conv2d_detail::kMaxTileCols) <=
+             conv2d_forward_scratch_floats(G, Batch) &&
+         (Batch == 1 || P.out.size() <= G.in.size());
+#else
+  return false;
+#endif
+}
+template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1>
+constexpr bool PoolPhasesPay() {
+  return kVectorRegisters == 32 && PoolPhasesFit<G, P, Batch>();
+}
+
 template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1, bool kRelu = false>
 void Conv2dForwardPooled(const float* x, const float* HWY_RESTRICT w,
                          const float* HWY_RESTRICT b, float* HWY_RESTRICT y, float* pooled,
@@ -177,6 +208,13 @@ void Conv2dForwardPooled(const float* x, const float* HWY_RESTRICT w,
       conv2d_impl::ForwardByChannelVectors<G, kRelu, P>(x + s * G.in.size(), w, b,
                                                        pooled + s * P.out.size(), scratch);
     }
+#if HWY_TARGET != HWY_SCALAR
+  } else if constexpr (PoolPhasesPay<G, P, Batch>()) {
+    for (int s = 0; s < Batch; ++s) {
+      conv2d_impl::ForwardPooledByPhases<G, P, kRelu>(x + s * G.in.size(), w, b,
+                                                      pooled + s * P.out.size(), scratch);
+    }
+#endif
   } else {
     Conv2dForward<G, Batch, kRelu>(x, w, b, y, scratch);
     for (int s = 0; s < Batch; ++s) {
