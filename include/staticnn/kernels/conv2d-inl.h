@@ -183,8 +183,8 @@ constexpr bool PoolPhasesFit() {
 #if HWY_TARGET != HWY_SCALAR
   constexpr Conv2dGeometry kCopies = conv2d_impl::PoolPhaseCopies<G, P>();
   return ForwardPathOf<G, Batch>() == ForwardPath::row_tiles && MaxPool2x2Path<P>() &&
-         G.groups == 1 && G.y.stride == 1 && G.x.stride == 1 && G.y.dilation == 1 &&
-         G.x.dilation == 1 && conv2d_detail::unfold_columns_pays(G) &&
+         G.groups == 1 && G.y.stride == 1 && G.x.stride == 1 &&
+         conv2d_detail::unfold_columns_pays(G) &&  // undilated, too
          P.out.h * P.out.w >= static_cast<int>(hn::MaxLanes(KernelTag())) &&
          std::size_t(conv2d_detail::unfolded_floats(kCopies) + conv2d_detail::kMaxTileCols) <=
              conv2d_forward_scratch_floats(G, Batch) &&
