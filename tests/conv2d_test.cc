@@ -544,8 +544,8 @@ void CheckBatched() {
 
 // Every form of both backward passes over a batch: dW^T (with a tail of
 // channels, groups), dot products (a few filters, one per group, stride 2),
-// depthwise, valid convolutions (LeNet-5's conv2, groups 2), LeNet-5's conv1 and
-// a Winograd layer.
+// depthwise, valid convolutions (LeNet-5's conv2, groups 2), LeNet-5's conv1,
+// a Winograd layer and dW^T's sliding tiles.
 void TestConv2dBatched() {
   using conv2d_test::conv;
   using conv2d_test::conv3x3;
@@ -565,6 +565,11 @@ void TestConv2dBatched() {
   CheckBatched<conv({4, 9, 9}, 6, {3}, {3}, 2)>();
   CheckBatched<conv({3, 12, 17}, 4, {5}, {3})>();
   CheckBatched<conv3x3({16, 16, 16}, 16)>();  // Winograd backward input
+  // dW^T in sliding tiles (a broadcast per input position, not per tap):
+  // padded, 3 chunks of output rows, 3 vectors of channels (AVX-512: tiles
+  // of 2 and a tail of 1); and two groups of 5 taps on 14-wide rows.
+  CheckBatched<conv({5, 13, 12}, 48, {3, 1, 1}, {3, 1, 1})>();
+  CheckBatched<conv({4, 10, 18}, 32, {3}, {5, 1, 0}, 2)>();
   // The 1x1 stride-2 GEMMs (ResNet's shortcut), in two groups: dW summed over
   // the batch in scratch, per group.
   constexpr Conv2dGeometry kShortcut = conv({20, 8, 24}, 34, {1, 2, 0}, {1, 2, 0}, 2);

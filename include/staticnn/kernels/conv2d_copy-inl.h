@@ -68,9 +68,9 @@ HWY_INLINE void CopyPhaseRow(const float* HWY_RESTRICT from, int stride, float* 
 // that tiles may read past the end. Of a phase no tap reads only the first
 // kMaxTileCols floats are written (zeros): tiles of the phase before it may
 // read that far past its end.
-// Inlined into the two entry points below: with the spec a template argument
-// (every caller that knows its geometry) the trip counts, strides and borders
-// are constants and each row is a few whole vectors, no branch.
+// Inlined into PadPhases<spec>: with the spec a template argument the trip
+// counts, strides and borders are constants and each row is a few whole
+// vectors, no branch.
 HWY_INLINE void PadPhasesOf(const float* HWY_RESTRICT src, const PadSpec& s,
                             float* HWY_RESTRICT dst) {
   const int plane = s.rows * s.cols;
@@ -122,12 +122,6 @@ HWY_INLINE void PadPhasesOf(const float* HWY_RESTRICT src, const PadSpec& s,
 template <PadSpec S>
 HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, float* HWY_RESTRICT dst) {
   PadPhasesOf(src, S, dst);
-}
-
-// For callers whose spec is a run-time value (the weight gradients' loops).
-inline HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, const PadSpec& s,
-                                   float* HWY_RESTRICT dst) {
-  PadPhasesOf(src, s, dst);
 }
 
 // The unfolded copies (conv2d_scratch.hpp, ForwardPlan) of one group's input

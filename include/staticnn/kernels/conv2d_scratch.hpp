@@ -38,6 +38,7 @@ inline constexpr int kMaxLanes = 16;      // floats of the widest vector of any 
 inline constexpr int kMaxTileRows = 8;    // register tile rows (output channels)
 inline constexpr int kMinTransposedCout = 16;  // dW via dy^T needs a full vector of channels
 inline constexpr int kDwChunk = 64;       // spatial positions per dy^T chunk
+inline constexpr int kDwAddRows = 16;     // rows of dW^T per transpose into dW
 
 constexpr int ceil_div(int a, int b) { return (a + b - 1) / b; }  // a >= 0, b > 0
 constexpr int round_up(int a, int b) { return ceil_div(a, b) * b; }
@@ -630,9 +631,10 @@ struct BackwardParamsPlan {
   // plane, read in place (xs unused).
   bool x_in_place = false;
   int dy_row = 0;       // dot form: dy row length (padded width, or dy's stride)
-  // Regions of scratch: xs as in forward, then dyT and dwT (transposed form)
-  // or dy on the padded width (dot form).
-  int xs = 0, dyt = 0, dwt = 0, dyflat = 0, floats = 0;
+  // Regions of scratch: xs as in forward, then dyT, dwT and the blocks of
+  // dwT transposed into dW (transposed form) or dy on the padded width (dot
+  // form).
+  int xs = 0, dyt = 0, dwt = 0, dw_add = 0, dyflat = 0, floats = 0;
 };
 
 constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
@@ -648,6 +650,7 @@ constexpr BackwardParamsPlan backward_params_plan(const Conv2dGeometry& g) {
     p.cout_padded = round_up(g.out_per_group(), kAlignFloats);
     p.dyt = r.at(kDwChunk * p.cout_padded);
     p.dwt = r.at((f.k + kMaxTileRows) * p.cout_padded);
+    p.dw_add = r.at(kDwAddRows * p.cout_padded);
   } else {
     p.dy_row = round_up(f.qeff, kAlignFloats);
     // Read in place (conv2d_weight_grad_dot-inl.h) when its rows need no zeros.

@@ -75,6 +75,63 @@ HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int l
   }
 }
 
+// TransposedTile for a stride-1 window of KW taps along x, of whole output
+// rows of W positions: C rows of (input channel, kh), each with its KW taps.
+// Tap kw of row c reads the input at u = x + kw, so one broadcast of input u
+// serves the KW taps (with dy^T at x = u - kw, the last KW of which stay in
+// registers), where TransposedTile broadcasts once per tap: with one vector of
+// output channels that was one load per FMA (LeNet-5's conv2, 16 channels).
+// Each tap sums its positions in the order TransposedTile does, so the
+// results are the same bits. dwt row (c, kw) is c * KW + kw.
+template <int C, int KW, int W, int NV, class D>
+HWY_INLINE void SlidingTile(D d, const float* const* HWY_RESTRICT rows, int lines, int cols,
+                            const float* HWY_RESTRICT dyt, int ld, float* HWY_RESTRICT dwt,
+                            bool first) {
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  const float* HWY_RESTRICT row[C];
+  VecTile<D, C * KW, NV> acc;
+#pragma GCC unroll 16
+  for (int r = 0; r < C * KW; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      acc.Set(r, v, first ? hn::Zero(d) : hn::Load(d, dwt + r * ld + v * N));
+    }
+  }
+#pragma GCC unroll 16
+  for (int c = 0; c < C; ++c) row[c] = rows[c];
+  for (int line = 0; line < lines; ++line, dyt += W * ld) {
+    VecTile<D, KW, NV> window;  // dy^T at x, in slot x % KW
+#pragma GCC unroll 64
+    for (int u = 0; u < W + KW - 1; ++u) {
+      if (u < W) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) window.Set(u % KW, v, hn::Load(d, dyt + u * ld + v * N));
+      }
+#pragma GCC unroll 16
+      for (int c = 0; c < C; ++c) {
+        const auto a = hn::Set(d, row[c][u]);
+#pragma GCC unroll 16
+        for (int kw = 0; kw < KW; ++kw) {
+          const int x = u - kw;
+          if (x < 0 || x >= W) continue;
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; ++v) {
+            acc.Set(c * KW + kw, v,
+                    hn::MulAdd(a, window.Get(x % KW, v), acc.Get(c * KW + kw, v)));
+          }
+        }
+      }
+    }
+#pragma GCC unroll 16
+    for (int c = 0; c < C; ++c) row[c] += cols;
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < C * KW; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) hn::Store(acc.Get(r, v), d, dwt + r * ld + v * N);
+  }
+}
+
 // Asks for the cache lines of floats [p, p + n). The builtin, not
 // hwy/cache_control.h: that brings <emmintrin.h> (and its posix_memalign) into
 // every includer, which no_heap_test's allocation counter must declare first.
@@ -120,15 +177,77 @@ constexpr int TransposedTileVectors(int vectors) {
   return std::min(vectors, kVectorRegisters == 32 ? 4 : 2);
 }
 
+// dw[co][k0 + r] += dwt[r][co] for r < rows (dwt at row k0, k rows in all).
+// Read by columns, dwt (590 KB for 128 -> 128 channels, rows 512 bytes apart)
+// missed the cache on every float: that loop took more time than the GEMM.
+// Blocks of kDwAddRows rows are transposed into tmp (in L1) and added by rows.
+template <class D>
+HWY_INLINE void AddTransposedRows(D d, const float* HWY_RESTRICT dwt, int ld, int k0, int rows,
+                                  int channels, int k, float* HWY_RESTRICT tmp,
+                                  float* HWY_RESTRICT dw) {
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  for (int r0 = 0; r0 < rows; r0 += cd::kDwAddRows) {
+    const int block = std::min(cd::kDwAddRows, rows - r0);
+    TransposeBlocks(dwt + r0 * ld, ld, block, channels, tmp, cd::kDwAddRows);
+    for (int co = 0; co < channels; ++co) {
+      const float* HWY_RESTRICT from = tmp + co * cd::kDwAddRows;
+      float* HWY_RESTRICT to = dw + co * k + k0 + r0;
+      int i = 0;
+      for (; i + N <= block; i += N) {
+        hn::StoreU(hn::Add(hn::LoadU(d, to + i), hn::Load(d, from + i)), d, to + i);
+      }
+      for (; i < block; ++i) to[i] += from[i];
+    }
+  }
+}
+
+// SlidingTile's shape for a geometry, or rows == 0 where it does not apply:
+// 32 vector registers, stride 1 and dilation 1 along x, whole rows of at most
+// 16 positions in a chunk (its loop over them is unrolled), rows of (input
+// channel, kh) in tiles of at least 2 that divide them. Of 1 or 2 vectors of
+// output channels (and the tiles' rows), the pair that loads least per FMA
+// in registers: accumulators, the dy^T window and a broadcast. With AVX2's 16
+// registers (3 rows of 3 taps, 1 vector) 3x3 layers on 8x8 ran 3-9% slower
+// than TransposedTile's 6 rows x 2 vectors.
+struct SlidingShape {
+  int rows = 0, vectors = 0;
+};
+template <Conv2dGeometry G>
+constexpr SlidingShape SlidingTileShape(int channel_vectors) {
+  SlidingShape best;
+  constexpr int KW = G.x.kernel, kRows = G.in_per_group() * G.y.kernel;
+  if (kVectorRegisters != 32 || G.x.stride != 1 || G.x.dilation != 1 || KW < 2 || G.out.w > 16) return best;
+  double best_ratio = 0;
+  for (int nv = 1; nv <= std::min(2, channel_vectors); ++nv) {
+    for (int c = 2; c <= kRows; ++c) {
+      const bool fits = c * KW * nv <= kTileAccumulators &&
+                        KW * nv * (c + 1) + 1 <= kVectorRegisters - 2;
+      const double ratio = double(c * KW * nv) / (c + nv);  // FMAs per load
+      if (fits && kRows % c == 0 && ratio > best_ratio) best = {c, nv}, best_ratio = ratio;
+    }
+  }
+  return best;
+}
+
+// Copies a sample's x into its phase planes: PadPhases<spec>, whose constant
+// rows are whole vectors. With the spec a run-time value, its calls per row
+// (memset of a few floats) were a fifth of ResNet-8's 3x3 stride-2 weight
+// gradient (32x16x16, AVX-512).
+using PadPhasesFn = void (*)(const float* HWY_RESTRICT, float* HWY_RESTRICT);
+
 // x and dy: the group's channels of the first sample; xs: the phase planes
-// (`pad` says how x is copied there); db: the group's bias gradient, or null.
-template <int NV, int NT>
-HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpec& pad,
+// (pad_phases copies x there); db: the group's bias gradient, or null.
+// SC > 0: SlidingTile of SC rows, KW taps, W = out_w positions (a chunk's
+// width), instead of TransposedTile; rows of k are then (input channel, kh,
+// kw) with tap_offset[kh * KW + kw] = tap_offset[kh * KW] + kw.
+template <int NV, int NT, int SC = 0, int KW = 0, int W = 0>
+HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, PadPhasesFn pad_phases,
                                        float* HWY_RESTRICT xs,
                                        const int* HWY_RESTRICT tap_offset,
                                        const float* HWY_RESTRICT dy, const WeightGradSpec& s,
                                        float* HWY_RESTRICT dyt, float* HWY_RESTRICT dwt,
-                                       float* HWY_RESTRICT dw, float* HWY_RESTRICT db) {
+                                       float* HWY_RESTRICT add_tmp, float* HWY_RESTRICT dw,
+                                       float* HWY_RESTRICT db) {
   const KernelTag d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int MR = std::clamp(kTileAccumulators / NV, 1, cd::kMaxTileRows);
@@ -137,12 +256,12 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpe
   // Chunks of whole output rows, or of pieces of one row if rows are long.
   const int width = std::min(s.out_w, cd::kDwChunk);
   const int lines_per_chunk = std::max(1, cd::kDwChunk / s.out_w);
-  const float* rows[MR];
+  const float* rows[std::max(MR, SC)];
   for (int b = 0; b < s.samples; ++b, x += s.x_sample, dy += s.dy_sample) {
     // A 1x1 stride-1 unpadded x is its own phase plane: copying it cost a
     // tenth of 64 -> 64 channels on 56x56 (x beyond L2).
     const float* HWY_RESTRICT planes = s.x_in_place ? x : xs;
-    if (!s.x_in_place) PadPhases(x, pad, xs);
+    if (!s.x_in_place) pad_phases(x, xs);
     for (int oh = 0; oh < s.out_h; oh += lines_per_chunk) {
       const int lines = std::min(lines_per_chunk, s.out_h - oh);
       for (int ox = 0; ox < s.out_w; ox += width) {
@@ -152,6 +271,21 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpe
                         dyt, s.ld);
         if (db != nullptr) AddColumnSums(d, dyt, lines * span, s.ld, s.out_channels, db);
         const bool first = b == 0 && oh == 0 && ox == 0;  // dwt not written yet
+        // The last chunk adds each tile's rows into dw while they are in L1:
+        // a pass over dwt after the GEMM read it from L2 or beyond (a fifth
+        // of 128 -> 128 channels on 8x8, batch 1, AVX-512).
+        // Whole blocks of kDwAddRows (a vector per channel) as tiles finish,
+        // the rest at the end.
+        const bool last = b == s.samples - 1 && oh + lines >= s.out_h && ox + span >= s.out_w;
+        int added = 0;
+        const auto add_done_rows = [&](int done, bool all = false) {
+          const int n = all ? done - added : (done - added) / cd::kDwAddRows * cd::kDwAddRows;
+          if (n > 0) {
+            AddTransposedRows(d, dwt + added * s.ld, s.ld, added, n, s.out_channels, s.k, add_tmp,
+                              dw);
+          }
+          added += n;
+        };
         // The next chunk's positions (at worst, past the last sample: prefetches
         // do not fault). Read in place from beyond L2, x's rows stalled the
         // broadcasts and dy's the transpose: their lines are asked for a tile's
@@ -160,6 +294,29 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpe
         const float* x_next = x;
         const float* dy_next = dy;
         if (next >= s.out_h * s.out_w) next = 0, x_next += s.x_sample, dy_next += s.dy_sample;
+        if constexpr (SC > 0) {
+          const int kh_count = s.taps / KW;
+          for (int m0 = 0; m0 < s.k / KW; m0 += SC) {
+            for (int c = 0; c < SC; ++c) {  // m = (input channel, kh)
+              const int m = m0 + c;
+              rows[c] = planes + (m / kh_count) * s.plane + tap_offset[m % kh_count * KW] +
+                        oh * s.cols + ox;
+            }
+            float* HWY_RESTRICT tile = dwt + m0 * KW * s.ld;
+            int v = 0;
+            for (; v + NV <= vectors; v += NV) {
+              SlidingTile<SC, KW, W, NV>(d, rows, lines, s.cols, dyt + v * N, s.ld, tile + v * N,
+                                         first);
+            }
+            if constexpr (NT != 0) {
+              SlidingTile<SC, KW, W, NT>(d, rows, lines, s.cols, dyt + v * N, s.ld, tile + v * N,
+                                         first);
+            }
+            if (last) add_done_rows((m0 + SC) * KW);
+          }
+          if (last) add_done_rows(s.k, true);
+          continue;
+        }
         for (int k0 = 0; k0 < s.k; k0 += MR) {
           if (s.x_in_place) {
             for (int k = k0; k < std::min(k0 + MR, s.k); ++k) {
@@ -184,26 +341,10 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, const PadSpe
             TransposedTile<MR, NT>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
                                    tile + v * N, first);
           }
+          if (last) add_done_rows(std::min(k0 + MR, s.k));
         }
+        if (last) add_done_rows(s.k, true);
       }
-    }
-  }
-  // dw[co][k] += dwt[k][co]. Read by columns, dwt (590 KB for 128 -> 128
-  // channels, rows 512 bytes apart) missed the cache on every float: that
-  // loop took more time than the GEMM. Blocks of kAddRows rows of k are
-  // transposed into dyt (free now, and in L1) and added to dw by rows.
-  constexpr int kAddRows = 16;
-  for (int k0 = 0; k0 < s.k; k0 += kAddRows) {
-    const int rows = std::min(kAddRows, s.k - k0);
-    TransposeBlocks(dwt + k0 * s.ld, s.ld, rows, s.out_channels, dyt, kAddRows);
-    for (int co = 0; co < s.out_channels; ++co) {
-      const float* HWY_RESTRICT from = dyt + co * kAddRows;
-      float* HWY_RESTRICT to = dw + co * s.k + k0;
-      int i = 0;
-      for (; i + N <= rows; i += N) {
-        hn::StoreU(hn::Add(hn::LoadU(d, to + i), hn::Load(d, from + i)), d, to + i);
-      }
-      for (; i < rows; ++i) to[i] += from[i];
     }
   }
 }
