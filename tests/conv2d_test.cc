@@ -570,6 +570,17 @@ void TestConv2dBatched() {
   // of 2 and a tail of 1); and two groups of 5 taps on 14-wide rows.
   CheckBatched<conv({5, 13, 12}, 48, {3, 1, 1}, {3, 1, 1})>();
   CheckBatched<conv({4, 10, 18}, 32, {3}, {5, 1, 0}, 2)>();
+  // The plane tiles' band of rows per plane height (conv2d_depthwise-inl.h):
+  // dx of one input channel, 13 rows in 2 bands of 7 that overlap, 9 in 2 of
+  // 5, rows of 40 in two overlapping chunks of columns; forward of 3 input
+  // channels per output channel, 11 rows in 2 bands of 6.
+  static_assert(conv2d_impl::PlaneTileRows(13) == 7 && conv2d_impl::PlaneTileRows(9) == 5 &&
+                conv2d_impl::PlaneTileRows(11) == 6 && conv2d_impl::PlaneTileRows(28) == 7);
+  CheckBatched<conv({1, 13, 20}, 3, {5, 1, 2}, {3, 1, 1})>();
+  CheckBatched<conv({1, 9, 40}, 4, {3, 1, 1}, {3, 1, 1}, 1, false)>();
+  constexpr Conv2dGeometry kSeveralInputs = conv({6, 11, 9}, 2, {3, 1, 1}, {3, 1, 1}, 2);
+  static_assert(ForwardPathOf<kSeveralInputs, 1>() == ForwardPath::depthwise);
+  CheckBatched<kSeveralInputs>();
   // The 1x1 stride-2 GEMMs (ResNet's shortcut), in two groups: dW summed over
   // the batch in scratch, per group.
   constexpr Conv2dGeometry kShortcut = conv({20, 8, 24}, 34, {1, 2, 0}, {1, 2, 0}, 2);
