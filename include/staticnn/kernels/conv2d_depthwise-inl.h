@@ -51,11 +51,14 @@ constexpr int PlaneTileRows(int rows) {
 }
 
 // R output rows x NV vectors: out[j][x] = bias + sum over channels c, kh, kw of
-// w[c][kh][kw] * in[c][j + kh][x + kw] (planes channel_stride apart, rows in_cols /
-// out_cols apart); stores only `count` columns if fewer than NV*N.
-template <int KH, int KW, int R, int NV, class D>
+// w[c][kh][kw] * in[c][j + kh][x + kw] (planes channel_stride apart, rows kInCols /
+// out_cols apart); stores only `count` columns if fewer than NV*N. kInCols is
+// a constant so that every load is one base and a displacement: with a run-time
+// row length, the kernel column loop's R + KH - 1 row offsets were spilled and
+// reloaded, a load per vector loaded.
+template <int KH, int KW, int R, int NV, int kInCols, class D>
 HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int channel_stride,
-                          int in_cols, const float* HWY_RESTRICT w, float bias,
+                          const float* HWY_RESTRICT w, float bias,
                           float* HWY_RESTRICT out, int out_cols, int count) {
   using V = hn::Vec<D>;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
@@ -78,7 +81,7 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
       for (int i = 0; i < R + KH - 1; ++i) {
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) {
-          const V x = InRegister(hn::LoadU(d, in + i * in_cols + kw + v * N));
+          const V x = InRegister(hn::LoadU(d, in + i * kInCols + kw + v * N));
 #pragma GCC unroll 16
           for (int kh = 0; kh < KH; ++kh) {
             if (i - kh < 0 || i - kh >= R) continue;
@@ -92,12 +95,12 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
 }
 
 // One output channel: out [out_h][out_w] from `channels` zero-padded planes `in`
-// (out_h + KH - 1 rows of in_cols, read up to kMaxTileCols past the last one) and
+// (out_h + KH - 1 rows of kInCols, read up to kMaxTileCols past the last one) and
 // weights [channels][KH][KW]. out_h >= R: the last band of rows, and the last
 // chunk of a wide enough row, overlap the previous one instead of running short.
-template <int KH, int KW, int R>
+template <int KH, int KW, int R, int kInCols>
 HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int channel_stride,
-                              int in_cols, const float* HWY_RESTRICT w, float bias,
+                              const float* HWY_RESTRICT w, float bias,
                               float* HWY_RESTRICT out, int out_h, int out_w) {
   const KernelTag d;
   constexpr int NV = PlaneTileVectors();
@@ -106,8 +109,8 @@ HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int ch
     const int top = std::min(oh, out_h - R);
     for (int ox = 0; ox < out_w; ox += kCols) {
       const int left = out_w >= kCols ? std::min(ox, out_w - kCols) : ox;
-      PlaneTile<KH, KW, R, NV>(d, in + top * in_cols + left, channels, channel_stride, in_cols,
-                               w, bias, out + top * out_w + left, out_w, out_w - left);
+      PlaneTile<KH, KW, R, NV, kInCols>(d, in + top * kInCols + left, channels, channel_stride,
+                                        w, bias, out + top * out_w + left, out_w, out_w - left);
     }
   }
 }
@@ -193,9 +196,9 @@ HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
   for (int g = 0; g < G.groups; ++g) {
     PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(
         x + g * kCin * G.in.h * G.in.w, xs);
-    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.out.h)>(xs, kCin, p.plane, p.cols, w + g * p.k,
-                                        G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
-                                        G.out.h, G.out.w);
+    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.out.h), p.cols>(
+        xs, kCin, p.plane, w + g * p.k, G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
+        G.out.h, G.out.w);
   }
 }
 
@@ -221,8 +224,8 @@ HWY_INLINE void DepthwiseBackwardInput(const float* HWY_RESTRICT dy,
     for (int i = 0; i < kCout * kTaps; i += kTaps) {
       for (int t = 0; t < kTaps; ++t) flipped[i + t] = wg[i + kTaps - 1 - t];
     }
-    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.in.h)>(dys + kBase, kCout, p.plane, p.cols, flipped, 0.0f,
-                                        dx + g * G.in.h * G.in.w, G.in.h, G.in.w);
+    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.in.h), p.cols>(
+        dys + kBase, kCout, p.plane, flipped, 0.0f, dx + g * G.in.h * G.in.w, G.in.h, G.in.w);
   }
 }
 
