@@ -301,15 +301,16 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
                         : conv2d_impl::SlidingTileShape<G>(kVectors);
       constexpr int NV = kSlide.rows > 0 ? kSlide.vectors
                                          : conv2d_impl::TransposedTileVectors(kVectors);
-      static_assert(kSlide.rows == 0 ||
-                    (Tables::tap_offset[1] == Tables::tap_offset[0] + 1 && G.out.w <= cd::kDwChunk));
+      static_assert(kSlide.rows == 0 || (Tables::tap_offset[1] == Tables::tap_offset[0] + 1 &&
+                                         G.out.w <= cd::kDwChunk));
       conv2d_impl::WeightGradTransposed<NV, kVectors % NV, kSlide.rows,
                                         (kSlide.rows > 0 ? G.x.kernel : 0),
                                         (kSlide.rows > 0 ? G.out.w : 0)>(
           x_group, &conv2d_impl::PadPhases<pad>, xs, Tables::tap_offset.data(), dy_group,
           {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
            kInSample, kOutSample, bp.x_in_place},
-          scratch + bp.dyt, scratch + bp.dwt, scratch + bp.dw_add, dw_group, G.bias ? db + g * kCout : nullptr);
+          scratch + bp.dyt, scratch + bp.dwt, scratch + bp.dw_add, dw_group,
+          G.bias ? db + g * kCout : nullptr);
     } else {
       using DotTables = cd::ForwardTables<G, bp.unfolded>;
       constexpr cd::ForwardPlan dp = DotTables::plan;
