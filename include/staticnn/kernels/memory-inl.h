@@ -167,6 +167,12 @@ HWY_INLINE void CopyEvenFloats(const float* HWY_RESTRICT from, float* HWY_RESTRI
 #else
   const hn::CappedTag<float, kLanes> d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));  // = Lanes(d), see KernelTag
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  if (n == N) {  // one pair, its second vector a masked load ending at from[2n - 2]
+    hn::StoreU(hn::ConcatEven(d, LoadFirstN(d, from + N, N - 1), hn::LoadU(d, from)), d, to);
+    return;
+  }
+#endif
   if (n <= N) {  // the window one float early needs n > N
     if constexpr (kLanes > 4) {
       CopyEvenFloats<kLanes / 2>(from, to, n);
