@@ -430,7 +430,9 @@ void TestConv2dManyChannels() {
 }
 
 // Depthwise layers take the channels-in-lanes forward (conv2d_depthwise_lanes-inl.h),
-// or the flat planes (conv2d_depthwise_flat-inl.h, CheckDepthwiseFlat):
+// the flat planes (conv2d_depthwise_flat-inl.h, CheckDepthwiseFlat) or, for
+// rows of 32 outputs or more, the plane tiles (conv2d_depthwise-inl.h,
+// CheckDepthwisePlaneTiles):
 // the plane sizes and strides of MLPerf Tiny's DS-CNN and MobileNetV1, channel
 // counts that leave a partial vector of channels (24, 20, 12 with 16 lanes), fewer
 // channels than a vector (3), a single channel, and odd kernels, strides and tails;
@@ -442,15 +444,28 @@ void CheckDepthwiseFlat() {
   CheckConv2d<G>();
 }
 
+template <Conv2dGeometry G>
+void CheckDepthwisePlaneTiles() {
+  static_assert(ForwardPathOf<G, 1>() == ForwardPath::depthwise);
+  CheckConv2d<G>();
+}
+
 void TestConv2dDepthwisePlanes() {
   using conv2d_test::conv;
+  // Plane tiles: MobileNet's 8x48x48 (a last chunk of columns that overlaps),
+  // rows of exactly 32 (5 rows: two bands that overlap), 5x5 windows on 41 columns
+  // without a bias; 31 columns stay in the lanes.
+  CheckDepthwisePlaneTiles<conv({8, 48, 48}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
+  CheckDepthwisePlaneTiles<conv({3, 5, 32}, 3, {3, 1, 1}, {3, 1, 1}, 3)>();
+  CheckDepthwisePlaneTiles<conv({2, 11, 41}, 2, {5, 1, 2}, {5, 1, 2}, 2, false)>();
+  static_assert(ForwardPathOf<conv({3, 5, 31}, 3, {3, 1, 1}, {3, 1, 1}, 3), 1>() ==
+                ForwardPath::depthwise_lanes);
   // Flat: DS-CNN, a plane of 99 positions that no vector divides (no bias), one
   // column (every tap beside the centre column masked off); rows wider than a
   // vector (4x3x31): TestConv2dGroupsAndShapes.
   CheckDepthwiseFlat<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();        // DS-CNN
   CheckDepthwiseFlat<conv({5, 9, 11}, 5, {3, 1, 1}, {3, 1, 1}, 5, false)>();
   CheckDepthwiseFlat<conv({2, 70, 1}, 2, {3, 1, 1}, {3, 1, 1}, 2)>();
-  CheckConv2d<conv({8, 48, 48}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();      // MobileNet 48x48
   CheckConv2d<conv({16, 48, 48}, 16, {3, 2, 1}, {3, 2, 1}, 16)>();   // 48 -> 24
   CheckConv2d<conv({32, 12, 12}, 32, {3, 2, 1}, {3, 2, 1}, 32)>();   // 12 -> 6
   CheckConv2d<conv({24, 6, 6}, 24, {3, 1, 1}, {3, 1, 1}, 24)>();     // 6x6
@@ -604,8 +619,8 @@ void CheckForwardRelu() {
 // one sample and a batch), in the channel-vector tiles (LeNet-5's conv2, DS-CNN's
 // first layer), in the pointwise tiles (positions in the lanes: DS-CNN's 1x1 on
 // every target, 16x6x6 -> 32 below AVX-512; output channels in the lanes:
-// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x7x7) and flat
-// planes (DS-CNN's 64x25x5), in the row tiles of a strided layer's unfolded
+// 16x6x6 -> 32 on AVX-512), in the depthwise lanes tiles (8x7x7), flat
+// planes (DS-CNN's 64x25x5) and plane tiles (3x9x40, a batch of 2), in the row tiles of a strided layer's unfolded
 // input, in Winograd's output transform (16x16x16 over 3 samples), and as a
 // pass over y where the tiles' outputs are cropped (dilation).
 void TestConv2dForwardRelu() {
@@ -621,6 +636,9 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv({64, 25, 5}, 64, {1}, {1})>();
   CheckForwardRelu<conv({8, 7, 7}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
   CheckForwardRelu<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
+  static_assert(ForwardPathOf<conv({3, 9, 40}, 3, {3, 1, 1}, {3, 1, 1}, 3), 2>() ==
+                ForwardPath::depthwise);
+  CheckForwardRelu<conv({3, 9, 40}, 3, {3, 1, 1}, {3, 1, 1}, 3), 2>();
   static_assert(conv2d_detail::winograd_pays(conv3x3({16, 16, 16}, 16), 3));
   CheckForwardRelu<conv3x3({16, 16, 16}, 16), 3>();
 }

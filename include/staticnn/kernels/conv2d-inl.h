@@ -112,6 +112,7 @@ template <Conv2dGeometry G, int Batch>
 constexpr ForwardPath ForwardPathOf() {
   if (conv2d_detail::winograd_pays(G, Batch)) return ForwardPath::winograd;
   if (conv2d_detail::depthwise_flat_plan(G).used) return ForwardPath::depthwise_flat;
+  if (conv2d_detail::depthwise_planes_pay(G)) return ForwardPath::depthwise;
   if (conv2d_detail::depthwise_lanes_plan(G).used) return ForwardPath::depthwise_lanes;
   if (conv2d_impl::PointwiseChannelsPay(G)) return ForwardPath::pointwise_channels;
   if (conv2d_impl::PointwiseFits(G)) return ForwardPath::pointwise;
@@ -131,7 +132,7 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
   constexpr bool kFused =
       kRelu && (kPath == ForwardPath::winograd || kPath == ForwardPath::channel_vectors ||
                 kPath == ForwardPath::depthwise_flat ||
-                kPath == ForwardPath::depthwise_lanes ||
+                kPath == ForwardPath::depthwise_lanes || kPath == ForwardPath::depthwise ||
                 kPath == ForwardPath::pointwise_channels || kPath == ForwardPath::pointwise ||
                 (kPath == ForwardPath::row_tiles && conv2d_impl::RowTilesFuseRelu<G>()));
   if constexpr (kPath == ForwardPath::winograd) {
@@ -149,7 +150,7 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
       } else if constexpr (kPath == ForwardPath::pointwise) {
         conv2d_impl::PointwiseForward<G, kFused>(xs, w, b, ys);
       } else if constexpr (kPath == ForwardPath::depthwise) {
-        conv2d_impl::DepthwiseForward<G>(xs, w, b, ys, scratch);
+        conv2d_impl::DepthwiseForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::channel_vectors) {
         conv2d_impl::ForwardByChannelVectors<G, kFused>(xs, w, b, ys, scratch);
       } else {

@@ -24,6 +24,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/kernels/activation-inl.h"
 #include "staticnn/kernels/conv2d_copy-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/memory-inl.h"
@@ -36,8 +37,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
-inline constexpr int kPlaneRows = 4;
-inline constexpr int kPlaneMaxKernel = 7;
+using cd::kPlaneRows;
 constexpr int PlaneTileVectors() { return kVectorRegisters == 32 ? 2 : 1; }
 // Output rows of OutputPlane's tiles for a plane of `rows`: from kPlaneRows to
 // 8, the fewest rows computed (the last band overlaps the one before), then
@@ -56,7 +56,7 @@ constexpr int PlaneTileRows(int rows) {
 // a constant so that every load is one base and a displacement: with a run-time
 // row length, the kernel column loop's R + KH - 1 row offsets were spilled and
 // reloaded, a load per vector loaded.
-template <int KH, int KW, int R, int NV, int kInCols, class D>
+template <int KH, int KW, int R, int NV, int kInCols, bool kRelu, class D>
 HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int channel_stride,
                           const float* HWY_RESTRICT w, float bias,
                           float* HWY_RESTRICT out, int out_cols, int count) {
@@ -91,6 +91,13 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
       }
     }
   }
+  if constexpr (kRelu) {
+#pragma GCC unroll 16
+    for (int j = 0; j < R; ++j) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc.Set(j, v, Relu(d, acc.Get(j, v)));
+    }
+  }
   StoreTile(d, acc, R, out, out_cols, count);
 }
 
@@ -98,7 +105,7 @@ HWY_INLINE void PlaneTile(D d, const float* HWY_RESTRICT in, int channels, int c
 // (out_h + KH - 1 rows of kInCols, read up to kMaxTileCols past the last one) and
 // weights [channels][KH][KW]. out_h >= R: the last band of rows, and the last
 // chunk of a wide enough row, overlap the previous one instead of running short.
-template <int KH, int KW, int R, int kInCols>
+template <int KH, int KW, int R, int kInCols, bool kRelu = false>
 HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int channel_stride,
                               const float* HWY_RESTRICT w, float bias,
                               float* HWY_RESTRICT out, int out_h, int out_w) {
@@ -109,7 +116,7 @@ HWY_NOINLINE void OutputPlane(const float* HWY_RESTRICT in, int channels, int ch
     const int top = std::min(oh, out_h - R);
     for (int ox = 0; ox < out_w; ox += kCols) {
       const int left = out_w >= kCols ? std::min(ox, out_w - kCols) : ox;
-      PlaneTile<KH, KW, R, NV, kInCols>(d, in + top * kInCols + left, channels, channel_stride,
+      PlaneTile<KH, KW, R, NV, kInCols, kRelu>(d, in + top * kInCols + left, channels, channel_stride,
                                         w, bias, out + top * out_w + left, out_w, out_w - left);
     }
   }
@@ -181,12 +188,12 @@ HWY_NOINLINE void DepthwiseWeightGrad(const float* HWY_RESTRICT in, int in_cols,
 
 // Geometries the plane tiles handle; `rows` = rows of the pass's output planes.
 constexpr bool PlaneTilesFit(const Conv2dGeometry& g, int rows) {
-  return g.y.stride == 1 && g.x.stride == 1 && g.y.dilation == 1 && g.x.dilation == 1 &&
-         g.y.kernel <= kPlaneMaxKernel && g.x.kernel <= kPlaneMaxKernel && rows >= kPlaneRows;
+  return cd::plane_tiles_fit(g, rows);
 }
 
-// Forward with one output channel per group (PlaneTilesFit(G, G.out.h)).
-template <Conv2dGeometry G>
+// Forward with one output channel per group (PlaneTilesFit(G, G.out.h));
+// kRelu: max(0, .) of the sums, in registers.
+template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                  const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                  float* HWY_RESTRICT scratch) {
@@ -196,7 +203,7 @@ HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
   for (int g = 0; g < G.groups; ++g) {
     PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(
         x + g * kCin * G.in.h * G.in.w, xs);
-    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.out.h), p.cols>(
+    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.out.h), p.cols, kRelu>(
         xs, kCin, p.plane, w + g * p.k, G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
         G.out.h, G.out.w);
   }
