@@ -2,9 +2,11 @@
 // and the passes of a batch of kBatch samples in one call (the batch folded
 // into the kernels, as a training step runs them): *_b16.
 //
-// Counters: FLOPS (2 per multiply-add of the convolution, as a rate) and
+// Counters: FLOPS (2 per multiply-add of the convolution, as a rate),
 // peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
-// the measured single-core fp32 FMA peak). BM_FmaPeak measures the register-resident FMA rate of the
+// the measured single-core fp32 FMA peak) and bytes_per_second (the input and
+// output planes a pass must read and write, TrafficOf). BM_MemoryBound_*: the
+// depthwise passes' memory bound, the time it takes to move those bytes. BM_FmaPeak measures the register-resident FMA rate of the
 // target that runs, for comparison on the machine at hand.
 //
 // Dynamic dispatch: every shape has one HWY_EXPORTed non-template entry point, so
@@ -16,7 +18,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include "benchmarks/peak_flops.hpp"
 
 #include "hwy/aligned_allocator.h"
@@ -168,6 +172,29 @@ void ResNet8_3x3s2_16x16(Pass pass, const Buffers& m) {
   RunPass<conv2d_bench::kResNet8_3x3s2_16x16>(pass, m);
 }
 
+// The memory bound of a pass: reads a[0, na) and b[0, nb) and writes
+// out[0, writes), in whole vectors, with one add per vector read.
+HWY_NOINLINE void MoveFloats(const float* HWY_RESTRICT a, std::size_t na,
+                             const float* HWY_RESTRICT b, std::size_t nb,
+                             float* HWY_RESTRICT out, std::size_t writes) {
+  const hn::ScalableTag<float> d;
+  const std::size_t N = hn::Lanes(d);
+  auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+  float rest = 0.0f;
+  for (const auto& [p, n] : {std::pair{a, na}, std::pair{b, nb}}) {
+    std::size_t i = 0;
+    for (; i + 2 * N <= n; i += 2 * N) {
+      sum0 = hn::Add(sum0, hn::LoadU(d, p + i));
+      sum1 = hn::Add(sum1, hn::LoadU(d, p + i + N));
+    }
+    for (; i < n; ++i) rest += p[i];
+  }
+  const auto value = hn::Add(hn::Add(sum0, sum1), hn::Set(d, rest));
+  std::size_t i = 0;
+  for (; i + N <= writes; i += N) hn::StoreU(value, d, out + i);
+  for (; i < writes; ++i) out[i] = rest;
+}
+
 // Register-resident FMAs on 12 independent accumulators: the machine's peak.
 HWY_NOINLINE float FmaPeak(std::int64_t iterations) {
   const hn::ScalableTag<float> d;
@@ -216,6 +243,7 @@ HWY_EXPORT(ResNet8_3x3_8x8);
 HWY_EXPORT(ResNet8_3x3s2_32x32);
 HWY_EXPORT(ResNet8_1x1s2_32x32);
 HWY_EXPORT(ResNet8_3x3s2_16x16);
+HWY_EXPORT(MoveFloats);
 HWY_EXPORT(FmaPeak);
 HWY_EXPORT(FmaLanes);
 HWY_EXPORT(CompiledTarget);
@@ -230,6 +258,30 @@ hwy::AlignedFreeUniquePtr<float[]> Filled(std::size_t n, float first) {
   auto p = hwy::AllocateAligned<float>(n == 0 ? 1 : n);
   for (std::size_t i = 0; i < n; ++i) p[i] = first + 1e-3f * static_cast<float>(i % 997);
   return p;
+}
+
+// The floats a pass must read and write at least: its input planes and its
+// output planes (the weights and biases left out): forward reads x and writes
+// y, backward input reads dy and writes dx, backward params reads x and dy.
+struct Traffic {
+  std::size_t a, b, writes;  // floats read from two buffers, floats written
+  std::size_t bytes() const { return sizeof(float) * (a + b + writes); }
+};
+Traffic TrafficOf(const Conv2dGeometry& g, Pass pass) {
+  const bool batch = pass == Pass::forward_batch || pass == Pass::backward_input_batch ||
+                     pass == Pass::backward_params_batch;
+  const std::size_t samples = batch ? kBatch : 1, in = samples * g.in.size();
+  const std::size_t out = samples * g.out.size();
+  switch (pass) {
+    case Pass::forward:
+    case Pass::forward_batch:
+      return {in, 0, out};
+    case Pass::backward_input:
+    case Pass::backward_input_batch:
+      return {out, 0, in};
+    default:
+      return {in, out, 0};
+  }
 }
 
 void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
@@ -251,6 +303,22 @@ void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pas
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
       benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
+  state.SetBytesProcessed(static_cast<int64_t>(TrafficOf(g, pass).bytes()) * state.iterations());
+  state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
+}
+
+// The memory-bound twin of a pass (BM_*_MemoryBound): MoveFloats over buffers
+// of the pass's sizes, so that the pass's time can be read against the time
+// its bytes take to move, in the same run (tools/benchmarks.py).
+void RunMemoryBound(benchmark::State& state, const Conv2dGeometry& g, Pass pass) {
+  const Traffic t = TrafficOf(g, pass);
+  auto a = Filled(t.a, -0.5f), b = Filled(t.b, -0.3f), out = Filled(t.writes, 0);
+  const auto move = HWY_DYNAMIC_DISPATCH(MoveFloats);
+  for (auto _ : state) {
+    move(a.get(), t.a, b.get(), t.b, out.get(), t.writes);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(t.bytes()) * state.iterations());
   state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
 }
 
@@ -340,6 +408,29 @@ STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_128x8x8, Cifar3x3_8x8, kCifar3x3_8x8);
 STATICNN_CONV2D_BATCH_BENCHMARK(Cifar3x3_64x8x8_128f, Cifar3x3_8x8_64in, kCifar3x3_8x8_64in);
 STATICNN_CONV2D_BATCH_BENCHMARK(ResNet8_3x3_16x32x32, ResNet8_3x3_32x32, kResNet8_3x3_32x32);
 STATICNN_CONV2D_BATCH_BENCHMARK(ResNet8_3x3_64x8x8, ResNet8_3x3_8x8, kResNet8_3x3_8x8);
+
+// The memory-bound twins of the depthwise passes: BM_MemoryBound_<benchmark>.
+#define STATICNN_MEMORY_BOUND_BENCHMARK(Name, geometry, pass)                            \
+  void BM_MemoryBound_##Name(benchmark::State& s) { RunMemoryBound(s, geometry, pass); } \
+  BENCHMARK(BM_MemoryBound_##Name)
+
+STATICNN_MEMORY_BOUND_BENCHMARK(Depthwise3x3_64x56x56_Forward, kDepthwise, Pass::forward);
+STATICNN_MEMORY_BOUND_BENCHMARK(Depthwise3x3_64x56x56_BackwardInput, kDepthwise,
+                                Pass::backward_input);
+STATICNN_MEMORY_BOUND_BENCHMARK(Depthwise3x3_64x56x56_BackwardParams, kDepthwise,
+                                Pass::backward_params);
+STATICNN_MEMORY_BOUND_BENCHMARK(Depthwise3x3_64x56x56_Forward_b16, kDepthwise,
+                                Pass::forward_batch);
+STATICNN_MEMORY_BOUND_BENCHMARK(Depthwise3x3_64x56x56_BackwardInput_b16, kDepthwise,
+                                Pass::backward_input_batch);
+STATICNN_MEMORY_BOUND_BENCHMARK(Depthwise3x3_64x56x56_BackwardParams_b16, kDepthwise,
+                                Pass::backward_params_batch);
+STATICNN_MEMORY_BOUND_BENCHMARK(DsCnnDw3x3_64x25x5_Forward, kDsCnnDw, Pass::forward);
+STATICNN_MEMORY_BOUND_BENCHMARK(MobileNetDw3x3_8x48x48_Forward, kMobileNetDw48, Pass::forward);
+STATICNN_MEMORY_BOUND_BENCHMARK(MobileNetDw3x3s2_16x48x48_Forward, kMobileNetDw48s2,
+                                Pass::forward);
+STATICNN_MEMORY_BOUND_BENCHMARK(MobileNetDw3x3_128x6x6_Forward, kMobileNetDw6, Pass::forward);
+STATICNN_MEMORY_BOUND_BENCHMARK(MobileNetDw3x3_256x3x3_Forward, kMobileNetDw3, Pass::forward);
 
 }  // namespace
 }  // namespace conv2d_bench

@@ -120,12 +120,16 @@ EARLIER_GOALS = [
     "Backward within 1.5x of forward time per FLOP",
 ]
 GOALS = ISSUE12_GOALS + EARLIER_GOALS
-# Convolution and Linear benchmarks whose speed is bound by memory, not by the FMA
-# units: depthwise convolutions (9 multiply-adds per input element loaded; "Dw" in the
-# MLPerf Tiny layer names) and Linear at batch 1 (each weight is loaded for one
-# multiply-add). The other convolution and Linear benchmarks are judged against 80% of
-# the FMA peak.
-MEMORY_BOUND_RE = re.compile(r"Depthwise|Dw\d|Linear\w*<1>")
+# Linear at batch 1 is bound by memory, not by the FMA units: each weight is loaded
+# for one multiply-add. Depthwise convolutions ("Dw" in the MLPerf Tiny layer names)
+# do 9 multiply-adds per input float they load, about what the FMA units and the
+# caches can both sustain: each is judged against its roofline, the longer of its
+# FLOPs at the FMA peak and its memory-bound twin (conv2d_bench's
+# BM_MemoryBound_<benchmark>, the time to move the planes it reads and writes). The
+# other convolution and Linear benchmarks are judged against 80% of the FMA peak.
+MEMORY_BOUND_RE = re.compile(r"Linear\w*<1>")
+ROOFLINE_RE = re.compile(r"Depthwise|Dw\d")
+TWIN_PREFIX = "BM_MemoryBound_"
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 PASS_RE = re.compile(r"^(?P<prefix>.*?)(?P<pass>Forward|Backward[A-Za-z]*)(?P<rest>.*)$")
 # Layers whose FLOPs are multiply-adds: the backward/forward goal is about them
@@ -409,6 +413,52 @@ def busy(r):
     return "%.2f" % (r["cpu"] / r["real"]) if r.get("real") else "n/a"
 
 
+def split_twins(results):
+    """(the benchmarks, their memory-bound twins by the name of the benchmark)."""
+    if not results:
+        return results, {}
+    twins = {"BM_" + n.removeprefix(TWIN_PREFIX): r for n, r in results.items()
+             if n.startswith(TWIN_PREFIX)}
+    return {n: r for n, r in results.items() if not n.startswith(TWIN_PREFIX)}, twins
+
+
+def roofline_share(r, twin, peak):
+    """The fraction of its roofline a benchmark reaches: max(its FLOPs at the peak, its
+    twin's CPU time) / its CPU time; None without a twin."""
+    if not twin or "error" in twin or "error" in r or not r.get("flops_per_iter"):
+        return None
+    return max(r["flops_per_iter"] / peak, twin["cpu"]) / r["cpu"]
+
+
+def roofline_section(rep, results, twins, peak, level="###"):
+    """The depthwise benchmarks against their rooflines (conv2d_bench's twins)."""
+    rows = []
+    for name, r in (results or {}).items():
+        twin = twins.get(name)
+        share = roofline_share(r, twin, peak)
+        if share is None:
+            continue
+        gbs = r["counters"].get("bytes_per_second", 0) * 1e-9
+        rows.append([name, fmt_time(r["cpu"]), fmt(r["gflops"]),
+                     fmt(r["gflops"] * 1e9 / peak * 100, 1, "%"), fmt(gbs),
+                     fmt_time(twin["cpu"]), fmt(twin["counters"].get("bytes_per_second", 0) * 1e-9),
+                     fmt_time(max(r["flops_per_iter"] / peak, twin["cpu"])),
+                     fmt(100 * share, 1, "%")])
+    if not rows:
+        return
+    rep.add("%s Depthwise against its roofline\n" % level)
+    rep.add("A depthwise 3x3 layer does 9 multiply-adds per float it must read and one float "
+            "to write: 2.25 FLOP per byte, about the ratio of this machine's FMA peak to its "
+            "cache bandwidth. Each pass is timed against its memory-bound twin "
+            "(`%s<benchmark>`: the planes it must read and write, moved in whole vectors with "
+            "one add each, over buffers of the same sizes) and against its FLOPs at the FMA "
+            "peak; the roofline time is the longer of the two, and \"%% of roofline\" is that "
+            "time over the pass's. GB/s count those planes per CPU second.\n" % TWIN_PREFIX)
+    rep.add(table(["benchmark", "CPU time", "GFLOP/s", "% of FMA peak", "GB/s",
+                   "memory-bound twin", "twin GB/s", "roofline time", "% of roofline"], rows))
+    rep.add()
+
+
 def find(results, pattern):
     for name, r in (results or {}).items():
         if re.search(pattern, name) and "error" not in r:
@@ -609,6 +659,8 @@ def avx2_section(rep, results, errors, peak, missing, build_dir):
             "machine's.\n" % (", ".join(AVX2_BENCHES), AVX2_FLAGS,
                                os.path.relpath(build_dir, ROOT), peak * 1e-9))
     layer_section(rep, results, errors, peak, "### Layers, AVX2 code", "####")
+    roofline_section(rep, results.get("conv2d_bench"), results.get("conv2d_bench_twins") or {},
+                     peak, "####")
     network_section(rep, "Networks, AVX2 code (network_bench)", results.get("network_bench"),
                     errors.get("network_bench"), peak, "As above, AVX2 code.", "###")
 
@@ -806,17 +858,26 @@ def peak_goals(rep, results, peak, suffix="", missing=None):
         rep.goal(goal, None, missing)
         rep.goal("LeNet-5 inference batch 1 >= 70% of peak" + suffix, None, missing)
         return
+    twins = results.get("conv2d_bench_twins") or {}
+
+    def judged_share(r):  # depthwise: of its roofline
+        roofline = roofline_share(r, twins.get(r["name"]), peak)
+        return roofline if ROOFLINE_RE.search(r["name"]) and roofline is not None else share(r)
+
     judged = [r for bench in ("conv2d_bench", "layers_bench")
               for name, r in (results.get(bench) or {}).items()
               if MAC_LAYER_RE.search(name) and not MEMORY_BOUND_RE.search(name) and
               r.get("gflops")]
-    below = sorted((r for r in judged if share(r) < 0.8), key=share)
+    below = sorted((r for r in judged if judged_share(r) < 0.8), key=judged_share)
     if not judged:
         rep.goal(goal, None, "conv2d_bench and layers_bench were not measured")
     else:
-        rep.goal(goal, not below, "%d of %d below 80%%%s (depthwise and batch-1 Linear are "
-                 "memory-bound, not judged)" % (len(below), len(judged), ": " + ", ".join(
-                     "%s %.0f%%" % (r["name"].removeprefix("BM_"), 100 * share(r))
+        rep.goal(goal, not below, "%d of %d below 80%%%s (depthwise: %% of its roofline, see "
+                 "\"Depthwise against its roofline\"; batch-1 Linear is memory-bound, not "
+                 "judged)" % (len(below), len(judged), ": " + ", ".join(
+                     "%s %.0f%%%s" % (r["name"].removeprefix("BM_"), 100 * judged_share(r),
+                                      " of roofline" if ROOFLINE_RE.search(r["name"]) and
+                                      twins.get(r["name"]) else "")
                      for r in below) if below else ""))
     lenet = find(results.get("network_bench"), CASE_BENCHMARK["lenet5_infer_b1"][1])
     goal = "LeNet-5 inference batch 1 >= 70% of peak" + suffix
@@ -931,6 +992,9 @@ def main():
             log(bench, "skipped:", errors[bench].splitlines()[0])
             continue
         data, parsed, err = run_benchmark(bench, args.quick, env)
+        parsed, twins = split_twins(parsed)
+        if twins:
+            results[bench + "_twins"] = twins
         raw[bench], results[bench], errors[bench] = data, parsed, err
         avx3 = (parsed or {}).get("BM_FmaPeak/AVX3")
         if bench == "peak_bench" and avx3 and "error" not in avx3:
@@ -964,6 +1028,9 @@ def main():
                 continue
             _, avx2_results[bench], avx2_errors[bench] = run_benchmark(
                 bench, args.quick, avx2_env, build_dir=avx2_build, tag="_avx2")
+            avx2_results[bench], twins = split_twins(avx2_results[bench])
+            if twins:
+                avx2_results[bench + "_twins"] = twins
             other = sorted({r.get("label") for r in (avx2_results[bench] or {}).values()} -
                            {"AVX2", "", None})
             if other:  # a build directory configured without AVX2_FLAGS
@@ -1024,6 +1091,8 @@ def main():
 
     peak, _ = peak_section(rep, results.get("peak_bench"), errors.get("peak_bench"))
     layer_section(rep, results, errors, peak)
+    roofline_section(rep, results.get("conv2d_bench"), results.get("conv2d_bench_twins") or {},
+                     peak)
     backward_section(rep, results)
     network_section(rep, "Networks (network_bench)", results.get("network_bench"),
                     errors.get("network_bench"), peak,
