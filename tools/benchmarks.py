@@ -15,7 +15,8 @@ PARALLEL_RE) on every core; run tools/compile_time.py; run the peer engines
 interpreter, dlib; float and int8) if present; on a machine with AVX-512, build
 conv2d_bench, layers_bench and network_bench again with AVX-512 disabled (build-bench-avx2:
 the AVX2 code and register tiles an AVX2-only machine runs) and run them against the AVX2
-peak of the same peak_bench run; write the report, ending with the targets of issue 12
+peak of the same peak_bench run; write the report (depthwise passes also against their
+roofline: conv2d_bench's BM_MemoryBound_* twins), ending with the targets of issue 12
 reached or not. Every step may fail on its own (a colleague's
 benchmark that does not build or does not exist yet, a missing peer script): the report
 says what is missing and why, and the rest is still written.
