@@ -575,6 +575,9 @@ void TestConv2dBatched() {
   CheckBatched<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
   CheckBatched<conv({5, 7, 15}, 5, {3, 1, 1}, {3, 1, 1}, 5)>();
   CheckBatched<conv({4, 6, 17}, 8, {3, 1, 1}, {3, 1, 1}, 4)>();
+  // Depthwise with rows of at least a vector: the weight gradient sample by
+  // sample, channel by channel; rows of 33 take the plane tiles forward.
+  CheckBatched<conv({3, 6, 33}, 3, {3, 1, 1}, {3, 1, 1}, 3)>();
   CheckBatched<conv({1, 28, 28}, 6, {5, 1, 2}, {5, 1, 2})>();
   CheckBatched<conv({6, 14, 14}, 16, {5}, {5})>();
   CheckBatched<conv({4, 9, 9}, 6, {3}, {3}, 2)>();

@@ -278,58 +278,67 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   constexpr bool kDepthwise = kCin == 1 && kCout == 1 &&
                               conv2d_impl::PlaneTilesFit(G, G.out.h) && G.out.w >= kLanes;
   constexpr bool kStride2 = cd::pointwise_stride2_grad_plan(G).used;
-  // This path sums db from dy^T, while it is in L1.
+  // The transposed and depthwise paths sum db from dy^T or dy's rows, while in L1.
   constexpr bool kTransposed = !kWinograd && !kDepthwise && !kStride2 && bp.transposed;
   float* HWY_RESTRICT xs = scratch + bp.xs;
-  for (int g = 0; g < G.groups; ++g) {
-    const float* HWY_RESTRICT x_group = x + g * kCin * G.in.h * G.in.w;
-    const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
-    float* HWY_RESTRICT dw_group = dw + g * kCout * p.k;
-    if constexpr (kWinograd) {  // one group
-      conv2d_impl::WinogradWeightGrad<G, Batch>(x, dy, dw, scratch);
-    } else if constexpr (kDepthwise) {
-      for (int b = 0; b < Batch; ++b) {
-        conv2d_impl::PadPhases<pad>(x_group + b * kInSample, xs);
+  if constexpr (kDepthwise) {
+    // Sample by sample, each channel's planes right after the previous
+    // channel's: memory order. Channel by channel over the batch, each plane
+    // was a jump of a whole sample, which the prefetchers do not follow
+    // (64x56x56 over 16 samples, AVX-512: 1.36-1.50 -> 0.95-0.98 ms).
+    for (int b = 0; b < Batch; ++b) {
+      for (int g = 0; g < G.groups; ++g) {
+        conv2d_impl::PadPhases<pad>(x + b * kInSample + g * G.in.h * G.in.w, xs);
         conv2d_impl::DepthwiseWeightGrad<G.y.kernel, G.x.kernel>(
-            xs, p.cols, dy_group + b * kOutSample, G.out.h, G.out.w, dw_group);
+            xs, p.cols, dy + b * kOutSample + g * kOutPlane, G.out.h, G.out.w, dw + g * p.k,
+            G.bias ? db + g : nullptr);
       }
-    } else if constexpr (kStride2) {
-      conv2d_impl::WeightGradPointwiseStride2<G, Batch>(x_group, dy_group, dw_group, scratch);
-    } else if constexpr (kTransposed) {
-      constexpr int kVectors = bp.cout_padded / kLanes;
-      constexpr conv2d_impl::SlidingShape kSlide =
-          bp.x_in_place ? conv2d_impl::SlidingShape{}
-                        : conv2d_impl::SlidingTileShape<G>(kVectors);
-      constexpr int NV = kSlide.rows > 0 ? kSlide.vectors
-                                         : conv2d_impl::TransposedTileVectors(kVectors);
-      static_assert(kSlide.rows == 0 || (Tables::tap_offset[1] == Tables::tap_offset[0] + 1 &&
-                                         G.out.w <= cd::kDwChunk));
-      conv2d_impl::WeightGradTransposed<NV, kVectors % NV, kSlide.rows,
-                                        (kSlide.rows > 0 ? G.x.kernel : 0),
-                                        (kSlide.rows > 0 ? G.out.w : 0)>(
-          x_group, &conv2d_impl::PadPhases<pad>, xs, Tables::tap_offset.data(), dy_group,
-          {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
-           kInSample, kOutSample, bp.x_in_place},
-          scratch + bp.dyt, scratch + bp.dwt, scratch + bp.dw_add, dw_group,
-          G.bias ? db + g * kCout : nullptr);
-    } else {
-      using DotTables = cd::ForwardTables<G, bp.unfolded>;
-      constexpr cd::ForwardPlan dp = DotTables::plan;
-      const auto copy_input = [&](const float* HWY_RESTRICT from, float* HWY_RESTRICT to) {
-        if constexpr (dp.unfolded) {
-          conv2d_impl::UnfoldColumns<G>(from, to);
-        } else {
-          conv2d_impl::PadPhases<pad>(from, to);
-        }
-      };
-      conv2d_impl::WeightGradDot<dp.co.mr>(
-          copy_input, x_group, xs, DotTables::tap_offset.data(), dy_group,
-          {kCout, dp.k, dp.taps, dp.plane, dp.cols, dp.qeff, G.out.h, G.out.w, bp.dy_row,
-           Batch, kInSample, kOutSample},
-          scratch + bp.dyflat, dw_group);
+    }
+  } else {
+    for (int g = 0; g < G.groups; ++g) {
+      const float* HWY_RESTRICT x_group = x + g * kCin * G.in.h * G.in.w;
+      const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
+      float* HWY_RESTRICT dw_group = dw + g * kCout * p.k;
+      if constexpr (kWinograd) {  // one group
+        conv2d_impl::WinogradWeightGrad<G, Batch>(x, dy, dw, scratch);
+      } else if constexpr (kStride2) {
+        conv2d_impl::WeightGradPointwiseStride2<G, Batch>(x_group, dy_group, dw_group, scratch);
+      } else if constexpr (kTransposed) {
+        constexpr int kVectors = bp.cout_padded / kLanes;
+        constexpr conv2d_impl::SlidingShape kSlide =
+            bp.x_in_place ? conv2d_impl::SlidingShape{}
+                          : conv2d_impl::SlidingTileShape<G>(kVectors);
+        constexpr int NV = kSlide.rows > 0 ? kSlide.vectors
+                                           : conv2d_impl::TransposedTileVectors(kVectors);
+        static_assert(kSlide.rows == 0 || (Tables::tap_offset[1] == Tables::tap_offset[0] + 1 &&
+                                           G.out.w <= cd::kDwChunk));
+        conv2d_impl::WeightGradTransposed<NV, kVectors % NV, kSlide.rows,
+                                          (kSlide.rows > 0 ? G.x.kernel : 0),
+                                          (kSlide.rows > 0 ? G.out.w : 0)>(
+            x_group, &conv2d_impl::PadPhases<pad>, xs, Tables::tap_offset.data(), dy_group,
+            {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
+             kInSample, kOutSample, bp.x_in_place},
+            scratch + bp.dyt, scratch + bp.dwt, scratch + bp.dw_add, dw_group,
+            G.bias ? db + g * kCout : nullptr);
+      } else {
+        using DotTables = cd::ForwardTables<G, bp.unfolded>;
+        constexpr cd::ForwardPlan dp = DotTables::plan;
+        const auto copy_input = [&](const float* HWY_RESTRICT from, float* HWY_RESTRICT to) {
+          if constexpr (dp.unfolded) {
+            conv2d_impl::UnfoldColumns<G>(from, to);
+          } else {
+            conv2d_impl::PadPhases<pad>(from, to);
+          }
+        };
+        conv2d_impl::WeightGradDot<dp.co.mr>(
+            copy_input, x_group, xs, DotTables::tap_offset.data(), dy_group,
+            {kCout, dp.k, dp.taps, dp.plane, dp.cols, dp.qeff, G.out.h, G.out.w, bp.dy_row,
+             Batch, kInSample, kOutSample},
+            scratch + bp.dyflat, dw_group);
+      }
     }
   }
-  if constexpr (G.bias && !kTransposed) {
+  if constexpr (G.bias && !kTransposed && !kDepthwise) {
     for (int b = 0; b < Batch; ++b) {
       for (int c = 0; c < G.out.c; ++c) {
         db[c] += SumFloats(dy + b * kOutSample + c * kOutPlane, kOutPlane);
