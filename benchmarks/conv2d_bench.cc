@@ -6,7 +6,8 @@
 // peak_frac = FLOPS / staticnn::bench::PeakFlops() (benchmarks/peak_flops.hpp:
 // the measured single-core fp32 FMA peak) and bytes_per_second (the input and
 // output planes a pass must read and write, TrafficOf). BM_MemoryBound_*: the
-// depthwise passes' memory bound, the time it takes to move those bytes. BM_FmaPeak measures the register-resident FMA rate of the
+// depthwise passes' memory bound, the time it takes to move those bytes.
+// BM_FmaPeak measures the register-resident FMA rate of the
 // target that runs, for comparison on the machine at hand.
 //
 // Dynamic dispatch: every shape has one HWY_EXPORTed non-template entry point, so
@@ -267,10 +268,14 @@ struct Traffic {
   std::size_t a, b, writes;  // floats read from two buffers, floats written
   std::size_t bytes() const { return sizeof(float) * (a + b + writes); }
 };
-Traffic TrafficOf(const Conv2dGeometry& g, Pass pass) {
+int SamplesOf(Pass pass) {
   const bool batch = pass == Pass::forward_batch || pass == Pass::backward_input_batch ||
                      pass == Pass::backward_params_batch;
-  const std::size_t samples = batch ? kBatch : 1, in = samples * g.in.size();
+  return batch ? kBatch : 1;
+}
+
+Traffic TrafficOf(const Conv2dGeometry& g, Pass pass) {
+  const std::size_t samples = SamplesOf(pass), in = samples * g.in.size();
   const std::size_t out = samples * g.out.size();
   switch (pass) {
     case Pass::forward:
@@ -285,9 +290,7 @@ Traffic TrafficOf(const Conv2dGeometry& g, Pass pass) {
 }
 
 void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pass) {
-  const bool batch = pass == Pass::forward_batch || pass == Pass::backward_input_batch ||
-                     pass == Pass::backward_params_batch;
-  const int samples = batch ? kBatch : 1;
+  const int samples = SamplesOf(pass);
   auto x = Filled(samples * g.in.size(), -0.5f), w = Filled(g.weight_count(), -0.25f);
   auto b = Filled(g.bias_count(), 0.1f), dy = Filled(samples * g.out.size(), -0.3f);
   auto y = Filled(samples * g.out.size(), 0), dx = Filled(samples * g.in.size(), 0);
@@ -303,11 +306,12 @@ void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pas
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_frac"] =
       benchmark::Counter(flops / staticnn::bench::PeakFlops(), benchmark::Counter::kIsIterationInvariantRate);
-  state.SetBytesProcessed(static_cast<int64_t>(TrafficOf(g, pass).bytes()) * state.iterations());
+  const auto bytes = static_cast<int64_t>(TrafficOf(g, pass).bytes());
+  state.SetBytesProcessed(bytes * state.iterations());
   state.SetLabel(hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)()));
 }
 
-// The memory-bound twin of a pass (BM_*_MemoryBound): MoveFloats over buffers
+// The memory-bound twin of a pass (BM_MemoryBound_*): MoveFloats over buffers
 // of the pass's sizes, so that the pass's time can be read against the time
 // its bytes take to move, in the same run (tools/benchmarks.py).
 void RunMemoryBound(benchmark::State& state, const Conv2dGeometry& g, Pass pass) {
