@@ -493,6 +493,13 @@ void TestConv2dPointwisePlanes() {
   CheckConv2d<conv({20, 7, 7}, 11, {1}, {1}, 1, false)>(); // 49 positions, no bias
   CheckConv2d<conv({5, 2, 3}, 13, {1}, {1})>();            // 6 positions
   CheckConv2d<conv({9, 1, 1}, 3, {1}, {1})>();             // one position
+  // Inputs beyond L1 (20 x 437 floats): forward's tiles prefetch the next
+  // block of positions, the last block a partial one.
+  CheckConv2d<conv({20, 23, 19}, 11, {1}, {1})>();
+  // The input gradient as the forward of the transposed weights where the
+  // general path's scratch holds them; not for 128 -> 250 on 3x3.
+  static_assert(conv2d_impl::PointwiseInputFits(conv({64, 25, 5}, 64, {1}, {1})));
+  static_assert(!conv2d_impl::PointwiseInputFits(conv({128, 3, 3}, 250, {1}, {1})));
 }
 
 // 1x1 stride-1 layers on small planes with the output channels in the lanes
@@ -610,6 +617,10 @@ void TestConv2dBatched() {
   constexpr Conv2dGeometry kPointwise = conv({6, 5, 13}, 34, {1}, {1}, 2);
   static_assert(conv2d_detail::backward_params_plan(kPointwise).x_in_place);
   CheckBatched<kPointwise>();
+  // The pointwise input gradient over the batch: the weights transposed once.
+  constexpr Conv2dGeometry kPointwiseInput = conv({20, 23, 19}, 11, {1}, {1});
+  static_assert(conv2d_impl::PointwiseInputFits(kPointwiseInput));
+  CheckBatched<kPointwiseInput>();
 }
 
 template <Conv2dGeometry G, int Batch = 1>

@@ -232,6 +232,8 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
   if constexpr (conv2d_detail::winograd_input_pays(G, Batch)) {
     conv2d_impl::WinogradConv3x3<conv2d_detail::winograd_transposed(G), true, Batch>(
         dy, w, nullptr, dx, scratch);
+  } else if constexpr (conv2d_impl::PointwiseInputFits(G)) {
+    conv2d_impl::PointwiseBackwardInput<G, Batch>(dy, w, dx, scratch);
   } else if constexpr (conv2d_detail::valid_input_plan(G).used && kCin > 1) {
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {

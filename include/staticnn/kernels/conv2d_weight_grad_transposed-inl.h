@@ -132,18 +132,6 @@ HWY_INLINE void SlidingTile(D d, const float* const* HWY_RESTRICT rows, int line
   }
 }
 
-// Asks for the cache lines of floats [p, p + n). The builtin, not
-// hwy/cache_control.h: that brings <emmintrin.h> (and its posix_memalign) into
-// every includer, which no_heap_test's allocation counter must declare first.
-HWY_INLINE void PrefetchFloats(const float* p, int n) {
-#if HWY_COMPILER_GCC  // and clang
-  for (int i = 0; i < n; i += 16) __builtin_prefetch(p + i);
-  __builtin_prefetch(p + n - 1);
-#else
-  (void)p, (void)n;
-#endif
-}
-
 // db[co] += sum over q < positions of dyt[q][co]. dy^T is in L1 here, where
 // the bias loop read dy again from beyond L2 (a tenth of the time of 64 -> 64
 // channels on 56x56 at batch 16).

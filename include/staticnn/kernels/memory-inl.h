@@ -12,6 +12,7 @@
 //   SpreadEvenFloats              row[2 * i] = from[i], row[2 * i + 1] = 0: a whole row
 //   Transpose                     dst[i][r] = src[r][i], in 4x4 blocks
 //   SumFloats                     p[0] + ... + p[n - 1]
+//   PrefetchFloats                asks for the cache lines of p[0, n)
 //
 // Nothing here reads or writes outside [p, p + n). A length that is not a
 // multiple of the vector length is handled in one of three ways, each the
@@ -304,6 +305,18 @@ inline void Transpose(const float* HWY_RESTRICT src, int src_stride, int rows, i
     const float* HWY_RESTRICT from = src + r * src_stride;
     for (int i = r < r4 ? c4 : 0; i < cols; ++i) dst[i * dst_stride + r] = from[i];
   }
+}
+
+// Asks for the cache lines of floats [p, p + n). The builtin, not
+// hwy/cache_control.h: that brings <emmintrin.h> (and its posix_memalign) into
+// every includer, which no_heap_test's allocation counter must declare first.
+HWY_INLINE void PrefetchFloats(const float* p, int n) {
+#if HWY_COMPILER_GCC  // and clang
+  for (int i = 0; i < n; i += 16) __builtin_prefetch(p + i);
+  __builtin_prefetch(p + n - 1);
+#else
+  (void)p, (void)n;
+#endif
 }
 
 // p[0] + ... + p[n - 1]: two accumulators hide the add latency on long runs,
