@@ -450,6 +450,16 @@ void CheckDepthwisePlaneTiles() {
   CheckConv2d<G>();
 }
 
+// The lanes path in `bands` bands of output rows (conv2d_scratch.hpp,
+// depthwise_lanes_plan: a band's transposed input and outputs stay in L1).
+template <Conv2dGeometry G, int kBands>
+void CheckDepthwiseLanes() {
+  static_assert(ForwardPathOf<G, 1>() == ForwardPath::depthwise_lanes);
+  constexpr conv2d_detail::DepthwiseLanesPlan p = conv2d_detail::depthwise_lanes_plan(G);
+  static_assert(conv2d_detail::ceil_div(G.out.h, p.band) == kBands);
+  CheckConv2d<G>();
+}
+
 void TestConv2dDepthwisePlanes() {
   using conv2d_test::conv;
   // Plane tiles: MobileNet's 8x48x48 (a last chunk of columns that overlaps),
@@ -466,7 +476,13 @@ void TestConv2dDepthwisePlanes() {
   CheckDepthwiseFlat<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();        // DS-CNN
   CheckDepthwiseFlat<conv({5, 9, 11}, 5, {3, 1, 1}, {3, 1, 1}, 5, false)>();
   CheckDepthwiseFlat<conv({2, 70, 1}, 2, {3, 1, 1}, {3, 1, 1}, 2)>();
-  CheckConv2d<conv({16, 48, 48}, 16, {3, 2, 1}, {3, 2, 1}, 16)>();   // 48 -> 24
+  CheckDepthwiseLanes<conv({16, 48, 48}, 16, {3, 2, 1}, {3, 2, 1}, 16), 12>();  // 48 -> 24
+  // Bands of rows whose last one overlaps the one before: with a partial
+  // block of channels (20), a dropped last input row (60 rows, stride 2, no
+  // padding), and 5x5 windows reaching into 2 rows of zeros at either end.
+  CheckDepthwiseLanes<conv({20, 50, 50}, 20, {3, 2, 1}, {3, 2, 1}, 20), 13>();
+  CheckDepthwiseLanes<conv({5, 60, 41}, 5, {3, 2, 0}, {3, 2, 0}, 5, false), 3>();
+  CheckDepthwiseLanes<conv({16, 40, 30}, 16, {5, 1, 2}, {5, 1, 2}, 16), 14>();
   CheckConv2d<conv({32, 12, 12}, 32, {3, 2, 1}, {3, 2, 1}, 32)>();   // 12 -> 6
   CheckConv2d<conv({24, 6, 6}, 24, {3, 1, 1}, {3, 1, 1}, 24)>();     // 6x6
   CheckConv2d<conv({20, 3, 3}, 20, {3, 1, 1}, {3, 1, 1}, 20)>();     // 3x3

@@ -12,10 +12,12 @@
 // read it (kRelu: max(0, .) of them, a ReLU fused into the layer). The
 // outputs yt[position][N] are transposed back into PyTorch's
 // NCHW y. The two transposes (transpose_blocks-inl.h) cost about what the
-// FMAs do at 3x3; the lanes are full on every plane size and stride.
+// FMAs do at 3x3; the lanes are full on every plane size and stride. A plane
+// too large for L1 runs in bands of output rows (conv2d_scratch.hpp,
+// depthwise_lanes_plan), each transposing the input rows its windows read.
 //   DepthwiseLanesTile     T consecutive outputs of one row, N channels
-//   DepthwiseLanesForward  the layer: per block of channels, transpose in,
-//                          tiles, transpose out
+//   DepthwiseLanesForward  the layer: per block of channels and band of rows,
+//                          transpose in, tiles, transpose out
 
 #if defined(STATICNN_KERNELS_CONV2D_DEPTHWISE_LANES_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_DEPTHWISE_LANES_INL_H_
@@ -97,18 +99,17 @@ HWY_FLATTEN HWY_INLINE void DepthwiseLanesForward(const float* HWY_RESTRICT x, c
   constexpr int KH = G.y.kernel, KW = G.x.kernel, kTaps = KH * KW;
   constexpr int S = G.x.stride, kRow = p.cols * N;
   constexpr int kInPlane = G.in.h * G.in.w, kOutPlane = G.out.h * G.out.w;
-  // Input rows and columns inside the padded extent (floor rounding may drop
-  // the last ones).
-  constexpr int kRowsIn = std::min(G.in.h, p.rows - G.y.pad);
+  constexpr int kBand = p.band, kBands = cd::ceil_div(G.out.h, kBand);
+  // Input columns inside the padded extent (floor rounding may drop the last).
   constexpr int kColsIn = std::min(G.in.w, p.cols - G.x.pad);
   // Rows narrower than Transpose's 4x4 blocks (MobileNet's 3x3 planes) went
   // one float at a time; when all of them are inside the padded extent, the
-  // plane is transposed in one piece in 8x8 blocks, each position to its place
-  // in xt: 1.5x faster at 256x3x3. At DS-CNN's 25x5 planes (rows of a 4x4
-  // block and one float) it took 18% more time, and a contiguous transpose
-  // copied into place 8% more.
-  constexpr bool kWholePlane =
-      kTransposeBlocksOf8 && G.in.w < 4 && kColsIn == G.in.w && kRowsIn == G.in.h;
+  // plane (in one band) is transposed in one piece in 8x8 blocks, each
+  // position to its place in xt: 1.5x faster at 256x3x3. At DS-CNN's 25x5
+  // planes (rows of a 4x4 block and one float) it took 18% more time, and a
+  // contiguous transpose copied into place 8% more.
+  constexpr bool kWholePlane = kTransposeBlocksOf8 && G.in.w < 4 && kColsIn == G.in.w &&
+                               kBands == 1 && p.rows - G.y.pad >= G.in.h;
   // Columns of a row in the fewest tiles of at most kLanesTileOutputs; the last
   // tile overlaps the previous one when they do not divide the row.
   constexpr int kChunks = cd::ceil_div(G.out.w, kLanesTileOutputs);
@@ -118,42 +119,52 @@ HWY_FLATTEN HWY_INLINE void DepthwiseLanesForward(const float* HWY_RESTRICT x, c
   HWY_ALIGN float wt[kTaps * N];
   for (int c0 = 0; c0 < G.in.c; c0 += N) {
     const int lanes = std::min(N, G.in.c - c0);
-    // The unused lanes of a partial block read zeros, not stale scratch.
-    if (lanes < N) ZeroFloats(xt, p.rows * kRow);
-    ZeroFloats(xt, G.y.pad * kRow);
-    if constexpr (kWholePlane) {
-      float* HWY_RESTRICT interior = xt + (G.y.pad * p.cols + G.x.pad) * N;
-      TransposeBlocksTo(x + c0 * kInPlane, kInPlane, lanes, kInPlane, [interior](int i) {
-        return interior + (i / G.in.w * p.cols + i % G.in.w) * N;
-      });
-    }
-    for (int r = 0; r < kRowsIn; ++r) {
-      float* HWY_RESTRICT row = xt + (G.y.pad + r) * kRow;
-      ZeroFloats(row, G.x.pad * N);
-      if constexpr (!kWholePlane) {
-        TransposeBlocks(x + c0 * kInPlane + r * G.in.w, kInPlane, lanes, kColsIn,
-                        row + G.x.pad * N, N);
+    const float* HWY_RESTRICT xc = x + c0 * kInPlane;
+    for (int band = 0; band < kBands; ++band) {
+      const int oh0 = std::min(band * kBand, G.out.h - kBand);
+      // xt row i is input row oh0 * stride + i - pad.y; zeros outside x.
+      const int first = oh0 * G.y.stride - G.y.pad;
+      // The unused lanes of a partial block read zeros, not stale scratch.
+      if (lanes < N) ZeroFloats(xt, p.rows * kRow);
+      for (int i = 0; i < p.rows; ++i) {
+        float* HWY_RESTRICT row = xt + i * kRow;
+        const int r = first + i;
+        if (r < 0 || r >= G.in.h) {
+          ZeroFloats(row, kRow);
+          continue;
+        }
+        ZeroFloats(row, G.x.pad * N);
+        if constexpr (!kWholePlane) {
+          TransposeBlocks(xc + r * G.in.w, kInPlane, lanes, kColsIn, row + G.x.pad * N, N);
+        }
+        ZeroFloats(row + (G.x.pad + kColsIn) * N, (p.cols - G.x.pad - kColsIn) * N);
       }
-      ZeroFloats(row + (G.x.pad + kColsIn) * N, (p.cols - G.x.pad - kColsIn) * N);
-    }
-    ZeroFloats(xt + (G.y.pad + kRowsIn) * kRow, (p.rows - G.y.pad - kRowsIn) * kRow);
-
-    if (lanes < N) ZeroFloats(wt, kTaps * N);
-    Transpose(w + c0 * kTaps, kTaps, lanes, kTaps, wt, N);
-    VecTile<D, kTaps> wv;
+      if constexpr (kWholePlane) {
+        float* HWY_RESTRICT interior = xt + (G.y.pad * p.cols + G.x.pad) * N;
+        TransposeBlocksTo(xc, kInPlane, lanes, kInPlane, [interior](int i) {
+          return interior + (i / G.in.w * p.cols + i % G.in.w) * N;
+        });
+      }
+      // The weights too, per band: once per block, before the bands, made
+      // 256x3x3 (one band) 5-8% slower with g++ 12; 16x48x48's 12 bands
+      // showed no cost of the repeats.
+      if (lanes < N) ZeroFloats(wt, kTaps * N);
+      Transpose(w + c0 * kTaps, kTaps, lanes, kTaps, wt, N);
+      VecTile<D, kTaps> wv;
 #pragma GCC unroll 64
-    for (int t = 0; t < kTaps; ++t) wv.Set(t, hn::Load(d, wt + t * N));
-    const auto bias = G.bias ? LoadFirstN(d, b + c0, static_cast<size_t>(lanes)) : hn::Zero(d);
-
-    for (int oh = 0; oh < G.out.h; ++oh) {
-      const float* HWY_RESTRICT in = xt + oh * G.y.stride * kRow;
-      for (int c = 0; c < kChunks; ++c) {
-        const int ox = std::min(c * T, G.out.w - T);
-        DepthwiseLanesTile<KH, KW, S, T, kRelu>(d, in + ox * S * N, kRow, wv, bias,
-                                         yt + (oh * G.out.w + ox) * N);
+      for (int t = 0; t < kTaps; ++t) wv.Set(t, hn::Load(d, wt + t * N));
+      const auto bias = G.bias ? LoadFirstN(d, b + c0, static_cast<size_t>(lanes)) : hn::Zero(d);
+      for (int oh = 0; oh < kBand; ++oh) {
+        const float* HWY_RESTRICT in = xt + oh * G.y.stride * kRow;
+        for (int c = 0; c < kChunks; ++c) {
+          const int ox = std::min(c * T, G.out.w - T);
+          DepthwiseLanesTile<KH, KW, S, T, kRelu>(d, in + ox * S * N, kRow, wv, bias,
+                                                  yt + (oh * G.out.w + ox) * N);
+        }
       }
+      TransposeBlocks(yt, N, kBand * G.out.w, lanes, y + c0 * kOutPlane + oh0 * G.out.w,
+                      kOutPlane);
     }
-    TransposeBlocks(yt, N, kOutPlane, lanes, y + c0 * kOutPlane, kOutPlane);
   }
 }
 

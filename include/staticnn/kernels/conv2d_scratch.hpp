@@ -255,9 +255,10 @@ struct ForwardTables {
 };
 
 // Depthwise forward with the channels in the lanes (conv2d_depthwise_lanes-inl.h):
-// one block of at most lanes_for(channels) channels at a time, its input
-// transposed into xt[rows][cols][lanes] (zero-padded to the extent the windows
-// read), its outputs into yt[out.h * out.w][lanes_for(channels)].
+// one block of at most lanes_for(channels) channels and one band of output
+// rows at a time, the band's input transposed into xt[rows][cols][lanes]
+// (zero-padded to the extent the windows read), its outputs into
+// yt[band * out.w][lanes_for(channels)].
 
 // Lanes of the vectors that run over n floats (channels, positions): a power
 // of two, at most 16 (the widest target) and at most n (MobileNet's 8 channels).
@@ -294,9 +295,17 @@ constexpr bool depthwise_planes_pay(const Conv2dGeometry& g) {
   return depthwise_proper(g) && plane_tiles_fit(g, g.out.h) && g.out.w >= kDepthwisePlaneCols;
 }
 
+// A plane runs in bands of output rows whose xt and yt fit kLanesBandFloats
+// (24 KiB: half of L1, with x's lines and the weights beside them), the last
+// band overlapping the one before. MobileNet's 16x48x48 stride 2 transposed
+// its whole 160 KiB xt through L2 and back: 57% of its time went to the
+// transpose in.
+inline constexpr int kLanesBandFloats = 6144;
+
 struct DepthwiseLanesPlan {
   bool used = false;       // depthwise_proper, and the plane tiles do not pay
-  int rows = 0, cols = 0;  // of the padded input: (out - 1) * stride + kernel
+  int band = 0;            // output rows per band (out.h: the plane at once)
+  int rows = 0, cols = 0;  // of a band's padded input: (band - 1) * stride + kernel
   int xt = 0, yt = 0, floats = 0;  // regions of scratch (all 0 if unused)
 };
 
@@ -304,12 +313,18 @@ constexpr DepthwiseLanesPlan depthwise_lanes_plan(const Conv2dGeometry& g) {
   DepthwiseLanesPlan p;
   p.used = depthwise_proper(g) && !depthwise_planes_pay(g);
   if (!p.used) return p;
-  p.rows = (g.out.h - 1) * g.y.stride + g.y.kernel;
-  p.cols = (g.out.w - 1) * g.x.stride + g.x.kernel;
   const int lanes = lanes_for(g.in.c);
+  p.cols = (g.out.w - 1) * g.x.stride + g.x.kernel;
+  const auto band_floats = [&](int band) {
+    return ((band - 1) * g.y.stride + g.y.kernel) * p.cols * lanes + band * g.out.w * lanes;
+  };
+  p.band = g.out.h;
+  while (p.band > 1 && band_floats(p.band) > kLanesBandFloats) --p.band;
+  p.band = ceil_div(g.out.h, ceil_div(g.out.h, p.band));  // bands of equal rows
+  p.rows = (p.band - 1) * g.y.stride + g.y.kernel;
   Regions r;
   p.xt = r.at(p.rows * p.cols * lanes);
-  p.yt = r.at(g.out.h * g.out.w * lanes);
+  p.yt = r.at(p.band * g.out.w * lanes);
   p.floats = r.end;
   return p;
 }
