@@ -258,7 +258,8 @@ struct ForwardTables {
 // one block of at most lanes_for(channels) channels and one band of output
 // rows at a time, the band's input transposed into xt[rows][cols][lanes]
 // (zero-padded to the extent the windows read), its outputs into
-// yt[band * out.w][lanes_for(channels)].
+// yt[band * out.w][lanes_for(channels)]; the weights of all channels are
+// transposed first, into wt[tap][channels rounded up to the lanes].
 
 // Lanes of the vectors that run over n floats (channels, positions): a power
 // of two, at most 16 (the widest target) and at most n (MobileNet's 8 channels).
@@ -306,7 +307,8 @@ struct DepthwiseLanesPlan {
   bool used = false;       // depthwise_proper, and the plane tiles do not pay
   int band = 0;            // output rows per band (out.h: the plane at once)
   int rows = 0, cols = 0;  // of a band's padded input: (band - 1) * stride + kernel
-  int xt = 0, yt = 0, floats = 0;  // regions of scratch (all 0 if unused)
+  int channels = 0;        // wt's row: in.c rounded up to whole blocks of lanes
+  int xt = 0, yt = 0, wt = 0, floats = 0;  // regions of scratch (all 0 if unused)
 };
 
 constexpr DepthwiseLanesPlan depthwise_lanes_plan(const Conv2dGeometry& g) {
@@ -325,6 +327,8 @@ constexpr DepthwiseLanesPlan depthwise_lanes_plan(const Conv2dGeometry& g) {
   Regions r;
   p.xt = r.at(p.rows * p.cols * lanes);
   p.yt = r.at(p.band * g.out.w * lanes);
+  p.channels = round_up(g.in.c, lanes);
+  p.wt = r.at(g.y.kernel * g.x.kernel * p.channels);
   p.floats = r.end;
   return p;
 }
