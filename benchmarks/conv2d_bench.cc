@@ -81,6 +81,7 @@ constexpr Conv2dGeometry kDsCnnConv1 = {
 constexpr Conv2dGeometry kMobileNetPw48 = conv({8, 48, 48}, 16, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw6 = conv({128, 6, 6}, 128, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
+constexpr Conv2dGeometry kMobileNetPw3From128 = conv({128, 3, 3}, 256, 1, 0);
 // 3x3 layers of CifarNet and ResNet-8 (tests/support/nets.hpp, models/mlperf_tiny.hpp):
 // where Winograd pays (conv2d_scratch.hpp, winograd_pays) is decided on these.
 constexpr Conv2dGeometry kCifar3x3_32x32 = conv({32, 32, 32}, 32, 3, 1);
@@ -150,6 +151,9 @@ void DsCnnConv1(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnConv1>(
 void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
 void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
 void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
+void MobileNetPw3From128(Pass, const Buffers& m) {
+  RunForward<conv2d_bench::kMobileNetPw3From128>(m);
+}
 void Cifar3x3_32x32(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_32x32>(pass, m); }
 void Cifar3x3_16x16(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_16x16>(pass, m); }
 void Cifar3x3_8x8(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kCifar3x3_8x8>(pass, m); }
@@ -234,6 +238,7 @@ HWY_EXPORT(DsCnnConv1);
 HWY_EXPORT(MobileNetPw48);
 HWY_EXPORT(MobileNetPw6);
 HWY_EXPORT(MobileNetPw3);
+HWY_EXPORT(MobileNetPw3From128);
 HWY_EXPORT(Cifar3x3_32x32);
 HWY_EXPORT(Cifar3x3_16x16);
 HWY_EXPORT(Cifar3x3_8x8);
@@ -383,6 +388,8 @@ STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
 STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnConv1_1x49x10_64f10x4s2, DsCnnConv1, kDsCnnConv1);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x3x3_256f, MobileNetPw3From128,
+                                  kMobileNetPw3From128);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_256x3x3_256f, MobileNetPw3, kMobileNetPw3);
 
 #define STATICNN_CONV2D_BATCH_BENCHMARK(Name, Entry, geometry)                            \

@@ -530,12 +530,34 @@ void TestConv2dPointwiseChannels() {
                 "the path is taken on every target");
 #endif
   CheckConv2d<conv({128, 6, 6}, 128, {1}, {1})>();          // MobileNet 6x6
-  CheckConv2d<conv({256, 3, 3}, 256, {1}, {1})>();          // MobileNet 3x3
   CheckConv2d<conv({7, 3, 3}, 64, {1}, {1})>();
   CheckConv2d<conv({5, 2, 3}, 32, {1}, {1}, 1, false)>();  // 6 positions, no bias
   CheckConv2d<conv({6, 3, 3}, 16, {1}, {1})>();
   CheckConv2d<conv({3, 17, 1}, 32, {1}, {1})>();           // overlapping tiles of positions
   CheckConv2d<conv({9, 4, 5}, 96, {1}, {1})>();
+}
+
+// 1x1 stride-1 layers on small planes with many input channels, as dot
+// products along them (conv2d_pointwise_dot-inl.h): MobileNetV1's 3x3 layers
+// (on 8 lanes 256 output channels are 10 blocks of 24 and an overlapping
+// one), a single position (16 channels: one block of 16 lanes), 12 positions
+// in one tile of 12 or three of 4 (40 channels: blocks of 4, or of 6 with an
+// overlapping last one), 10 positions (overlapping tiles of 4 on 16-register
+// targets; blocks of 8 or 12 channels), no bias.
+void TestConv2dPointwiseDot() {
+  using conv2d_test::conv;
+#if HWY_TARGET != HWY_SCALAR
+  static_assert(ForwardPathOf<conv({256, 3, 3}, 256, {1}, {1}), 1>() ==
+                    ForwardPath::pointwise_dot,
+                "the path is taken on every target");
+#endif
+  static_assert(!conv2d_impl::PointwiseDotPay(conv({128, 6, 6}, 128, {1}, {1})),
+                "36 positions are too many for 128 input channels");
+  CheckConv2d<conv({256, 3, 3}, 256, {1}, {1})>();  // MobileNet 3x3
+  CheckConv2d<conv({128, 3, 3}, 256, {1}, {1})>();  // MobileNet 3x3, from 128
+  CheckConv2d<conv({128, 1, 1}, 16, {1}, {1}, 1, false)>();
+  CheckConv2d<conv({128, 3, 4}, 40, {1}, {1})>();
+  CheckConv2d<conv({160, 2, 5}, 24, {1}, {1}, 1, false)>();
 }
 
 // Forward with the output channels in the lanes (conv2d_forward_channels-inl.h):
@@ -663,6 +685,8 @@ void TestConv2dForwardRelu() {
   CheckForwardRelu<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();
   CheckForwardRelu<conv({3, 13, 17}, 2, {3, 2, 3, 3}, {3, 2, 2, 2})>();
   CheckForwardRelu<conv({16, 6, 6}, 32, {1}, {1})>();
+  CheckForwardRelu<conv({256, 3, 3}, 256, {1}, {1})>();
+  CheckForwardRelu<conv({160, 2, 5}, 24, {1}, {1})>();
   CheckForwardRelu<conv({64, 25, 5}, 64, {1}, {1})>();
   CheckForwardRelu<conv({8, 7, 7}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
   CheckForwardRelu<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
@@ -743,6 +767,7 @@ HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dManyChannels);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dDepthwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwisePlanes);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwiseChannels);
+HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dPointwiseDot);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectors);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dChannelVectorsPadded);
 HWY_EXPORT_AND_TEST_P(Conv2dTest, TestConv2dBenchmarkShapes);

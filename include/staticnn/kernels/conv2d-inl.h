@@ -53,6 +53,8 @@
 //   conv2d_pointwise-inl.h     1x1 stride-1 forward: a GEMM on x and w in place
 //   conv2d_pointwise_channels-inl.h  1x1 stride-1 forward of small planes:
 //                              output channels in the lanes
+//   conv2d_pointwise_dot-inl.h  the same with many input channels: dot
+//                              products along them, w read in place
 //   conv2d_pool_phases-inl.h   forward with a 2x2 max pool fused, of layers
 //                              that unfold their columns at stride 1: the
 //                              four phases of each pool window in registers
@@ -87,6 +89,7 @@
 #include "staticnn/kernels/conv2d_forward_channels-inl.h"
 #include "staticnn/kernels/conv2d_pointwise-inl.h"
 #include "staticnn/kernels/conv2d_pointwise_channels-inl.h"
+#include "staticnn/kernels/conv2d_pointwise_dot-inl.h"
 #include "staticnn/kernels/conv2d_pool_phases-inl.h"
 #include "staticnn/kernels/conv2d_scratch.hpp"
 #include "staticnn/kernels/conv2d_valid_backward_input-inl.h"
@@ -105,8 +108,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // The forward algorithm of a geometry, in the order of preference.
 enum class ForwardPath {
-  winograd, depthwise_flat, depthwise_lanes, pointwise_channels, pointwise, depthwise, channel_vectors,
-  row_tiles
+  winograd, depthwise_flat, depthwise_lanes, pointwise_dot, pointwise_channels, pointwise, depthwise,
+  channel_vectors, row_tiles
 };
 template <Conv2dGeometry G, int Batch>
 constexpr ForwardPath ForwardPathOf() {
@@ -114,6 +117,7 @@ constexpr ForwardPath ForwardPathOf() {
   if (conv2d_detail::depthwise_flat_plan(G).used) return ForwardPath::depthwise_flat;
   if (conv2d_detail::depthwise_planes_pay(G)) return ForwardPath::depthwise;
   if (conv2d_detail::depthwise_lanes_plan(G).used) return ForwardPath::depthwise_lanes;
+  if (conv2d_impl::PointwiseDotPay(G)) return ForwardPath::pointwise_dot;
   if (conv2d_impl::PointwiseChannelsPay(G)) return ForwardPath::pointwise_channels;
   if (conv2d_impl::PointwiseFits(G)) return ForwardPath::pointwise;
   if (G.out_per_group() == 1 && conv2d_impl::PlaneTilesFit(G, G.out.h)) {
@@ -133,7 +137,8 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
       kRelu && (kPath == ForwardPath::winograd || kPath == ForwardPath::channel_vectors ||
                 kPath == ForwardPath::depthwise_flat ||
                 kPath == ForwardPath::depthwise_lanes || kPath == ForwardPath::depthwise ||
-                kPath == ForwardPath::pointwise_channels || kPath == ForwardPath::pointwise ||
+                kPath == ForwardPath::pointwise_dot || kPath == ForwardPath::pointwise_channels ||
+                kPath == ForwardPath::pointwise ||
                 (kPath == ForwardPath::row_tiles && conv2d_impl::RowTilesFuseRelu<G>()));
   if constexpr (kPath == ForwardPath::winograd) {
     conv2d_impl::WinogradConv3x3<G, false, Batch>(x, w, b, y, scratch, kFused);
@@ -145,6 +150,8 @@ void Conv2dForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
         conv2d_impl::DepthwiseFlatForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::depthwise_lanes) {
         conv2d_impl::DepthwiseLanesForward<G, kFused>(xs, w, b, ys, scratch);
+      } else if constexpr (kPath == ForwardPath::pointwise_dot) {
+        conv2d_impl::PointwiseDotForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::pointwise_channels) {
         conv2d_impl::PointwiseChannelsForward<G, kFused>(xs, w, b, ys, scratch);
       } else if constexpr (kPath == ForwardPath::pointwise) {

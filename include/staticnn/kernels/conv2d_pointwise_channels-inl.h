@@ -11,6 +11,7 @@
 // each x[ci][q] from x in place, and the tiles' outputs [position][block] are
 // transposed into y. The packing costs less than the lanes it fills (AVX-512:
 // 128x6x6 13.6 -> 11.7 us, 256x3x3 18.1 -> 14.2 us).
+//   PositionsWasteLanes       whether positions fill the GEMM's lanes badly
 //   PointwiseChannelsPay      whether a geometry takes this path on the target
 //   PointwiseChannelTile      R positions x NV vectors of output channels
 //   PointwiseChannelsForward  the layer: per block of channels, pack, tiles,
@@ -43,16 +44,21 @@ namespace cd = ::staticnn::conv2d_detail;
 // 1 x 12 with 16 (accumulators, the step's weights and one broadcast).
 inline constexpr int kPointwiseChannelVectors = kVectorRegisters == 32 ? 2 : 1;
 
-// Output channels in whole blocks, and positions that would fill less than
-// 80% of the lanes of the vectors the pointwise GEMM runs them in.
-constexpr bool PointwiseChannelsPay(const Conv2dGeometry& g) {
+// Whether the positions would fill less than 80% of the lanes of the vectors
+// the pointwise GEMM runs them in.
+constexpr bool PositionsWasteLanes(const Conv2dGeometry& g) {
   constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
   const int positions = g.out.h * g.out.w;
   const int lanes = std::min(kLanes, cd::lanes_for(positions));
   const int vectors = cd::ceil_div(positions, lanes);
+  return 5 * positions < 4 * vectors * lanes;
+}
+
+// Output channels in whole blocks, positions that waste lanes.
+constexpr bool PointwiseChannelsPay(const Conv2dGeometry& g) {
+  constexpr int kLanes = static_cast<int>(hn::MaxLanes(KernelTag()));
   return cd::pointwise_channels_plan(g).used &&
-         g.out.c % (kPointwiseChannelVectors * kLanes) == 0 &&
-         5 * positions < 4 * vectors * lanes;
+         g.out.c % (kPointwiseChannelVectors * kLanes) == 0 && PositionsWasteLanes(g);
 }
 
 // out[r][j] = start[j] + sum over k < count of x[k * Q + r] * wt[k * NV*N + j]
