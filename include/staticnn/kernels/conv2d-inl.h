@@ -108,8 +108,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // The forward algorithm of a geometry, in the order of preference.
 enum class ForwardPath {
-  winograd, depthwise_flat, depthwise_lanes, pointwise_dot, pointwise_channels, pointwise, depthwise,
-  channel_vectors, row_tiles
+  winograd, depthwise_flat, depthwise_lanes, pointwise_dot, pointwise_channels, pointwise,
+  depthwise, channel_vectors, row_tiles
 };
 template <Conv2dGeometry G, int Batch>
 constexpr ForwardPath ForwardPathOf() {
