@@ -44,12 +44,13 @@ enum class Pass {
   forward_batch,          // of kBatch samples
   backward_input_batch,   // of kBatch samples
   backward_params_batch,  // of kBatch samples
+  forward_relu_pool,      // forward with a ReLU and a 2x2 max pool fused (into pooled)
 };
 inline constexpr int kBatch = 16;
 
 struct Buffers {
   const float *x, *w, *b, *dy;
-  float *y, *dx, *dw, *db, *scratch;
+  float *y, *dx, *dw, *db, *scratch, *pooled;
 };
 
 constexpr int out_size(int in, const WindowAxis& a) {
@@ -127,13 +128,27 @@ void RunPass(Pass pass, const Buffers& m) {
     case Pass::backward_params_batch:
       Conv2dBackwardParams<G, conv2d_bench::kBatch>(m.x, m.dy, m.dw, m.db, m.scratch);
       break;
+    case Pass::forward_relu_pool:  // RunPassOrPooled's
+      break;
   }
 }
 
 void ResNet3x3(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kResNet3x3>(pass, m); }
 void Lecture(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLecture>(pass, m); }
-void LeNet1(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet1>(pass, m); }
-void LeNet2(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kLeNet2>(pass, m); }
+// RunPass, and forward_relu_pool: LeNet-5's layers run so in a network
+// (Conv2d, ReLU, MaxPool2d<2>: the pool fused into the layer's tiles).
+template <Conv2dGeometry G>
+void RunPassOrPooled(Pass pass, const Buffers& m) {
+  if (pass == Pass::forward_relu_pool) {
+    constexpr WindowAxis kWindow{2, 2, 0, 1};
+    constexpr Pool2dGeometry kPool{G.out, {G.out.c, G.out.h / 2, G.out.w / 2}, kWindow, kWindow};
+    Conv2dForwardPooled<G, kPool, 1, true>(m.x, m.w, m.b, m.y, m.pooled, m.scratch);
+  } else {
+    RunPass<G>(pass, m);
+  }
+}
+void LeNet1(Pass pass, const Buffers& m) { RunPassOrPooled<conv2d_bench::kLeNet1>(pass, m); }
+void LeNet2(Pass pass, const Buffers& m) { RunPassOrPooled<conv2d_bench::kLeNet2>(pass, m); }
 void Pointwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kPointwise>(pass, m); }
 void Depthwise(Pass pass, const Buffers& m) { RunPass<conv2d_bench::kDepthwise>(pass, m); }
 // Forward only (the depthwise and pointwise layers of the MLPerf Tiny models).
@@ -286,6 +301,8 @@ Traffic TrafficOf(const Conv2dGeometry& g, Pass pass) {
     case Pass::forward:
     case Pass::forward_batch:
       return {in, 0, out};
+    case Pass::forward_relu_pool:
+      return {in, 0, out / 4};
     case Pass::backward_input:
     case Pass::backward_input_batch:
       return {out, 0, in};
@@ -301,8 +318,9 @@ void Run(benchmark::State& state, const Conv2dGeometry& g, Entry entry, Pass pas
   auto y = Filled(samples * g.out.size(), 0), dx = Filled(samples * g.in.size(), 0);
   auto dw = Filled(g.weight_count(), 0), db = Filled(g.bias_count(), 0);
   auto scratch = Filled(conv2d_scratch_floats(g, samples), 0);
+  auto pooled = Filled(samples * g.out.size() / 4, 0);
   const Buffers m{x.get(), w.get(), b.get(), dy.get(), y.get(),
-                  dx.get(), dw.get(), db.get(), scratch.get()};
+                  dx.get(), dw.get(), db.get(), scratch.get(), pooled.get()};
   for (auto _ : state) {
     entry(pass, m);
     benchmark::ClobberMemory();
@@ -361,6 +379,14 @@ STATICNN_CONV2D_BENCHMARKS(ResNet3x3_64x56x56, ResNet3x3, kResNet3x3);
 STATICNN_CONV2D_BENCHMARKS(Lecture_3x32x32_10f5x5, Lecture, kLecture);
 STATICNN_CONV2D_BENCHMARKS(LeNet1_1x28x28_6f5x5, LeNet1, kLeNet1);
 STATICNN_CONV2D_BENCHMARKS(LeNet2_6x14x14_16f5x5, LeNet2, kLeNet2);
+void BM_LeNet1_1x28x28_6f5x5_ForwardReluPool(benchmark::State& s) {
+  Run(s, kLeNet1, HWY_DYNAMIC_DISPATCH(LeNet1), Pass::forward_relu_pool);
+}
+void BM_LeNet2_6x14x14_16f5x5_ForwardReluPool(benchmark::State& s) {
+  Run(s, kLeNet2, HWY_DYNAMIC_DISPATCH(LeNet2), Pass::forward_relu_pool);
+}
+BENCHMARK(BM_LeNet1_1x28x28_6f5x5_ForwardReluPool);
+BENCHMARK(BM_LeNet2_6x14x14_16f5x5_ForwardReluPool);
 STATICNN_CONV2D_BENCHMARKS(Pointwise1x1_64x56x56, Pointwise, kPointwise);
 STATICNN_CONV2D_BENCHMARKS(Depthwise3x3_64x56x56, Depthwise, kDepthwise);
 STATICNN_CONV2D_BENCHMARKS(Cifar3x3_32x32x32, Cifar3x3_32x32, kCifar3x3_32x32);

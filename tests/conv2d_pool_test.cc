@@ -39,6 +39,11 @@ constexpr Conv2dGeometry kLeNet2{{6, 14, 14}, {16, 10, 10}, {5, 1, 0, 1}, {5, 1,
 constexpr Conv2dGeometry kEight{{3, 11, 11}, {8, 9, 9}, {3, 1, 0, 1}, {3, 1, 0, 1}, 1, true};
 constexpr Conv2dGeometry kOddPhases{{3, 11, 11}, {8, 11, 11}, {5, 1, 2, 1}, {5, 1, 2, 1}, 1,
                                     true};
+// 25 pooled positions: with 8 or 4 lanes one is left after the whole vectors,
+// computed by PoolPhaseRemainder in blocks of output channels (13: the last
+// block overlaps with 16 registers).
+constexpr Conv2dGeometry kRemainder{{2, 11, 11}, {13, 11, 11}, {5, 1, 2, 1}, {5, 1, 2, 1}, 1,
+                                    true};
 
 // PyTorch's MaxPool2d(2) of a convolution's output (floor: 9x9 -> 4x4).
 constexpr Pool2dGeometry PoolOf(const Conv2dGeometry& g) {
@@ -74,9 +79,12 @@ void CheckForwardPooled(const Conv2dGeometry& g, int batch, bool relu, ForwardFn
     }
     b.begin()[c] = c % 2 == 0 ? -0.0f : dist(rng);
   }
-  const int zero_from = g.in.h / 2 | 1;  // an odd row: pool windows straddle the edge
+  // Zero rows on top, so that the last pooled positions (a remainder that
+  // some paths compute on their own) see varied values; they end at an odd
+  // row, so that pool windows straddle the edge.
+  const int zero_to = g.in.h / 2 | 1;
   for (int i = 0; i < batch * g.in.size(); ++i) {
-    x.begin()[i] = i % (g.in.h * g.in.w) / g.in.w >= zero_from ? 0.0f : std::abs(dist(rng));
+    x.begin()[i] = i % (g.in.h * g.in.w) / g.in.w < zero_to ? 0.0f : std::abs(dist(rng));
   }
   x.begin()[g.in.w + 1] = nan;
   Guarded y(batch * g.out.size(), nan), expected(batch * p.out.size(), nan);
@@ -166,6 +174,16 @@ void TestConv2dForwardPooled() {
   static_assert(PoolPhasesPay<conv2d_pool_test::kLeNet1, PoolOf(conv2d_pool_test::kLeNet1)>() ==
                     (kVectorRegisters == 32),
                 "LeNet-5's conv1 pools per phase with 32 vector registers");
+  constexpr int kLanes = static_cast<int>(hwy::HWY_NAMESPACE::MaxLanes(KernelTag()));
+  static_assert(conv2d_impl::PoolPhaseRemainderFits<conv2d_pool_test::kLeNet1,
+                                                    PoolOf(conv2d_pool_test::kLeNet1)>() ==
+                    (kLanes == 16),
+                "LeNet-5's conv1 on 16 lanes: 12 vectors of pooled positions and 4 more");
+  static_assert(conv2d_impl::PoolPhaseRemainderFits<conv2d_pool_test::kRemainder,
+                                                    PoolOf(conv2d_pool_test::kRemainder)>() ==
+                (kLanes <= 8));
+  CheckPooledByPhases<conv2d_pool_test::kRemainder, 1, true>();
+  CheckPooledByPhases<conv2d_pool_test::kRemainder, 1, false>();
   CheckPooledByPhases<conv2d_pool_test::kLeNet1, 1, true>();
   CheckPooledByPhases<conv2d_pool_test::kLeNet1, 1, false>();
   CheckPooledByPhases<conv2d_pool_test::kOddPhases, 1, true>();

@@ -124,6 +124,68 @@ HWY_NOINLINE void PadPhases(const float* HWY_RESTRICT src, float* HWY_RESTRICT d
   PadPhasesOf(src, S, dst);
 }
 
+// Whole-vector ConcatEven/ConcatOdd and TableLookupLanes: not on SVE, where
+// Highway 1.0.3's ConcatEven/ConcatOdd take the whole register whatever
+// KernelTag's cap (CopyEvenFloats), nor on the scalar target.
+// A stride-2 unfold whose input rows fit two vectors and whose copies' rows
+// one (AVX-512: LeNet-5's conv1 pooled by phases, 28 -> 6 copies of 14).
+constexpr bool EvenOddRowsFit(const Conv2dGeometry& g) {
+#if HWY_TARGET != HWY_SCALAR && \
+    (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0
+  constexpr int N = static_cast<int>(hn::MaxLanes(KernelTag()));
+  return g.x.stride == 2 && g.x.dilation == 1 && g.in.w <= 2 * N && g.out.w <= N;
+#else
+  (void)g;
+  return false;
+#endif
+}
+
+#if HWY_TARGET != HWY_SCALAR && \
+    (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0
+
+// The kernel.w copies of one input row at stride 2 (UnfoldColumns' rows):
+// copy kw, column i = from[2i + kw - pad], 0 outside the row. The row is read
+// as two vectors (zeros past its end), split once into its even and odd
+// columns, and each copy is one of those moved by a whole number of lanes,
+// with zeros shifted in: 2 loads, 2 splits and a lookup and store per copy,
+// where copying each on its own (CopyEvenFloats) loaded and split the row
+// again for every copy and zeroed the edges one float at a time: 12% of
+// LeNet-5's conv1 on AVX-512.
+template <Conv2dGeometry G>
+HWY_INLINE void UnfoldRowEvenOdd(const float* HWY_RESTRICT from, float* HWY_RESTRICT to,
+                                 int copy_stride) {
+  const KernelTag d;
+  const hn::RebindToSigned<KernelTag> di;
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  using V = hn::Vec<KernelTag>;
+  const V lo = G.in.w >= N ? hn::LoadU(d, from) : LoadFirstN(d, from, G.in.w);
+  const V hi = G.in.w > N ? LoadFirstN(d, from + N, G.in.w - N) : hn::Zero(d);
+  const V even = hn::ConcatEven(d, hi, lo), odd = hn::ConcatOdd(d, hi, lo);
+#pragma GCC unroll 16
+  for (int kw = 0; kw < G.x.kernel; ++kw) {
+    const int s = kw - G.x.pad;  // copy kw reads column 2i + s
+    const int shift = cd::floor_div(s, 2);  // lanes of even (s even) or odd
+    const V columns = s - 2 * shift == 0 ? even : odd;
+    V copy = columns;
+    if (shift != 0) {
+      // Lane i takes lane i + shift; lanes that would come from outside the
+      // vector are zero (columns < 0, or >= 2N, which is past the row's end).
+      const auto lane = hn::Iota(di, 0);
+      const auto from_lane = hn::Add(lane, hn::Set(di, shift));
+      const auto inside = hn::RebindMask(
+          d, hn::And(hn::Lt(hn::Set(di, -1), from_lane), hn::Lt(from_lane, hn::Set(di, N))));
+      const auto index = hn::Min(hn::Max(from_lane, hn::Zero(di)), hn::Set(di, N - 1));
+      copy = hn::IfThenElseZero(inside, hn::TableLookupLanes(columns,
+                                                              hn::IndicesFromVec(d, index)));
+    }
+    StoreFirstN(d, copy, to + kw * copy_stride, G.out.w);
+  }
+}
+#else
+template <Conv2dGeometry G>  // never called: EvenOddRowsFit is false
+void UnfoldRowEvenOdd(const float* HWY_RESTRICT from, float* HWY_RESTRICT to, int copy_stride);
+#endif
+
 // The unfolded copies (conv2d_scratch.hpp, ForwardPlan) of one group's input
 // x [channels][in.h][in.w], cut straight from it with the padding as zeros:
 // dst[py][kw][c][r][i] = x[c][r*sy + py - pad.y][i*sx + kw - pad.x] (0 outside
@@ -149,6 +211,10 @@ HWY_INLINE void UnfoldColumns(const float* HWY_RESTRICT x, float* HWY_RESTRICT d
           continue;
         }
         const float* HWY_RESTRICT from = x + (c * G.in.h + y) * G.in.w;
+        if constexpr (EvenOddRowsFit(G)) {
+          UnfoldRowEvenOdd<G>(from, to, kCopy);
+          continue;
+        }
 #pragma GCC unroll 16
         for (int kw = 0; kw < kKernel; ++kw) {
           // Columns [lead, end) of copy kw lie inside x (constants once unrolled).
