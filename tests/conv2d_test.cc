@@ -301,6 +301,12 @@ void TestConv2dStridePaddingDilation() {
   using conv2d_test::same;
   CheckConv2d<conv({3, 9, 17}, 5, {3, 2, 1}, {3, 2, 1})>();        // stride 2
   CheckConv2d<conv({2, 8, 16}, 3, {3, 2, 1}, {3, 2, 1})>();        // stride 2, even size
+  // Rows of 8 into copies of 4: each row split into even and odd columns once
+  // on every SIMD target (EvenOddRowsFit, also with 4 lanes).
+  static_assert(conv2d_impl::EvenOddRowsFit(conv({2, 7, 8}, 3, {3, 2, 1}, {3, 2, 1})) ==
+                (HWY_TARGET != HWY_SCALAR &&
+                 (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0));
+  CheckConv2d<conv({2, 7, 8}, 3, {3, 2, 1}, {3, 2, 1})>();
   CheckConv2d<conv({3, 11, 13}, 4, {5, 3, 2}, {5, 3, 2})>();       // stride 3, 5x5
   CheckConv2d<conv({2, 8, 10}, 3, {3, 2, 0}, {3, 3, 0})>();        // unused input tail
   CheckConv2d<conv({2, 7, 33}, 3, {3, 1, 0}, {3, 1, 0})>();        // valid
