@@ -143,6 +143,26 @@ void CheckForwardRelu(const LinearGeometry& g, int batch, Forward forward, Forwa
   }
 }
 
+// Backward input of each sample alone gives the bits of its row in a batch
+// (one sample holds dx in registers with 512-bit vectors; a batch runs the
+// column tiles): a shard of a parallel step computes what the whole batch does.
+void CheckBackwardInputBatchBits(const LinearGeometry& g, int batch, BackwardInput one,
+                                 BackwardInput all, std::mt19937& rng) {
+  SCOPED_TRACE(testing::Message() << "Linear " << g.in_features << "->" << g.out_features
+                                  << " backward input, batch " << batch << " vs 1");
+  const std::size_t in = g.in_features, out = g.out_features;
+  const std::vector<float> w = Uniform(out * in, rng), dy = Uniform(batch * out, rng);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Guarded dx(Filled(batch * in, nan));
+  all(dy.data(), w.data(), dx.begin());
+  for (int b = 0; b < batch; ++b) {
+    Guarded row(Filled(in, nan));
+    one(dy.data() + b * out, w.data(), row.begin());
+    ASSERT_EQ(0, std::memcmp(row.begin(), dx.begin() + b * in, in * sizeof(float)))
+        << "sample " << b;
+  }
+}
+
 }  // namespace staticnn::linear_test
 #endif  // STATICNN_TESTS_LINEAR_TEST_ONCE_
 
@@ -188,6 +208,11 @@ void TestLinear() {
   Check<LinearGeometry{33, 31, true}, 9>(rng);
   CheckRelu<LinearGeometry{400, 120, true}>(rng);
   CheckRelu<LinearGeometry{17, 15, true}>(rng);
+  constexpr LinearGeometry kLeNet{400, 120, true}, kTail{33, 31, true};
+  linear_test::CheckBackwardInputBatchBits(kLeNet, 3, &LinearBackwardInput<kLeNet, 1>,
+                                           &LinearBackwardInput<kLeNet, 3>, rng);
+  linear_test::CheckBackwardInputBatchBits(kTail, 5, &LinearBackwardInput<kTail, 1>,
+                                           &LinearBackwardInput<kTail, 5>, rng);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

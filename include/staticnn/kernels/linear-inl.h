@@ -8,7 +8,8 @@
 // vectors of accumulators, each step broadcasting MR scalars of one operand
 // against NV vectors of the other. Backward input (vectors along in, over
 // w's rows) and backward params (vectors along in, over x's rows) read both
-// operands in their natural layout. Forward pairs rows of x with rows of w,
+// operands in their natural layout; backward input of one sample with 512-bit
+// vectors keeps dx in registers and reads w's rows in order (RowMulAddHeld). Forward pairs rows of x with rows of w,
 // which are both contiguous along the reduction, so:
 //   - small batches (matrix-vector products, memory bound) use dot products,
 //     vectors along in, one horizontal sum per output: a few rows of x
@@ -280,6 +281,33 @@ HWY_NOINLINE void RowDotsHeld(size_t outs, const float* HWY_RESTRICT x,
   }
 }
 
+// Backward input of one sample with dx in registers (K floats, at most
+// kHeldVectors vectors): dx += dy[o] * w[o] over the rows of w in order, one
+// stream. Each dx float sums the same products in the same order as
+// MulAddTile's column tiles (o ascending from zero): the same bits.
+// 400 -> 120 at batch 1 (layers_bench BM_LinearBackwardInput<1>, AVX-512): the
+// column tiles read w in 4 strips of 512 B per row; in order it streams from L2.
+template <int K>
+HWY_NOINLINE void RowMulAddHeld(size_t outs, const float* HWY_RESTRICT dy,
+                                const float* HWY_RESTRICT w, float* HWY_RESTRICT dx) {
+  const D d;
+  constexpr int kLanes = static_cast<int>(hn::MaxLanes(D()));
+  constexpr int kWhole = K / kLanes, kTail = K % kLanes;
+  VecTile<D, kWhole + (kTail != 0)> acc;
+  Unroll<kWhole + (kTail != 0)>([&](auto v) HWY_ATTR { acc.Set(v, hn::Zero(d)); });
+  for (size_t o = 0; o < outs; ++o, w += K) {
+    const V g = hn::Set(d, dy[o]);
+    Unroll<kWhole>([&](auto v) HWY_ATTR {
+      acc.Set(v, hn::MulAdd(g, hn::LoadU(d, w + v * kLanes), acc.Get(v)));
+    });
+    if constexpr (kTail != 0) {
+      acc.Set(kWhole, hn::MulAdd(g, LoadFirstN(d, w + kWhole * kLanes, kTail), acc.Get(kWhole)));
+    }
+  }
+  Unroll<kWhole>([&](auto v) HWY_ATTR { hn::StoreU(acc.Get(v), d, dx + v * kLanes); });
+  if constexpr (kTail != 0) StoreFirstN(d, acc.Get(kWhole), dx + kWhole * kLanes, kTail);
+}
+
 template <LinearGeometry G, int Batch, bool kRelu>
 HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
@@ -395,6 +423,12 @@ void LinearBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
   static_assert(G.in_features > 0 && G.out_features > 0 && Batch > 0);
   using namespace linear_detail;  // NOLINT: the helpers of this file
   constexpr size_t K = G.in_features, O = G.out_features;
+  constexpr size_t kLanes = hn::MaxLanes(D());
+  if constexpr (!HWY_HAVE_SCALABLE && kLanes >= 16 && Batch == 1 &&
+                (K + kLanes - 1) / kLanes <= kHeldVectors) {
+    RowMulAddHeld<static_cast<int>(K)>(O, dy, w, dx);
+    return;
+  }
   // Columns of dx (in-features) outer, so a panel of w stays in L1 for the
   // whole batch.
   constexpr int kTileRows = Batch < kRows ? Batch : kRows;
