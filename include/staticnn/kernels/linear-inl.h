@@ -8,8 +8,10 @@
 // vectors of accumulators, each step broadcasting MR scalars of one operand
 // against NV vectors of the other. Backward input (vectors along in, over
 // w's rows) and backward params (vectors along in, over x's rows) read both
-// operands in their natural layout; backward input of one sample with 512-bit
-// vectors keeps dx in registers and reads w's rows in order (RowMulAddHeld). Forward pairs rows of x with rows of w,
+// operands in their natural layout; for one sample with 512-bit vectors
+// backward input keeps dx in registers and reads w's rows in order
+// (RowMulAddHeld), backward params keeps x there and updates dw's rows in
+// order (RowOuterHeld). Forward pairs rows of x with rows of w,
 // which are both contiguous along the reduction, so:
 //   - small batches (matrix-vector products, memory bound) use dot products,
 //     vectors along in, one horizontal sum per output: a few rows of x
@@ -308,6 +310,32 @@ HWY_NOINLINE void RowMulAddHeld(size_t outs, const float* HWY_RESTRICT dy,
   if constexpr (kTail != 0) StoreFirstN(d, acc.Get(kWhole), dx + kWhole * kLanes, kTail);
 }
 
+// Backward params of one sample with x in registers: dw[o] += dy[o] * x,
+// the rows of dw read and written in order (two streams, where the column
+// tiles went over each row in strips). One FMA per float of dw, as in the
+// tiles: the same bits.
+template <int K>
+HWY_NOINLINE void RowOuterHeld(size_t outs, const float* HWY_RESTRICT x,
+                               const float* HWY_RESTRICT dy, float* HWY_RESTRICT dw) {
+  const D d;
+  constexpr int kLanes = static_cast<int>(hn::MaxLanes(D()));
+  constexpr int kWhole = K / kLanes, kTail = K % kLanes;
+  VecTile<D, kWhole + (kTail != 0)> xv;
+  Unroll<kWhole>([&](auto v) HWY_ATTR { xv.Set(v, hn::LoadU(d, x + v * kLanes)); });
+  if constexpr (kTail != 0) xv.Set(kWhole, LoadFirstN(d, x + kWhole * kLanes, kTail));
+  for (size_t o = 0; o < outs; ++o, dw += K) {
+    const V g = hn::Set(d, dy[o]);
+    Unroll<kWhole>([&](auto v) HWY_ATTR {
+      float* p = dw + v * kLanes;
+      hn::StoreU(hn::MulAdd(g, xv.Get(v), hn::LoadU(d, p)), d, p);
+    });
+    if constexpr (kTail != 0) {
+      float* p = dw + kWhole * kLanes;
+      StoreFirstN(d, hn::MulAdd(g, xv.Get(kWhole), LoadFirstN(d, p, kTail)), p, kTail);
+    }
+  }
+}
+
 template <LinearGeometry G, int Batch, bool kRelu>
 HWY_INLINE void ForwardDot(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT y) {
@@ -449,17 +477,23 @@ void LinearBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   static_assert(G.in_features > 0 && G.out_features > 0 && Batch > 0);
   using namespace linear_detail;  // NOLINT: the helpers of this file
   constexpr size_t K = G.in_features, O = G.out_features;
-  // Columns of dw (in-features) outer, so the matching columns of x stay in
-  // L1 for all rows of dw. Row r of the tile is output o0 + r: a[r][t] =
-  // dy[t][o0 + r].
-  ForEachColumnTile<VectorsFor(kRows)>(K, [&](auto nv, auto mask_last, size_t col,
-                                              size_t last_lanes) HWY_ATTR {
-    ForEachBlock<O, kRows>([&](auto rows, int o0) HWY_ATTR {
-      float* c = dw + o0 * K + col;
-      MulAddTile<decltype(rows)::value, decltype(nv)::value, decltype(mask_last)::value>(
-          Batch, dy + o0, 1, O, x + col, K, c, K, c, K, last_lanes);
+  constexpr size_t kLanes = hn::MaxLanes(D());
+  if constexpr (!HWY_HAVE_SCALABLE && kLanes >= 16 && Batch == 1 &&
+                (K + kLanes - 1) / kLanes <= kHeldVectors) {
+    RowOuterHeld<static_cast<int>(K)>(O, x, dy, dw);
+  } else {
+    // Columns of dw (in-features) outer, so the matching columns of x stay in
+    // L1 for all rows of dw. Row r of the tile is output o0 + r: a[r][t] =
+    // dy[t][o0 + r].
+    ForEachColumnTile<VectorsFor(kRows)>(K, [&](auto nv, auto mask_last, size_t col,
+                                                size_t last_lanes) HWY_ATTR {
+      ForEachBlock<O, kRows>([&](auto rows, int o0) HWY_ATTR {
+        float* c = dw + o0 * K + col;
+        MulAddTile<decltype(rows)::value, decltype(nv)::value, decltype(mask_last)::value>(
+            Batch, dy + o0, 1, O, x + col, K, c, K, c, K, last_lanes);
+      });
     });
-  });
+  }
   if (!G.bias || db == nullptr) return;
   const D d;
   const size_t lanes = hn::Lanes(d);
