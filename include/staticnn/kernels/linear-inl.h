@@ -10,8 +10,8 @@
 // w's rows) and backward params (vectors along in, over x's rows) read both
 // operands in their natural layout; for one sample with 512-bit vectors
 // backward input keeps dx in registers and reads w's rows in order
-// (RowMulAddHeld), backward params keeps x there and updates dw's rows in
-// order (RowOuterHeld). Forward pairs rows of x with rows of w,
+// (RowMulAddHeld); backward params of one sample updates dw's rows in order
+// on every fixed-width target (RowOuter). Forward pairs rows of x with rows of w,
 // which are both contiguous along the reduction, so:
 //   - small batches (matrix-vector products, memory bound) use dot products,
 //     vectors along in, one horizontal sum per output: a few rows of x
@@ -310,28 +310,38 @@ HWY_NOINLINE void RowMulAddHeld(size_t outs, const float* HWY_RESTRICT dy,
   if constexpr (kTail != 0) StoreFirstN(d, acc.Get(kWhole), dx + kWhole * kLanes, kTail);
 }
 
-// Backward params of one sample with x in registers: dw[o] += dy[o] * x,
-// the rows of dw read and written in order (two streams, where the column
-// tiles went over each row in strips). One FMA per float of dw, as in the
-// tiles: the same bits.
-template <int K>
-HWY_NOINLINE void RowOuterHeld(size_t outs, const float* HWY_RESTRICT x,
-                               const float* HWY_RESTRICT dy, float* HWY_RESTRICT dw) {
+// Backward params of one sample: dw[o] += dy[o] * x, the rows of dw read and
+// written in order (two streams, where the column tiles went over each row in
+// strips), x held in registers where it fits (kHeld: at most kHeldVectors
+// vectors), else loaded from L1 with each vector of dw. One FMA per float of
+// dw, as in the tiles: the same bits.
+template <int K, bool kHeld>
+HWY_NOINLINE void RowOuter(size_t outs, const float* HWY_RESTRICT x,
+                           const float* HWY_RESTRICT dy, float* HWY_RESTRICT dw) {
   const D d;
   constexpr int kLanes = static_cast<int>(hn::MaxLanes(D()));
   constexpr int kWhole = K / kLanes, kTail = K % kLanes;
-  VecTile<D, kWhole + (kTail != 0)> xv;
-  Unroll<kWhole>([&](auto v) HWY_ATTR { xv.Set(v, hn::LoadU(d, x + v * kLanes)); });
-  if constexpr (kTail != 0) xv.Set(kWhole, LoadFirstN(d, x + kWhole * kLanes, kTail));
+  VecTile<D, kHeld ? kWhole + (kTail != 0) : 1> xv;
+  if constexpr (kHeld) {
+    Unroll<kWhole>([&](auto v) HWY_ATTR { xv.Set(v, hn::LoadU(d, x + v * kLanes)); });
+    if constexpr (kTail != 0) xv.Set(kWhole, LoadFirstN(d, x + kWhole * kLanes, kTail));
+  }
   for (size_t o = 0; o < outs; ++o, dw += K) {
     const V g = hn::Set(d, dy[o]);
-    Unroll<kWhole>([&](auto v) HWY_ATTR {
-      float* p = dw + v * kLanes;
-      hn::StoreU(hn::MulAdd(g, xv.Get(v), hn::LoadU(d, p)), d, p);
-    });
+    if constexpr (kHeld) {
+      Unroll<kWhole>([&](auto v) HWY_ATTR {
+        float* p = dw + v * kLanes;
+        hn::StoreU(hn::MulAdd(g, xv.Get(v), hn::LoadU(d, p)), d, p);
+      });
+    } else {
+      for (int i = 0; i < kWhole * kLanes; i += kLanes) {
+        hn::StoreU(hn::MulAdd(g, hn::LoadU(d, x + i), hn::LoadU(d, dw + i)), d, dw + i);
+      }
+    }
     if constexpr (kTail != 0) {
       float* p = dw + kWhole * kLanes;
-      StoreFirstN(d, hn::MulAdd(g, xv.Get(kWhole), LoadFirstN(d, p, kTail)), p, kTail);
+      const V xt = kHeld ? xv.Get(kHeld ? kWhole : 0) : LoadFirstN(d, x + kWhole * kLanes, kTail);
+      StoreFirstN(d, hn::MulAdd(g, xt, LoadFirstN(d, p, kTail)), p, kTail);
     }
   }
 }
@@ -478,9 +488,9 @@ void LinearBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   using namespace linear_detail;  // NOLINT: the helpers of this file
   constexpr size_t K = G.in_features, O = G.out_features;
   constexpr size_t kLanes = hn::MaxLanes(D());
-  if constexpr (!HWY_HAVE_SCALABLE && kLanes >= 16 && Batch == 1 &&
-                (K + kLanes - 1) / kLanes <= kHeldVectors) {
-    RowOuterHeld<static_cast<int>(K)>(O, x, dy, dw);
+  if constexpr (!HWY_HAVE_SCALABLE && Batch == 1) {
+    constexpr bool kHeld = kLanes >= 16 && (K + kLanes - 1) / kLanes <= kHeldVectors;
+    RowOuter<static_cast<int>(K), kHeld>(O, x, dy, dw);
   } else {
     // Columns of dw (in-features) outer, so the matching columns of x stay in
     // L1 for all rows of dw. Row r of the tile is output o0 + r: a[r][t] =
