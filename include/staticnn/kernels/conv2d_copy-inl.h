@@ -156,11 +156,11 @@ HWY_INLINE void CopyShiftedRow(const float* HWY_RESTRICT from, int width, int sh
 #endif
 }
 
-// Whole-vector ConcatEven/ConcatOdd and TableLookupLanes: not on SVE, where
-// Highway 1.0.3's ConcatEven/ConcatOdd take the whole register whatever
-// KernelTag's cap (CopyEvenFloats), nor on the scalar target.
 // A stride-2 unfold whose input rows fit two vectors and whose copies' rows
-// one (AVX-512: LeNet-5's conv1 pooled by phases, 28 -> 6 copies of 14).
+// one (AVX-512: LeNet-5's conv1 pooled by phases, 28 -> 6 copies of 14). It
+// needs whole-vector ConcatEven/ConcatOdd and TableLookupLanes: not on SVE,
+// where Highway 1.0.3's ConcatEven/ConcatOdd take the whole register whatever
+// KernelTag's cap (CopyEvenFloats), nor on the scalar target.
 constexpr bool EvenOddRowsFit(const Conv2dGeometry& g) {
 #if HWY_TARGET != HWY_SCALAR && \
     (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)) == 0
