@@ -7,8 +7,9 @@
 // flipped kernel), and consecutive positions of the phase read consecutive
 // floats of the padded dy (BackwardInputTables in conv2d_scratch.hpp). So per
 // phase and tile of MR input channels: a panel of the weights of the taps
-// that reach the phase, then the row tile (conv2d_row_tile-inl.h) over the
-// padded dy, then a scatter of the phase's positions into dx. Rows of the
+// that reach the phase (at stride 1 a full tile reads w in place instead,
+// RowTileOverOutputsTransposed), then the row tile (conv2d_row_tile-inl.h)
+// over the padded dy, then a scatter of the phase's positions into dx. Rows of the
 // padded dy wrap onto the next row's left zeros, so the right padding takes no
 // columns, and a stride-1 convolution without discarded columns (a valid one's
 // dx) is written directly. At stride 1 on small planes (input_unfolds) dy is
@@ -153,11 +154,18 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
         for (int t = 0; t < p.ci.tiles; ++t) {
           const int ci0 = t * MR;
           const int valid = std::min(MR, kCin - ci0);
+          const int count = std::min(kDirectBlockOutputs, kInPlane - q0);
+          float* HWY_RESTRICT out = dx + (g * kCin + ci0) * kInPlane + q0;
+          if (valid == MR) {
+            RowTileOverOutputsTransposed<MR, kTaps, kCin>(
+                dys + q0, kCout, Unfolded::plan.plane, kFlippedOffsets.data(),
+                w_group + ci0 * kTaps, count, out, kInPlane);
+            continue;
+          }
           PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
           RowTileOverOutputs<MR, kTaps>(dys + q0, kCout, Unfolded::plan.plane,
-                                        kFlippedOffsets.data(), kTaps, panel,
-                                        std::min(kDirectBlockOutputs, kInPlane - q0),
-                                        dx + (g * kCin + ci0) * kInPlane + q0, kInPlane, valid);
+                                        kFlippedOffsets.data(), kTaps, panel, count, out,
+                                        kInPlane, valid);
         }
       }
       continue;
@@ -229,11 +237,18 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
           const int ci0 = t * MR;
           const int valid = std::min(MR, kCin - ci0);
           float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
-          PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
-          RowTileOverOutputs<MR, kTaps>(dys + q0, kCout, p.plane, ph.offset.data(), ph.taps,
-                                        panel, std::min(block, ph.qeff - q0),
-                                        (kDirect ? dx_tile : ybuf) + q0,
-                                        kDirect ? kInPlane : ph.qeff, valid);
+          const int count = std::min(block, ph.qeff - q0);
+          float* HWY_RESTRICT out = (kDirect ? dx_tile : ybuf) + q0;
+          const int out_stride = kDirect ? kInPlane : ph.qeff;
+          if (valid == MR) {
+            RowTileOverOutputsTransposed<MR, kTaps, kCin>(dys + q0, kCout, p.plane,
+                                                          ph.offset.data(), w_group + ci0 * kTaps,
+                                                          count, out, out_stride);
+          } else {
+            PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
+            RowTileOverOutputs<MR, kTaps>(dys + q0, kCout, p.plane, ph.offset.data(), ph.taps,
+                                          panel, count, out, out_stride, valid);
+          }
           if constexpr (!kDirect) {
             ScatterRows(ybuf, valid,
                         {ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,

@@ -6,8 +6,9 @@
 // operand is never built. Forward runs it over the padded input with the
 // weights read in place; backward input over the zero-padded dy with the
 // weights transposed into a packed panel and only the taps that reach each
-// phase of the input positions; the valid convolution's backward input and
-// Winograd use it with a single tap as a plain GEMM over packed panels.
+// phase of the input positions (at stride 1, every tap of w read in place);
+// the valid convolution's backward input and Winograd use it with a single
+// tap as a plain GEMM over packed panels.
 // Outputs live on the padded width (a few discarded columns per row). Only
 // the register tiles are templates, of their sizes and of the kernel's tap
 // count; the loops around them take the geometry's other constants as
@@ -43,7 +44,9 @@ namespace cd = ::staticnn::conv2d_detail;
 // weights[r * kRowStride + step * kStepStride]: either a packed panel, one
 // row of MR weights per step (kRowStride 1, kStepStride MR), or the weight
 // matrix [rows][k] read in place (kRowStride k, kStepStride 1: every row at a
-// constant displacement from one pointer, nothing packed per call). Rows
+// constant displacement from one pointer, nothing packed per call), and
+// kChannelSkip more after each channel's steps (backward input's w^T read in
+// place: RowTileOverOutputsTransposed). Rows
 // start at init[r] (init null: at zero). Stores rows [0, rows) and columns
 // [0, cols) of the tile (cols may be short at the end of a plane), so it can
 // write straight into a caller's tensor; kRelu stores max(0, .) of them (a
@@ -76,7 +79,8 @@ HWY_INLINE void RowTileStep(D d, const float* HWY_RESTRICT b, const float* HWY_R
   }
 }
 
-template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu, class D>
+template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu,
+          int kChannelSkip, class D>
 HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int channel_stride,
                         const int* HWY_RESTRICT tap_offset, int taps,
                         const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
@@ -101,6 +105,7 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
       for (int t = 0; t < kTaps; ++t, a += kStepStride) {
         RowTileStep<R, NV, kRowStride>(d, plane + offset[t], a, acc);
       }
+      a += kChannelSkip;
     }
   } else {
     for (int c = 0; c < channels; ++c) {
@@ -108,6 +113,7 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
       for (int t = 0; t < taps; ++t, a += kStepStride) {
         RowTileStep<R, NV, kRowStride>(d, plane + tap_offset[t], a, acc);
       }
+      a += kChannelSkip;
     }
   }
   if constexpr (kRelu) {
@@ -121,7 +127,8 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
 }
 
 // RowTile<R, vectors, ...> for 1 <= vectors <= NV.
-template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu, class D>
+template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu,
+          int kChannelSkip, class D>
 HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, int channels,
                                int channel_stride, const int* HWY_RESTRICT tap_offset,
                                int taps, const float* HWY_RESTRICT init,
@@ -129,15 +136,15 @@ HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, 
                                int out_stride, int rows, int cols) {
   if constexpr (NV > 1) {
     if (vectors < NV) {
-      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu>(
+      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip>(
           d, vectors, src, channels, channel_stride, tap_offset, taps, init, weights, out,
           out_stride, rows, cols);
       return;
     }
   }
-  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu>(d, src, channels, channel_stride,
-                                                        tap_offset, taps, init, weights, out,
-                                                        out_stride, rows, cols);
+  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip>(
+      d, src, channels, channel_stride, tap_offset, taps, init, weights, out, out_stride, rows,
+      cols);
 }
 
 // Outputs per block when the tiles write straight into the output (no
@@ -164,7 +171,8 @@ constexpr int RowTileAccumulators(D d, int rows) { return rows * RowTileVectors(
 // small; one tap (the plain GEMMs: Winograd, valid backward input) is constant
 // on every target, so the channel loop has no inner loop of one step.
 inline constexpr int kMaxFixedTaps = 64;
-template <int MR, int kTaps, int kRowStride, int kStepStride, bool kRelu = false>
+template <int MR, int kTaps, int kRowStride, int kStepStride, bool kRelu = false,
+          int kChannelSkip = 0>
 HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int channel_stride,
                               const int* HWY_RESTRICT tap_offset, int taps,
                               const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
@@ -188,7 +196,7 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
     const int chunks = (left + NV - 1) / NV;
     vectors = (left + chunks - 1) / chunks;
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
-      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu>(
+      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu, kChannelSkip>(
           d, vectors, src + q, channels, channel_stride, tap_offset, taps,
           init != nullptr ? init + pass * R : nullptr, weights + pass * R * kRowStride,
           out + pass * R * out_stride + q, out_stride, rows - pass * R, count - q);
@@ -204,6 +212,22 @@ HWY_INLINE void RowTileOverOutputs(const float* HWY_RESTRICT src, int channels,
                                    float* HWY_RESTRICT out, int out_stride, int rows) {
   RowTileRows<MR, kTaps, 1, MR>(src, channels, channel_stride, tap_offset, taps, panel,
                                 panel + MR, count, out, out_stride, rows);
+}
+
+// Backward input at stride 1 over MR rows of w^T read in place: row r is
+// input channel r of w [channels][kCin][kTaps] (w at the tile's first input
+// channel), step (co, t) weight w[co][r][t]. Every row must be inside w (a
+// full tile): the rows past a short tile's end would read past it. Packing
+// the panel ([co][tap][MR], PackTransposedPanel) was a tenth of ResNet-8's
+// 64->64 3x3 dx at 8x8, and it was packed again for every sample.
+template <int MR, int kTaps, int kCin>
+HWY_INLINE void RowTileOverOutputsTransposed(const float* HWY_RESTRICT src, int channels,
+                                             int channel_stride,
+                                             const int* HWY_RESTRICT tap_offset,
+                                             const float* HWY_RESTRICT w, int count,
+                                             float* HWY_RESTRICT out, int out_stride) {
+  RowTileRows<MR, kTaps, kTaps, 1, false, (kCin - 1) * kTaps>(
+      src, channels, channel_stride, tap_offset, kTaps, nullptr, w, count, out, out_stride, MR);
 }
 
 // Over MR whole rows of a weight matrix [rows][kK] read in place, each row
