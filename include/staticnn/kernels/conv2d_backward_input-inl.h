@@ -190,7 +190,19 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
         const int ci0 = t * MR;
         const int valid = std::min(MR, kCin - ci0);
         float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
-        PackPhasePanels<G, MR>(w_group, ci0, valid, scratch + p.wt, panel);
+        // A full tile reads w in place; a short one packs its panels (the
+        // phase's starts at `at`), whose rows past `valid` are zeros.
+        if (valid < MR) PackPhasePanels<G, MR>(w_group, ci0, valid, scratch + p.wt, panel);
+        const auto phase_tile = [&](const auto& ph, int at, int count, float* HWY_RESTRICT out) {
+          if (valid == MR) {
+            RowTileOverPhaseTransposed<MR, kTaps, kCin>(dys, kCout, kPlane, offsets(ph), ph.taps,
+                                                        ph.tap.data(), w_group + ci0 * kTaps,
+                                                        count, out, count);
+          } else {
+            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(ph), ph.taps, panel + at,
+                                      count, out, count, valid);
+          }
+        };
         if constexpr (p.pairs_columns) {
           static constexpr auto kPanelAt = [] {  // where each phase's panel starts
             std::array<int, Tables::kPhases> at{};
@@ -204,11 +216,8 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
             const auto& odd = Tables::phases[2 * ry + 1];
             static_assert(G.x.stride == 2);
             const int count = qeff(even);  // odd's too: the same rows, as wide
-            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(even), even.taps,
-                                      panel + kPanelAt[2 * ry], count, ybuf, count, valid);
-            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(odd), odd.taps,
-                                      panel + kPanelAt[2 * ry + 1], count, scratch + p.ybuf_odd,
-                                      count, valid);
+            phase_tile(even, kPanelAt[2 * ry], count, ybuf);
+            phase_tile(odd, kPanelAt[2 * ry + 1], count, scratch + p.ybuf_odd);
             InterleaveColumnPhases(ybuf, scratch + p.ybuf_odd, valid,
                                    {even.count_y, even.count_x, count, kCols, ry, 0, G.y.stride,
                                     2, G.in.h, G.in.w},
@@ -216,17 +225,16 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
           }
           continue;
         }
-        const float* HWY_RESTRICT ph_panel = panel;
+        int at = 0;
         for (const auto& ph : Tables::phases) {
           if (ph.count_y > 0 && ph.count_x > 0 && ph.taps > 0) {
-            RowTileOverOutputs<MR, 0>(dys, kCout, kPlane, offsets(ph), ph.taps, ph_panel,
-                                      qeff(ph), ybuf, qeff(ph), valid);
+            phase_tile(ph, at, qeff(ph), ybuf);
             ScatterRows(ybuf, valid,
                         {ph.count_y, ph.count_x, qeff(ph), kCols, ph.ry, ph.rx, G.y.stride,
                          G.x.stride, G.in.h, G.in.w},
                         dx_tile);
           }
-          ph_panel += MR * (1 + kCout * ph.taps);
+          at += MR * (1 + kCout * ph.taps);
         }
       }
     } else {  // stride 1: one phase, every tap

@@ -45,8 +45,9 @@ namespace cd = ::staticnn::conv2d_detail;
 // row of MR weights per step (kRowStride 1, kStepStride MR), or the weight
 // matrix [rows][k] read in place (kRowStride k, kStepStride 1: every row at a
 // constant displacement from one pointer, nothing packed per call), and
-// kChannelSkip more after each channel's steps (backward input's w^T read in
-// place: RowTileOverOutputsTransposed). Rows
+// kChannelSkip more after each channel's steps; with kWeightTaps, step t of a
+// channel reads at weight_tap[t] from the channel's start instead (backward
+// input's w^T read in place, RowTileOverOutputsTransposed). Rows
 // start at init[r] (init null: at zero). Stores rows [0, rows) and columns
 // [0, cols) of the tile (cols may be short at the end of a plane), so it can
 // write straight into a caller's tensor; kRelu stores max(0, .) of them (a
@@ -80,11 +81,12 @@ HWY_INLINE void RowTileStep(D d, const float* HWY_RESTRICT b, const float* HWY_R
 }
 
 template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu,
-          int kChannelSkip, class D>
+          int kChannelSkip, bool kWeightTaps, class D>
 HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int channel_stride,
                         const int* HWY_RESTRICT tap_offset, int taps,
                         const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
-                        float* HWY_RESTRICT out, int out_stride, int rows, int cols) {
+                        const int* HWY_RESTRICT weight_tap, float* HWY_RESTRICT out,
+                        int out_stride, int rows, int cols) {
   VecTile<D, R, NV> acc;
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
@@ -111,7 +113,8 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
     for (int c = 0; c < channels; ++c) {
       const float* HWY_RESTRICT plane = src + c * channel_stride;
       for (int t = 0; t < taps; ++t, a += kStepStride) {
-        RowTileStep<R, NV, kRowStride>(d, plane + tap_offset[t], a, acc);
+        RowTileStep<R, NV, kRowStride>(d, plane + tap_offset[t],
+                                       kWeightTaps ? a + weight_tap[t] : a, acc);
       }
       a += kChannelSkip;
     }
@@ -128,23 +131,24 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
 
 // RowTile<R, vectors, ...> for 1 <= vectors <= NV.
 template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu,
-          int kChannelSkip, class D>
+          int kChannelSkip, bool kWeightTaps, class D>
 HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, int channels,
                                int channel_stride, const int* HWY_RESTRICT tap_offset,
                                int taps, const float* HWY_RESTRICT init,
-                               const float* HWY_RESTRICT weights, float* HWY_RESTRICT out,
+                               const float* HWY_RESTRICT weights,
+                               const int* HWY_RESTRICT weight_tap, float* HWY_RESTRICT out,
                                int out_stride, int rows, int cols) {
   if constexpr (NV > 1) {
     if (vectors < NV) {
-      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip>(
-          d, vectors, src, channels, channel_stride, tap_offset, taps, init, weights, out,
-          out_stride, rows, cols);
+      RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip,
+                     kWeightTaps>(d, vectors, src, channels, channel_stride, tap_offset, taps,
+                                  init, weights, weight_tap, out, out_stride, rows, cols);
       return;
     }
   }
-  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip>(
-      d, src, channels, channel_stride, tap_offset, taps, init, weights, out, out_stride, rows,
-      cols);
+  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip, kWeightTaps>(
+      d, src, channels, channel_stride, tap_offset, taps, init, weights, weight_tap, out,
+      out_stride, rows, cols);
 }
 
 // Outputs per block when the tiles write straight into the output (no
@@ -172,11 +176,12 @@ constexpr int RowTileAccumulators(D d, int rows) { return rows * RowTileVectors(
 // on every target, so the channel loop has no inner loop of one step.
 inline constexpr int kMaxFixedTaps = 64;
 template <int MR, int kTaps, int kRowStride, int kStepStride, bool kRelu = false,
-          int kChannelSkip = 0>
+          int kChannelSkip = 0, bool kWeightTaps = false>
 HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int channel_stride,
                               const int* HWY_RESTRICT tap_offset, int taps,
                               const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
-                              int count, float* HWY_RESTRICT out, int out_stride, int rows) {
+                              int count, float* HWY_RESTRICT out, int out_stride, int rows,
+                              const int* HWY_RESTRICT weight_tap = nullptr) {
   const KernelTag d;
   constexpr int kPasses =
       MR % 2 == 0 && RowTileAccumulators(d, MR / 2) > RowTileAccumulators(d, MR) ? 2 : 1;
@@ -186,7 +191,8 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
   static_assert(kCols <= cd::kMaxTileCols, "scratch is sized for kMaxTileCols");
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int kFixedTaps =
-      kTaps == 1 || (kVectorRegisters == 16 && kTaps <= kMaxFixedTaps) ? kTaps : 0;
+      !kWeightTaps && (kTaps == 1 || (kVectorRegisters == 16 && kTaps <= kMaxFixedTaps)) ? kTaps
+                                                                                       : 0;
   int vectors = 0;  // of the current chunk of columns
   for (int q = 0; q < count; q += vectors * N) {
     // The vectors left are split into the fewest chunks of at most NV, of
@@ -196,10 +202,12 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
     const int chunks = (left + NV - 1) / NV;
     vectors = (left + chunks - 1) / chunks;
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
-      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu, kChannelSkip>(
-          d, vectors, src + q, channels, channel_stride, tap_offset, taps,
-          init != nullptr ? init + pass * R : nullptr, weights + pass * R * kRowStride,
-          out + pass * R * out_stride + q, out_stride, rows - pass * R, count - q);
+      RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu, kChannelSkip,
+                     kWeightTaps>(d, vectors, src + q, channels, channel_stride, tap_offset,
+                                  taps, init != nullptr ? init + pass * R : nullptr,
+                                  weights + pass * R * kRowStride, weight_tap,
+                                  out + pass * R * out_stride + q, out_stride, rows - pass * R,
+                                  count - q);
     }
   }
 }
@@ -228,6 +236,21 @@ HWY_INLINE void RowTileOverOutputsTransposed(const float* HWY_RESTRICT src, int 
                                              float* HWY_RESTRICT out, int out_stride) {
   RowTileRows<MR, kTaps, kTaps, 1, false, (kCin - 1) * kTaps>(
       src, channels, channel_stride, tap_offset, kTaps, nullptr, w, count, out, out_stride, MR);
+}
+
+// The same for a stride phase that `taps` taps of the kernel reach: step t of
+// an output channel is w's tap weight_tap[t] (a tile's panels of every phase
+// were a sixth of ResNet-8's 32x16x16 3x3 stride-2 dx).
+template <int MR, int kTaps, int kCin>
+HWY_INLINE void RowTileOverPhaseTransposed(const float* HWY_RESTRICT src, int channels,
+                                           int channel_stride,
+                                           const int* HWY_RESTRICT tap_offset, int taps,
+                                           const int* HWY_RESTRICT weight_tap,
+                                           const float* HWY_RESTRICT w, int count,
+                                           float* HWY_RESTRICT out, int out_stride) {
+  RowTileRows<MR, 0, kTaps, 0, false, kCin * kTaps, true>(src, channels, channel_stride,
+                                                         tap_offset, taps, nullptr, w, count,
+                                                         out, out_stride, MR, weight_tap);
 }
 
 // Over MR whole rows of a weight matrix [rows][kK] read in place, each row
