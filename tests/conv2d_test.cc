@@ -743,6 +743,12 @@ void TestConv2dValidBackwardInput() {
   CheckValidInput<conv({5, 9, 21}, 24, {4}, {6})>();
   CheckValidInput<conv({2, 5, 33}, 7, {1}, {3}, 1, false)>();
   CheckValidInput<conv({6, 11, 13}, 16, {5}, {5})>();
+  // Both ways to the GEMM's weights: in place where the blocks of taps divide
+  // the kernel, packed panels (zeros past the last tap) where they do not.
+  static_assert(conv2d_impl::ValidPanelsInPlace<conv({6, 11, 13}, 16, {5}, {5})>());
+  constexpr Conv2dGeometry kPacked = conv({4, 7, 6}, 5, {3}, {3});
+  static_assert(!conv2d_impl::ValidPanelsInPlace<kPacked>());
+  CheckValidInput<kPacked>();
 }
 
 // The shapes the benchmark measures.

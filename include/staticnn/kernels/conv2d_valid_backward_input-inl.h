@@ -12,8 +12,9 @@
 // column) from the taps directly, kernel.h * kernel.w loads per vector of dx,
 // spent a quarter of LeNet-5's conv2 backward input there. T on the input's
 // width instead (so that every shifted row was a plain read) spent 4 of 14
-// columns of LeNet-5's conv2 on the GEMM for zeros. The GEMM's panels of
-// weights are packed once per batch.
+// columns of LeNet-5's conv2 on the GEMM for zeros. The GEMM reads its
+// weights in place when the blocks of taps divide the kernel
+// (ValidPanelsInPlace), else from panels packed once per batch.
 
 #if defined(STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_VALID_BACKWARD_INPUT_INL_H_
@@ -92,7 +93,16 @@ HWY_INLINE void ValidSumKernelColumns(D d, const float* HWY_RESTRICT s, int s_st
   }
 }
 
-// The GEMM's panels of one group, for every input channel and block of MR
+// The tiles' rows are a block of MR taps of one input channel, w[co][ci][t0 +
+// r]: consecutive floats of w, a step of kCin * kTaps per output channel, so
+// whole blocks read w in place (packing them was 8% of LeNet-5's conv2
+// backward input at batch 1). A last short block would read past them.
+template <Conv2dGeometry G>
+constexpr bool ValidPanelsInPlace() {
+  return G.y.kernel * G.x.kernel % cd::valid_input_plan(G).mr == 0;
+}
+
+// The GEMM's panels of one group (unless ValidPanelsInPlace), for every input channel and block of MR
 // taps (packed once for a whole batch: they are the same for every sample),
 // from w [cout][cin][taps]: panel (ci, block) at panels + (ci * blocks +
 // block) * panel_floats is [MR zeros][co][MR weights w[co][ci][t0 + r]].
@@ -122,10 +132,11 @@ HWY_NOINLINE void PackValidPanels(const float* HWY_RESTRICT w, float* HWY_RESTRI
 
 // Backward input of a valid convolution, one group of one sample (see
 // ValidInputPlan): dx [cin][in.h][in.w] from dy [cout][out.h][out.w] and the
-// group's panels (PackValidPanels, at scratch + plan.panel).
+// group's weights w [cout][cin][taps] or, unless ValidPanelsInPlace, its
+// panels (PackValidPanels, at scratch + plan.panel).
 template <Conv2dGeometry G>
-HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx,
-                                     float* HWY_RESTRICT scratch) {
+HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
+                                     float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
   constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
   constexpr int kTaps = G.y.kernel * G.x.kernel, MR = p.mr;
@@ -155,9 +166,15 @@ HWY_NOINLINE void ValidBackwardInput(const float* HWY_RESTRICT dy, float* HWY_RE
   static constexpr int kSingleTap[1] = {0};
   for (int ci = 0; ci < kCin; ++ci) {
     for (int t0 = 0; t0 < kTaps; t0 += MR, panel += p.panel_floats) {
-      const int valid = std::min(MR, kTaps - t0);
-      RowTileOverOutputs<MR, 1>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r,
-                                t + t0 * p.t_stride + p.lead, p.t_stride, valid);
+      float* HWY_RESTRICT out = t + t0 * p.t_stride + p.lead;
+      if constexpr (ValidPanelsInPlace<G>()) {
+        RowTileRows<MR, 1, 1, kCin * kTaps>(dyw, kCout, p.qd_r, kSingleTap, 1, nullptr,
+                                            w + ci * kTaps + t0, p.qd_r, out, p.t_stride, MR);
+      } else {
+        const int valid = std::min(MR, kTaps - t0);
+        RowTileOverOutputs<MR, 1>(dyw, kCout, p.qd_r, kSingleTap, 1, panel, p.qd_r, out,
+                                  p.t_stride, valid);
+      }
     }
     ValidSumKernelRows<G>(d, t + p.lead, p.t_stride, s + cd::kMaxLanes, p.s_stride);
     ValidSumKernelColumns<G>(d, s + cd::kMaxLanes, p.s_stride, dx + ci * kPlane);
