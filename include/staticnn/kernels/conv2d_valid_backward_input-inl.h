@@ -102,10 +102,11 @@ constexpr bool ValidPanelsInPlace() {
   return G.y.kernel * G.x.kernel % cd::valid_input_plan(G).mr == 0;
 }
 
-// The GEMM's panels of one group (unless ValidPanelsInPlace), for every input channel and block of MR
-// taps (packed once for a whole batch: they are the same for every sample),
-// from w [cout][cin][taps]: panel (ci, block) at panels + (ci * blocks +
-// block) * panel_floats is [MR zeros][co][MR weights w[co][ci][t0 + r]].
+// The GEMM's panels of one group (unless ValidPanelsInPlace), for every
+// input channel and block of MR taps (packed once for a whole batch: they are
+// the same for every sample), from w [cout][cin][taps]: panel (ci, block) at
+// panels + (ci * blocks + block) * panel_floats is [MR zeros][co][MR weights
+// w[co][ci][t0 + r]].
 template <Conv2dGeometry G>
 HWY_NOINLINE void PackValidPanels(const float* HWY_RESTRICT w, float* HWY_RESTRICT panels) {
   constexpr cd::ValidInputPlan p = cd::valid_input_plan(G);
