@@ -302,10 +302,17 @@ HWY_INLINE void BackwardInputPointwiseStride2(const float* HWY_RESTRICT dy,
     for (int t = 0; t < p.ci.tiles; ++t) {
       const int ci0 = t * MR;
       const int valid = std::min(MR, kCin - ci0);
-      PackTransposedPanel<G, MR>(w + g * kCout * kCin, Tables::phases[0], ci0, valid, panel);
-      // The phase path's instantiation (a varying tap count), one tap here.
-      RowTileOverOutputs<MR, 0>(dy + g * kCout * kOutPlane, kCout, kOutPlane, kOffset, 1,
-                                panel, kOutPlane, ybuf, kOutPlane, valid);
+      const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
+      if (valid == MR) {
+        RowTileOverOutputsTransposed<MR, 1, kCin>(dy_group, kCout, kOutPlane, kOffset,
+                                                  w + g * kCout * kCin + ci0, kOutPlane, ybuf,
+                                                  kOutPlane);
+      } else {
+        PackTransposedPanel<G, MR>(w + g * kCout * kCin, Tables::phases[0], ci0, valid, panel);
+        // The phase path's instantiation (a varying tap count), one tap here.
+        RowTileOverOutputs<MR, 0>(dy_group, kCout, kOutPlane, kOffset, 1, panel, kOutPlane,
+                                  ybuf, kOutPlane, valid);
+      }
       for (int r = 0; r < valid; ++r) {
         float* HWY_RESTRICT plane = dx + (g * kCin + ci0 + r) * kInPlane;
         for (int j = 0; j < G.out.h; ++j) {
