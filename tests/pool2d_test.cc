@@ -222,6 +222,10 @@ void TestPool2d() {
   CheckPools<Geometry({64, 25, 5}, {24, 24, 0}, {5, 5, 0})>(rng);
   CheckPools<Geometry({3, 7, 9}, {3, 1, 0}, {9, 1, 0})>(rng);
   CheckPools<Geometry({2, 8, 6}, {3, 2, 0}, {6, 6, 0})>(rng);
+  // Backward fills runs where the windows do not overlap: ResNet-8's 8x8
+  // global window, and rows skipped between windows and after the last.
+  CheckPools<Geometry({64, 8, 8}, {8, 8, 0}, {8, 8, 0})>(rng);
+  CheckPools<Geometry({2, 10, 6}, {2, 3, 0}, {6, 6, 0})>(rng);
   CheckPools<Pool2dGeometry{{2, 6, 4}, {2, 3, 1}, {3, 2, 0}, {4, 1, 0}, true}>(rng);
 }
 

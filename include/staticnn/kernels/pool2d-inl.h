@@ -623,6 +623,23 @@ void MaxPool2dBackward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT dy
 template <Pool2dGeometry G>
 void AvgPool2dBackward(const float* HWY_RESTRICT dy, float* HWY_RESTRICT dx) {
   using namespace pool2d_detail;  // NOLINT: the helpers of this file
+  if constexpr (kIsAvgPoolOfWholeRows<G> && G.y.stride >= G.y.kernel) {
+    // Windows of whole rows that do not overlap: each one's run of floats is
+    // filled with its share, the rows between and after them zeroed. The
+    // general path put each window's one output through a vector per row
+    // (ResNet-8's 8x8 average pool: 7% of its training step).
+    constexpr int W = G.in.w, kRun = G.y.kernel * W;
+    for (int c = 0; c < G.in.c; ++c) {
+      float* HWY_RESTRICT plane = dx + c * G.in.h * W;
+      for (int oy = 0; oy < G.out.h; ++oy) {
+        const int first = oy * G.y.stride;
+        const int next = oy + 1 < G.out.h ? first + G.y.stride : G.in.h;
+        FillFloats(plane + first * W, kRun, dy[c * G.out.h + oy] / float(kRun));
+        ZeroFloats(plane + first * W + kRun, (next - first - G.y.kernel) * W);
+      }
+    }
+    return;
+  }
   constexpr int H = G.in.h, OH = G.out.h, OW = G.out.w;
   const D d;
   const int lanes = static_cast<int>(hn::Lanes(d));
