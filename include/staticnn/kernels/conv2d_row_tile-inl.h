@@ -6,7 +6,7 @@
 // operand is never built. Forward runs it over the padded input with the
 // weights read in place; backward input over the zero-padded dy with the
 // weights transposed into a packed panel and only the taps that reach each
-// phase of the input positions (at stride 1, every tap of w read in place);
+// phase of the input positions (full tiles read w in place instead);
 // the valid convolution's backward input and Winograd use it with a single
 // tap as a plain GEMM over packed panels.
 // Outputs live on the padded width (a few discarded columns per row). Only
@@ -190,6 +190,8 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
   constexpr int kCols = NV * static_cast<int>(hn::MaxLanes(d));
   static_assert(kCols <= cd::kMaxTileCols, "scratch is sized for kMaxTileCols");
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
+  // A table of weight taps (strided backward input) takes the loop of a
+  // varying count.
   constexpr int kFixedTaps =
       !kWeightTaps && (kTaps == 1 || (kVectorRegisters == 16 && kTaps <= kMaxFixedTaps)) ? kTaps
                                                                                        : 0;
