@@ -1,15 +1,15 @@
 // Conv2d backward input, the general path: dx = conv^T(dy, w) for one sample
 // (overwritten), one group at a time.
 //
-// dx is the correlation of the zero-padded dy with the transposed kernel.
-// Input positions are split by stride phase (iy % sy, ix % sx); within a phase
-// only some taps reach them (for stride 1: one phase, all taps, i.e. the
-// flipped kernel), and consecutive positions of the phase read consecutive
-// floats of the padded dy (BackwardInputTables in conv2d_scratch.hpp). So per
-// phase and tile of MR input channels: a panel of the weights of the taps
-// that reach the phase (at stride 1 a full tile reads w in place instead,
-// RowTileOverOutputsTransposed), then the row tile (conv2d_row_tile-inl.h)
-// over the padded dy, then a scatter of the phase's positions into dx. Rows of the
+// dx is the correlation of the zero-padded dy with the transposed kernel. Input
+// positions are split by stride phase (iy % sy, ix % sx); within a phase only
+// some taps reach them (for stride 1: one phase, all taps, i.e. the flipped
+// kernel), and consecutive positions of the phase read consecutive floats of
+// the padded dy (BackwardInputTables in conv2d_scratch.hpp). So per phase and
+// tile of MR input channels: a panel of the weights of the taps that reach the
+// phase (a full tile reads w in place instead: TileOfInputChannels,
+// RowTileOverPhaseTransposed), then the row tile (conv2d_row_tile-inl.h) over
+// the padded dy, then a scatter of the phase's positions into dx. Rows of the
 // padded dy wrap onto the next row's left zeros, so the right padding takes no
 // columns, and a stride-1 convolution without discarded columns (a valid one's
 // dx) is written directly. At stride 1 on small planes (input_unfolds) dy is
@@ -19,14 +19,14 @@
 // 128->128 at 8x8 114-116 -> 93 us on AVX-512 (300-350 -> 258-272 on AVX2),
 // 64->128 56 -> 46 (159 -> 122-126), ResNet-8's 64->64 29 -> 23 (82-84 -> 62).
 // At x stride 2 over an even width, the two column phases of a row phase are
-// computed one after the other and written into dx interleaved, each row
-// once (plan.pairs_columns): ResNet-8's 3x3 stride-2 layers on AVX-512, CPU
-// time, 16x32x32 17.5-17.8 -> 13.3-13.5 us, 32x16x16 20.0 -> 16.3-16.5 us
-// (the scatters, each blending into dx, were a quarter of the time). With a
-// stride, where every column phase is as wide (plan.shifts), dy is unfolded
-// into a copy per column shift instead of padded, so that no position of a
-// phase is discarded: 16x32x32 13.3-13.5 -> 11.6-12.0 us, 32x16x16 16.3-16.5
-// -> 12.9-13.5 us (71 positions a phase for 64 on its 8x8 dy).
+// computed one after the other and written into dx interleaved, each row once
+// (plan.pairs_columns): ResNet-8's 3x3 stride-2 layers on AVX-512, CPU time,
+// 16x32x32 17.5-17.8 -> 13.3-13.5 us, 32x16x16 20.0 -> 16.3-16.5 us (the
+// scatters, each blending into dx, were a quarter of the time). With a stride,
+// where every column phase is as wide (plan.shifts), dy is unfolded into a copy
+// per column shift instead of padded, so that no position of a phase is
+// discarded: 16x32x32 13.3-13.5 -> 11.6-12.0 us, 32x16x16 16.3-16.5 ->
+// 12.9-13.5 us (71 positions a phase for 64 on its 8x8 dy).
 
 #if defined(STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_KERNELS_CONV2D_BACKWARD_INPUT_INL_H_
@@ -107,6 +107,28 @@ HWY_INLINE void PackPhasePanels(const float* HWY_RESTRICT w, int ci0, int valid,
   }
 }
 
+// One tile of MR input channels from ci0 (`valid` of them) over `count`
+// outputs of a phase that every tap reaches (stride 1, or a 1x1 kernel): a
+// full tile reads w (the group's) in place, a short one packs its panel
+// first. kPackedTaps: the packed tile's tap count (0: a varying one).
+template <Conv2dGeometry G, int MR, int kPackedTaps, class Phase>
+HWY_INLINE void TileOfInputChannels(const float* HWY_RESTRICT src, int channel_stride,
+                                    const int* HWY_RESTRICT tap_offset, const Phase& ph,
+                                    const float* HWY_RESTRICT w, int ci0, int valid,
+                                    float* HWY_RESTRICT panel, int count,
+                                    float* HWY_RESTRICT out, int out_stride) {
+  constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
+  constexpr int kTaps = G.y.kernel * G.x.kernel;
+  if (valid == MR) {
+    RowTileOverOutputsTransposed<MR, kTaps, kCin>(src, kCout, channel_stride, tap_offset,
+                                                  w + ci0 * kTaps, count, out, out_stride);
+  } else {
+    PackTransposedPanel<G, MR>(w, ph, ci0, valid, panel);
+    RowTileOverOutputs<MR, kPackedTaps>(src, kCout, channel_stride, tap_offset, kTaps, panel,
+                                        count, out, out_stride, valid);
+  }
+}
+
 template <Conv2dGeometry G>
 HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT w,
                                       float* HWY_RESTRICT dx, float* HWY_RESTRICT scratch) {
@@ -153,19 +175,11 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
       for (int q0 = 0; q0 < kInPlane; q0 += kDirectBlockOutputs) {
         for (int t = 0; t < p.ci.tiles; ++t) {
           const int ci0 = t * MR;
-          const int valid = std::min(MR, kCin - ci0);
-          const int count = std::min(kDirectBlockOutputs, kInPlane - q0);
-          float* HWY_RESTRICT out = dx + (g * kCin + ci0) * kInPlane + q0;
-          if (valid == MR) {
-            RowTileOverOutputsTransposed<MR, kTaps, kCin>(
-                dys + q0, kCout, Unfolded::plan.plane, kFlippedOffsets.data(),
-                w_group + ci0 * kTaps, count, out, kInPlane);
-            continue;
-          }
-          PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
-          RowTileOverOutputs<MR, kTaps>(dys + q0, kCout, Unfolded::plan.plane,
-                                        kFlippedOffsets.data(), kTaps, panel, count, out,
-                                        kInPlane, valid);
+          TileOfInputChannels<G, MR, kTaps>(dys + q0, Unfolded::plan.plane,
+                                            kFlippedOffsets.data(), ph, w_group, ci0,
+                                            std::min(MR, kCin - ci0), panel,
+                                            std::min(kDirectBlockOutputs, kInPlane - q0),
+                                            dx + (g * kCin + ci0) * kInPlane + q0, kInPlane);
         }
       }
       continue;
@@ -245,18 +259,10 @@ HWY_INLINE void BackwardInputByPhases(const float* HWY_RESTRICT dy, const float*
           const int ci0 = t * MR;
           const int valid = std::min(MR, kCin - ci0);
           float* HWY_RESTRICT dx_tile = dx + (g * kCin + ci0) * kInPlane;
-          const int count = std::min(block, ph.qeff - q0);
-          float* HWY_RESTRICT out = (kDirect ? dx_tile : ybuf) + q0;
-          const int out_stride = kDirect ? kInPlane : ph.qeff;
-          if (valid == MR) {
-            RowTileOverOutputsTransposed<MR, kTaps, kCin>(dys + q0, kCout, p.plane,
-                                                          ph.offset.data(), w_group + ci0 * kTaps,
-                                                          count, out, out_stride);
-          } else {
-            PackTransposedPanel<G, MR>(w_group, ph, ci0, valid, panel);
-            RowTileOverOutputs<MR, kTaps>(dys + q0, kCout, p.plane, ph.offset.data(), ph.taps,
-                                          panel, count, out, out_stride, valid);
-          }
+          TileOfInputChannels<G, MR, kTaps>(dys + q0, p.plane, ph.offset.data(), ph, w_group,
+                                            ci0, valid, panel, std::min(block, ph.qeff - q0),
+                                            (kDirect ? dx_tile : ybuf) + q0,
+                                            kDirect ? kInPlane : ph.qeff);
           if constexpr (!kDirect) {
             ScatterRows(ybuf, valid,
                         {ph.count_y, ph.count_x, ph.qeff, p.cols, ph.ry, ph.rx, G.y.stride,
@@ -302,17 +308,10 @@ HWY_INLINE void BackwardInputPointwiseStride2(const float* HWY_RESTRICT dy,
     for (int t = 0; t < p.ci.tiles; ++t) {
       const int ci0 = t * MR;
       const int valid = std::min(MR, kCin - ci0);
-      const float* HWY_RESTRICT dy_group = dy + g * kCout * kOutPlane;
-      if (valid == MR) {
-        RowTileOverOutputsTransposed<MR, 1, kCin>(dy_group, kCout, kOutPlane, kOffset,
-                                                  w + g * kCout * kCin + ci0, kOutPlane, ybuf,
-                                                  kOutPlane);
-      } else {
-        PackTransposedPanel<G, MR>(w + g * kCout * kCin, Tables::phases[0], ci0, valid, panel);
-        // The phase path's instantiation (a varying tap count), one tap here.
-        RowTileOverOutputs<MR, 0>(dy_group, kCout, kOutPlane, kOffset, 1, panel, kOutPlane,
-                                  ybuf, kOutPlane, valid);
-      }
+      // A short tile takes the phase path's instantiation (a varying tap count).
+      TileOfInputChannels<G, MR, 0>(dy + g * kCout * kOutPlane, kOutPlane, kOffset,
+                                    Tables::phases[0], w + g * kCout * kCin, ci0, valid, panel,
+                                    kOutPlane, ybuf, kOutPlane);
       for (int r = 0; r < valid; ++r) {
         float* HWY_RESTRICT plane = dx + (g * kCin + ci0 + r) * kInPlane;
         for (int j = 0; j < G.out.h; ++j) {
