@@ -171,14 +171,30 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{7, 5, 5}, {17, 5, 5}, Axis(1), Axis(1)}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 4, 1}, {5, 4, 1}, Axis(1), Axis(1)}>(rng);
   CheckConv2d<Conv2dGeometry{{5, 2, L + 1}, {9, 2, L + 1}, Axis(1), Axis(1)}>(rng);
+  // Pointwise as pointwise-inl.h tiles it: DS-CNN's layer (whole tiles of
+  // channels, a plane ending inside a vector); a plane larger than the stage
+  // (blocks of positions, the last one short) with output channels that end
+  // inside a tile; a dilation that a 1x1 kernel ignores.
+  CheckConv2d<Conv2dGeometry{{64, 25, 5}, {64, 25, 5}, Axis(1), Axis(1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{40, 20, 20}, {6, 20, 20}, Axis(1), Axis(1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{6, 3, 3}, {7, 3, 3}, Axis(1, 1, 0, 2), Axis(1, 1, 0, 2)}>(rng);
   CheckConv2d<Conv2dGeometry{{2, 3, 3 * L - 1}, {3, 3, 3 * L - 1}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
   // Grouped, depthwise, depthwise with a multiplier of 2, depthwise stride 2.
   CheckConv2d<Conv2dGeometry{{4, 6, 6}, {6, 6, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 2}>(rng);
   CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 7, 6}, {6, 7, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 3}>(rng);
   CheckConv2d<Conv2dGeometry{{5, 9, 9}, {5, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0), 5}>(rng);
+  // Stride-1 depthwise as depthwise-inl.h stages whole planes: DS-CNN's layer,
+  // 5x5 padding 2, dilation 2, no padding, and a 2x2 kernel whose SAME
+  // padding is one row and column after the input only.
+  CheckConv2d<Conv2dGeometry{{64, 25, 5}, {64, 25, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 64}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 8, 7}, {3, 8, 7}, Axis(5, 1, 2), Axis(5, 1, 2), 3}>(rng);
+  CheckConv2d<Conv2dGeometry{{2, 9, 10}, {2, 9, 10}, Axis(3, 1, 2, 2), Axis(3, 1, 2, 2), 2}>(rng);
+  CheckConv2d<Conv2dGeometry{{4, 6, 2 * L + 3}, {4, 4, 2 * L + 1}, Axis(3), Axis(3), 4}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 6, 6}, {3, 6, 6}, Axis(2), Axis(2), 3}>(rng);
   // Without bias.
   CheckConv2d<Conv2dGeometry{{3, 6, 5}, {4, 6, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 1, false}>(rng);
+  CheckConv2d<Conv2dGeometry{{4, 6, 5}, {5, 6, 5}, Axis(1), Axis(1), 1, false}>(rng);
   // One input channel, 5x5 padding 2 (LeNet-5's first): an odd number of
   // kernel rows, pairs wholly in the padding.
   CheckConv2d<Conv2dGeometry{{1, 9, 11}, {3, 9, 11}, Axis(5, 1, 2), Axis(5, 1, 2)}>(rng);
@@ -186,6 +202,7 @@ void TestConv2d() {
   for (int i = 0; i < 4; ++i) {
     CheckConv2d<Conv2dGeometry{{3, 9, 7}, {5, 9, 7}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng, true);
+    CheckConv2d<Conv2dGeometry{{9, 4, 5}, {6, 4, 5}, Axis(1), Axis(1)}>(rng, true);
   }
 }
 

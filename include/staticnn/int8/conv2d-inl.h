@@ -41,7 +41,9 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/int8/depthwise-inl.h"
 #include "staticnn/int8/phase_rows-inl.h"
+#include "staticnn/int8/pointwise-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 
@@ -131,9 +133,9 @@ HWY_INLINE void AddPairTaps(const std::int32_t* HWY_RESTRICT weight_pairs,
 #endif
 
 template <Conv2dGeometry G>
-void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
-                   const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
-                   const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
+void RowsForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
+                 const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
+                 const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
   using Phases = PhaseRows<G.x, G.in.w, G.out.w>;
   constexpr int kCin = G.in_per_group(), kCout = G.out_per_group();
   constexpr int kKh = G.y.kernel, kKw = G.x.kernel, kRows = kCin * kKh;
@@ -183,6 +185,24 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
       RequantizeRow<Phases::kRow>(acc[co], r[co], out_row);
       std::memcpy(y + (co * G.out.h + oh) * G.out.w, out_row, G.out.w);
     }
+  }
+}
+
+// The layer: 1x1 convolutions as a GEMM in registers (pointwise-inl.h),
+// stride-1 depthwise ones by whole planes (depthwise-inl.h), the rest by rows.
+template <Conv2dGeometry G>
+void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
+                   const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
+                   const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr (IsPointwise(G)) {
+    PointwiseForward<G>(x, x_zero_point, w, b, r, y);
+  } else if constexpr (IsDepthwiseStride1(G) && DepthwisePlaneFits<G>()) {
+    DepthwiseForward<G>(x, x_zero_point, w, b, r, y);
+  } else  // NOLINT(readability/braces): the branch below on SCALAR alone
+#endif
+  {
+    RowsForward<G>(x, x_zero_point, w, b, r, y);
   }
 }
 
