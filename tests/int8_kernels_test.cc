@@ -281,6 +281,11 @@ void TestPool2d() {
   CheckPool2d<Pool2dGeometry{{2, 4, 2 * L + 3}, {2, 2, L + 1}, Axis(2, 2, 0), Axis(3, 2, 0), false}>(rng);
   // A global average over DS-CNN's 25x5 map: windows of 125.
   CheckPool2d<Pool2dGeometry{{5, 25, 5}, {5, 1, 1}, Axis(25, 25, 0), Axis(5, 5, 0), false}>(rng);
+  // One window per channel that leaves rows or columns out: DS-CNN's 24x5 over
+  // 25x5, a 3x6 window over 4x7 (a run per row), and MobileNet's global 3x3.
+  CheckPool2d<Pool2dGeometry{{6, 25, 5}, {6, 1, 1}, Axis(24, 24, 0), Axis(5, 5, 0), false}>(rng);
+  CheckPool2d<Pool2dGeometry{{3, 4, 7}, {3, 1, 1}, Axis(3, 3, 0), Axis(6, 6, 0), false}>(rng);
+  CheckPool2d<Pool2dGeometry{{7, 3, 3}, {7, 1, 1}, Axis(3, 3, 0), Axis(3, 3, 0), false}>(rng);
 }
 
 template <int kN>
