@@ -75,13 +75,26 @@ struct PointwiseWeightPairs {
 template <int kCin, int kPlane, int kBlock>
 HWY_INLINE void StagePairs(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point, int q0,
                            std::int32_t* HWY_RESTRICT stage) {
+  const D32 d;
+  const hn::Rebind<std::int8_t, D32> d8;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto zero_point = hn::Set(d, x_zero_point);
+  const auto low_half = hn::Set(d, 0xFFFF);
   const int count = std::min(kBlock, kPlane - q0);
   for (int p = 0; p < (kCin + 1) / 2; ++p) {
     const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + q0;
     const std::int8_t* HWY_RESTRICT second = first + kPlane;
     const bool has_second = 2 * p + 1 < kCin;
     std::int32_t* HWY_RESTRICT row = stage + p * kBlock;
-    for (int j = 0; j < count; ++j) {
+    int j = 0;
+    for (; j + lanes <= count; j += lanes) {
+      const auto low = hn::Sub(hn::PromoteTo(d, hn::LoadU(d8, first + j)), zero_point);
+      const auto high = has_second
+                            ? hn::Sub(hn::PromoteTo(d, hn::LoadU(d8, second + j)), zero_point)
+                            : hn::Zero(d);
+      hn::StoreU(hn::Or(hn::And(low, low_half), hn::ShiftLeft<16>(high)), d, row + j);
+    }
+    for (; j < count; ++j) {
       const auto low = static_cast<std::uint16_t>(first[j] - x_zero_point);
       const auto high = static_cast<std::uint16_t>(has_second ? second[j] - x_zero_point : 0);
       row[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(high) << 16 | low);
