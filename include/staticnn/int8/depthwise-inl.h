@@ -30,6 +30,7 @@
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
+#include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace staticnn {
@@ -87,8 +88,8 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
       std::int32_t* HWY_RESTRICT to = plane + row * P::kWidth;
       for (int col = kColFirst; col < kColEnd; ++col) to[col] = from[col] - x_zero_point;
     }
-    hn::Vec<D32> taps[kTaps];
-    for (int t = 0; t < kTaps; ++t) taps[t] = hn::Set(d, std::int32_t{w[c * kTaps + t]});
+    VecTile<D32, kTaps> taps;
+    for (int t = 0; t < kTaps; ++t) taps.Set(t, hn::Set(d, std::int32_t{w[c * kTaps + t]}));
     const auto bias = hn::Set(d, G.bias ? b[c] : 0);
     for (int q = 0; q < P::kGrid; q += lanes) {
       auto acc = bias;
@@ -97,7 +98,7 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
 #pragma GCC unroll 16
         for (int kw = 0; kw < KW; ++kw) {
           const int shift = kh * G.y.dilation * P::kWidth + kw * G.x.dilation;
-          acc = hn::Add(acc, hn::Mul(taps[kh * KW + kw], hn::LoadU(d, plane + q + shift)));
+          acc = hn::Add(acc, hn::Mul(taps.Get(kh * KW + kw), hn::LoadU(d, plane + q + shift)));
         }
       }
       hn::StoreU(hn::DemoteTo(d8, Requantize(d, acc, r[c])), d8, grid + q);

@@ -30,6 +30,7 @@
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
+#include "staticnn/kernels/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace staticnn {
@@ -121,24 +122,26 @@ HWY_INLINE void PointwiseTile(const std::int32_t* HWY_RESTRICT stage, int j0,
   using V = hn::Vec<D32>;
   const std::int32_t* HWY_RESTRICT weights[MR];
   for (int m = 0; m < MR; ++m) weights[m] = pairs[std::min(co0 + m, kCout - 1)];
-  V sum0[MR][NV], sum1[MR][NV];
+  VecTile<D32, MR, NV> sum0, sum1;
 #pragma GCC unroll 4
   for (int m = 0; m < MR; ++m) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) sum0[m][v] = hn::Zero(d), sum1[m][v] = hn::Zero(d);
+    for (int v = 0; v < NV; ++v) sum0.Set(m, v, hn::Zero(d)), sum1.Set(m, v, hn::Zero(d));
   }
   for (int p = 0; p < kPairs; ++p) {
-    hn::Vec<D16> in[NV];
+    VecTile<D16, NV> in;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      in[v] = hn::BitCast(d16, hn::LoadU(d, stage + p * kBlock + j0 + v * lanes));
+      in.Set(v, hn::BitCast(d16, hn::LoadU(d, stage + p * kBlock + j0 + v * lanes)));
     }
 #pragma GCC unroll 4
     for (int m = 0; m < MR; ++m) {
       const auto weight = hn::BitCast(d16, hn::Set(d, weights[m][p]));
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
-        sum0[m][v] = hn::ReorderWidenMulAccumulate(d, in[v], weight, sum0[m][v], sum1[m][v]);
+        auto odd = sum1.Get(m, v);
+        sum0.Set(m, v, hn::ReorderWidenMulAccumulate(d, in.Get(v), weight, sum0.Get(m, v), odd));
+        sum1.Set(m, v, odd);
       }
     }
   }
@@ -151,7 +154,7 @@ HWY_INLINE void PointwiseTile(const std::int32_t* HWY_RESTRICT stage, int j0,
     for (int v = 0; v < NV; ++v) {
       const int q = q0 + j0 + v * lanes;
       if (q >= kPlane) break;
-      const V acc = hn::Add(bias, hn::RearrangeToOddPlusEven(sum0[m][v], sum1[m][v]));
+      const V acc = hn::Add(bias, hn::RearrangeToOddPlusEven(sum0.Get(m, v), sum1.Get(m, v)));
       const auto out = hn::DemoteTo(d8, Requantize(d, acc, r[co]));
       std::int8_t* HWY_RESTRICT to = y + co * kPlane + q;
       if (q + lanes <= kPlane) {

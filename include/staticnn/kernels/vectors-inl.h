@@ -13,7 +13,7 @@
 //  - its vectors are sizeless types, which cannot be array elements or struct
 //    members, so `V acc[R][C]` does not compile. VecTile is an array of vectors
 //    where that is allowed (the code g++ generates is the array's), and on SVE
-//    a block of floats that Get/Set load and store (L1 traffic instead of
+//    a block of lanes that Get/Set load and store (L1 traffic instead of
 //    registers: correct at every vector length, slower than named registers);
 //  - the generic SVE and SVE2 targets do not know the vector length at compile
 //    time (128 to 2048 bits, MaxLanes 64 floats), but the kernels lay out tiles,
@@ -102,7 +102,7 @@ class VecTile {
 
  private:
   static constexpr int kLanes = static_cast<int>(hn::MaxLanes(D()));
-  HWY_ALIGN float lanes_[R * C * kLanes];
+  HWY_ALIGN hn::TFromD<D> lanes_[R * C * kLanes];
 #else
   HWY_INLINE V Get(int i) const { return v_[i]; }
   HWY_INLINE void Set(int i, V v) { v_[i] = v; }
