@@ -42,6 +42,7 @@
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/depthwise-inl.h"
+#include "staticnn/int8/grid-inl.h"
 #include "staticnn/int8/phase_rows-inl.h"
 #include "staticnn/int8/pointwise-inl.h"
 #include "staticnn/int8/requantize-inl.h"
@@ -188,8 +189,9 @@ void RowsForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   }
 }
 
-// The layer: 1x1 convolutions as a GEMM in registers (pointwise-inl.h),
-// stride-1 depthwise ones by whole planes (depthwise-inl.h), the rest by rows.
+// The layer: 1x1 convolutions and other stride-1 ones of one group as GEMMs
+// in registers (pointwise-inl.h, grid-inl.h), stride-1 depthwise ones by whole
+// planes (depthwise-inl.h), the rest by rows.
 template <Conv2dGeometry G>
 void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                    const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
@@ -197,6 +199,8 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
 #if HWY_TARGET != HWY_SCALAR
   if constexpr (IsPointwise(G)) {
     PointwiseForward<G>(x, x_zero_point, w, b, r, y);
+  } else if constexpr (IsDenseStride1(G) && GridFits<G>()) {
+    GridForward<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDepthwiseStride1(G) && DepthwisePlaneFits<G>()) {
     DepthwiseForward<G>(x, x_zero_point, w, b, r, y);
   } else  // NOLINT(readability/braces): the branch below on SCALAR alone
