@@ -184,14 +184,23 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 7, 6}, {6, 7, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 3}>(rng);
   CheckConv2d<Conv2dGeometry{{5, 9, 9}, {5, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0), 5}>(rng);
-  // Stride-1, one group, as grid-inl.h stages pairs of channels: ResNet-8's
+  // One group, as grid-inl.h stages pairs of channels: ResNet-8's
   // 3x3 (whole tiles of channels), LeNet-5's second 5x5 (valid), a 2x2 kernel
   // with SAME padding after the input only.
   CheckConv2d<Conv2dGeometry{{16, 8, 8}, {16, 8, 8}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
   CheckConv2d<Conv2dGeometry{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 6, 6}, {5, 6, 6}, Axis(2), Axis(2)}>(rng);
+  // Strided, on phase planes: ResNet-8's 3x3 stride 2 and 1x1 stride-2
+  // shortcut, MobileNet's first layer (3 channels: a pair half zeros), stride 2
+  // with dilation 2. (Above: stride 2 with SAME padding, 5x5 stride 2, and
+  // stride 3 along x only.)
+  CheckConv2d<Conv2dGeometry{{16, 16, 16}, {32, 8, 8}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{8, 8, 8}, {6, 4, 4}, Axis(1, 2, 0), Axis(1, 2, 0)}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 20, 20}, {8, 10, 10}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{4, 11, 11}, {3, 4, 4}, Axis(3, 2, 0, 2), Axis(3, 2, 0, 2)}>(rng);
 #if HWY_TARGET != HWY_SCALAR
   static_assert(int8_kernels::GridFits<Conv2dGeometry{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)}>());
+  static_assert(int8_kernels::GridFits<Conv2dGeometry{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)}>());
 #endif
   // Stride-1 depthwise as depthwise-inl.h stages whole planes: DS-CNN's layer,
   // 5x5 padding 2, dilation 2, no padding, and a 2x2 kernel whose SAME

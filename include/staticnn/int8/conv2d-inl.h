@@ -189,8 +189,8 @@ void RowsForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   }
 }
 
-// The layer: 1x1 convolutions and other stride-1 ones of one group as GEMMs
-// in registers (pointwise-inl.h, grid-inl.h), stride-1 depthwise ones by whole
+// The layer: convolutions of one group as GEMMs in registers (1x1:
+// pointwise-inl.h, the others grid-inl.h), stride-1 depthwise ones by whole
 // planes (depthwise-inl.h), the rest by rows.
 template <Conv2dGeometry G>
 void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
@@ -199,7 +199,7 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
 #if HWY_TARGET != HWY_SCALAR
   if constexpr (IsPointwise(G)) {
     PointwiseForward<G>(x, x_zero_point, w, b, r, y);
-  } else if constexpr (IsDenseStride1(G) && GridFits<G>()) {
+  } else if constexpr (IsDenseGrid(G) && GridFits<G>()) {
     GridForward<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDepthwiseStride1(G) && DepthwisePlaneFits<G>()) {
     DepthwiseForward<G>(x, x_zero_point, w, b, r, y);

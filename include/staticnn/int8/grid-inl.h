@@ -1,15 +1,16 @@
-// int8 Conv2d with one group and stride 1 (any kernel, padding and dilation:
-// ResNet-8's 3x3 layers, LeNet-5's 5x5) as a GEMM in registers, per Highway
-// target except SCALAR:
+// int8 Conv2d with one group (any kernel, stride, padding and dilation:
+// ResNet-8's 3x3 layers, LeNet-5's second, MobileNet's first) as a GEMM in
+// registers, per Highway target except SCALAR:
 //   y[co][oh][ow] = Requantize(b[co] + sum w[co][ci][kh][kw] * (x[ci][ih][iw] - x_zero_point),
 //                              r[co])
 //
 // Each pair of input channels is staged once as int16 pairs (pair_tile-inl.h)
-// in a zero-padded plane of kWidth columns, the columns the outputs read. The
-// outputs are computed on the same grid, output (oh, ow) at oh * kWidth + ow,
-// so tap (kh, kw) of every output is the flat shift kh * dilation * kWidth +
-// kw * dilation of the plane: the tile's inputs are whole loads, with no
-// copy per tap (no im2col). The kWidth - out.w columns past each output row
+// in a zero-padded plane of kWidth columns, the columns the outputs read (with
+// a stride S, S x S phase planes: the rows and columns of each remainder mod
+// S). The outputs are computed on the same grid, output (oh, ow) at oh *
+// kWidth + ow, so tap (kh, kw) of every output is one flat shift of one phase
+// plane (at stride 1, kh * dilation * kWidth + kw * dilation): the tile's
+// inputs are whole loads, with no copy per tap (no im2col). The kWidth - out.w columns past each output row
 // are computed and dropped. The planes stay on the stack within
 // kMaxGridBytes (GridFits); larger ones take the row kernel.
 
@@ -36,40 +37,85 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_kernels {
 
-// The staged plane of a stride-1 layer: the rows and columns its outputs
-// read, from -pad on; the outputs' grid, padded to whole vectors; and the
-// plane's values, with room for the shifted loads of the grid's last vector.
+// The staged planes of a layer: the padded rows and columns its outputs read
+// (from -pad on), split by stride into phase planes (rows a mod Sy, columns b
+// mod Sx: one plane at stride 1) of kRows x kWidth; the outputs' grid, padded
+// to whole vectors; a phase plane's values, with room for the shifted loads
+// of the grid's last vector; and where tap (kh, kw) reads: its phase plane,
+// shifted.
 template <Conv2dGeometry G>
 struct GridPlane {
-  static constexpr int kRows = G.out.h + (G.y.kernel - 1) * G.y.dilation;
-  static constexpr int kWidth = G.out.w + (G.x.kernel - 1) * G.x.dilation;
+  static constexpr int Sy = G.y.stride, Sx = G.x.stride, kPhases = Sy * Sx;
+  static constexpr int kRowsRead = (G.out.h - 1) * Sy + (G.y.kernel - 1) * G.y.dilation + 1;
+  static constexpr int kColsRead = (G.out.w - 1) * Sx + (G.x.kernel - 1) * G.x.dilation + 1;
+  static constexpr int kRows = (kRowsRead + Sy - 1) / Sy;
+  static constexpr int kWidth = (kColsRead + Sx - 1) / Sx;
   static constexpr int kGrid = PadToVectors(G.out.h * kWidth);
-  static constexpr int kLastTap = (G.y.kernel - 1) * G.y.dilation * kWidth +
-                                  (G.x.kernel - 1) * G.x.dilation;
+  static constexpr int kLastTap = (G.y.kernel - 1) * G.y.dilation / Sy * kWidth +
+                                  (G.x.kernel - 1) * G.x.dilation / Sx;
   static constexpr int kValues = std::max(kRows * kWidth, kGrid + kLastTap);
+  static constexpr int Shift(int kh, int kw) {
+    const int row = kh * G.y.dilation, col = kw * G.x.dilation;
+    return (row % Sy * Sx + col % Sx) * kValues + row / Sy * kWidth + col / Sx;
+  }
 };
 
 // One input channel would pair with zeros, half the multiplies for nothing:
 // the row kernel pairs its kernel rows instead (LeNet-5's first layer: 2.7 us
 // there, 2.9 us here, AVX-512).
-constexpr bool IsDenseStride1(const Conv2dGeometry& g) {
-  return g.groups == 1 && g.in.c > 1 && g.y.stride == 1 && g.x.stride == 1 &&
-         g.y.kernel * g.x.kernel > 1;
+constexpr bool IsDenseGrid(const Conv2dGeometry& g) {
+  return g.groups == 1 && g.in.c > 1;
 }
 
 #if HWY_TARGET != HWY_SCALAR
-inline constexpr int kMaxGridBytes = 64 * 1024;
+inline constexpr int kMaxGridBytes = 128 * 1024;
 
 template <Conv2dGeometry G>
 constexpr bool GridFits() {
-  return (G.in.c + 1) / 2 * GridPlane<G>::kValues * 4 <= kMaxGridBytes;
+  using P = GridPlane<G>;
+  return (G.in.c + 1) / 2 * P::kPhases * P::kValues * 4 <= kMaxGridBytes;
+}
+
+// The pairs of input channels into their phase planes (zeroed before: the
+// padding and what no tap reads stay zero).
+template <Conv2dGeometry G>
+HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
+                          std::int32_t* HWY_RESTRICT stage) {
+  using P = GridPlane<G>;
+  constexpr int kCin = G.in.c, kPlane = G.in.h * G.in.w, kPairs = (kCin + 1) / 2;
+  // The input rows and columns inside what the outputs read.
+  constexpr int kRowEnd = std::min(G.in.h, P::kRowsRead - G.y.pad);
+  constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
+  for (int p = 0; p < kPairs; ++p) {
+    std::int32_t* HWY_RESTRICT planes = stage + p * P::kPhases * P::kValues;
+    for (int ih = 0; ih < kRowEnd; ++ih) {
+      const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + ih * G.in.w;
+      const std::int8_t* HWY_RESTRICT second = 2 * p + 1 < kCin ? first + kPlane : nullptr;
+      const int row = ih + G.y.pad;
+      if constexpr (P::kPhases == 1) {
+        StagePairRow(first, second, kCols, x_zero_point, planes + row * P::kWidth + G.x.pad);
+      } else {
+        // A stride's columns land in different planes: one lane at a time.
+        std::int32_t* HWY_RESTRICT phase_row =
+            planes + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
+        for (int iw = 0; iw < kCols; ++iw) {
+          const int col = iw + G.x.pad;
+          const auto low = static_cast<std::uint16_t>(first[iw] - x_zero_point);
+          const auto high =
+              static_cast<std::uint16_t>(second != nullptr ? second[iw] - x_zero_point : 0);
+          phase_row[col % P::Sx * P::kValues + col / P::Sx] =
+              static_cast<std::int32_t>(static_cast<std::uint32_t>(high) << 16 | low);
+        }
+      }
+    }
+  }
 }
 
 template <Conv2dGeometry G>
 void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                  const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
                  const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
-  static_assert(IsDenseStride1(G) && GridFits<G>());
+  static_assert(IsDenseGrid(G) && GridFits<G>());
   using P = GridPlane<G>;
   constexpr int KH = G.y.kernel, KW = G.x.kernel, kTaps = KH * KW;
   constexpr int kCin = G.in.c, kCout = G.out.c, kOutPlane = G.out.h * G.out.w;
@@ -81,23 +127,12 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   const int lanes = static_cast<int>(hn::Lanes(d));  // kLanes32 bounds it (SVE)
   int shift[kTaps];
   for (int kh = 0; kh < KH; ++kh) {
-    for (int kw = 0; kw < KW; ++kw) {
-      shift[kh * KW + kw] = kh * G.y.dilation * P::kWidth + kw * G.x.dilation;
-    }
+    for (int kw = 0; kw < KW; ++kw) shift[kh * KW + kw] = P::Shift(kh, kw);
   }
   const Weights weights(w);
-  // The input rows and columns that land inside the staged plane.
-  constexpr int kRowEnd = std::min(P::kRows, G.in.h + G.y.pad);
-  constexpr int kCols = std::min(P::kWidth, G.in.w + G.x.pad) - G.x.pad;
-  HWY_ALIGN std::int32_t stage[kPairs * P::kValues];
-  for (int i = 0; i < kPairs * P::kValues; ++i) stage[i] = 0;
-  for (int p = 0; p < kPairs; ++p) {
-    for (int row = G.y.pad; row < kRowEnd; ++row) {
-      const std::int8_t* HWY_RESTRICT first = x + (2 * p * G.in.h + row - G.y.pad) * G.in.w;
-      StagePairRow(first, 2 * p + 1 < kCin ? first + G.in.h * G.in.w : nullptr, kCols,
-                   x_zero_point, stage + p * P::kValues + row * P::kWidth + G.x.pad);
-    }
-  }
+  HWY_ALIGN std::int32_t stage[kPairs * P::kPhases * P::kValues];
+  for (int i = 0; i < kPairs * P::kPhases * P::kValues; ++i) stage[i] = 0;
+  StageGrid<G>(x, x_zero_point, stage);
   // A tile's outputs on the grid, all of it, then its rows into y.
   HWY_ALIGN std::int8_t out[MR][P::kGrid + NV * L];
   for (int co0 = 0; co0 < kCout; co0 += MR) {
@@ -106,7 +141,7 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     for (int m = 0; m < MR; ++m) rows[m] = weights.values[std::min(co0 + m, kCout - 1)];
     for (int q0 = 0; q0 < G.out.h * P::kWidth; q0 += NV * lanes) {
       VecTile<D32, MR, NV> acc;
-      PairTile<kPairs, kTaps, P::kValues, NV>(stage + q0, shift, rows, acc);
+      PairTile<kPairs, kTaps, P::kPhases * P::kValues, NV>(stage + q0, shift, rows, acc);
 #pragma GCC unroll 4
       for (int m = 0; m < MR; ++m) {
         const int co = std::min(co0 + m, kCout - 1);
