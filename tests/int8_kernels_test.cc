@@ -202,7 +202,7 @@ void TestConv2d() {
   static_assert(int8_kernels::GridFits<Conv2dGeometry{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)}>());
   static_assert(int8_kernels::GridFits<Conv2dGeometry{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)}>());
 #endif
-  // Stride-1 depthwise as depthwise-inl.h stages whole planes: DS-CNN's layer,
+  // Depthwise as depthwise-inl.h stages whole planes: DS-CNN's layer,
   // 5x5 padding 2, dilation 2, no padding, and a 2x2 kernel whose SAME
   // padding is one row and column after the input only.
   CheckConv2d<Conv2dGeometry{{64, 25, 5}, {64, 25, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 64}>(rng);
@@ -210,6 +210,9 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{2, 9, 10}, {2, 9, 10}, Axis(3, 1, 2, 2), Axis(3, 1, 2, 2), 2}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 6, 2 * L + 3}, {4, 4, 2 * L + 1}, Axis(3), Axis(3), 4}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 6, 6}, {3, 6, 6}, Axis(2), Axis(2), 3}>(rng);
+  // Strided depthwise on phase planes: MobileNet's stride 2 with padding 1.
+  // (Above: stride 2 with SAME padding.)
+  CheckConv2d<Conv2dGeometry{{16, 12, 12}, {16, 6, 6}, Axis(3, 2, 1), Axis(3, 2, 1), 16}>(rng);
   // Without bias.
   CheckConv2d<Conv2dGeometry{{3, 6, 5}, {4, 6, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 1, false}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 6, 5}, {5, 6, 5}, Axis(1), Axis(1), 1, false}>(rng);

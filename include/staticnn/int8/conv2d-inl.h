@@ -190,8 +190,8 @@ void RowsForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
 }
 
 // The layer: convolutions of one group as GEMMs in registers (1x1:
-// pointwise-inl.h, the others grid-inl.h), stride-1 depthwise ones by whole
-// planes (depthwise-inl.h), the rest by rows.
+// pointwise-inl.h, the others grid-inl.h), depthwise ones by whole planes
+// (depthwise-inl.h), the rest by rows.
 template <Conv2dGeometry G>
 void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                    const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
@@ -201,7 +201,7 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     PointwiseForward<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDenseGrid(G) && GridFits<G>()) {
     GridForward<G>(x, x_zero_point, w, b, r, y);
-  } else if constexpr (IsDepthwiseStride1(G) && DepthwisePlaneFits<G>()) {
+  } else if constexpr (IsDepthwise(G) && DepthwisePlaneFits<G>()) {
     DepthwiseForward<G>(x, x_zero_point, w, b, r, y);
   } else  // NOLINT(readability/braces): the branch below on SCALAR alone
 #endif
