@@ -202,6 +202,12 @@ void TestConv2d() {
   static_assert(int8_kernels::GridFits<Conv2dGeometry{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)}>());
   static_assert(int8_kernels::GridFits<Conv2dGeometry{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)}>());
 #endif
+  // One input channel in rows narrower than a vector, as im2col-inl.h pairs
+  // taps: DS-CNN's first layer (10x4 stride 2, padding 5 and 1), dilation 2.
+  CheckConv2d<Conv2dGeometry{{1, 49, 10}, {64, 25, 5}, Axis(10, 2, 5), Axis(4, 2, 1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{1, 9, 7}, {3, 5, 3}, Axis(3, 1, 0, 2), Axis(3, 1, 0, 2)}>(rng);
+  // A tap that reads only the right padding (one input column, stride 2).
+  CheckConv2d<Conv2dGeometry{{1, 5, 1}, {2, 3, 1}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng);
   // Depthwise as depthwise-inl.h stages whole planes: DS-CNN's layer,
   // 5x5 padding 2, dilation 2, no padding, and a 2x2 kernel whose SAME
   // padding is one row and column after the input only.
@@ -224,6 +230,7 @@ void TestConv2d() {
     CheckConv2d<Conv2dGeometry{{3, 9, 7}, {5, 9, 7}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng, true);
     CheckConv2d<Conv2dGeometry{{9, 4, 5}, {6, 4, 5}, Axis(1), Axis(1)}>(rng, true);
+    CheckConv2d<Conv2dGeometry{{1, 49, 10}, {64, 25, 5}, Axis(10, 2, 5), Axis(4, 2, 1)}>(rng, true);
   }
 }
 

@@ -43,6 +43,7 @@
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/depthwise-inl.h"
 #include "staticnn/int8/grid-inl.h"
+#include "staticnn/int8/im2col-inl.h"
 #include "staticnn/int8/phase_rows-inl.h"
 #include "staticnn/int8/pointwise-inl.h"
 #include "staticnn/int8/requantize-inl.h"
@@ -190,8 +191,9 @@ void RowsForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
 }
 
 // The layer: convolutions of one group as GEMMs in registers (1x1:
-// pointwise-inl.h, the others grid-inl.h), depthwise ones by whole planes
-// (depthwise-inl.h), the rest by rows.
+// pointwise-inl.h; one input channel in narrow rows: im2col-inl.h; the others
+// grid-inl.h), depthwise ones by whole planes (depthwise-inl.h), the rest by
+// rows.
 template <Conv2dGeometry G>
 void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                    const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
@@ -199,6 +201,8 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
 #if HWY_TARGET != HWY_SCALAR
   if constexpr (IsPointwise(G)) {
     PointwiseForward<G>(x, x_zero_point, w, b, r, y);
+  } else if constexpr (Im2colPays(G)) {
+    Im2colForward<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDenseGrid(G) && GridFits<G>()) {
     GridForward<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDepthwise(G) && DepthwisePlaneFits<G>()) {

@@ -43,13 +43,16 @@ constexpr bool IsPointwise(const Conv2dGeometry& g) {
 #if HWY_TARGET != HWY_SCALAR
 inline constexpr int kStageBytes = 16 * 1024;
 
-template <Conv2dGeometry G>
-void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
-                      const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
-                      const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
-  static_assert(IsPointwise(G));
-  constexpr int kCin = G.in.c, kCout = G.out.c, kPlane = G.out.h * G.out.w;
-  using Weights = ChannelPairWeights<kCin, kCout, 1>;
+// y[co][q] = Requantize(b[co] + sum_k w[co][k] * x_k(q), r[co]) for q < kPlane
+// and k < kK, w [kCout][kK]: blocks of positions, each staged by
+// stage_pairs(q0, count, stage) as kBlock-long rows of the pairs (x_2p(q0 +
+// j), x_2p+1(q0 + j)) (zeros from count on), then tiles.
+template <int kK, int kCout, int kPlane, bool kBias, class StagePairs>
+HWY_INLINE void PositionsGemm(const StagePairs& stage_pairs, const std::int8_t* HWY_RESTRICT w,
+                              const std::int32_t* HWY_RESTRICT b,
+                              const int8::Requantization* HWY_RESTRICT r,
+                              std::int8_t* HWY_RESTRICT y) {
+  using Weights = ChannelPairWeights<kK, kCout, 1>;
   constexpr int kPairs = Weights::kPairs, L = kLanes32, MR = kTileChannels;
   constexpr int NV = std::min(kMaxTileVectors, PadToVectors(kPlane) / L);
   // Blocks of whole tiles of positions, as many as the stage holds (at least
@@ -65,12 +68,7 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
   HWY_ALIGN std::int32_t stage[kPairs * kBlock];
   for (int q0 = 0; q0 < kPlane; q0 += kBlock) {
     const int count = std::min(kBlock, kPlane - q0);
-    for (int p = 0; p < kPairs; ++p) {
-      const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + q0;
-      std::int32_t* HWY_RESTRICT row = stage + p * kBlock;
-      StagePairRow(first, 2 * p + 1 < kCin ? first + kPlane : nullptr, count, x_zero_point, row);
-      for (int j = count; j < kBlock; ++j) row[j] = 0;
-    }
+    stage_pairs.template operator()<kBlock>(q0, count, stage);
     for (int co0 = 0; co0 < kCout; co0 += MR) {
       // Rows past kCout repeat the last channel's weights, unstored.
       const std::int32_t* rows[MR];
@@ -80,7 +78,7 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
         PairTile<kPairs, 1, kBlock, NV>(stage + j0, kNoShift, rows, acc);
         for (int m = 0; m < MR && co0 + m < kCout; ++m) {
           const int co = co0 + m;
-          const auto bias = hn::Set(d, G.bias ? b[co] : 0);
+          const auto bias = hn::Set(d, kBias ? b[co] : 0);
           for (int v = 0; v < NV && j0 + v * lanes < count; ++v) {
             const int q = q0 + j0 + v * lanes;
             const auto out = hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co]));
@@ -96,6 +94,24 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
       }
     }
   }
+}
+
+template <Conv2dGeometry G>
+void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
+                      const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
+                      const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
+  static_assert(IsPointwise(G));
+  constexpr int kCin = G.in.c, kPlane = G.out.h * G.out.w;
+  // The pairs of input channels, as they lie.
+  const auto stage_pairs = [&]<int kBlock>(int q0, int count, std::int32_t* HWY_RESTRICT stage) {
+    for (int p = 0; p < (kCin + 1) / 2; ++p) {
+      const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + q0;
+      std::int32_t* HWY_RESTRICT row = stage + p * kBlock;
+      StagePairRow(first, 2 * p + 1 < kCin ? first + kPlane : nullptr, count, x_zero_point, row);
+      for (int j = count; j < kBlock; ++j) row[j] = 0;
+    }
+  };
+  PositionsGemm<kCin, G.out.c, kPlane, G.bias>(stage_pairs, w, b, r, y);
 }
 #endif
 
