@@ -29,11 +29,12 @@ namespace HWY_NAMESPACE {
 namespace int8_kernels {
 
 #if HWY_TARGET != HWY_SCALAR
-inline constexpr int kTileChannels = 4;
-// Vectors of positions per tile: 4 x 4 accumulators (x 2 where NEON's widening
-// multiply-add fills a second sum) with the 4 staged vectors and a broadcast
-// fit 32 registers; 4 x 2 fit AVX2's and SSE4's 16.
-inline constexpr int kMaxTileVectors = HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3 ? 2 : 4;
+// Output channels x vectors of positions per tile: 4 x 4 accumulators (x 2
+// where NEON's widening multiply-add fills a second sum) with the 4 staged
+// vectors and a broadcast fit 32 registers, 3 x 2 AVX2's and SSE4's 16.
+inline constexpr bool kSixteenRegisters = HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3;
+inline constexpr int kTileChannels = kSixteenRegisters ? 3 : 4;
+inline constexpr int kMaxTileVectors = kSixteenRegisters ? 2 : 4;
 
 // values[co][p * kTaps + t]: w[co][2p][t] in the low half, w[co][2p + 1][t]
 // (or 0 past the last input channel) in the high half, from w
@@ -101,7 +102,12 @@ HWY_INLINE void PairTile(const std::int32_t* HWY_RESTRICT stage, const int* HWY_
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc.Set(m, v, hn::Zero(d)), sum1.Set(m, v, hn::Zero(d));
   }
+  // Not unrolled: g++ then sums a step's products across taps in a tree of
+  // its own, which spilled AVX2's accumulators (ResNet-8's 16x32x32 layer
+  // took 1.5x the row kernel's time).
+#pragma GCC unroll 1
   for (int p = 0; p < kPairs; ++p) {
+#pragma GCC unroll 1
     for (int t = 0; t < kTaps; ++t) {
       const std::int32_t* HWY_RESTRICT at = stage + p * kPairStride + shift[t];
       VecTile<D16, NV> in;
