@@ -199,8 +199,9 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{3, 20, 20}, {8, 10, 10}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 11, 11}, {3, 4, 4}, Axis(3, 2, 0, 2), Axis(3, 2, 0, 2)}>(rng);
 #if HWY_TARGET != HWY_SCALAR
-  static_assert(int8_kernels::GridFits<Conv2dGeometry{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)}>());
-  static_assert(int8_kernels::GridFits<Conv2dGeometry{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)}>());
+  constexpr Conv2dGeometry kLeNet2{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)};
+  constexpr Conv2dGeometry kSame{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)};
+  static_assert(int8_kernels::GridFits<kLeNet2>() && int8_kernels::GridFits<kSame>());
 #endif
   // One input channel in rows narrower than a vector, as im2col-inl.h pairs
   // taps: DS-CNN's first layer (10x4 stride 2, padding 5 and 1), dilation 2.

@@ -6,7 +6,12 @@
 // zero point, so it adds nothing (TFLite's rule). Integer sums are exact, so
 // any order gives TFLite's bits.
 //
-// Vectors run along the output row, in int32. For each input row (c, ih) that
+// Conv2dForward picks the kernel: on every target but SCALAR, a GEMM in
+// registers for one group (pointwise-inl.h, im2col-inl.h, grid-inl.h) and
+// whole planes for depthwise (depthwise-inl.h) where their stack fits; the row
+// kernel below for the rest (grouped, a depthwise multiplier, SCALAR).
+//
+// The row kernel: vectors run along the output row, in int32. For each input row (c, ih) that
 // an output row uses, the row is staged once, minus the zero point, in phase
 // rows (phase_rows-inl.h: each tap's inputs for the whole output row are one
 // contiguous load, for any stride). Every output channel of the row's group

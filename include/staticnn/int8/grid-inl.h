@@ -10,9 +10,10 @@
 // S). The outputs are computed on the same grid, output (oh, ow) at oh *
 // kWidth + ow, so tap (kh, kw) of every output is one flat shift of one phase
 // plane (at stride 1, kh * dilation * kWidth + kw * dilation): the tile's
-// inputs are whole loads, with no copy per tap (no im2col). The kWidth - out.w columns past each output row
-// are computed and dropped. The planes stay on the stack within
-// kMaxGridBytes (GridFits); larger ones take the row kernel.
+// inputs are whole loads, with no copy per tap (no im2col). The kWidth -
+// out.w columns past each output row are computed and dropped. The planes
+// stay on the stack within kMaxGridBytes (GridFits); larger ones take the row
+// kernel.
 
 #if defined(STATICNN_INT8_GRID_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_GRID_INL_H_

@@ -1,10 +1,10 @@
-// The register tile of the int8 GEMM kernels (pointwise-inl.h, grid-inl.h),
-// per Highway target except SCALAR. Inputs are staged as int16 pairs of input
-// channels (2p, 2p + 1), centered (int8 minus an int8 zero point fits int16),
-// one pair per int32 lane, and the weights as the matching pairs, so each step
-// of the tile is one ReorderWidenMulAccumulate (x86: vpmaddwd) of a staged
-// vector by a broadcast weight pair. Integer sums are exact: TFLite's bits in
-// any order.
+// The register tile of the int8 GEMM kernels (pointwise-inl.h, im2col-inl.h,
+// grid-inl.h), per Highway target except SCALAR. Inputs are staged as int16
+// pairs along the GEMM's depth (input channels 2p and 2p + 1, or two taps),
+// centered (int8 minus an int8 zero point fits int16), one pair per int32
+// lane, and the weights as the matching pairs, so each step of the tile is
+// one ReorderWidenMulAccumulate (x86: vpmaddwd) of a staged vector by a
+// broadcast weight pair. Integer sums are exact: TFLite's bits in any order.
 //   ChannelPairWeights  the weight pairs of every (output channel, pair, tap)
 //   StagePairRow        one row of staged pairs from two input rows
 //   PairTile            kTileChannels output channels x NV vectors of positions
