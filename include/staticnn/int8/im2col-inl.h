@@ -83,7 +83,6 @@ void Im2colForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
             static_cast<std::uint32_t>(static_cast<std::uint16_t>(high[i])) << 16 |
             static_cast<std::uint16_t>(low[i]));
       }
-      for (int i = count; i < kBlock; ++i) row[i] = 0;
     }
   };
   PositionsGemm<kTaps, G.out.c, kPlane, G.bias>(stage_taps, w, b, r, y);

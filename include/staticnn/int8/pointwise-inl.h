@@ -46,7 +46,7 @@ inline constexpr int kStageBytes = 16 * 1024;
 // y[co][q] = Requantize(b[co] + sum_k w[co][k] * x_k(q), r[co]) for q < kPlane
 // and k < kK, w [kCout][kK]: blocks of positions, each staged by
 // stage_pairs(q0, count, stage) as kBlock-long rows of the pairs (x_2p(q0 +
-// j), x_2p+1(q0 + j)) (zeros from count on), then tiles.
+// j), x_2p+1(q0 + j)) for j < count (zeros after them), then tiles.
 template <int kK, int kCout, int kPlane, bool kBias, class StagePairs>
 HWY_INLINE void PositionsGemm(const StagePairs& stage_pairs, const std::int8_t* HWY_RESTRICT w,
                               const std::int32_t* HWY_RESTRICT b,
@@ -69,6 +69,9 @@ HWY_INLINE void PositionsGemm(const StagePairs& stage_pairs, const std::int8_t* 
   for (int q0 = 0; q0 < kPlane; q0 += kBlock) {
     const int count = std::min(kBlock, kPlane - q0);
     stage_pairs.template operator()<kBlock>(q0, count, stage);
+    for (int p = 0; p < kPairs; ++p) {
+      for (int j = count; j < kBlock; ++j) stage[p * kBlock + j] = 0;
+    }
     for (int co0 = 0; co0 < kCout; co0 += MR) {
       // Rows past kCout repeat the last channel's weights, unstored.
       const std::int32_t* rows[MR];
@@ -108,7 +111,6 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
       const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + q0;
       std::int32_t* HWY_RESTRICT row = stage + p * kBlock;
       StagePairRow(first, 2 * p + 1 < kCin ? first + kPlane : nullptr, count, x_zero_point, row);
-      for (int j = count; j < kBlock; ++j) row[j] = 0;
     }
   };
   PositionsGemm<kCin, G.out.c, kPlane, G.bias>(stage_pairs, w, b, r, y);
