@@ -41,17 +41,18 @@ namespace int8_kernels {
 // The staged planes of a layer: the padded rows and columns its outputs read
 // (from -pad on), split by stride into phase planes (rows a mod Sy, columns b
 // mod Sx: one plane at stride 1) of kRows x kWidth; the outputs' grid, padded
-// to whole vectors; a phase plane's values, with room for the shifted loads
-// of the grid's last vector; and where tap (kh, kw) reads: its phase plane,
-// shifted.
-template <Conv2dGeometry G>
+// to whole tiles of kTileVectors vectors (the last tile loads them all); a
+// phase plane's values, with room for the shifted loads of the grid's last
+// tile; and where tap (kh, kw) reads: its phase plane, shifted.
+template <Conv2dGeometry G, int kTileVectors = 1>
 struct GridPlane {
   static constexpr int Sy = G.y.stride, Sx = G.x.stride, kPhases = Sy * Sx;
   static constexpr int kRowsRead = (G.out.h - 1) * Sy + (G.y.kernel - 1) * G.y.dilation + 1;
   static constexpr int kColsRead = (G.out.w - 1) * Sx + (G.x.kernel - 1) * G.x.dilation + 1;
   static constexpr int kRows = (kRowsRead + Sy - 1) / Sy;
   static constexpr int kWidth = (kColsRead + Sx - 1) / Sx;
-  static constexpr int kGrid = PadToVectors(G.out.h * kWidth);
+  static constexpr int kTile = kTileVectors * kLanes32;
+  static constexpr int kGrid = (G.out.h * kWidth + kTile - 1) / kTile * kTile;
   static constexpr int kLastTap = (G.y.kernel - 1) * G.y.dilation / Sy * kWidth +
                                   (G.x.kernel - 1) * G.x.dilation / Sx;
   static constexpr int kValues = std::max(kRows * kWidth, kGrid + kLastTap);
@@ -71,9 +72,18 @@ constexpr bool IsDenseGrid(const Conv2dGeometry& g) {
 #if HWY_TARGET != HWY_SCALAR
 inline constexpr int kMaxGridBytes = 128 * 1024;
 
+// Vectors of positions per tile: up to kMaxTileVectors, no more than the grid.
+template <Conv2dGeometry G>
+constexpr int GridTileVectors() {
+  return std::min(kMaxTileVectors, PadToVectors(G.out.h * GridPlane<G>::kWidth) / kLanes32);
+}
+
+template <Conv2dGeometry G>
+using GridPlanes = GridPlane<G, GridTileVectors<G>()>;
+
 template <Conv2dGeometry G>
 constexpr bool GridFits() {
-  using P = GridPlane<G>;
+  using P = GridPlanes<G>;
   return (G.in.c + 1) / 2 * P::kPhases * P::kValues * 4 <= kMaxGridBytes;
 }
 
@@ -82,7 +92,7 @@ constexpr bool GridFits() {
 template <Conv2dGeometry G>
 HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                           std::int32_t* HWY_RESTRICT stage) {
-  using P = GridPlane<G>;
+  using P = GridPlanes<G>;
   constexpr int kCin = G.in.c, kPlane = G.in.h * G.in.w, kPairs = (kCin + 1) / 2;
   // The input rows and columns inside what the outputs read.
   constexpr int kRowEnd = std::min(G.in.h, P::kRowsRead - G.y.pad);
@@ -117,12 +127,12 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                  const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
                  const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
   static_assert(IsDenseGrid(G) && GridFits<G>());
-  using P = GridPlane<G>;
+  using P = GridPlanes<G>;
   constexpr int KH = G.y.kernel, KW = G.x.kernel, kTaps = KH * KW;
   constexpr int kCin = G.in.c, kCout = G.out.c, kOutPlane = G.out.h * G.out.w;
   using Weights = ChannelPairWeights<kCin, kCout, kTaps>;
-  constexpr int kPairs = Weights::kPairs, L = kLanes32, MR = kTileChannels;
-  constexpr int NV = std::min(kMaxTileVectors, P::kGrid / L);
+  constexpr int kPairs = Weights::kPairs, MR = kTileChannels;
+  constexpr int NV = GridTileVectors<G>();
   const D32 d;
   const hn::Rebind<std::int8_t, D32> d8;
   const int lanes = static_cast<int>(hn::Lanes(d));  // kLanes32 bounds it (SVE)
@@ -135,7 +145,7 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   for (int i = 0; i < kPairs * P::kPhases * P::kValues; ++i) stage[i] = 0;
   StageGrid<G>(x, x_zero_point, stage);
   // A tile's outputs on the grid, all of it, then its rows into y.
-  HWY_ALIGN std::int8_t out[MR][P::kGrid + NV * L];
+  HWY_ALIGN std::int8_t out[MR][P::kGrid];
   for (int co0 = 0; co0 < kCout; co0 += MR) {
     // Rows past kCout repeat the last channel's weights, unstored.
     const std::int32_t* rows[MR];
