@@ -51,6 +51,7 @@
 #include "staticnn/int8/im2col-inl.h"
 #include "staticnn/int8/phase_rows-inl.h"
 #include "staticnn/int8/pointwise-inl.h"
+#include "staticnn/int8/multiply_add_pairs-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 
@@ -130,9 +131,8 @@ HWY_INLINE void AddPairTaps(const std::int32_t* HWY_RESTRICT weight_pairs,
   for (int i = 0; i < kRow; i += static_cast<int>(hn::Lanes(d))) {
     auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
     for (int kw = 0; kw < kKw; ++kw) {
-      sum0 = hn::ReorderWidenMulAccumulate(d, hn::LoadU(d16, pairs.values[kw] + 2 * i),
-                                           hn::BitCast(d16, hn::Set(d, weight_pairs[kw])), sum0,
-                                           sum1);
+      sum0 = MultiplyAddPairs(d, hn::LoadU(d16, pairs.values[kw] + 2 * i),
+                              hn::BitCast(d16, hn::Set(d, weight_pairs[kw])), sum0, sum1);
     }
     hn::StoreU(hn::Add(hn::LoadU(d, acc + i), hn::RearrangeToOddPlusEven(sum0, sum1)), d, acc + i);
   }

@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "hwy/highway.h"
+#include "staticnn/int8/multiply_add_pairs-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/kernels/vectors-inl.h"
 
@@ -119,7 +120,7 @@ HWY_INLINE void PairTile(const std::int32_t* HWY_RESTRICT stage, const int* HWY_
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) {
           auto odd = sum1.Get(m, v);
-          acc.Set(m, v, hn::ReorderWidenMulAccumulate(d, in.Get(v), weight, acc.Get(m, v), odd));
+          acc.Set(m, v, MultiplyAddPairs(d, in.Get(v), weight, acc.Get(m, v), odd));
           sum1.Set(m, v, odd);
         }
       }

@@ -1,0 +1,51 @@
+// The multiply-add of every int8 GEMM and dot product: int32 lanes of
+// accumulators plus the products of the int16 pairs in those lanes,
+//   MultiplyAddPairs(d, a, b, sum0, sum1)  as ReorderWidenMulAccumulate:
+//                                          sum0 + a*b, sum1 where the target
+//                                          needs a second sum (NEON)
+// On AVX3_DL (AVX-512 VNNI) it is one vpdpwssd, which Highway 1.0.3 does not
+// emit: its ReorderWidenMulAccumulate is vpmaddwd and vpaddd. The pair sums
+// are the same exact integers, so the kernels keep TFLite's bits. This CPU
+// issues 1.7 times as many vpdpwssd as vpmaddwd + vpaddd pairs (0.197 against
+// 0.34 ns each, 12 independent chains of 512 bits). A translation unit compiles AVX3_DL only when
+// it defines HWY_WANT_AVX3_DL before including Highway (see README.md, int8).
+// The instruction is written in asm: Highway 1.0.3's AVX3_DL target string
+// enables avxvnni (the VEX form), not avx512vnni, so the intrinsic does not
+// compile there; Highway selects AVX3_DL only on CPUs with AVX-512 VNNI.
+
+#if defined(STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
+#undef STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
+#else
+#define STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
+#endif
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace int8_kernels {
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <class D32, class V16>
+HWY_INLINE hn::Vec<D32> MultiplyAddPairs(D32 d, V16 a, V16 b, hn::Vec<D32> sum0,
+                                         hn::Vec<D32>& sum1) {
+#if HWY_TARGET == HWY_AVX3_DL
+  (void)d;
+  (void)sum1;
+  // The register names follow the operands' width: xmm, ymm or zmm.
+  asm("vpdpwssd %2, %1, %0" : "+v"(sum0.raw) : "v"(a.raw), "v"(b.raw));
+  return sum0;
+#else
+  return hn::ReorderWidenMulAccumulate(d, a, b, sum0, sum1);
+#endif
+}
+
+}  // namespace int8_kernels
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
