@@ -111,9 +111,7 @@ struct PackedWeightPairs {
         const std::int8_t* first = w + (co * kRows + 2 * p) * kKw;
         for (int kw = 0; kw < kKw; ++kw) {
           const std::int8_t second = 2 * p + 1 < kRows ? first[kKw + kw] : 0;
-          values[co][p][kw] = static_cast<std::int32_t>(
-              static_cast<std::uint32_t>(static_cast<std::uint16_t>(second)) << 16 |
-              static_cast<std::uint16_t>(first[kw]));
+          values[co][p][kw] = PackPair(first[kw], second);
         }
       }
     }

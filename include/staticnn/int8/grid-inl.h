@@ -29,6 +29,7 @@
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/pair_tile-inl.h"
+#include "staticnn/int8/multiply_add_pairs-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 #include "staticnn/kernels/vectors-inl.h"
@@ -111,11 +112,9 @@ HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero
             planes + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
         for (int iw = 0; iw < kCols; ++iw) {
           const int col = iw + G.x.pad;
-          const auto low = static_cast<std::uint16_t>(first[iw] - x_zero_point);
-          const auto high =
-              static_cast<std::uint16_t>(second != nullptr ? second[iw] - x_zero_point : 0);
           phase_row[col % P::Sx * P::kValues + col / P::Sx] =
-              static_cast<std::int32_t>(static_cast<std::uint32_t>(high) << 16 | low);
+              PackPair(first[iw] - x_zero_point,
+                       second != nullptr ? second[iw] - x_zero_point : 0);
         }
       }
     }

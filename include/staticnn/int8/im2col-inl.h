@@ -25,6 +25,7 @@
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/pointwise-inl.h"
+#include "staticnn/int8/multiply_add_pairs-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 
@@ -79,9 +80,7 @@ void Im2colForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
       }
       std::int32_t* HWY_RESTRICT row = stage + j * kBlock;
       for (int i = 0; i < count; ++i) {
-        row[i] = static_cast<std::int32_t>(
-            static_cast<std::uint32_t>(static_cast<std::uint16_t>(high[i])) << 16 |
-            static_cast<std::uint16_t>(low[i]));
+        row[i] = PackPair(low[i], high[i]);
       }
     }
   };

@@ -1,5 +1,7 @@
-// The multiply-add of every int8 GEMM and dot product: int32 lanes of
-// accumulators plus the products of the int16 pairs in those lanes,
+// The int16 pairs of the int8 kernels: two centered int8 values (or weights)
+// in one int32 lane, and the multiply-add of every int8 GEMM and dot product,
+// int32 lanes of accumulators plus the products of the pairs in those lanes:
+//   PackPair(low, high)                    the lane (low in the low half)
 //   MultiplyAddPairs(d, a, b, sum0, sum1)  as ReorderWidenMulAccumulate:
 //                                          sum0 + a*b, sum1 where the target
 //                                          needs a second sum (NEON)
@@ -7,11 +9,12 @@
 // emit: its ReorderWidenMulAccumulate is vpmaddwd and vpaddd. The pair sums
 // are the same exact integers, so the kernels keep TFLite's bits. This CPU
 // issues 1.7 times as many vpdpwssd as vpmaddwd + vpaddd pairs (0.197 against
-// 0.34 ns each, 12 independent chains of 512 bits). A translation unit compiles AVX3_DL only when
-// it defines HWY_WANT_AVX3_DL before including Highway (see README.md, int8).
-// The instruction is written in asm: Highway 1.0.3's AVX3_DL target string
-// enables avxvnni (the VEX form), not avx512vnni, so the intrinsic does not
-// compile there; Highway selects AVX3_DL only on CPUs with AVX-512 VNNI.
+// 0.34 ns each, 12 independent chains of 512 bits). A translation unit
+// compiles AVX3_DL only when it defines HWY_WANT_AVX3_DL before including
+// Highway (see README.md, int8). The instruction is written in asm: Highway
+// 1.0.3's AVX3_DL target string enables avxvnni (the VEX form), not
+// avx512vnni, so the intrinsic does not compile there; Highway selects
+// AVX3_DL only on CPUs with AVX-512 VNNI.
 
 #if defined(STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
@@ -20,6 +23,8 @@
 #define STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
 #endif
 
+#include <cstdint>
+
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -27,6 +32,12 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_kernels {
 namespace hn = hwy::HWY_NAMESPACE;
+
+HWY_INLINE constexpr std::int32_t PackPair(std::int32_t low, std::int32_t high) {
+  return static_cast<std::int32_t>(
+      static_cast<std::uint32_t>(static_cast<std::uint16_t>(high)) << 16 |
+      static_cast<std::uint16_t>(low));
+}
 
 template <class D32, class V16>
 HWY_INLINE hn::Vec<D32> MultiplyAddPairs(D32 d, V16 a, V16 b, hn::Vec<D32> sum0,

@@ -51,9 +51,7 @@ struct ChannelPairWeights {
         for (int t = 0; t < kTaps; ++t) {
           const std::int8_t first = w[(co * kCin + 2 * p) * kTaps + t];
           const std::int8_t second = 2 * p + 1 < kCin ? w[(co * kCin + 2 * p + 1) * kTaps + t] : 0;
-          values[co][p * kTaps + t] = static_cast<std::int32_t>(
-              static_cast<std::uint32_t>(static_cast<std::uint16_t>(second)) << 16 |
-              static_cast<std::uint16_t>(first));
+          values[co][p * kTaps + t] = PackPair(first, second);
         }
       }
     }
@@ -80,9 +78,7 @@ HWY_INLINE void StagePairRow(const std::int8_t* HWY_RESTRICT first,
     hn::StoreU(hn::Or(hn::And(low, low_half), hn::ShiftLeft<16>(high)), d, out + j);
   }
   for (; j < count; ++j) {
-    const auto low = static_cast<std::uint16_t>(first[j] - x_zero_point);
-    const auto high = static_cast<std::uint16_t>(second != nullptr ? second[j] - x_zero_point : 0);
-    out[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(high) << 16 | low);
+    out[j] = PackPair(first[j] - x_zero_point, second != nullptr ? second[j] - x_zero_point : 0);
   }
 }
 
