@@ -127,6 +127,12 @@ void TestRequantizeRow() {
 // With `extremes`, MakeExtreme's operands.
 template <Conv2dGeometry G>
 void CheckConv2d(std::mt19937& rng, bool extremes = false) {
+  SCOPED_TRACE(::testing::Message()
+               << G.in.c << "x" << G.in.h << "x" << G.in.w << " -> " << G.out.c << "x" << G.out.h
+               << "x" << G.out.w << ", kernel " << G.y.kernel << "x" << G.x.kernel << ", stride "
+               << G.y.stride << "x" << G.x.stride << ", padding " << G.y.pad << "x" << G.x.pad
+               << ", dilation " << G.y.dilation << "x" << G.x.dilation << ", groups " << G.groups
+               << (extremes ? ", extreme operands" : ""));
   auto x = RandomInt8(G.in.size(), rng);
   auto w = RandomInt8(G.weight_count(), rng);
   std::uniform_int_distribution<std::int32_t> bias(-5000, 5000), zero_point(-40, 40);
@@ -220,6 +226,11 @@ void TestConv2d() {
   // Strided depthwise on phase planes: MobileNet's stride 2 with padding 1.
   // (Above: stride 2 with SAME padding.)
   CheckConv2d<Conv2dGeometry{{16, 12, 12}, {16, 6, 6}, Axis(3, 2, 1), Axis(3, 2, 1), 16}>(rng);
+  // Taps that do not pair (DepthwiseTapPairs): 5 columns at stride 3 along
+  // x, where (kw, kw + 1) are a plane apart for kw = 0 and not for kw = 2,
+  // and a kernel one column wide.
+  CheckConv2d<Conv2dGeometry{{3, 7, 10}, {3, 7, 3}, Axis(3, 1, 1), Axis(5, 3, 1), 3}>(rng);
+  CheckConv2d<Conv2dGeometry{{2, 6, 5}, {2, 4, 5}, Axis(3), Axis(1), 2}>(rng);
   // Without bias.
   CheckConv2d<Conv2dGeometry{{3, 6, 5}, {4, 6, 5}, Axis(3, 1, 1), Axis(3, 1, 1), 1, false}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 6, 5}, {5, 6, 5}, Axis(1), Axis(1), 1, false}>(rng);

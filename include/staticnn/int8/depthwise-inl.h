@@ -6,17 +6,18 @@
 // conv2d-inl.h's row kernel runs one output row of one channel at a time: a
 // DS-CNN row is 5 positions of a 16-lane vector, and every row pays for
 // staging its inputs and requantizing. Here each channel's input is staged
-// once, centered, as int32 in zero-padded planes laid out as grid-inl.h's
+// once, centered, as int16 in zero-padded planes laid out as grid-inl.h's
 // GridPlane (the columns the outputs read; with a stride, one plane per
 // remainder of the row and column), and the outputs are computed on the same
 // grid: output (oh, ow) at oh * kWidth + ow, so tap (kh, kw) is one flat
-// shift of one plane and every vector of outputs is one multiply-add per tap
-// of whole loads. The kWidth - out.w columns past each output row are
-// computed and dropped. The padding is zeroed once per call (every channel
-// writes the same interior), and the planes stay on the stack within
-// kMaxPlaneBytes (DepthwisePlaneFits); larger ones take the row kernel.
-// Integer sums are exact: TFLite's bits.
-
+// shift of one plane. Neighbouring taps go in int16 pairs
+// (DepthwiseTapPairs): the plane is paired with itself one tap further on,
+// so every vector of outputs is one pair multiply-add (MultiplyAddPairs) per
+// pair of taps, of whole loads: 6 for 3x3. The kWidth - out.w columns past
+// each output row are computed and dropped. The padding is zeroed once per
+// call (every channel writes the same interior), and the planes stay on the
+// stack within kMaxPlaneBytes (DepthwisePlaneFits); larger ones take the row
+// kernel. Integer sums are exact: TFLite's bits.
 #if defined(STATICNN_INT8_DEPTHWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_DEPTHWISE_INL_H_
 #undef STATICNN_INT8_DEPTHWISE_INL_H_
@@ -26,10 +27,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/grid-inl.h"
+#include "staticnn/int8/multiply_add_pairs-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 #include "staticnn/kernels/vectors-inl.h"
@@ -46,11 +49,93 @@ constexpr bool IsDepthwise(const Conv2dGeometry& g) {
 }
 
 #if HWY_TARGET != HWY_SCALAR
-// The phase planes of one channel (int32) and its outputs' grid (int8).
+// The taps in int16 pairs: (kh, kw) with (kh, kw + 1) where the second's
+// shift is the first's plus kDelta (every even kw at stride 1 or 2), each
+// other tap alone, with a zero weight in its pair's high half. The staged
+// lane at shift s holds the centered inputs at s (low) and s + kDelta (high),
+// so a 3x3 layer is 6 pair multiply-adds per vector instead of 9 multiplies
+// and 9 adds.
+template <Conv2dGeometry G>
+struct DepthwiseTapPairs {
+  using P = GridPlane<G>;
+  static constexpr int KH = G.y.kernel, KW = G.x.kernel;
+  static constexpr int kDelta = KW > 1 ? P::Shift(0, 1) - P::Shift(0, 0) : 0;
+  struct Pair {
+    int shift, first, second;  // taps kh * KW + kw; second -1: alone
+  };
+  struct List {
+    Pair pairs[KH * KW];
+    int count;
+  };
+  static constexpr List list = [] {
+    List l{};
+    for (int kh = 0; kh < KH; ++kh) {
+      for (int kw = 0; kw < KW; ++kw) {
+        const bool paired = kDelta != 0 && kw + 1 < KW &&
+                            P::Shift(kh, kw + 1) - P::Shift(kh, kw) == kDelta;
+        l.pairs[l.count++] = {P::Shift(kh, kw), kh * KW + kw, paired ? kh * KW + kw + 1 : -1};
+        kw += paired;
+      }
+    }
+    return l;
+  }();
+};
+
+// The centered inputs of one channel in GridPlane's layout (int16, with a
+// vector of slack for the pairs' shifted loads), its pairs (int32) and its
+// outputs' grid (int8).
+template <Conv2dGeometry G>
+struct DepthwiseStage {
+  using P = GridPlane<G>;
+  static constexpr int kValues = P::kPhases * P::kValues;
+  static constexpr int kPlane = kValues + DepthwiseTapPairs<G>::kDelta + kLanes32;
+  static constexpr int kBytes = kPlane * 2 + kValues * 4 + P::kGrid;
+};
+
 template <Conv2dGeometry G>
 constexpr bool DepthwisePlaneFits() {
+  return DepthwiseStage<G>::kBytes <= kMaxPlaneBytes;
+}
+
+// plane[GridPlane position of x[c][ih][iw]] = x[c][ih][iw] - x_zero_point,
+// leaving the padding as it is (zero). At stride 1 a row goes a vector at a
+// time, masked to its columns: the zeros past them land in padding or in the
+// next row's columns, which that row then writes (rows go in order). Where a
+// vector would read past x, the row ends one value at a time. Staged one
+// int16 at a time (DS-CNN's rows of 5), the staging took longer than the
+// multiplies.
+template <Conv2dGeometry G>
+HWY_INLINE void StageDepthwisePlane(const std::int8_t* HWY_RESTRICT x, int c,
+                                    std::int32_t x_zero_point, std::int16_t* plane) {
   using P = GridPlane<G>;
-  return P::kPhases * P::kValues * 4 + P::kGrid <= kMaxPlaneBytes;
+  constexpr int kInPlane = G.in.h * G.in.w;
+  constexpr int kRowEnd = std::min(G.in.h, P::kRowsRead - G.y.pad);
+  constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
+  const hn::Rebind<std::int16_t, D32> d16;
+  const hn::Rebind<std::int8_t, D32> d8;
+  for (int ih = 0; ih < kRowEnd; ++ih) {
+    const int offset = c * kInPlane + ih * G.in.w;
+    const int row = ih + G.y.pad;
+    if constexpr (P::kPhases == 1) {
+      std::int16_t* to = plane + row * P::kWidth + G.x.pad;
+      int j = 0;
+      for (; j < kCols && offset + j + kLanes32 <= G.in.c * kInPlane; j += kLanes32) {
+        const auto centered = hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, x + offset + j)),
+                                      hn::Set(d16, x_zero_point));
+        hn::StoreU(hn::IfThenElseZero(hn::FirstN(d16, kCols - j), centered), d16, to + j);
+      }
+      for (; j < kCols; ++j) to[j] = static_cast<std::int16_t>(x[offset + j] - x_zero_point);
+    } else {
+      // A stride's columns land in different planes: one value at a time.
+      std::int16_t* HWY_RESTRICT to =
+          plane + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
+      for (int iw = 0; iw < kCols; ++iw) {
+        const int col = iw + G.x.pad;
+        to[col % P::Sx * P::kValues + col / P::Sx] =
+            static_cast<std::int16_t>(x[offset + iw] - x_zero_point);
+      }
+    }
+  }
 }
 
 template <Conv2dGeometry G>
@@ -59,46 +144,62 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
                       const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
   static_assert(IsDepthwise(G) && DepthwisePlaneFits<G>());
   using P = GridPlane<G>;
-  constexpr int KH = G.y.kernel, KW = G.x.kernel, kTaps = KH * KW;
-  constexpr int kInPlane = G.in.h * G.in.w, kOutPlane = G.out.h * G.out.w;
+  using S = DepthwiseStage<G>;
+  using Taps = DepthwiseTapPairs<G>;
+  constexpr auto kList = Taps::list;
+  constexpr int kPairs = kList.count, kDelta = Taps::kDelta, kTaps = G.y.kernel * G.x.kernel;
+  constexpr int kOutPlane = G.out.h * G.out.w;
   const D32 d;
+  const D16 d16;
+  const hn::Rebind<std::int16_t, D32> d16_half;
   const hn::Rebind<std::int8_t, D32> d8;
   const int lanes = static_cast<int>(hn::Lanes(d));
-  // The input rows and columns inside what the outputs read.
-  constexpr int kRowEnd = std::min(G.in.h, P::kRowsRead - G.y.pad);
-  constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
-  HWY_ALIGN std::int32_t plane[P::kPhases * P::kValues];
+  HWY_ALIGN std::int16_t plane[S::kPlane] = {};
+  HWY_ALIGN std::int32_t pairs[S::kValues];
   HWY_ALIGN std::int8_t grid[P::kGrid];
-  for (int i = 0; i < P::kPhases * P::kValues; ++i) plane[i] = 0;
+  // Packed before the channel loop: packed inside it, g++ vectorized the
+  // packing into lane inserts.
+  std::int32_t weight_pairs[G.out.c][kPairs];
   for (int c = 0; c < G.out.c; ++c) {
-    for (int ih = 0; ih < kRowEnd; ++ih) {
-      const std::int8_t* HWY_RESTRICT from = x + c * kInPlane + ih * G.in.w;
-      const int row = ih + G.y.pad;
-      std::int32_t* HWY_RESTRICT to =
-          plane + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
-      for (int iw = 0; iw < kCols; ++iw) {
-        const int col = iw + G.x.pad;
-        to[col % P::Sx * P::kValues + col / P::Sx] = from[iw] - x_zero_point;
-      }
+    const std::int8_t* HWY_RESTRICT wc = w + c * kTaps;
+    for (int j = 0; j < kPairs; ++j) {
+      const auto& pair = kList.pairs[j];
+      weight_pairs[c][j] = PackPair(wc[pair.first], pair.second < 0 ? 0 : wc[pair.second]);
     }
-    VecTile<D32, kTaps> taps;
-    for (int t = 0; t < kTaps; ++t) taps.Set(t, hn::Set(d, std::int32_t{w[c * kTaps + t]}));
+  }
+  for (int c = 0; c < G.out.c; ++c) {
+    StageDepthwisePlane<G>(x, c, x_zero_point, plane);
+    // pairs[s] = (plane[s], plane[s + kDelta]), the last vector overlapping.
+    for (int s0 = 0; s0 < S::kValues; s0 += lanes) {
+      const int s = std::min(s0, S::kValues - lanes);
+      const auto low = hn::PromoteTo(d, hn::LoadU(d16_half, plane + s));
+      const auto high = hn::PromoteTo(d, hn::LoadU(d16_half, plane + s + kDelta));
+      hn::StoreU(hn::Or(hn::And(low, hn::Set(d, 0xFFFF)), hn::ShiftLeft<16>(high)), d, pairs + s);
+    }
+    VecTile<D16, kPairs> weights;
+    for (int j = 0; j < kPairs; ++j) {
+      weights.Set(j, hn::BitCast(d16, hn::Set(d, weight_pairs[c][j])));
+    }
     const auto bias = hn::Set(d, G.bias ? b[c] : 0);
     for (int q = 0; q < G.out.h * P::kWidth; q += lanes) {
-      auto acc = bias;
+      // Two chains of multiply-adds: VNNI's waits for its accumulator.
+      auto even0 = hn::Zero(d), even1 = hn::Zero(d), odd0 = hn::Zero(d), odd1 = hn::Zero(d);
 #pragma GCC unroll 16
-      for (int kh = 0; kh < KH; ++kh) {
-#pragma GCC unroll 16
-        for (int kw = 0; kw < KW; ++kw) {
-          const auto in = hn::LoadU(d, plane + q + P::Shift(kh, kw));
-          acc = hn::Add(acc, hn::Mul(taps.Get(kh * KW + kw), in));
+      for (int j = 0; j < kPairs; ++j) {
+        const auto in = hn::BitCast(d16, hn::LoadU(d, pairs + q + kList.pairs[j].shift));
+        if (j % 2 == 0) {
+          even0 = MultiplyAddPairs(d, in, weights.Get(j), even0, even1);
+        } else {
+          odd0 = MultiplyAddPairs(d, in, weights.Get(j), odd0, odd1);
         }
       }
+      const auto acc = hn::Add(hn::Add(bias, hn::RearrangeToOddPlusEven(even0, even1)),
+                               hn::RearrangeToOddPlusEven(odd0, odd1));
       hn::StoreU(hn::DemoteTo(d8, Requantize(d, acc, r[c])), d8, grid + q);
     }
     std::int8_t* HWY_RESTRICT yc = y + c * kOutPlane;
     for (int oh = 0; oh < G.out.h; ++oh) {
-      for (int ow = 0; ow < G.out.w; ++ow) yc[oh * G.out.w + ow] = grid[oh * P::kWidth + ow];
+      std::memcpy(yc + oh * G.out.w, grid + oh * P::kWidth, G.out.w);
     }
   }
 }
