@@ -226,6 +226,14 @@ void TestConv2d() {
   // Strided depthwise on phase planes: MobileNet's stride 2 with padding 1.
   // (Above: stride 2 with SAME padding.)
   CheckConv2d<Conv2dGeometry{{16, 12, 12}, {16, 6, 6}, Axis(3, 2, 1), Axis(3, 2, 1), 16}>(rng);
+  // Stride 2 along rows as StageDepthwisePlane splits their columns: rows of
+  // more than two vectors of int16 (the last split ends inside a vector), an
+  // odd width with padding 1, stride 2 along x only, stride 2 along y only.
+  CheckConv2d<Conv2dGeometry{{2, 5, 4 * L + 7}, {2, 3, 2 * L + 3}, Axis(3, 2, 1),
+                             Axis(3, 2, 0), 2}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 9, 11}, {3, 5, 6}, Axis(3, 2, 1), Axis(3, 2, 1), 3}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 6, 9}, {3, 6, 5}, Axis(3, 1, 1), Axis(3, 2, 1), 3}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 9, 6}, {3, 5, 6}, Axis(3, 2, 1), Axis(3, 1, 1), 3}>(rng);
   // Taps that do not pair (DepthwiseTapPairs): 5 columns at stride 3 along
   // x, where (kw, kw + 1) are a plane apart for kw = 0 and not for kw = 2,
   // and a kernel one column wide.

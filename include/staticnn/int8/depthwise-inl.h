@@ -81,15 +81,20 @@ struct DepthwiseTapPairs {
   }();
 };
 
-// The centered inputs of one channel in GridPlane's layout (int16, with a
-// vector of slack for the pairs' shifted loads), its pairs (int32) and its
-// outputs' grid (int8).
+// The centered inputs of one channel in GridPlane's layout (int16, with two
+// vectors of slack for the pairs' shifted loads and the blended stores), its
+// pairs (int32) and its outputs' grid (int8); at stride 2 along rows, one
+// input row with its padding (kSpread int16), split into the column phases.
 template <Conv2dGeometry G>
 struct DepthwiseStage {
   using P = GridPlane<G>;
+  static constexpr int kLanes16 = 2 * kLanes32;
   static constexpr int kValues = P::kPhases * P::kValues;
-  static constexpr int kPlane = kValues + DepthwiseTapPairs<G>::kDelta + kLanes32;
-  static constexpr int kBytes = kPlane * 2 + kValues * 4 + P::kGrid;
+  static constexpr int kPlane = kValues + DepthwiseTapPairs<G>::kDelta + kLanes16;
+  static constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
+  static constexpr int kSpread =
+      P::Sx == 2 ? std::max(G.x.pad + kCols, 2 * P::kWidth) + 2 * kLanes16 : 0;
+  static constexpr int kBytes = (kPlane + kSpread) * 2 + kValues * 4 + P::kGrid;
 };
 
 template <Conv2dGeometry G>
@@ -97,38 +102,62 @@ constexpr bool DepthwisePlaneFits() {
   return DepthwiseStage<G>::kBytes <= kMaxPlaneBytes;
 }
 
+// to[0, kCols) = x[offset, offset + kCols) - x_zero_point, a vector of d16 at
+// a time, masked to the row: the zeros past it land in to[kCols, ...) up to
+// the vector's end. Where a vector would read past x, the row ends one value
+// at a time.
+template <int kCols, int kSize, class D>
+HWY_INLINE void StageCenteredRow(D d16, const std::int8_t* HWY_RESTRICT x, int offset,
+                                 std::int32_t x_zero_point, std::int16_t* to) {
+  const hn::Rebind<std::int8_t, D> d8;
+  const int lanes = static_cast<int>(hn::Lanes(d16));
+  int j = 0;
+  for (; j < kCols && offset + j + lanes <= kSize; j += lanes) {
+    const auto centered =
+        hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, x + offset + j)), hn::Set(d16, x_zero_point));
+    hn::StoreU(hn::IfThenElseZero(hn::FirstN(d16, kCols - j), centered), d16, to + j);
+  }
+  for (; j < kCols; ++j) to[j] = static_cast<std::int16_t>(x[offset + j] - x_zero_point);
+}
+
 // plane[GridPlane position of x[c][ih][iw]] = x[c][ih][iw] - x_zero_point,
-// leaving the padding as it is (zero). At stride 1 a row goes a vector at a
-// time, masked to its columns: the zeros past them land in padding or in the
-// next row's columns, which that row then writes (rows go in order). Where a
-// vector would read past x, the row ends one value at a time. Staged one
-// int16 at a time (DS-CNN's rows of 5), the staging took longer than the
-// multiplies.
+// leaving the padding as it is (zero). Staged one int16 at a time, DS-CNN's
+// rows of 5 took longer than the multiplies, and MobileNet's stride-2 layers
+// a fifth of the network. At stride 1 rows go straight into the plane: the
+// zeros past a row land in padding or in the next row's columns, which that
+// row then writes (rows go in order; with phase planes, the zeros past a
+// plane's last row would land in the next plane). At stride 2 along rows a
+// row goes into `spread` (zero around it) and its even and odd columns into
+// their phase planes (ConcatEven / ConcatOdd), stores masked to the plane's
+// width. Other strides go one value at a time.
 template <Conv2dGeometry G>
 HWY_INLINE void StageDepthwisePlane(const std::int8_t* HWY_RESTRICT x, int c,
-                                    std::int32_t x_zero_point, std::int16_t* plane) {
+                                    std::int32_t x_zero_point, std::int16_t* plane,
+                                    std::int16_t* spread) {
   using P = GridPlane<G>;
-  constexpr int kInPlane = G.in.h * G.in.w;
+  constexpr int kInPlane = G.in.h * G.in.w, kSize = G.in.c * kInPlane;
   constexpr int kRowEnd = std::min(G.in.h, P::kRowsRead - G.y.pad);
-  constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
-  const hn::Rebind<std::int16_t, D32> d16;
-  const hn::Rebind<std::int8_t, D32> d8;
+  constexpr int kCols = DepthwiseStage<G>::kCols;
   for (int ih = 0; ih < kRowEnd; ++ih) {
     const int offset = c * kInPlane + ih * G.in.w;
     const int row = ih + G.y.pad;
+    std::int16_t* to = plane + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
     if constexpr (P::kPhases == 1) {
-      std::int16_t* to = plane + row * P::kWidth + G.x.pad;
-      int j = 0;
-      for (; j < kCols && offset + j + kLanes32 <= G.in.c * kInPlane; j += kLanes32) {
-        const auto centered = hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, x + offset + j)),
-                                      hn::Set(d16, x_zero_point));
-        hn::StoreU(hn::IfThenElseZero(hn::FirstN(d16, kCols - j), centered), d16, to + j);
+      // Vectors of the int32 lanes' count: DS-CNN's rows of 5 in one.
+      StageCenteredRow<kCols, kSize>(hn::Rebind<std::int16_t, D32>(), x, offset, x_zero_point,
+                                     to + G.x.pad);
+    } else if constexpr (P::Sx == 2) {
+      const D16 d16;
+      const int lanes = static_cast<int>(hn::Lanes(d16));
+      StageCenteredRow<kCols, kSize>(d16, x, offset, x_zero_point, spread + G.x.pad);
+      for (int j = 0; j < P::kWidth; j += lanes) {
+        const auto low = hn::LoadU(d16, spread + 2 * j);
+        const auto high = hn::LoadU(d16, spread + 2 * j + lanes);
+        const auto inside = hn::FirstN(d16, P::kWidth - j);
+        hn::BlendedStore(hn::ConcatEven(d16, high, low), inside, d16, to + j);
+        hn::BlendedStore(hn::ConcatOdd(d16, high, low), inside, d16, to + P::kValues + j);
       }
-      for (; j < kCols; ++j) to[j] = static_cast<std::int16_t>(x[offset + j] - x_zero_point);
     } else {
-      // A stride's columns land in different planes: one value at a time.
-      std::int16_t* HWY_RESTRICT to =
-          plane + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
       for (int iw = 0; iw < kCols; ++iw) {
         const int col = iw + G.x.pad;
         to[col % P::Sx * P::kValues + col / P::Sx] =
@@ -155,6 +184,7 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
   const hn::Rebind<std::int8_t, D32> d8;
   const int lanes = static_cast<int>(hn::Lanes(d));
   HWY_ALIGN std::int16_t plane[S::kPlane] = {};
+  HWY_ALIGN std::int16_t spread[S::kSpread + 1] = {};
   HWY_ALIGN std::int32_t pairs[S::kValues];
   HWY_ALIGN std::int8_t grid[P::kGrid];
   // Packed before the channel loop: packed inside it, g++ vectorized the
@@ -168,7 +198,7 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
     }
   }
   for (int c = 0; c < G.out.c; ++c) {
-    StageDepthwisePlane<G>(x, c, x_zero_point, plane);
+    StageDepthwisePlane<G>(x, c, x_zero_point, plane, spread);
     // pairs[s] = (plane[s], plane[s + kDelta]), the last vector overlapping.
     for (int s0 = 0; s0 < S::kValues; s0 += lanes) {
       const int s = std::min(s0, S::kValues - lanes);
