@@ -291,7 +291,14 @@ void TestLinear() {
   CheckLinear<LinearGeometry{L + 1, (L > 1 ? L - 1 : 1), false}>(rng);
   CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng);
   CheckLinear<LinearGeometry{400, 120, true}>(rng);
-  for (int i = 0; i < 4; ++i) CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng, true);
+  // Four rows at a time (StoreSumsOfFour), then the rest one at a time: the
+  // autoencoder's 128x128, an odd number of int16 vectors and a tail.
+  CheckLinear<LinearGeometry{128, 128, true}>(rng);
+  CheckLinear<LinearGeometry{6 * L + 5, 7, false}>(rng);
+  for (int i = 0; i < 4; ++i) {
+    CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng, true);
+    CheckLinear<LinearGeometry{4 * L + 1, 9, true}>(rng, true);
+  }
 }
 
 template <Pool2dGeometry G>
