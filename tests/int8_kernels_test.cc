@@ -58,7 +58,8 @@ int8::Requantization RandomRequantization(std::mt19937& rng) {
 
 // Every input and weight -128 or 127 (by sign), the zero point -128 or 127:
 // centered inputs of +-255, the largest int16 pair products (2 * 255 * 128)
-// the kernels' pairwise multiply-add ever sums.
+// the kernels' pairwise multiply-add ever sums, and quads' offset inputs
+// (x + 128) of 0 and 255 with a padding of 0 or 255.
 void MakeExtreme(std::vector<std::int8_t>& x, std::vector<std::int8_t>& w,
                  std::int32_t& x_zero_point) {
   for (auto& e : x) e = e < 0 ? -128 : 127;
@@ -245,9 +246,11 @@ void TestConv2d() {
   // One input channel, 5x5 padding 2 (LeNet-5's first): an odd number of
   // kernel rows, pairs wholly in the padding.
   CheckConv2d<Conv2dGeometry{{1, 9, 11}, {3, 9, 11}, Axis(5, 1, 2), Axis(5, 1, 2)}>(rng);
-  // The extreme operands, regular and depthwise.
+  // The extreme operands, regular and depthwise; with quads (gemm_tile-inl.h),
+  // a stride-2 grid whose second quad is one channel and the padding.
   for (int i = 0; i < 4; ++i) {
     CheckConv2d<Conv2dGeometry{{3, 9, 7}, {5, 9, 7}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng, true);
+    CheckConv2d<Conv2dGeometry{{5, 9, 9}, {6, 5, 5}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng, true);
     CheckConv2d<Conv2dGeometry{{9, 4, 5}, {6, 4, 5}, Axis(1), Axis(1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{1, 49, 10}, {64, 25, 5}, Axis(10, 2, 5), Axis(4, 2, 1)}>(rng, true);

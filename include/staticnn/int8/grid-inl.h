@@ -4,8 +4,8 @@
 //   y[co][oh][ow] = Requantize(b[co] + sum w[co][ci][kh][kw] * (x[ci][ih][iw] - x_zero_point),
 //                              r[co])
 //
-// Each pair of input channels is staged once as int16 pairs (pair_tile-inl.h)
-// in a zero-padded plane of kWidth columns, the columns the outputs read (with
+// Each group of kDepth input channels is staged once as lanes (gemm_tile-inl.h)
+// in a plane of kWidth columns padded with the zero point, the columns the outputs read (with
 // a stride S, S x S phase planes: the rows and columns of each remainder mod
 // S). The outputs are computed on the same grid, output (oh, ow) at oh *
 // kWidth + ow, so tap (kh, kw) of every output is one flat shift of one phase
@@ -28,8 +28,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
-#include "staticnn/int8/pair_tile-inl.h"
-#include "staticnn/int8/multiply_add_pairs-inl.h"
+#include "staticnn/int8/gemm_tile-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 #include "staticnn/kernels/vectors-inl.h"
@@ -63,7 +62,7 @@ struct GridPlane {
   }
 };
 
-// One input channel would pair with zeros, half the multiplies for nothing:
+// One input channel would group with zeros, most multiplies for nothing:
 // the row kernel pairs its kernel rows instead (LeNet-5's first layer: 2.7 us
 // there, 2.9 us here, AVX-512).
 constexpr bool IsDenseGrid(const Conv2dGeometry& g) {
@@ -85,36 +84,42 @@ using GridPlanes = GridPlane<G, GridTileVectors<G>()>;
 template <Conv2dGeometry G>
 constexpr bool GridFits() {
   using P = GridPlanes<G>;
-  return (G.in.c + 1) / 2 * P::kPhases * P::kValues * 4 <= kMaxGridBytes;
+  return (G.in.c + kDepth - 1) / kDepth * P::kPhases * P::kValues * 4 <= kMaxGridBytes;
 }
 
-// The pairs of input channels into their phase planes (zeroed before: the
-// padding and what no tap reads stay zero).
+// The groups of input channels into their phase planes (filled with the
+// staged zero before: the padding and what no tap reads stay so).
 template <Conv2dGeometry G>
 HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
                           std::int32_t* HWY_RESTRICT stage) {
   using P = GridPlanes<G>;
-  constexpr int kCin = G.in.c, kPlane = G.in.h * G.in.w, kPairs = (kCin + 1) / 2;
+  constexpr int kCin = G.in.c, kPlane = G.in.h * G.in.w;
+  constexpr int kGroups = (kCin + kDepth - 1) / kDepth;
   // The input rows and columns inside what the outputs read.
   constexpr int kRowEnd = std::min(G.in.h, P::kRowsRead - G.y.pad);
   constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
-  for (int p = 0; p < kPairs; ++p) {
-    std::int32_t* HWY_RESTRICT planes = stage + p * P::kPhases * P::kValues;
+  for (int g = 0; g < kGroups; ++g) {
+    std::int32_t* HWY_RESTRICT planes = stage + g * P::kPhases * P::kValues;
     for (int ih = 0; ih < kRowEnd; ++ih) {
-      const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + ih * G.in.w;
-      const std::int8_t* HWY_RESTRICT second = 2 * p + 1 < kCin ? first + kPlane : nullptr;
+      const std::int8_t* rows[kDepth];
+      for (int i = 0; i < kDepth; ++i) {
+        const int c = kDepth * g + i;
+        rows[i] = c < kCin ? x + c * kPlane + ih * G.in.w : nullptr;
+      }
       const int row = ih + G.y.pad;
       if constexpr (P::kPhases == 1) {
-        StagePairRow(first, second, kCols, x_zero_point, planes + row * P::kWidth + G.x.pad);
+        StageLaneRow(rows, kCols, x_zero_point, planes + row * P::kWidth + G.x.pad);
       } else {
         // A stride's columns land in different planes: one lane at a time.
         std::int32_t* HWY_RESTRICT phase_row =
             planes + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
         for (int iw = 0; iw < kCols; ++iw) {
           const int col = iw + G.x.pad;
-          phase_row[col % P::Sx * P::kValues + col / P::Sx] =
-              PackPair(first[iw] - x_zero_point,
-                       second != nullptr ? second[iw] - x_zero_point : 0);
+          std::int32_t centered[kDepth];
+          for (int i = 0; i < kDepth; ++i) {
+            centered[i] = rows[i] != nullptr ? rows[i][iw] - x_zero_point : 0;
+          }
+          phase_row[col % P::Sx * P::kValues + col / P::Sx] = PackLane(centered, x_zero_point);
         }
       }
     }
@@ -129,8 +134,8 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   using P = GridPlanes<G>;
   constexpr int KH = G.y.kernel, KW = G.x.kernel, kTaps = KH * KW;
   constexpr int kCin = G.in.c, kCout = G.out.c, kOutPlane = G.out.h * G.out.w;
-  using Weights = ChannelPairWeights<kCin, kCout, kTaps>;
-  constexpr int kPairs = Weights::kPairs, MR = kTileChannels;
+  using Weights = ChannelLaneWeights<kCin, kCout, kTaps>;
+  constexpr int kGroups = Weights::kGroups, MR = kTileChannels;
   constexpr int NV = GridTileVectors<G>();
   const D32 d;
   const hn::Rebind<std::int8_t, D32> d8;
@@ -140,8 +145,9 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     for (int kw = 0; kw < KW; ++kw) shift[kh * KW + kw] = P::Shift(kh, kw);
   }
   const Weights weights(w);
-  HWY_ALIGN std::int32_t stage[kPairs * P::kPhases * P::kValues];
-  for (int i = 0; i < kPairs * P::kPhases * P::kValues; ++i) stage[i] = 0;
+  HWY_ALIGN std::int32_t stage[kGroups * P::kPhases * P::kValues];
+  const std::int32_t zero = StagedZero(x_zero_point);
+  for (int i = 0; i < kGroups * P::kPhases * P::kValues; ++i) stage[i] = zero;
   StageGrid<G>(x, x_zero_point, stage);
   // A tile's outputs on the grid, all of it, then its rows into y.
   HWY_ALIGN std::int8_t out[MR][P::kGrid];
@@ -151,11 +157,11 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     for (int m = 0; m < MR; ++m) rows[m] = weights.values[std::min(co0 + m, kCout - 1)];
     for (int q0 = 0; q0 < G.out.h * P::kWidth; q0 += NV * lanes) {
       VecTile<D32, MR, NV> acc;
-      PairTile<kPairs, kTaps, P::kPhases * P::kValues, NV>(stage + q0, shift, rows, acc);
+      LaneTile<kGroups, kTaps, P::kPhases * P::kValues, NV>(stage + q0, shift, rows, acc);
 #pragma GCC unroll 4
       for (int m = 0; m < MR; ++m) {
         const int co = std::min(co0 + m, kCout - 1);
-        const auto bias = hn::Set(d, G.bias ? b[co] : 0);
+        const auto bias = hn::Set(d, (G.bias ? b[co] : 0) + weights.Offset(co, x_zero_point));
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) {
           hn::Store(hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co])), d8,

@@ -3,12 +3,13 @@
 // the kernel's taps, per Highway target except SCALAR.
 //
 // The row kernel (conv2d-inl.h) runs one output row at a time: 5 positions of
-// a 16-lane vector, each output channel's row through memory. grid-inl.h pairs
-// input channels, and one channel would pair with zeros. Here the taps pair
-// instead: per block of output positions, tap pair (2j, 2j + 1) is staged as
-// the int16 pairs of the inputs the two taps read (im2col, zero where they read
-// padding), and pointwise-inl.h's PositionsGemm runs the positions in the lanes
-// with the weights' taps as its depth. Staging costs kernel.h * kernel.w
+// a 16-lane vector, each output channel's row through memory. grid-inl.h groups
+// input channels, and one channel would group with zeros. Here the taps group
+// instead: per block of output positions, taps kDepth * j .. kDepth * j +
+// kDepth - 1 are staged as the lanes (gemm_tile-inl.h) of the inputs they read
+// (im2col, the zero point where they read padding), and pointwise-inl.h's
+// PositionsGemm runs the positions in the lanes with the weights' taps as its
+// depth. Staging costs kernel.h * kernel.w
 // gathers per output, which only pays where the rows waste lanes (a LeNet-5
 // row of 28 fills them: it stays on the row kernel).
 
@@ -24,8 +25,8 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
+#include "staticnn/int8/gemm_tile-inl.h"
 #include "staticnn/int8/pointwise-inl.h"
-#include "staticnn/int8/multiply_add_pairs-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 
@@ -68,23 +69,27 @@ void Im2colForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
       }
     }
   };
-  // Row j of the stage: taps 2j (low halves) and 2j + 1 (high, or zeros).
+  // Row j of the stage: the lanes of taps kDepth * j + i, i < kDepth (zeros
+  // past the last tap).
   const auto stage_taps = [&]<int kBlock>(int q0, int count, std::int32_t* HWY_RESTRICT stage) {
-    HWY_ALIGN std::int16_t low[kBlock], high[kBlock];
-    for (int j = 0; j < (kTaps + 1) / 2; ++j) {
-      gather(2 * j, q0, count, low);
-      if (2 * j + 1 < kTaps) {
-        gather(2 * j + 1, q0, count, high);
-      } else {
-        for (int i = 0; i < count; ++i) high[i] = 0;
+    HWY_ALIGN std::int16_t taps[kDepth][kBlock];
+    for (int j = 0; j < (kTaps + kDepth - 1) / kDepth; ++j) {
+      for (int i = 0; i < kDepth; ++i) {
+        if (kDepth * j + i < kTaps) {
+          gather(kDepth * j + i, q0, count, taps[i]);
+        } else {
+          for (int q = 0; q < count; ++q) taps[i][q] = 0;
+        }
       }
       std::int32_t* HWY_RESTRICT row = stage + j * kBlock;
-      for (int i = 0; i < count; ++i) {
-        row[i] = PackPair(low[i], high[i]);
+      for (int q = 0; q < count; ++q) {
+        std::int32_t centered[kDepth];
+        for (int i = 0; i < kDepth; ++i) centered[i] = taps[i][q];
+        row[q] = PackLane(centered, x_zero_point);
       }
     }
   };
-  PositionsGemm<kTaps, G.out.c, kPlane, G.bias>(stage_taps, w, b, r, y);
+  PositionsGemm<kTaps, G.out.c, kPlane, G.bias>(stage_taps, x_zero_point, w, b, r, y);
 }
 #endif
 

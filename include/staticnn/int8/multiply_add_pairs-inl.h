@@ -1,6 +1,8 @@
 // The int16 pairs of the int8 kernels: two centered int8 values (or weights)
-// in one int32 lane, and the multiply-add of every int8 GEMM and dot product,
-// int32 lanes of accumulators plus the products of the pairs in those lanes:
+// in one int32 lane, and the multiply-add of the row, depthwise and Linear
+// kernels, and of the GEMM tile where it does not take quads of bytes
+// (gemm_tile-inl.h): int32 lanes of accumulators plus the products of the
+// pairs in those lanes:
 //   PackPair(low, high)                    the lane (low in the low half)
 //   MultiplyAddPairs(d, a, b, sum0, sum1)  as ReorderWidenMulAccumulate:
 //                                          sum0 + a*b, sum1 where the target

@@ -8,7 +8,7 @@
 // DS-CNN row is 5 positions of a 16-lane vector. Here the positions of the
 // whole plane run in the lanes, and a tile of kTileChannels output channels x
 // NV vectors of positions stays in registers over every input channel
-// (pair_tile-inl.h). The staged pairs are on the stack and bounded
+// (gemm_tile-inl.h). The staged lanes are on the stack and bounded
 // (kStageBytes): a plane too large for them runs in blocks of positions.
 
 #if defined(STATICNN_INT8_POINTWISE_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -24,7 +24,7 @@
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
-#include "staticnn/int8/pair_tile-inl.h"
+#include "staticnn/int8/gemm_tile-inl.h"
 #include "staticnn/int8/requantize-inl.h"
 #include "staticnn/int8/requantize.hpp"
 #include "staticnn/kernels/vectors-inl.h"
@@ -45,32 +45,33 @@ inline constexpr int kStageBytes = 16 * 1024;
 
 // y[co][q] = Requantize(b[co] + sum_k w[co][k] * x_k(q), r[co]) for q < kPlane
 // and k < kK, w [kCout][kK]: blocks of positions, each staged by
-// stage_pairs(q0, count, stage) as kBlock-long rows of the pairs (x_2p(q0 +
-// j), x_2p+1(q0 + j)) for j < count (zeros after them), then tiles.
-template <int kK, int kCout, int kPlane, bool kBias, class StagePairs>
-HWY_INLINE void PositionsGemm(const StagePairs& stage_pairs, const std::int8_t* HWY_RESTRICT w,
+// stage_lanes(q0, count, stage) as kBlock-long rows of the lanes of x_kDepth*g+i
+// (q0 + j), i < kDepth, for j < count (zeros after them), then tiles.
+template <int kK, int kCout, int kPlane, bool kBias, class StageLanes>
+HWY_INLINE void PositionsGemm(const StageLanes& stage_lanes, std::int32_t x_zero_point,
+                              const std::int8_t* HWY_RESTRICT w,
                               const std::int32_t* HWY_RESTRICT b,
                               const int8::Requantization* HWY_RESTRICT r,
                               std::int8_t* HWY_RESTRICT y) {
-  using Weights = ChannelPairWeights<kK, kCout, 1>;
-  constexpr int kPairs = Weights::kPairs, L = kLanes32, MR = kTileChannels;
+  using Weights = ChannelLaneWeights<kK, kCout, 1>;
+  constexpr int kGroups = Weights::kGroups, L = kLanes32, MR = kTileChannels;
   constexpr int NV = std::min(kMaxTileVectors, PadToVectors(kPlane) / L);
   // Blocks of whole tiles of positions, as many as the stage holds (at least
   // one tile), no more than the plane needs.
   constexpr int kTile = NV * L;
-  constexpr int kFits = std::max(1, kStageBytes / (kPairs * 4 * kTile));
+  constexpr int kFits = std::max(1, kStageBytes / (kGroups * 4 * kTile));
   constexpr int kBlock = std::min(kFits, (kPlane + kTile - 1) / kTile) * kTile;
   static constexpr int kNoShift[1] = {0};
   const D32 d;
   const hn::Rebind<std::int8_t, D32> d8;
   const int lanes = static_cast<int>(hn::Lanes(d));  // kLanes32 bounds it (SVE)
   const Weights weights(w);
-  HWY_ALIGN std::int32_t stage[kPairs * kBlock];
+  HWY_ALIGN std::int32_t stage[kGroups * kBlock];
   for (int q0 = 0; q0 < kPlane; q0 += kBlock) {
     const int count = std::min(kBlock, kPlane - q0);
-    stage_pairs.template operator()<kBlock>(q0, count, stage);
-    for (int p = 0; p < kPairs; ++p) {
-      for (int j = count; j < kBlock; ++j) stage[p * kBlock + j] = 0;
+    stage_lanes.template operator()<kBlock>(q0, count, stage);
+    for (int g = 0; g < kGroups; ++g) {
+      for (int j = count; j < kBlock; ++j) stage[g * kBlock + j] = 0;
     }
     for (int co0 = 0; co0 < kCout; co0 += MR) {
       // Rows past kCout repeat the last channel's weights, unstored.
@@ -78,10 +79,10 @@ HWY_INLINE void PositionsGemm(const StagePairs& stage_pairs, const std::int8_t* 
       for (int m = 0; m < MR; ++m) rows[m] = weights.values[std::min(co0 + m, kCout - 1)];
       for (int j0 = 0; j0 < count; j0 += NV * lanes) {
         VecTile<D32, MR, NV> acc;
-        PairTile<kPairs, 1, kBlock, NV>(stage + j0, kNoShift, rows, acc);
+        LaneTile<kGroups, 1, kBlock, NV>(stage + j0, kNoShift, rows, acc);
         for (int m = 0; m < MR && co0 + m < kCout; ++m) {
           const int co = co0 + m;
-          const auto bias = hn::Set(d, kBias ? b[co] : 0);
+          const auto bias = hn::Set(d, (kBias ? b[co] : 0) + weights.Offset(co, x_zero_point));
           for (int v = 0; v < NV && j0 + v * lanes < count; ++v) {
             const int q = q0 + j0 + v * lanes;
             const auto out = hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co]));
@@ -105,15 +106,18 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
                       const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
   static_assert(IsPointwise(G));
   constexpr int kCin = G.in.c, kPlane = G.out.h * G.out.w;
-  // The pairs of input channels, as they lie.
-  const auto stage_pairs = [&]<int kBlock>(int q0, int count, std::int32_t* HWY_RESTRICT stage) {
-    for (int p = 0; p < (kCin + 1) / 2; ++p) {
-      const std::int8_t* HWY_RESTRICT first = x + 2 * p * kPlane + q0;
-      std::int32_t* HWY_RESTRICT row = stage + p * kBlock;
-      StagePairRow(first, 2 * p + 1 < kCin ? first + kPlane : nullptr, count, x_zero_point, row);
+  // The groups of input channels, as they lie.
+  const auto stage_lanes = [&]<int kBlock>(int q0, int count, std::int32_t* HWY_RESTRICT stage) {
+    for (int g = 0; g < (kCin + kDepth - 1) / kDepth; ++g) {
+      const std::int8_t* rows[kDepth];
+      for (int i = 0; i < kDepth; ++i) {
+        const int c = kDepth * g + i;
+        rows[i] = c < kCin ? x + c * kPlane + q0 : nullptr;
+      }
+      StageLaneRow(rows, count, x_zero_point, stage + g * kBlock);
     }
   };
-  PositionsGemm<kCin, G.out.c, kPlane, G.bias>(stage_pairs, w, b, r, y);
+  PositionsGemm<kCin, G.out.c, kPlane, G.bias>(stage_lanes, x_zero_point, w, b, r, y);
 }
 #endif
 

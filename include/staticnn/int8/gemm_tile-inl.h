@@ -1,0 +1,240 @@
+// The register tile of the int8 GEMM kernels (pointwise-inl.h, im2col-inl.h,
+// grid-inl.h), per Highway target except SCALAR. Inputs are staged along the
+// GEMM's depth (input channels, or taps) kDepth to an int32 lane, the weights
+// as the matching groups, and each step of the tile is one multiply-add of a
+// staged vector by a broadcast weight group:
+//   - AVX3_DL (AVX-512 VNNI): quads of bytes, one vpdpbusd (unsigned by signed
+//     bytes, four products into each int32 lane): twice the multiply-adds per
+//     instruction of pairs, half the staged bytes. The inputs must be
+//     unsigned: they are staged as x + 128 (x with its sign bit flipped), so
+//     each sum holds (128 + zero point) * (the sum of the channel's weights)
+//     more than TFLite's, which the bias takes back (ChannelLaneWeights::
+//     Offset). Padding is staged as the zero point + 128, and adds nothing.
+//   - elsewhere: pairs of int16, the inputs centered (int8 minus the zero
+//     point fits), one MultiplyAddPairs (x86: vpmaddwd).
+// The sums are exact integers (int32 arithmetic wraps, and TFLite's sum fits):
+// TFLite's bits in any order.
+//   kDepth, PackLane, StagedZero  the staged lanes
+//   ChannelLaneWeights  the weight groups of every (output channel, group, tap)
+//   StageLaneRow        one row of staged lanes from kDepth input rows
+//   LaneTile            kTileChannels output channels x NV vectors of positions
+
+#if defined(STATICNN_INT8_GEMM_TILE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef STATICNN_INT8_GEMM_TILE_INL_H_
+#undef STATICNN_INT8_GEMM_TILE_INL_H_
+#else
+#define STATICNN_INT8_GEMM_TILE_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "staticnn/int8/multiply_add_pairs-inl.h"
+#include "staticnn/int8/requantize-inl.h"
+#include "staticnn/kernels/vectors-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace staticnn {
+namespace HWY_NAMESPACE {
+namespace int8_kernels {
+
+#if HWY_TARGET != HWY_SCALAR
+// Output channels x vectors of positions per tile: 4 x 4 accumulators (x 2
+// where NEON's widening multiply-add fills a second sum) with the 4 staged
+// vectors and a broadcast fit 32 registers, 3 x 2 AVX2's and SSE4's 16.
+inline constexpr bool kSixteenRegisters = HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3;
+inline constexpr int kTileChannels = kSixteenRegisters ? 3 : 4;
+inline constexpr int kMaxTileVectors = kSixteenRegisters ? 2 : 4;
+
+// Depth values per staged int32 lane.
+inline constexpr int kDepth = HWY_TARGET == HWY_AVX3_DL ? 4 : 2;
+
+// The lane of kDepth inputs, given centered, x - zero point (0 in the padding
+// and past the depth's end).
+HWY_INLINE std::int32_t PackLane(const std::int32_t (&centered)[kDepth],
+                                 std::int32_t x_zero_point) {
+  if constexpr (kDepth == 4) {
+    std::uint32_t lane = 0;
+    for (int i = 0; i < kDepth; ++i) {
+      lane |= std::uint32_t{static_cast<std::uint8_t>(centered[i] + x_zero_point + 128)} << 8 * i;
+    }
+    return static_cast<std::int32_t>(lane);
+  } else {
+    return PackPair(centered[0], centered[1]);
+  }
+}
+
+// The lane of a position in the padding.
+HWY_INLINE std::int32_t StagedZero(std::int32_t x_zero_point) {
+  return PackLane({}, x_zero_point);
+}
+
+// values[co][g * kTaps + t]: w[co][kDepth * g + i][t] in part i of the lane
+// (0 past the last input channel), from w [cout][cin][taps]. Packed per call:
+// quads are bytes moved (x86 is little-endian: byte i is part i), one tap's a
+// row as it lies.
+template <int kCin, int kCout, int kTaps>
+struct ChannelLaneWeights {
+  static constexpr int kGroups = (kCin + kDepth - 1) / kDepth;
+  std::int32_t values[kCout][kGroups * kTaps];
+  std::int32_t sums[kCout];  // of each channel's weights (quads)
+
+  explicit ChannelLaneWeights(const std::int8_t* HWY_RESTRICT w) {
+    for (int co = 0; co < kCout; ++co) {
+      const std::int8_t* HWY_RESTRICT row = w + co * kCin * kTaps;
+      if constexpr (kDepth == 4) {
+        std::int32_t sum = 0;
+        for (int k = 0; k < kCin * kTaps; ++k) sum += row[k];
+        sums[co] = sum;
+        // The last group's lanes, zeros past the last input channel.
+        for (int t = 0; t < kTaps; ++t) values[co][(kGroups - 1) * kTaps + t] = 0;
+        auto* HWY_RESTRICT bytes = reinterpret_cast<std::uint8_t*>(values[co]);
+        if constexpr (kTaps == 1) {
+          std::memcpy(bytes, row, kCin);
+        } else {
+          for (int ci = 0; ci < kCin; ++ci) {
+            for (int t = 0; t < kTaps; ++t) {
+              bytes[(ci / 4 * kTaps + t) * 4 + ci % 4] =
+                  static_cast<std::uint8_t>(row[ci * kTaps + t]);
+            }
+          }
+        }
+      } else {
+        for (int g = 0; g < kGroups; ++g) {
+          for (int t = 0; t < kTaps; ++t) {
+            const std::int8_t second = 2 * g + 1 < kCin ? row[(2 * g + 1) * kTaps + t] : 0;
+            values[co][g * kTaps + t] = PackPair(row[2 * g * kTaps + t], second);
+          }
+        }
+      }
+    }
+  }
+
+  // What channel co's bias adds to a tile's sums: minus the 128 + zero point
+  // times its weights that the quads' unsigned inputs added (in uint32, where
+  // the product wraps as the sums do).
+  std::int32_t Offset(int co, std::int32_t x_zero_point) const {
+    if constexpr (kDepth == 4) {
+      return static_cast<std::int32_t>(0u - static_cast<std::uint32_t>(x_zero_point + 128) *
+                                                static_cast<std::uint32_t>(sums[co]));
+    } else {
+      (void)co, (void)x_zero_point;
+      return 0;
+    }
+  }
+};
+
+// out[j] = the lane of rows[i][j], i < kDepth (a null row: past the depth's
+// end) for j < count; whole vectors, then the last ones one at a time (no
+// read past a row).
+HWY_INLINE void StageLaneRow(const std::int8_t* HWY_RESTRICT const (&rows)[kDepth], int count,
+                             std::int32_t x_zero_point, std::int32_t* HWY_RESTRICT out) {
+  const D32 d;
+  const hn::Rebind<std::int8_t, D32> d8;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto zero_point = hn::Set(d, x_zero_point);
+  int j = 0;
+  for (; j + lanes <= count; j += lanes) {
+    // Part i of the lanes: the raw bytes (quads) or the centered inputs
+    // (pairs). A lambda, not an array: SVE's vectors are sizeless.
+    const auto part = [&](int i) {
+      const auto v = rows[i] != nullptr ? hn::PromoteTo(d, hn::LoadU(d8, rows[i] + j))
+                                        : zero_point;
+      return kDepth == 4 ? v : hn::Sub(v, zero_point);
+    };
+    if constexpr (kDepth == 4) {
+      // The bytes' sign bits flipped: x + 128.
+      const auto byte = hn::Set(d, 0xFF);
+      const auto low = hn::Or(hn::And(part(0), byte), hn::ShiftLeft<8>(hn::And(part(1), byte)));
+      const auto high = hn::Or(hn::And(part(2), byte), hn::ShiftLeft<8>(part(3)));
+      hn::StoreU(hn::Xor(hn::Or(low, hn::ShiftLeft<16>(high)),
+                         hn::Set(d, static_cast<std::int32_t>(0x80808080u))),
+                 d, out + j);
+    } else {
+      hn::StoreU(hn::Or(hn::And(part(0), hn::Set(d, 0xFFFF)), hn::ShiftLeft<16>(part(1))), d,
+                 out + j);
+    }
+  }
+  for (; j < count; ++j) {
+    std::int32_t centered[kDepth];
+    for (int i = 0; i < kDepth; ++i) {
+      centered[i] = rows[i] != nullptr ? rows[i][j] - x_zero_point : 0;
+    }
+    out[j] = PackLane(centered, x_zero_point);
+  }
+}
+
+// sum0 + the products of in's and weight's lanes, part by part (sum1: a second
+// sum where MultiplyAddPairs needs one).
+HWY_INLINE hn::Vec<D32> MultiplyAddLanes(hn::Vec<D32> in, hn::Vec<D32> weight, hn::Vec<D32> sum0,
+                                         hn::Vec<D32>& sum1) {
+#if HWY_TARGET == HWY_AVX3_DL
+  (void)sum1;
+  // Unsigned bytes of in by signed bytes of weight (see MultiplyAddPairs for
+  // why this is asm).
+  asm("vpdpbusd %2, %1, %0" : "+v"(sum0.raw) : "v"(in.raw), "v"(weight.raw));
+  return sum0;
+#else
+  const D16 d16;
+  return MultiplyAddPairs(D32(), hn::BitCast(d16, in), hn::BitCast(d16, weight), sum0, sum1);
+#endif
+}
+
+// acc[m][v] = sum over groups g and taps t of the weight lane weights[m][g *
+// kTaps + t] times the staged vector at stage + g * kGroupStride + shift[t] +
+// v * lanes (a tap reads the group's plane shifted).
+template <int kGroups, int kTaps, int kGroupStride, int NV>
+HWY_INLINE void LaneTile(const std::int32_t* HWY_RESTRICT stage, const int* HWY_RESTRICT shift,
+                         const std::int32_t* const* HWY_RESTRICT weights,
+                         VecTile<D32, kTileChannels, NV>& acc) {
+  constexpr int MR = kTileChannels;
+  const D32 d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  VecTile<D32, MR, NV> sum1;
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc.Set(m, v, hn::Zero(d)), sum1.Set(m, v, hn::Zero(d));
+  }
+  // Not unrolled: g++ then sums a step's products across taps in a tree of
+  // its own, which spilled AVX2's accumulators (ResNet-8's 16x32x32 layer
+  // took 1.5x the row kernel's time).
+#pragma GCC unroll 1
+  for (int g = 0; g < kGroups; ++g) {
+#pragma GCC unroll 1
+    for (int t = 0; t < kTaps; ++t) {
+      const std::int32_t* HWY_RESTRICT at = stage + g * kGroupStride + shift[t];
+      VecTile<D32, NV> in;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) in.Set(v, hn::LoadU(d, at + v * lanes));
+#pragma GCC unroll 4
+      for (int m = 0; m < MR; ++m) {
+        const auto weight = hn::Set(d, weights[m][g * kTaps + t]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          auto odd = sum1.Get(m, v);
+          acc.Set(m, v, MultiplyAddLanes(in.Get(v), weight, acc.Get(m, v), odd));
+          sum1.Set(m, v, odd);
+        }
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      acc.Set(m, v, hn::RearrangeToOddPlusEven(acc.Get(m, v), sum1.Get(m, v)));
+    }
+  }
+}
+#endif
+
+}  // namespace int8_kernels
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace staticnn
+HWY_AFTER_NAMESPACE();
+
+#endif  // STATICNN_INT8_GEMM_TILE_INL_H_
