@@ -205,6 +205,12 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{8, 8, 8}, {6, 4, 4}, Axis(1, 2, 0), Axis(1, 2, 0)}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 20, 20}, {8, 10, 10}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 11, 11}, {3, 4, 4}, Axis(3, 2, 0, 2), Axis(3, 2, 0, 2)}>(rng);
+  // Grids of 5, 6 and 7 vectors (rows of L - 2 outputs, L with the padding):
+  // tiles of 4 vectors then one, two or three (2 then one, none, one).
+  constexpr int kNarrow = L > 2 ? L - 2 : 1;
+  CheckConv2d<Conv2dGeometry{{3, 5, kNarrow}, {4, 5, kNarrow}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 6, kNarrow}, {4, 6, kNarrow}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 7, kNarrow}, {4, 7, kNarrow}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
 #if HWY_TARGET != HWY_SCALAR
   constexpr Conv2dGeometry kLeNet2{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)};
   constexpr Conv2dGeometry kSame{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)};

@@ -39,7 +39,10 @@ HWY_INLINE void AddVector(const std::int8_t* HWY_RESTRICT a, const std::int8_t* 
 
 template <int kN>
 void AddForward(const std::int8_t* HWY_RESTRICT a, const std::int8_t* HWY_RESTRICT b,
-                const int8::AddRequantization& r, std::int8_t* HWY_RESTRICT y) {
+                const int8::AddRequantization& params, std::int8_t* HWY_RESTRICT y) {
+  // A copy: an int8 store may alias the parameters as far as the compiler
+  // knows, which reloaded and rechecked them for every vector.
+  const int8::AddRequantization r = params;
   const int lanes = static_cast<int>(hn::Lanes(D32()));
   const int whole = kN / lanes * lanes;
   for (int i = 0; i < whole; i += lanes) AddVector(a + i, b + i, r, y + i);

@@ -73,13 +73,15 @@ constexpr bool IsDenseGrid(const Conv2dGeometry& g) {
 inline constexpr int kMaxGridBytes = 128 * 1024;
 
 // Vectors of positions per tile: up to kMaxTileVectors, no more than the grid.
+// The last tile takes the vectors left (fewer: ResNet-8's 8x8 outputs on a
+// grid of 80 positions ran 128 of them in two tiles of 64).
 template <Conv2dGeometry G>
 constexpr int GridTileVectors() {
   return std::min(kMaxTileVectors, PadToVectors(G.out.h * GridPlane<G>::kWidth) / kLanes32);
 }
 
 template <Conv2dGeometry G>
-using GridPlanes = GridPlane<G, GridTileVectors<G>()>;
+using GridPlanes = GridPlane<G>;
 
 template <Conv2dGeometry G>
 constexpr bool GridFits() {
@@ -136,7 +138,7 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   constexpr int kCin = G.in.c, kCout = G.out.c, kOutPlane = G.out.h * G.out.w;
   using Weights = ChannelLaneWeights<kCin, kCout, kTaps>;
   constexpr int kGroups = Weights::kGroups, MR = kTileChannels;
-  constexpr int NV = GridTileVectors<G>();
+  constexpr int NV = GridTileVectors<G>(), kPositions = G.out.h * P::kWidth;
   const D32 d;
   const hn::Rebind<std::int8_t, D32> d8;
   const int lanes = static_cast<int>(hn::Lanes(d));  // kLanes32 bounds it (SVE)
@@ -155,20 +157,30 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     // Rows past kCout repeat the last channel's weights, unstored.
     const std::int32_t* rows[MR];
     for (int m = 0; m < MR; ++m) rows[m] = weights.values[std::min(co0 + m, kCout - 1)];
-    for (int q0 = 0; q0 < G.out.h * P::kWidth; q0 += NV * lanes) {
-      VecTile<D32, MR, NV> acc;
-      LaneTile<kGroups, kTaps, P::kPhases * P::kValues, NV>(stage + q0, shift, rows, acc);
+    // The tile of TV vectors at position q0 of the grid.
+    const auto tile = [&]<int TV>(int q0) {
+      VecTile<D32, MR, TV> acc;
+      LaneTile<kGroups, kTaps, P::kPhases * P::kValues, TV>(stage + q0, shift, rows, acc);
 #pragma GCC unroll 4
       for (int m = 0; m < MR; ++m) {
         const int co = std::min(co0 + m, kCout - 1);
         const auto bias = hn::Set(d, (G.bias ? b[co] : 0) + weights.Offset(co, x_zero_point));
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) {
+        for (int v = 0; v < TV; ++v) {
           hn::Store(hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co])), d8,
                     out[m] + q0 + v * lanes);
         }
       }
-    }
+    };
+    // Tiles of NV vectors, then the vectors left, fewer (a run-time count on
+    // SVE).
+    const int vectors = (kPositions + lanes - 1) / lanes;
+    int q0 = 0;
+    for (; q0 + NV * lanes <= vectors * lanes; q0 += NV * lanes) tile.template operator()<NV>(q0);
+    const int left = vectors - q0 / lanes;
+    if (NV > 3 && left == 3) tile.template operator()<std::min(3, NV)>(q0);
+    if (NV > 2 && left == 2) tile.template operator()<std::min(2, NV)>(q0);
+    if (NV > 1 && left == 1) tile.template operator()<1>(q0);
     for (int m = 0; m < MR && co0 + m < kCout; ++m) {
       for (int oh = 0; oh < G.out.h; ++oh) {
         std::memcpy(y + (co0 + m) * kOutPlane + oh * G.out.w, out[m] + oh * P::kWidth,
