@@ -94,11 +94,8 @@ struct ChannelLaneWeights {
         if constexpr (kTaps == 1) {
           std::memcpy(bytes, row, kCin);
         } else {
-          for (int ci = 0; ci < kCin; ++ci) {
-            for (int t = 0; t < kTaps; ++t) {
-              bytes[(ci / 4 * kTaps + t) * 4 + ci % 4] =
-                  static_cast<std::uint8_t>(row[ci * kTaps + t]);
-            }
+          for (int g = 0; g < kGroups; ++g) {
+            InterleaveQuads(row + g * 4 * kTaps, w + kCout * kCin * kTaps, g, bytes);
           }
         }
       } else {
@@ -109,6 +106,49 @@ struct ChannelLaneWeights {
           }
         }
       }
+    }
+  }
+
+  // The quads of group g from its channels' rows of taps (4 or fewer, from
+  // group; the weights end at end): byte i of lane t is group[i * kTaps + t],
+  // 16 taps at a time with two rounds of interleaves, loaded where they lie
+  // (the bytes past a row's taps make quads past its lanes, not stored).
+  // A byte at a time, the weights of a 64 -> 64 3x3 layer took a third of its
+  // time; copied into a buffer first, each load waited for the copy's stores.
+  static void InterleaveQuads(const std::int8_t* HWY_RESTRICT group,
+                              const std::int8_t* HWY_RESTRICT end, int g,
+                              std::uint8_t* HWY_RESTRICT bytes) {
+    const hn::Full128<std::uint8_t> d8;
+    const hn::Full128<std::uint16_t> d16;
+    constexpr int kPadded = (kTaps + 15) / 16 * 16;
+    const auto load = [&](int i, int t0) {
+      const std::int8_t* from = group + i * kTaps + t0;
+      if (4 * g + i >= kCin) return hn::Zero(d8);
+      if (end - from >= 16) return hn::LoadU(d8, reinterpret_cast<const std::uint8_t*>(from));
+      HWY_ALIGN std::uint8_t last[16] = {};  // the weights' last row
+      std::memcpy(last, from, static_cast<std::size_t>(end - from));
+      return hn::Load(d8, last);
+    };
+    for (int t0 = 0; t0 < kPadded; t0 += 16) {
+      const auto a = load(0, t0), b = load(1, t0), c = load(2, t0), e = load(3, t0);
+      const auto ab_low = hn::BitCast(d16, hn::InterleaveLower(d8, a, b));
+      const auto ab_high = hn::BitCast(d16, hn::InterleaveUpper(d8, a, b));
+      const auto ce_low = hn::BitCast(d16, hn::InterleaveLower(d8, c, e));
+      const auto ce_high = hn::BitCast(d16, hn::InterleaveUpper(d8, c, e));
+      // Taps t0 + 4k .. t0 + 4k + 3, those of them before kTaps.
+      const auto store = [&](int k, hn::Vec<decltype(d16)> quads) {
+        const int taps = std::min(4, kTaps - t0 - 4 * k);
+        std::uint8_t* HWY_RESTRICT to = bytes + (g * kTaps + t0 + 4 * k) * 4;
+        if (taps == 4) {
+          hn::StoreU(hn::BitCast(d8, quads), d8, to);
+        } else if (taps > 0) {
+          hn::BlendedStore(hn::BitCast(d8, quads), hn::FirstN(d8, 4 * taps), d8, to);
+        }
+      };
+      store(0, hn::InterleaveLower(d16, ab_low, ce_low));
+      store(1, hn::InterleaveUpper(d16, ab_low, ce_low));
+      store(2, hn::InterleaveLower(d16, ab_high, ce_high));
+      store(3, hn::InterleaveUpper(d16, ab_high, ce_high));
     }
   }
 
