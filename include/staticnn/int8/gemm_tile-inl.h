@@ -88,10 +88,9 @@ struct ChannelLaneWeights {
         std::int32_t sum = 0;
         for (int k = 0; k < kCin * kTaps; ++k) sum += row[k];
         sums[co] = sum;
-        // The last group's lanes, zeros past the last input channel.
-        for (int t = 0; t < kTaps; ++t) values[co][(kGroups - 1) * kTaps + t] = 0;
         auto* HWY_RESTRICT bytes = reinterpret_cast<std::uint8_t*>(values[co]);
         if constexpr (kTaps == 1) {
+          values[co][kGroups - 1] = 0;  // zeros past the last input channel
           std::memcpy(bytes, row, kCin);
         } else {
           for (int g = 0; g < kGroups; ++g) {
@@ -122,8 +121,8 @@ struct ChannelLaneWeights {
     const hn::Full128<std::uint16_t> d16;
     constexpr int kPadded = (kTaps + 15) / 16 * 16;
     const auto load = [&](int i, int t0) {
-      const std::int8_t* from = group + i * kTaps + t0;
       if (4 * g + i >= kCin) return hn::Zero(d8);
+      const std::int8_t* from = group + i * kTaps + t0;
       if (end - from >= 16) return hn::LoadU(d8, reinterpret_cast<const std::uint8_t*>(from));
       HWY_ALIGN std::uint8_t last[16] = {};  // the weights' last row
       std::memcpy(last, from, static_cast<std::size_t>(end - from));
