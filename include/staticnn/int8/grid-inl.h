@@ -112,16 +112,17 @@ HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero
       if constexpr (P::kPhases == 1) {
         StageLaneRow(rows, kCols, x_zero_point, planes + row * P::kWidth + G.x.pad);
       } else {
-        // A stride's columns land in different planes: one lane at a time.
+        // A stride's columns land in different planes: the row is staged in
+        // whole vectors, then each lane copied to its plane (packed a lane at
+        // a time, ResNet-8's stride-2 layers took 1.5 times the time per
+        // multiply-add of its stride-1 ones).
+        HWY_ALIGN std::int32_t lanes[kCols];
+        StageLaneRow(rows, kCols, x_zero_point, lanes);
         std::int32_t* HWY_RESTRICT phase_row =
             planes + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
         for (int iw = 0; iw < kCols; ++iw) {
           const int col = iw + G.x.pad;
-          std::int32_t centered[kDepth];
-          for (int i = 0; i < kDepth; ++i) {
-            centered[i] = rows[i] != nullptr ? rows[i][iw] - x_zero_point : 0;
-          }
-          phase_row[col % P::Sx * P::kValues + col / P::Sx] = PackLane(centered, x_zero_point);
+          phase_row[col % P::Sx * P::kValues + col / P::Sx] = lanes[iw];
         }
       }
     }

@@ -1,6 +1,7 @@
-// int8 pointwise Conv2d (1x1, stride 1, no padding, one group) as a GEMM in
+// int8 pointwise Conv2d (1x1, no padding, one group, any stride) as a GEMM in
 // registers, per Highway target except SCALAR:
-//   y[co][q] = Requantize(b[co] + sum_ci w[co][ci] * (x[ci][q] - x_zero_point), r[co])
+//   y[co][q] = Requantize(b[co] + sum_ci w[co][ci] * (x[ci][q'] - x_zero_point), r[co])
+// with q' the input position of output q (q itself at stride 1).
 //
 // conv2d-inl.h's row kernel keeps an output row's accumulators in memory and
 // adds one input row pair into every output channel's row in turn: a load,
@@ -34,10 +35,12 @@ namespace staticnn {
 namespace HWY_NAMESPACE {
 namespace int8_kernels {
 
-// Whether a convolution is a plain 1x1 one (dilation does not matter).
+// Whether a convolution is a 1x1 one without padding (dilation does not
+// matter), at any stride: ResNet-8's stride-2 shortcuts took the grid
+// (grid-inl.h), which stages every phase plane of the input a lane at a time
+// where one plane is read: 8.7 us of ResNet-8's 144 for 131 K multiply-adds.
 constexpr bool IsPointwise(const Conv2dGeometry& g) {
-  return g.y.kernel == 1 && g.x.kernel == 1 && g.y.stride == 1 && g.x.stride == 1 &&
-         g.y.pad == 0 && g.x.pad == 0 && g.groups == 1;
+  return g.y.kernel == 1 && g.x.kernel == 1 && g.y.pad == 0 && g.x.pad == 0 && g.groups == 1;
 }
 
 #if HWY_TARGET != HWY_SCALAR
@@ -105,16 +108,39 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
                       const std::int8_t* HWY_RESTRICT w, const std::int32_t* HWY_RESTRICT b,
                       const int8::Requantization* HWY_RESTRICT r, std::int8_t* HWY_RESTRICT y) {
   static_assert(IsPointwise(G));
-  constexpr int kCin = G.in.c, kPlane = G.out.h * G.out.w;
-  // The groups of input channels, as they lie.
+  constexpr int kCin = G.in.c, kInPlane = G.in.h * G.in.w, kPlane = G.out.h * G.out.w;
+  constexpr int Sy = G.y.stride, Sx = G.x.stride;
+  // The groups of input channels: as they lie at stride 1; else a piece of
+  // an output row at a time, from its input row, every Sx-th lane of that
+  // row's staged piece (all of it staged in whole vectors, then picked).
   const auto stage_lanes = [&]<int kBlock>(int q0, int count, std::int32_t* HWY_RESTRICT stage) {
     for (int g = 0; g < (kCin + kDepth - 1) / kDepth; ++g) {
+      const auto rows_at = [&](int offset, const std::int8_t* (&rows)[kDepth]) {
+        for (int i = 0; i < kDepth; ++i) {
+          const int c = kDepth * g + i;
+          rows[i] = c < kCin ? x + c * kInPlane + offset : nullptr;
+        }
+      };
       const std::int8_t* rows[kDepth];
-      for (int i = 0; i < kDepth; ++i) {
-        const int c = kDepth * g + i;
-        rows[i] = c < kCin ? x + c * kPlane + q0 : nullptr;
+      if constexpr (Sy == 1 && Sx == 1) {
+        rows_at(q0, rows);
+        StageLaneRow(rows, count, x_zero_point, stage + g * kBlock);
+        continue;
       }
-      StageLaneRow(rows, count, x_zero_point, stage + g * kBlock);
+      for (int q = q0; q < q0 + count;) {
+        const int oh = q / G.out.w, ow = q % G.out.w;
+        const int n = std::min(G.out.w - ow, q0 + count - q);
+        rows_at(oh * Sy * G.in.w + ow * Sx, rows);
+        std::int32_t* HWY_RESTRICT to = stage + g * kBlock + (q - q0);
+        if constexpr (Sx == 1) {
+          StageLaneRow(rows, n, x_zero_point, to);
+        } else {
+          HWY_ALIGN std::int32_t piece[G.in.w];
+          StageLaneRow(rows, (n - 1) * Sx + 1, x_zero_point, piece);
+          for (int j = 0; j < n; ++j) to[j] = piece[j * Sx];
+        }
+        q += n;
+      }
     }
   };
   PositionsGemm<kCin, G.out.c, kPlane, G.bias>(stage_lanes, x_zero_point, w, b, r, y);
