@@ -11,9 +11,10 @@
 //
 // The 64-bit product of SaturatingRoundingDoublingHighMul comes from MulEven
 // (the only 32x32->64 multiply Highway 1.0.3 has on every target: no MulOdd
-// on x86), once on the even lanes and once on the odd lanes shifted down.
+// on x86), once on the even lanes and once on the odd lanes moved down.
 // floor((p + 2^30) / 2^31) is the same number as gemmlowp's nudge-and-truncate
-// (see requantize.hpp), so an arithmetic shift replaces the division.
+// (see requantize.hpp), so an arithmetic shift replaces the division, and the
+// shift of RoundingDivideByPOT joins it (MultiplyByQuantizedMultiplier).
 
 #if defined(STATICNN_INT8_REQUANTIZE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_REQUANTIZE_INL_H_
@@ -63,35 +64,50 @@ HWY_INLINE hn::Vec<D> ProductShifted(D d, hn::Vec<D> a, std::int32_t multiplier,
 }
 #endif
 
+#if HWY_TARGET != HWY_SCALAR
+// Both of TFLite's roundings in one 64-bit shift per lane (the high multiply's
+// floor((p + 2^30) / 2^31) = h, then h / 2^e with ties away from zero):
+//   floor((p + 2^30 + (2^(e-1) - [p < 0]) * 2^31) / 2^(31 + e))   (e > 0)
+// as floor((floor(y / A) + k) / B) = floor((y + k * A) / (A * B)), and
+// h / 2^e rounded is floor((h + 2^(e-1) - [h < 0]) / 2^e). [p < 0] stands for
+// [h < 0]: where they differ, -2^30 <= p < 0, h is 0 and both give 0. |p| <=
+// 2^62: no overflow. Half the shifts of the two steps one by one (AVX-512 runs
+// its shifts and multiplies on one port), the odd lanes moved by shuffles.
+//
+// The one product that saturates, INT32_MIN * INT32_MIN, is made
+// (INT32_MIN + 1) * INT32_MIN, which gives the saturated h (INT32_MAX) with
+// no branch: a branch for it in every vector's requantization had cost
+// ResNet-8 6% of its time.
 template <class D>
-HWY_INLINE hn::Vec<D> HighMul(D d, hn::Vec<D> a, std::int32_t multiplier) {
-#if HWY_TARGET == HWY_SCALAR
-  return hn::Set(d, int8::SaturatingRoundingDoublingHighMul(hn::GetLane(a), multiplier));
-#else
-  const auto result = ProductShifted(d, a, multiplier, std::int64_t{1} << 30, 31);
-  if (multiplier != int8::kInt32Min) return result;
-  // INT32_MIN * INT32_MIN is 2^31 after the shift: saturate as gemmlowp does.
-  return hn::IfThenElse(hn::Eq(a, hn::Set(d, int8::kInt32Min)), hn::Set(d, int8::kInt32Max),
-                        result);
-#endif
-}
-
-// x / 2^exponent, ties away from zero: add one where the remainder exceeds
-// half, or reaches it for negative x (ShiftRight<31> is -1 there).
-template <class D>
-HWY_INLINE hn::Vec<D> RoundingDivideByPOT(D d, hn::Vec<D> x, int exponent) {
-  const auto mask = static_cast<std::int32_t>((std::int64_t{1} << exponent) - 1);
-  const auto remainder = hn::And(x, hn::Set(d, mask));
-  const auto threshold = hn::Sub(hn::Set(d, mask >> 1), hn::ShiftRight<31>(x));
-  return hn::Sub(hn::ShiftRightSame(x, exponent), hn::VecFromMask(d, hn::Gt(remainder, threshold)));
-}
-
-template <class D>
-HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x, int8::QuantizedMultiplier m) {
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
+                                                    int8::QuantizedMultiplier m) {
+  const hn::Repartition<std::int64_t, D> d64;
   const int left = m.shift > 0 ? m.shift : 0;
-  const int right = m.shift > 0 ? 0 : -m.shift;
-  return RoundingDivideByPOT(d, HighMul(d, hn::ShiftLeftSame(x, left), m.multiplier), right);
+  const int e = m.shift > 0 ? 0 : -m.shift;
+  const bool saturates = m.multiplier == int8::kInt32Min;
+  const auto a = hn::Max(hn::ShiftLeftSame(x, left),
+                         hn::Set(d, saturates ? int8::kInt32Min + 1 : int8::kInt32Min));
+  const auto multiplier = hn::Set(d, m.multiplier);
+  const std::int64_t half = e > 0 ? std::int64_t{1} << (30 + e) : 0;  // 2^(e-1) * 2^31
+  const auto nudge = hn::Set(d64, (std::int64_t{1} << 30) + half);
+  const auto negative = hn::Set(d64, e > 0 ? -(std::int64_t{1} << 31) : 0);
+  const auto rounded = [&](hn::Vec<decltype(d64)> p) {
+    const auto up = hn::Add(p, nudge);
+    return hn::ShiftRightSame(hn::IfThenElse(hn::Lt(p, hn::Zero(d64)), hn::Add(up, negative), up),
+                              31 + e);
+  };
+  const auto even = rounded(hn::MulEven(a, multiplier));
+  const auto odd = rounded(hn::MulEven(hn::Shuffle2301(a), multiplier));
+  // Each result is the low half of its 64-bit lane.
+  return hn::OddEven(hn::Shuffle2301(hn::BitCast(d, odd)), hn::BitCast(d, even));
 }
+#else
+template <class D>
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
+                                                    int8::QuantizedMultiplier m) {
+  return hn::Set(d, int8::MultiplyByQuantizedMultiplier(hn::GetLane(x), m));
+}
+#endif
 
 template <class D>
 HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplierRoundingOnce(D d, hn::Vec<D> x,
