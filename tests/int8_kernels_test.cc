@@ -2,7 +2,8 @@
 // oracle (tests/reference/int8.hpp), bit for bit, on every Highway target:
 //   - the vector requantization against int8::Requantize on accumulators that
 //     cover the int32 range and its ends, multipliers with shifts from -31 to
-//     +3, and the one saturating product (INT32_MIN * INT32_MIN);
+//     +3, and the one saturating product (INT32_MIN * INT32_MIN); its
+//     multiply (both roundings) in int32, before the clamp, with ties;
 //   - Conv2d: padded, strided (TFLite's asymmetric SAME padding), dilated,
 //     pointwise, grouped, depthwise with a multiplier, rows of 1, lanes + 1
 //     and 3 * lanes - 1 columns, random per-channel requantizations and clamps;
@@ -125,6 +126,48 @@ void TestRequantizeRow() {
   }
 }
 
+// The int32 result of the vector MultiplyByQuantizedMultiplier (both
+// roundings in one 64-bit shift, requantize-inl.h) against the scalar
+// definition, before any clamp could hide a difference: every shift from
+// -31 to +3, multipliers of either sign and at the int32 ends, accumulators
+// at the int32 ends, near zero (products within 2^30 of 0, where the sign
+// test reads the product's sign for the high multiply's), and exact ties of
+// both roundings (multiples of 2^(e-1) times an odd number after a multiplier
+// of 2^30, and products of 2^30 mod 2^31).
+void TestMultiplyByQuantizedMultiplier() {
+  std::mt19937 rng(103);
+  constexpr int L = int8_kernels::kLanes32;
+  const int lanes = static_cast<int>(hn::Lanes(int8_kernels::D32()));
+  std::uniform_int_distribution<std::int32_t> any(int8::kInt32Min, int8::kInt32Max);
+  std::uniform_int_distribution<std::int32_t> small(-4096, 4096), odd(-1000, 1000);
+  std::uniform_int_distribution<int> shift(-31, 3);
+  for (int trial = 0; trial < 3000; ++trial) {
+    int8::QuantizedMultiplier m{any(rng), shift(rng)};
+    if (trial % 7 == 0) m.multiplier = 1 << 30;
+    if (trial % 11 == 0) m.multiplier = int8::kInt32Max;
+    if (trial % 13 == 0) m.multiplier = int8::kInt32Min;
+    if (trial % 17 == 0) m.multiplier = -(1 << 30);
+    const int e = std::max(-m.shift, 0);
+    HWY_ALIGN std::int32_t x[L], y[L];
+    for (int i = 0; i < lanes; ++i) {
+      switch ((trial + i) % 5) {
+        case 0: x[i] = any(rng); break;
+        case 1: x[i] = small(rng); break;
+        case 2: x[i] = (2 * odd(rng) + 1) * (e > 0 ? 1 << (e - 1) : 1); break;  // ties
+        case 3: x[i] = -(1 + i % 3); break;  // with 2^30: a product of -2^30
+        default: x[i] = i % 2 ? int8::kInt32Min : int8::kInt32Max;
+      }
+    }
+    hn::Store(int8_kernels::MultiplyByQuantizedMultiplier(
+                  int8_kernels::D32(), hn::Load(int8_kernels::D32(), x), m),
+              int8_kernels::D32(), y);
+    for (int i = 0; i < lanes; ++i) {
+      ASSERT_EQ(y[i], int8::MultiplyByQuantizedMultiplier(x[i], m))
+          << "x " << x[i] << " multiplier " << m.multiplier << " shift " << m.shift;
+    }
+  }
+}
+
 // With `extremes`, MakeExtreme's operands.
 template <Conv2dGeometry G>
 void CheckConv2d(std::mt19937& rng, bool extremes = false) {
@@ -186,6 +229,14 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{40, 20, 20}, {6, 20, 20}, Axis(1), Axis(1)}>(rng);
   CheckConv2d<Conv2dGeometry{{6, 3, 3}, {7, 3, 3}, Axis(1, 1, 0, 2), Axis(1, 1, 0, 2)}>(rng);
   CheckConv2d<Conv2dGeometry{{2, 3, 3 * L - 1}, {3, 3, 3 * L - 1}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
+  // Strided 1x1 (pointwise-inl.h picks every stride-th staged lane): odd
+  // sizes at stride 2, stride 3 along x only (whole vectors staged, then
+  // picked), stride 2 along y only, and blocks of positions that end inside
+  // an output row (80 channels: the stage holds fewer than the plane's 380).
+  CheckConv2d<Conv2dGeometry{{5, 9, 7}, {6, 5, 4}, Axis(1, 2, 0), Axis(1, 2, 0)}>(rng);
+  CheckConv2d<Conv2dGeometry{{4, 5, 3 * L + 2}, {5, 5, L + 1}, Axis(1), Axis(1, 3, 0)}>(rng);
+  CheckConv2d<Conv2dGeometry{{3, 7, 6}, {4, 4, 6}, Axis(1, 2, 0), Axis(1)}>(rng);
+  CheckConv2d<Conv2dGeometry{{80, 40, 38}, {6, 20, 19}, Axis(1, 2, 0), Axis(1, 2, 0)}>(rng);
   // Grouped, depthwise, depthwise with a multiplier of 2, depthwise stride 2.
   CheckConv2d<Conv2dGeometry{{4, 6, 6}, {6, 6, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 2}>(rng);
   CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng);
@@ -259,6 +310,7 @@ void TestConv2d() {
     CheckConv2d<Conv2dGeometry{{5, 9, 9}, {6, 5, 5}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng, true);
     CheckConv2d<Conv2dGeometry{{9, 4, 5}, {6, 4, 5}, Axis(1), Axis(1)}>(rng, true);
+    CheckConv2d<Conv2dGeometry{{9, 7, 9}, {6, 4, 5}, Axis(1, 2, 0), Axis(1, 2, 0)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{1, 49, 10}, {64, 25, 5}, Axis(10, 2, 5), Axis(4, 2, 1)}>(rng, true);
   }
 }
@@ -397,6 +449,7 @@ HWY_AFTER_NAMESPACE();
 namespace staticnn {
 HWY_BEFORE_TEST(Int8KernelsTest);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestRequantizeRow);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestMultiplyByQuantizedMultiplier);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestConv2d);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestLinear);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestPool2d);
