@@ -211,7 +211,8 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
       weights.Set(j, hn::BitCast(d16, hn::Set(d, weight_pairs[c][j])));
     }
     const auto bias = hn::Set(d, G.bias ? b[c] : 0);
-    for (int q = 0; q < G.out.h * P::kWidth; q += lanes) {
+    // The sums of the grid's vector at q.
+    const auto sums = [&](int q) {
       // Two chains of multiply-adds: VNNI's waits for its accumulator.
       auto even0 = hn::Zero(d), even1 = hn::Zero(d), odd0 = hn::Zero(d), odd1 = hn::Zero(d);
 #pragma GCC unroll 16
@@ -223,9 +224,19 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
           odd0 = MultiplyAddPairs(d, in, weights.Get(j), odd0, odd1);
         }
       }
-      const auto acc = hn::Add(hn::Add(bias, hn::RearrangeToOddPlusEven(even0, even1)),
-                               hn::RearrangeToOddPlusEven(odd0, odd1));
-      hn::StoreU(hn::DemoteTo(d8, Requantize(d, acc, r[c])), d8, grid + q);
+      return hn::Add(hn::Add(bias, hn::RearrangeToOddPlusEven(even0, even1)),
+                     hn::RearrangeToOddPlusEven(odd0, odd1));
+    };
+    const int end = (G.out.h * P::kWidth + lanes - 1) / lanes * lanes;
+    int q = 0;
+    if constexpr (kPacksFour) {
+      for (; q + 4 * lanes <= end; q += 4 * lanes) {
+        RequantizeFour(d, sums(q), sums(q + lanes), sums(q + 2 * lanes), sums(q + 3 * lanes), r[c],
+                       grid + q);
+      }
+    }
+    for (; q < end; q += lanes) {
+      hn::StoreU(hn::DemoteTo(d8, Requantize(d, sums(q), r[c])), d8, grid + q);
     }
     std::int8_t* HWY_RESTRICT yc = y + c * kOutPlane;
     for (int oh = 0; oh < G.out.h; ++oh) {

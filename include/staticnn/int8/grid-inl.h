@@ -166,6 +166,12 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
       for (int m = 0; m < MR; ++m) {
         const int co = std::min(co0 + m, kCout - 1);
         const auto bias = hn::Set(d, (G.bias ? b[co] : 0) + weights.Offset(co, x_zero_point));
+        if constexpr (TV == 4 && kPacksFour) {
+          RequantizeFour(d, hn::Add(bias, acc.Get(m, 0)), hn::Add(bias, acc.Get(m, 1)),
+                         hn::Add(bias, acc.Get(m, 2)), hn::Add(bias, acc.Get(m, 3)), r[co],
+                         out[m] + q0);
+          continue;
+        }
 #pragma GCC unroll 4
         for (int v = 0; v < TV; ++v) {
           hn::Store(hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co])), d8,

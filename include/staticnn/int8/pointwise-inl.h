@@ -86,6 +86,14 @@ HWY_INLINE void PositionsGemm(const StageLanes& stage_lanes, std::int32_t x_zero
         for (int m = 0; m < MR && co0 + m < kCout; ++m) {
           const int co = co0 + m;
           const auto bias = hn::Set(d, (kBias ? b[co] : 0) + weights.Offset(co, x_zero_point));
+          if constexpr (NV == 4 && kPacksFour) {
+            if (j0 + 4 * lanes <= count) {  // inside the plane, as count is
+              RequantizeFour(d, hn::Add(bias, acc.Get(m, 0)), hn::Add(bias, acc.Get(m, 1)),
+                             hn::Add(bias, acc.Get(m, 2)), hn::Add(bias, acc.Get(m, 3)), r[co],
+                             y + co * kPlane + q0 + j0);
+              continue;
+            }
+          }
           for (int v = 0; v < NV && j0 + v * lanes < count; ++v) {
             const int q = q0 + j0 + v * lanes;
             const auto out = hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co]));
