@@ -3,6 +3,8 @@
 // MultiplyByQuantizedMultiplier, then the zero point and the clamp):
 //   RequantizeRow<kN>(acc, r, out)   out[i] = Requantize(acc[i], r), i < kN
 //   Requantize(d, acc, r), MultiplyByQuantizedMultiplier(d, x, m)   one vector
+//   RequantizeFour(d, acc0, .., acc3, r, out)   four vectors' int8, packed
+//                                               together on AVX-512
 // and with kRoundOnce = true, RequantizeFullyConnected's single rounding
 // (MultiplyByQuantizedMultiplierRoundingOnce).
 // kN is a multiple of the int32 vector length (the int8 kernels pad their
