@@ -12,6 +12,7 @@
 //     average divides by the inputs inside), a global 25x5 window, clamps;
 //   - add: lengths around the vector length, random quantizations;
 // every output surrounded by canaries, and no heap allocation in a call.
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -153,7 +154,13 @@ void TestMultiplyByQuantizedMultiplier() {
       switch ((trial + i) % 5) {
         case 0: x[i] = any(rng); break;
         case 1: x[i] = small(rng); break;
-        case 2: x[i] = (2 * odd(rng) + 1) * (e > 0 ? 1 << (e - 1) : 1); break;  // ties
+        case 2: {  // ties: an odd multiple of 2^(e-1), in the int32 range
+          const std::int64_t power = std::int64_t{1} << (e > 0 ? e - 1 : 0);
+          const std::int64_t tie = std::int64_t{2 * odd(rng) + 1} * power;
+          x[i] = static_cast<std::int32_t>(
+              std::clamp<std::int64_t>(tie, -(std::int64_t{1} << 30), std::int64_t{1} << 30));
+          break;
+        }
         case 3: x[i] = -(1 + i % 3); break;  // with 2^30: a product of -2^30
         default: x[i] = i % 2 ? int8::kInt32Min : int8::kInt32Max;
       }
