@@ -299,6 +299,17 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{3, 9, 11}, {3, 5, 6}, Axis(3, 2, 1), Axis(3, 2, 1), 3}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 6, 9}, {3, 6, 5}, Axis(3, 1, 1), Axis(3, 2, 1), 3}>(rng);
   CheckConv2d<Conv2dGeometry{{3, 9, 6}, {3, 5, 6}, Axis(3, 2, 1), Axis(3, 1, 1), 3}>(rng);
+  // Padding 2 and 3 at stride 2 along x: both phases of a row start past
+  // the padding, one or two values in.
+  CheckConv2d<Conv2dGeometry{{2, 7, 2 * L + 5}, {2, 7, L + 3}, Axis(3, 1, 1), Axis(5, 2, 2), 2}>(
+      rng);
+  CheckConv2d<Conv2dGeometry{{2, 7, 2 * L + 5}, {2, 7, L + 3}, Axis(3, 1, 1), Axis(7, 2, 3), 2}>(
+      rng);
+  // Channels in several groups (DepthwiseStage::kGroup), the last one short:
+  // MobileNetV1's 6x6 layers at stride 1 and 2, and its 3x3 one.
+  CheckConv2d<Conv2dGeometry{{128, 6, 6}, {128, 6, 6}, Axis(3, 1, 1), Axis(3, 1, 1), 128}>(rng);
+  CheckConv2d<Conv2dGeometry{{128, 6, 6}, {128, 3, 3}, Axis(3, 2, 1), Axis(3, 2, 1), 128}>(rng);
+  CheckConv2d<Conv2dGeometry{{256, 3, 3}, {256, 3, 3}, Axis(3, 1, 1), Axis(3, 1, 1), 256}>(rng);
   // Taps that do not pair (DepthwiseTapPairs): 5 columns at stride 3 along
   // x, where (kw, kw + 1) are a plane apart for kw = 0 and not for kw = 2,
   // and a kernel one column wide.

@@ -85,6 +85,13 @@ struct DepthwiseTapPairs {
 // vectors of slack for the pairs' shifted loads and the blended stores), its
 // pairs (int32) and its outputs' grid (int8); at stride 2 along rows, one
 // input row with its padding (kSpread int16), split into the column phases.
+// kGroup channels are staged, then paired, then multiplied, each step for
+// all of them before the next (kGroupBytes of planes and pairs): one channel
+// at a time, every step's loads read what the step before had just stored
+// at other offsets, and waited for those stores to reach the cache (no store
+// forwarding): MobileNetV1's 6x6 layers spent most of their time so.
+inline constexpr int kGroupBytes = 16 * 1024;
+
 template <Conv2dGeometry G>
 struct DepthwiseStage {
   using P = GridPlane<G>;
@@ -92,9 +99,13 @@ struct DepthwiseStage {
   static constexpr int kValues = P::kPhases * P::kValues;
   static constexpr int kPlane = kValues + DepthwiseTapPairs<G>::kDelta + kLanes16;
   static constexpr int kCols = std::min(G.in.w, P::kColsRead - G.x.pad);
-  static constexpr int kSpread =
-      P::Sx == 2 ? std::max(G.x.pad + kCols, 2 * P::kWidth) + 2 * kLanes16 : 0;
-  static constexpr int kBytes = (kPlane + kSpread) * 2 + kValues * 4 + P::kGrid;
+  static constexpr int kSpread = P::Sx == 2 ? std::max(kCols, 2 * P::kWidth) + 2 * kLanes16 : 0;
+  // Each channel's plane and pairs start on a whole vector.
+  static constexpr int kPlaneStride = (kPlane + kLanes16 - 1) / kLanes16 * kLanes16;
+  static constexpr int kPairsStride = PadToVectors(kValues);
+  static constexpr int kChannelBytes = kPlaneStride * 2 + kPairsStride * 4;
+  static constexpr int kBytes = kChannelBytes + kSpread * 2 + P::kGrid;
+  static constexpr int kGroup = std::clamp(kGroupBytes / kChannelBytes, 1, G.out.c);
 };
 
 template <Conv2dGeometry G>
@@ -147,15 +158,23 @@ HWY_INLINE void StageDepthwisePlane(const std::int8_t* HWY_RESTRICT x, int c,
       StageCenteredRow<kCols, kSize>(hn::Rebind<std::int16_t, D32>(), x, offset, x_zero_point,
                                      to + G.x.pad);
     } else if constexpr (P::Sx == 2) {
+      // The row goes to spread[0, kCols), so that each load below is one of
+      // the stores before it (forwarded): input column iw = 2m + k is padded
+      // column 2m + k + pad, of phase (k + pad) % 2 at (k + pad) / 2 + m.
       const D16 d16;
       const int lanes = static_cast<int>(hn::Lanes(d16));
-      StageCenteredRow<kCols, kSize>(d16, x, offset, x_zero_point, spread + G.x.pad);
-      for (int j = 0; j < P::kWidth; j += lanes) {
+      constexpr int kEven = G.x.pad % 2, kOdd = (G.x.pad + 1) % 2;
+      constexpr int kEvenAt = G.x.pad / 2, kOddAt = (G.x.pad + 1) / 2;
+      StageCenteredRow<kCols, kSize>(d16, x, offset, x_zero_point, spread);
+      for (int j = 0; j + std::min(kEvenAt, kOddAt) < P::kWidth; j += lanes) {
         const auto low = hn::LoadU(d16, spread + 2 * j);
         const auto high = hn::LoadU(d16, spread + 2 * j + lanes);
-        const auto inside = hn::FirstN(d16, P::kWidth - j);
-        hn::BlendedStore(hn::ConcatEven(d16, high, low), inside, d16, to + j);
-        hn::BlendedStore(hn::ConcatOdd(d16, high, low), inside, d16, to + P::kValues + j);
+        const auto even_inside = hn::FirstN(d16, std::max(P::kWidth - kEvenAt - j, 0));
+        const auto odd_inside = hn::FirstN(d16, std::max(P::kWidth - kOddAt - j, 0));
+        hn::BlendedStore(hn::ConcatEven(d16, high, low), even_inside, d16,
+                         to + kEven * P::kValues + kEvenAt + j);
+        hn::BlendedStore(hn::ConcatOdd(d16, high, low), odd_inside, d16,
+                         to + kOdd * P::kValues + kOddAt + j);
       }
     } else {
       for (int iw = 0; iw < kCols; ++iw) {
@@ -183,9 +202,9 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
   const hn::Rebind<std::int16_t, D32> d16_half;
   const hn::Rebind<std::int8_t, D32> d8;
   const int lanes = static_cast<int>(hn::Lanes(d));
-  HWY_ALIGN std::int16_t plane[S::kPlane] = {};
+  HWY_ALIGN std::int16_t planes[S::kGroup][S::kPlaneStride] = {};
   HWY_ALIGN std::int16_t spread[S::kSpread + 1] = {};
-  HWY_ALIGN std::int32_t pairs[S::kValues];
+  HWY_ALIGN std::int32_t pairs[S::kGroup][S::kPairsStride];
   HWY_ALIGN std::int8_t grid[P::kGrid];
   // Packed before the channel loop: packed inside it, g++ vectorized the
   // packing into lane inserts.
@@ -197,50 +216,61 @@ void DepthwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
       weight_pairs[c][j] = PackPair(wc[pair.first], pair.second < 0 ? 0 : wc[pair.second]);
     }
   }
-  for (int c = 0; c < G.out.c; ++c) {
-    StageDepthwisePlane<G>(x, c, x_zero_point, plane, spread);
+  for (int c0 = 0; c0 < G.out.c; c0 += S::kGroup) {
+    const int group = std::min(S::kGroup, G.out.c - c0);
+    for (int g = 0; g < group; ++g) {
+      StageDepthwisePlane<G>(x, c0 + g, x_zero_point, planes[g], spread);
+    }
     // pairs[s] = (plane[s], plane[s + kDelta]), the last vector overlapping.
-    for (int s0 = 0; s0 < S::kValues; s0 += lanes) {
-      const int s = std::min(s0, S::kValues - lanes);
-      const auto low = hn::PromoteTo(d, hn::LoadU(d16_half, plane + s));
-      const auto high = hn::PromoteTo(d, hn::LoadU(d16_half, plane + s + kDelta));
-      hn::StoreU(hn::Or(hn::And(low, hn::Set(d, 0xFFFF)), hn::ShiftLeft<16>(high)), d, pairs + s);
+    for (int g = 0; g < group; ++g) {
+      for (int s0 = 0; s0 < S::kValues; s0 += lanes) {
+        const int s = std::min(s0, S::kValues - lanes);
+        const auto low = hn::PromoteTo(d, hn::LoadU(d16_half, planes[g] + s));
+        const auto high = hn::PromoteTo(d, hn::LoadU(d16_half, planes[g] + s + kDelta));
+        hn::StoreU(hn::Or(hn::And(low, hn::Set(d, 0xFFFF)), hn::ShiftLeft<16>(high)), d,
+                   pairs[g] + s);
+      }
     }
-    VecTile<D16, kPairs> weights;
-    for (int j = 0; j < kPairs; ++j) {
-      weights.Set(j, hn::BitCast(d16, hn::Set(d, weight_pairs[c][j])));
-    }
-    const auto bias = hn::Set(d, G.bias ? b[c] : 0);
-    // The sums of the grid's vector at q.
-    const auto sums = [&](int q) {
-      // Two chains of multiply-adds: VNNI's waits for its accumulator.
-      auto even0 = hn::Zero(d), even1 = hn::Zero(d), odd0 = hn::Zero(d), odd1 = hn::Zero(d);
-#pragma GCC unroll 16
+    for (int g = 0; g < group; ++g) {
+      const int c = c0 + g;
+      const std::int32_t* HWY_RESTRICT channel_pairs = pairs[g];
+      VecTile<D16, kPairs> weights;
       for (int j = 0; j < kPairs; ++j) {
-        const auto in = hn::BitCast(d16, hn::LoadU(d, pairs + q + kList.pairs[j].shift));
-        if (j % 2 == 0) {
-          even0 = MultiplyAddPairs(d, in, weights.Get(j), even0, even1);
-        } else {
-          odd0 = MultiplyAddPairs(d, in, weights.Get(j), odd0, odd1);
+        weights.Set(j, hn::BitCast(d16, hn::Set(d, weight_pairs[c][j])));
+      }
+      const auto bias = hn::Set(d, G.bias ? b[c] : 0);
+      // The sums of the grid's vector at q.
+      const auto sums = [&](int q) {
+        // Two chains of multiply-adds: VNNI's waits for its accumulator.
+        auto even0 = hn::Zero(d), even1 = hn::Zero(d), odd0 = hn::Zero(d), odd1 = hn::Zero(d);
+#pragma GCC unroll 16
+        for (int j = 0; j < kPairs; ++j) {
+          const auto in =
+              hn::BitCast(d16, hn::LoadU(d, channel_pairs + q + kList.pairs[j].shift));
+          if (j % 2 == 0) {
+            even0 = MultiplyAddPairs(d, in, weights.Get(j), even0, even1);
+          } else {
+            odd0 = MultiplyAddPairs(d, in, weights.Get(j), odd0, odd1);
+          }
+        }
+        return hn::Add(hn::Add(bias, hn::RearrangeToOddPlusEven(even0, even1)),
+                       hn::RearrangeToOddPlusEven(odd0, odd1));
+      };
+      const int end = (G.out.h * P::kWidth + lanes - 1) / lanes * lanes;
+      int q = 0;
+      if constexpr (kPacksFour) {
+        for (; q + 4 * lanes <= end; q += 4 * lanes) {
+          RequantizeFour(d, sums(q), sums(q + lanes), sums(q + 2 * lanes), sums(q + 3 * lanes),
+                         r[c], grid + q);
         }
       }
-      return hn::Add(hn::Add(bias, hn::RearrangeToOddPlusEven(even0, even1)),
-                     hn::RearrangeToOddPlusEven(odd0, odd1));
-    };
-    const int end = (G.out.h * P::kWidth + lanes - 1) / lanes * lanes;
-    int q = 0;
-    if constexpr (kPacksFour) {
-      for (; q + 4 * lanes <= end; q += 4 * lanes) {
-        RequantizeFour(d, sums(q), sums(q + lanes), sums(q + 2 * lanes), sums(q + 3 * lanes), r[c],
-                       grid + q);
+      for (; q < end; q += lanes) {
+        hn::StoreU(hn::DemoteTo(d8, Requantize(d, sums(q), r[c])), d8, grid + q);
       }
-    }
-    for (; q < end; q += lanes) {
-      hn::StoreU(hn::DemoteTo(d8, Requantize(d, sums(q), r[c])), d8, grid + q);
-    }
-    std::int8_t* HWY_RESTRICT yc = y + c * kOutPlane;
-    for (int oh = 0; oh < G.out.h; ++oh) {
-      std::memcpy(yc + oh * G.out.w, grid + oh * P::kWidth, G.out.w);
+      std::int8_t* HWY_RESTRICT yc = y + c * kOutPlane;
+      for (int oh = 0; oh < G.out.h; ++oh) {
+        std::memcpy(yc + oh * G.out.w, grid + oh * P::kWidth, G.out.w);
+      }
     }
   }
 }
