@@ -3,8 +3,9 @@
 // MultiplyByQuantizedMultiplier, then the zero point and the clamp):
 //   RequantizeRow<kN>(acc, r, out)   out[i] = Requantize(acc[i], r), i < kN
 //   Requantize(d, acc, r), MultiplyByQuantizedMultiplier(d, x, m)   one vector
+//   PrepareMultiplier(m)   the multiplier's constants, for a loop to hoist
 //   RequantizeFour(d, acc0, .., acc3, r, out)   four vectors' int8, packed
-//                                               together on AVX-512
+//                                               together on AVX-512 (PackFour)
 // and with kRoundOnce = true, RequantizeFullyConnected's single rounding
 // (MultiplyByQuantizedMultiplierRoundingOnce).
 // kN is a multiple of the int32 vector length (the int8 kernels pad their
@@ -67,6 +68,28 @@ HWY_INLINE hn::Vec<D> ProductShifted(D d, hn::Vec<D> a, std::int32_t multiplier,
 }
 #endif
 
+// MultiplyByQuantizedMultiplier's constants for one multiplier, worked out
+// once per multiplier: given the multiplier inside a loop, g++ rebuilt them
+// for every vector, with a branch on the shift's sign (ResNet-8's int8 adds).
+struct MultiplierConstants {
+  int8::QuantizedMultiplier m;
+  int left;                   // the shift before the multiply
+  int right;                  // 31 + e, the one shift after it
+  std::int32_t floor;         // of the multiplied value (see below)
+  std::int64_t nudge, minus;  // added to every product, and to the negative ones
+};
+
+HWY_INLINE MultiplierConstants PrepareMultiplier(int8::QuantizedMultiplier m) {
+  const int e = m.shift > 0 ? 0 : -m.shift;
+  const std::int64_t half = e > 0 ? std::int64_t{1} << (30 + e) : 0;  // 2^(e-1) * 2^31
+  return {m,
+          m.shift > 0 ? m.shift : 0,
+          31 + e,
+          m.multiplier == int8::kInt32Min ? int8::kInt32Min + 1 : int8::kInt32Min,
+          (std::int64_t{1} << 30) + half,
+          e > 0 ? -(std::int64_t{1} << 31) : 0};
+}
+
 #if HWY_TARGET != HWY_SCALAR
 // Both of TFLite's roundings in one 64-bit shift per lane (the high multiply's
 // floor((p + 2^30) / 2^31) = h, then h / 2^e with ties away from zero):
@@ -78,26 +101,21 @@ HWY_INLINE hn::Vec<D> ProductShifted(D d, hn::Vec<D> a, std::int32_t multiplier,
 // its shifts and multiplies on one port), the odd lanes moved by shuffles.
 //
 // The one product that saturates, INT32_MIN * INT32_MIN, is made
-// (INT32_MIN + 1) * INT32_MIN, which gives the saturated h (INT32_MAX) with
-// no branch: a branch for it in every vector's requantization had cost
-// ResNet-8 6% of its time.
+// (INT32_MIN + 1) * INT32_MIN (k.floor), which gives the saturated h
+// (INT32_MAX) with no branch: a branch for it in every vector's
+// requantization had cost ResNet-8 6% of its time.
 template <class D>
 HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
-                                                    int8::QuantizedMultiplier m) {
+                                                    const MultiplierConstants& k) {
   const hn::Repartition<std::int64_t, D> d64;
-  const int left = m.shift > 0 ? m.shift : 0;
-  const int e = m.shift > 0 ? 0 : -m.shift;
-  const bool saturates = m.multiplier == int8::kInt32Min;
-  const auto a = hn::Max(hn::ShiftLeftSame(x, left),
-                         hn::Set(d, saturates ? int8::kInt32Min + 1 : int8::kInt32Min));
-  const auto multiplier = hn::Set(d, m.multiplier);
-  const std::int64_t half = e > 0 ? std::int64_t{1} << (30 + e) : 0;  // 2^(e-1) * 2^31
-  const auto nudge = hn::Set(d64, (std::int64_t{1} << 30) + half);
-  const auto negative = hn::Set(d64, e > 0 ? -(std::int64_t{1} << 31) : 0);
+  const auto a = hn::Max(hn::ShiftLeftSame(x, k.left), hn::Set(d, k.floor));
+  const auto multiplier = hn::Set(d, k.m.multiplier);
+  const auto nudge = hn::Set(d64, k.nudge);
+  const auto minus = hn::Set(d64, k.minus);
   const auto rounded = [&](hn::Vec<decltype(d64)> p) {
     const auto up = hn::Add(p, nudge);
-    return hn::ShiftRightSame(hn::IfThenElse(hn::Lt(p, hn::Zero(d64)), hn::Add(up, negative), up),
-                              31 + e);
+    return hn::ShiftRightSame(hn::IfThenElse(hn::Lt(p, hn::Zero(d64)), hn::Add(up, minus), up),
+                              k.right);
   };
   const auto even = rounded(hn::MulEven(a, multiplier));
   const auto odd = rounded(hn::MulEven(hn::Shuffle2301(a), multiplier));
@@ -107,10 +125,16 @@ HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
 #else
 template <class D>
 HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
-                                                    int8::QuantizedMultiplier m) {
-  return hn::Set(d, int8::MultiplyByQuantizedMultiplier(hn::GetLane(x), m));
+                                                    const MultiplierConstants& k) {
+  return hn::Set(d, int8::MultiplyByQuantizedMultiplier(hn::GetLane(x), k.m));
 }
 #endif
+
+template <class D>
+HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
+                                                    int8::QuantizedMultiplier m) {
+  return MultiplyByQuantizedMultiplier(d, x, PrepareMultiplier(m));
+}
 
 template <class D>
 HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplierRoundingOnce(D d, hn::Vec<D> x,
@@ -141,32 +165,41 @@ HWY_INLINE hn::Vec<D> Requantize(D d, hn::Vec<D> acc, const int8::Requantization
 // DemoteTo takes 3 per 16 and each vector is clamped on its own.
 inline constexpr bool kPacksFour = HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL;
 
-// out[0, 4 lanes) = the int8 of Requantize(acc0 .. acc3, r), in order.
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+// out[0, 4 lanes) = the int8 of q0 .. q3 clamped to [lo, hi], in order.
 // Packed, the clamp is taken in int8 after the packs' saturation, on all 64
 // outputs at once: clamp(sat8(sat16(q)), lo, hi) = clamp(q, lo, hi) for
 // bounds in the int8 range (those outside it are clamped to it first, as
 // DemoteTo would clamp their results).
-template <class D>
-HWY_INLINE void RequantizeFour(D d, hn::Vec<D> acc0, hn::Vec<D> acc1, hn::Vec<D> acc2,
-                               hn::Vec<D> acc3, const int8::Requantization& r,
-                               std::int8_t* HWY_RESTRICT out) {
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-  const auto zero_point = hn::Set(d, r.output_zero_point);
-  const auto q = [&](hn::Vec<D> acc) {
-    return hn::Add(MultiplyByQuantizedMultiplier(d, acc, r.scale), zero_point).raw;
-  };
-  // Byte block k of the packs holds lanes 4k .. 4k + 3 of acc0, acc1, acc2,
-  // acc3 in turn: dword 4k + j. Output dword i is lanes of acc i / 4.
-  const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(q(acc0), q(acc1)),
-                                           _mm512_packs_epi32(q(acc2), q(acc3)));
+HWY_INLINE void PackFour(hn::Vec<D32> q0, hn::Vec<D32> q1, hn::Vec<D32> q2, hn::Vec<D32> q3,
+                         int8::ActivationClamp clamp, std::int8_t* HWY_RESTRICT out) {
+  // Byte block k of the packs holds lanes 4k .. 4k + 3 of q0, q1, q2, q3 in
+  // turn: dword 4k + j. Output dword i is lanes of q i / 4.
+  const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(q0.raw, q1.raw),
+                                           _mm512_packs_epi32(q2.raw, q3.raw));
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const auto bound = [](std::int32_t v) {
     return static_cast<char>(std::clamp(v, int8::kInt8Min, int8::kInt8Max));
   };
   const __m512i clamped = _mm512_min_epi8(
-      _mm512_max_epi8(_mm512_permutexvar_epi32(order, bytes), _mm512_set1_epi8(bound(r.clamp.min))),
-      _mm512_set1_epi8(bound(r.clamp.max)));
+      _mm512_max_epi8(_mm512_permutexvar_epi32(order, bytes), _mm512_set1_epi8(bound(clamp.min))),
+      _mm512_set1_epi8(bound(clamp.max)));
   _mm512_storeu_si512(out, clamped);
+}
+#endif
+
+// out[0, 4 lanes) = the int8 of Requantize(acc0 .. acc3, r), in order.
+template <class D>
+HWY_INLINE void RequantizeFour(D d, hn::Vec<D> acc0, hn::Vec<D> acc1, hn::Vec<D> acc2,
+                               hn::Vec<D> acc3, const int8::Requantization& r,
+                               std::int8_t* HWY_RESTRICT out) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  const MultiplierConstants k = PrepareMultiplier(r.scale);
+  const auto zero_point = hn::Set(d, r.output_zero_point);
+  const auto q = [&](hn::Vec<D> acc) {
+    return hn::Add(MultiplyByQuantizedMultiplier(d, acc, k), zero_point);
+  };
+  PackFour(q(acc0), q(acc1), q(acc2), q(acc3), r.clamp, out);
 #else
   const hn::Rebind<std::int8_t, D> d8;
   const std::size_t lanes = hn::Lanes(d);
