@@ -72,6 +72,16 @@ constexpr Conv2dGeometry kResNet3x3 =
     conv<Conv2dSpec{.out_channels = 16, .kernel_size = 3, .padding = 1}>({16, 32, 32});
 constexpr Conv2dGeometry kDepthwise =
     conv<Conv2dSpec{.out_channels = 64, .kernel_size = 3, .padding = 1, .groups = 64}>({64, 25, 5});
+// MobileNetV1's depthwise layers on 6x6 (five of them), at stride 2, on 3x3.
+constexpr Conv2dGeometry kMobileNetDw6 =
+    conv<Conv2dSpec{.out_channels = 128, .kernel_size = 3, .padding = 1, .groups = 128}>(
+        {128, 6, 6});
+// (As MobileNetV1's geometry: the layer rule rejects a window that does not
+// tile 6 + 2 at stride 2; the model pads SAME, one row and column at the end.)
+constexpr Conv2dGeometry kMobileNetDw6s2{{128, 6, 6}, {128, 3, 3}, {3, 2, 1, 1}, {3, 2, 1, 1}, 128};
+constexpr Conv2dGeometry kMobileNetDw3 =
+    conv<Conv2dSpec{.out_channels = 256, .kernel_size = 3, .padding = 1, .groups = 256}>(
+        {256, 3, 3});
 constexpr Conv2dGeometry kPointwise = conv<Conv2dSpec{.out_channels = 64, .kernel_size = 1}>({64, 25, 5});
 constexpr LinearGeometry kLinear = Linear<LinearSpec{.out_features = 120}>::geometry({400, 1, 1});
 
@@ -126,6 +136,15 @@ void Int8ConvLeNet2(const Operands& m, std::int8_t* y) { Conv<int8_bench::kLeNet
 void Int8ConvResNet3x3(const Operands& m, std::int8_t* y) { Conv<int8_bench::kResNet3x3>(m, y); }
 void Int8ConvDepthwise(const Operands& m, std::int8_t* y) { Conv<int8_bench::kDepthwise>(m, y); }
 void Int8ConvPointwise(const Operands& m, std::int8_t* y) { Conv<int8_bench::kPointwise>(m, y); }
+void Int8ConvMobileNetDw6(const Operands& m, std::int8_t* y) {
+  Conv<int8_bench::kMobileNetDw6>(m, y);
+}
+void Int8ConvMobileNetDw6s2(const Operands& m, std::int8_t* y) {
+  Conv<int8_bench::kMobileNetDw6s2>(m, y);
+}
+void Int8ConvMobileNetDw3(const Operands& m, std::int8_t* y) {
+  Conv<int8_bench::kMobileNetDw3>(m, y);
+}
 void Int8Linear400x120(const Operands& m, std::int8_t* y) {
   int8_kernels::LinearForward<int8_bench::kLinear>(m.x, 3, m.w, m.b, m.r[0], y);
 }
@@ -148,6 +167,9 @@ HWY_EXPORT(Int8AutoEncoderInference);
 HWY_EXPORT(Int8ConvLeNet1);
 HWY_EXPORT(Int8ConvLeNet2);
 HWY_EXPORT(Int8ConvResNet3x3);
+HWY_EXPORT(Int8ConvMobileNetDw6);
+HWY_EXPORT(Int8ConvMobileNetDw6s2);
+HWY_EXPORT(Int8ConvMobileNetDw3);
 HWY_EXPORT(Int8ConvDepthwise);
 HWY_EXPORT(Int8ConvPointwise);
 HWY_EXPORT(Int8Linear400x120);
@@ -273,6 +295,12 @@ STATICNN_INT8_KERNEL_BENCHMARK(Int8Conv2d_ResNet8_16x32x32_16f3x3, Int8ConvResNe
                                kResNet3x3.macs());
 STATICNN_INT8_KERNEL_BENCHMARK(Int8Conv2d_DsCnnDepthwise_64x25x5_3x3, Int8ConvDepthwise,
                                kDepthwise.macs());
+STATICNN_INT8_KERNEL_BENCHMARK(Int8Conv2d_MobileNetDw_128x6x6_3x3, Int8ConvMobileNetDw6,
+                               kMobileNetDw6.macs());
+STATICNN_INT8_KERNEL_BENCHMARK(Int8Conv2d_MobileNetDw_128x6x6_3x3s2, Int8ConvMobileNetDw6s2,
+                               kMobileNetDw6s2.macs());
+STATICNN_INT8_KERNEL_BENCHMARK(Int8Conv2d_MobileNetDw_256x3x3_3x3, Int8ConvMobileNetDw3,
+                               kMobileNetDw3.macs());
 STATICNN_INT8_KERNEL_BENCHMARK(Int8Conv2d_DsCnnPointwise_64x25x5_64f1x1, Int8ConvPointwise,
                                kPointwise.macs());
 STATICNN_INT8_KERNEL_BENCHMARK(Int8Linear_400x120, Int8Linear400x120, kLinear.macs());

@@ -7,6 +7,9 @@
 //   - Conv2d: padded, strided (TFLite's asymmetric SAME padding), dilated,
 //     pointwise, grouped, depthwise with a multiplier, rows of 1, lanes + 1
 //     and 3 * lanes - 1 columns, random per-channel requantizations and clamps;
+//     depthwise layers through each of their kernels that fits (planes, and
+//     on x86 floats), whichever the layer takes; the largest kernel the
+//     floats hold exactly (22x22) with products of one sign;
 //   - Linear: in and out features around the vector lengths;
 //   - max and average pooling: strides, padding (TFLite's SAME, where the
 //     average divides by the inputs inside), a global 25x5 window, clamps;
@@ -177,13 +180,13 @@ void TestMultiplyByQuantizedMultiplier() {
 
 // With `extremes`, MakeExtreme's operands.
 template <Conv2dGeometry G>
-void CheckConv2d(std::mt19937& rng, bool extremes = false) {
+void CheckConv2d(std::mt19937& rng, bool extremes = false, bool same_sign = false) {
   SCOPED_TRACE(::testing::Message()
                << G.in.c << "x" << G.in.h << "x" << G.in.w << " -> " << G.out.c << "x" << G.out.h
                << "x" << G.out.w << ", kernel " << G.y.kernel << "x" << G.x.kernel << ", stride "
                << G.y.stride << "x" << G.x.stride << ", padding " << G.y.pad << "x" << G.x.pad
                << ", dilation " << G.y.dilation << "x" << G.x.dilation << ", groups " << G.groups
-               << (extremes ? ", extreme operands" : ""));
+               << (extremes ? ", extreme operands" : "") << (same_sign ? ", one sign" : ""));
   auto x = RandomInt8(G.in.size(), rng);
   auto w = RandomInt8(G.weight_count(), rng);
   std::uniform_int_distribution<std::int32_t> bias(-5000, 5000), zero_point(-40, 40);
@@ -193,19 +196,40 @@ void CheckConv2d(std::mt19937& rng, bool extremes = false) {
   for (int c = 0; c < G.out.c; ++c) r.push_back(RandomRequantization(rng));
   std::int32_t x_zero_point = zero_point(rng);
   if (extremes) MakeExtreme(x, w, x_zero_point);
+  if (same_sign) {  // every product 255 * 127: one sign, odd
+    std::fill(x.begin(), x.end(), std::int8_t{127});
+    std::fill(w.begin(), w.end(), std::int8_t{127});
+    x_zero_point = -128;
+    // A scale of 1 and a bias that cancels a whole window's sum: an error of
+    // one in a sum shows in y.
+    for (auto& e : b) e = -G.y.kernel * G.x.kernel * 255 * 127;
+    for (auto& e : r) e = {{1 << 30, 1}, 0, {}};
+  }
 
   std::vector<std::int8_t> expected(G.out.size());
   reference::int8_conv2d(G, x.data(), x_zero_point, w.data(), b.data(), r.data(), expected.data());
-  std::vector<std::int8_t> y(G.out.size() + 2 * kCanary, kCanaryValue);
-  int allocations;
-  {
-    const test::AllocationScope scope;
-    int8_kernels::Conv2dForward<G>(x.data(), x_zero_point, w.data(), G.bias ? b.data() : nullptr,
-                                   r.data(), y.data() + kCanary);
-    allocations = scope.count();
+  const auto check = [&](const char* what, auto kernel) {
+    std::vector<std::int8_t> y(G.out.size() + 2 * kCanary, kCanaryValue);
+    int allocations;
+    {
+      const test::AllocationScope scope;
+      kernel(x.data(), x_zero_point, w.data(), G.bias ? b.data() : nullptr, r.data(),
+             y.data() + kCanary);
+      allocations = scope.count();
+    }
+    EXPECT_EQ(allocations, 0) << what;
+    ExpectSame(y, expected, what);
+  };
+  check("conv2d", int8_kernels::Conv2dForward<G>);
+  // Both depthwise kernels where each fits, whichever the layer takes.
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr (int8_kernels::IsDepthwise(G) && int8_kernels::DepthwisePlaneFits<G>()) {
+    check("planes (depthwise-inl.h)", int8_kernels::DepthwiseForward<G>);
   }
-  EXPECT_EQ(allocations, 0);
-  ExpectSame(y, expected, "conv2d");
+  if constexpr (int8_kernels::DepthwiseByFloatFits<G>()) {
+    check("float (depthwise_float-inl.h)", int8_kernels::DepthwiseByFloat<G>);
+  }
+#endif
 }
 
 constexpr WindowAxis Axis(int kernel, int stride = 1, int pad = 0, int dilation = 1) {
@@ -323,7 +347,12 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{1, 9, 11}, {3, 9, 11}, Axis(5, 1, 2), Axis(5, 1, 2)}>(rng);
   // The extreme operands, regular and depthwise; with quads (gemm_tile-inl.h),
   // a stride-2 grid whose second quad is one channel and the padding.
+  // The largest kernel whose float sums are exact (depthwise_float-inl.h):
+  // with odd products of one sign, 22 * 22 * 255 * 127, just under 2^24
+  // (with a 23x23 kernel, odd sums above it, the floats get it wrong).
+  CheckConv2d<Conv2dGeometry{{2, 22, 22}, {2, 1, 1}, Axis(22), Axis(22), 2}>(rng, false, true);
   for (int i = 0; i < 4; ++i) {
+    CheckConv2d<Conv2dGeometry{{2, 22, 22}, {2, 1, 1}, Axis(22), Axis(22), 2}>(rng, true);
     CheckConv2d<Conv2dGeometry{{3, 9, 7}, {5, 9, 7}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{5, 9, 9}, {6, 5, 5}, Axis(3, 2, 1), Axis(3, 2, 1)}>(rng, true);
     CheckConv2d<Conv2dGeometry{{5, 7, 9}, {5, 7, 9}, Axis(3, 1, 1), Axis(3, 1, 1), 5}>(rng, true);

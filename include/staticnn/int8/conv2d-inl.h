@@ -47,6 +47,7 @@
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
 #include "staticnn/int8/depthwise-inl.h"
+#include "staticnn/int8/depthwise_float-inl.h"
 #include "staticnn/int8/grid-inl.h"
 #include "staticnn/int8/im2col-inl.h"
 #include "staticnn/int8/phase_rows-inl.h"
@@ -208,6 +209,8 @@ void Conv2dForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     Im2colForward<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDenseGrid(G) && GridFits<G>()) {
     GridForward<G>(x, x_zero_point, w, b, r, y);
+  } else if constexpr (DepthwiseByFloatPays<G>()) {
+    DepthwiseByFloat<G>(x, x_zero_point, w, b, r, y);
   } else if constexpr (IsDepthwise(G) && DepthwisePlaneFits<G>()) {
     DepthwiseForward<G>(x, x_zero_point, w, b, r, y);
   } else  // NOLINT(readability/braces): the branch below on SCALAR alone
