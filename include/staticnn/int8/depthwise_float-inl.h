@@ -91,7 +91,7 @@ constexpr bool DepthwiseByFloatFits() {
 // planes of up to 12x12 at stride 2 (6x6 -> 3x3: 3.4 -> 2.3 us, 12x12 -> 6x6:
 // 4.2 -> 3.7), where depthwise-inl.h stages four phase planes per channel,
 // and at stride 1 where its grid has more vectors to requantize than the
-// plane (DS-CNN's 25x5, grid rows of 7: 11 vectors against 8, 6.8 -> 5.9 us).
+// plane (DS-CNN's 25x5, grid rows of 7: 11 vectors against 8, 6.8 -> 5.3 us).
 // Not where both requantize as many (6x6: 3.8 -> 5.2 us, 3x3: even), nor on
 // larger planes (12x12 at stride 1: 6.4 -> 8.7 us, 24x24 at stride 2).
 template <Conv2dGeometry G>
