@@ -403,9 +403,15 @@ void TestLinear() {
   // autoencoder's 128x128, an odd number of int16 vectors and a tail.
   CheckLinear<LinearGeometry{128, 128, true}>(rng);
   CheckLinear<LinearGeometry{6 * L + 5, 7, false}>(rng);
+  // AVX3_DL's quads: 16 rows at a time, then 4, then 1; rows of whole 64-byte
+  // vectors, and a masked tail of the last row; the autoencoder's 128 -> 640.
+  CheckLinear<LinearGeometry{4 * L + 3, 2 * 16 + 4 + 3, true}>(rng);
+  CheckLinear<LinearGeometry{8 * L, 16, false}>(rng);
+  CheckLinear<LinearGeometry{128, 640, true}>(rng);
   for (int i = 0; i < 4; ++i) {
     CheckLinear<LinearGeometry{3 * L - 1, 3, true}>(rng, true);
     CheckLinear<LinearGeometry{4 * L + 1, 9, true}>(rng, true);
+    CheckLinear<LinearGeometry{4 * L + 3, 2 * 16 + 4 + 3, true}>(rng, true);
   }
 }
 
