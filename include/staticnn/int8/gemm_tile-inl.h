@@ -214,10 +214,7 @@ HWY_INLINE hn::Vec<D32> MultiplyAddLanes(hn::Vec<D32> in, hn::Vec<D32> weight, h
                                          hn::Vec<D32>& sum1) {
 #if HWY_TARGET == HWY_AVX3_DL
   (void)sum1;
-  // Unsigned bytes of in by signed bytes of weight (see MultiplyAddPairs for
-  // why this is asm).
-  asm("vpdpbusd %2, %1, %0" : "+v"(sum0.raw) : "v"(in.raw), "v"(weight.raw));
-  return sum0;
+  return MultiplyAddQuads(in, weight, sum0);
 #else
   const D16 d16;
   return MultiplyAddPairs(D32(), hn::BitCast(d16, in), hn::BitCast(d16, weight), sum0, sum1);

@@ -105,13 +105,6 @@ HWY_INLINE void StoreSumsOfFour(hn::Vec<D32> a, hn::Vec<D32> b, hn::Vec<D32> c, 
 #endif
 
 #if HWY_TARGET == HWY_AVX3_DL
-// vpdpbusd: sum + the products of unsigned bytes of u by signed bytes of s,
-// four into each int32 lane (see MultiplyAddPairs for why this is asm).
-HWY_INLINE hn::Vec<D32> MultiplyAddQuads(hn::Vec<D32> u, hn::Vec<D32> s, hn::Vec<D32> sum) {
-  asm("vpdpbusd %2, %1, %0" : "+v"(sum.raw) : "v"(u.raw), "v"(s.raw));
-  return sum;
-}
-
 // The products of R rows of kIn weights from `row` on with the staged parts of
 // x (see LinearForwardQuads), each row's in the int32 lanes of one vector.
 // Each staged vector is loaded once for the R rows. The last columns are a

@@ -7,6 +7,9 @@
 //   MultiplyAddPairs(d, a, b, sum0, sum1)  as ReorderWidenMulAccumulate:
 //                                          sum0 + a*b, sum1 where the target
 //                                          needs a second sum (NEON)
+//   MultiplyAddQuads(u, s, sum)            AVX3_DL only: sum + the products
+//                                          of unsigned bytes of u by signed
+//                                          bytes of s, four per int32 lane
 // On AVX3_DL (AVX-512 VNNI) it is one vpdpwssd, which Highway 1.0.3 does not
 // emit: its ReorderWidenMulAccumulate is vpmaddwd and vpaddd. The pair sums
 // are the same exact integers, so the kernels keep TFLite's bits. This CPU
@@ -16,7 +19,7 @@
 // Highway (see README.md, int8). The instruction is written in asm: Highway
 // 1.0.3's AVX3_DL target string enables avxvnni (the VEX form), not
 // avx512vnni, so the intrinsic does not compile there; Highway selects
-// AVX3_DL only on CPUs with AVX-512 VNNI.
+// AVX3_DL only on CPUs with AVX-512 VNNI. The same holds for vpdpbusd.
 
 #if defined(STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_MULTIPLY_ADD_PAIRS_INL_H_
@@ -54,6 +57,16 @@ HWY_INLINE hn::Vec<D32> MultiplyAddPairs(D32 d, V16 a, V16 b, hn::Vec<D32> sum0,
   return hn::ReorderWidenMulAccumulate(d, a, b, sum0, sum1);
 #endif
 }
+
+#if HWY_TARGET == HWY_AVX3_DL
+// vpdpbusd, for the kernels that stage quads of bytes (the GEMM tile and the
+// Linear layer).
+template <class V32>
+HWY_INLINE V32 MultiplyAddQuads(V32 u, V32 s, V32 sum) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(sum.raw) : "v"(u.raw), "v"(s.raw));
+  return sum;
+}
+#endif
 
 }  // namespace int8_kernels
 // NOLINTNEXTLINE(google-readability-namespace-comments)
