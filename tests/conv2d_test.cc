@@ -639,6 +639,17 @@ void TestConv2dBatched() {
   // of 2 and a tail of 1); and two groups of 5 taps on 14-wide rows.
   CheckBatched<conv({5, 13, 12}, 48, {3, 1, 1}, {3, 1, 1})>();
   CheckBatched<conv({4, 10, 18}, 32, {3}, {5, 1, 0}, 2)>();
+  // Rows longer than 16 in pieces: ResNet-8's 16 -> 16 at 32x32 (2 pieces of
+  // 16, 2 rows a chunk; with 32 registers not Winograd), and rows of 45 in 3
+  // pieces of 15 with a tail vector of channels.
+  constexpr Conv2dGeometry kTwoPieces = conv3x3({16, 32, 32}, 16);
+  constexpr Conv2dGeometry kThreePieces = conv({3, 6, 47}, 48, {3, 1, 1}, {3, 1, 0});
+  static_assert(kVectorRegisters != 32 ||
+                (conv2d_impl::SlidingTileShape<kTwoPieces>(1).pieces == 2 &&
+                 conv2d_impl::SlidingTileShape<kThreePieces>(3).pieces == 3 &&
+                 conv2d_impl::SlidingTileShape<kThreePieces>(3).vectors == 2));
+  CheckBatched<kTwoPieces>();
+  CheckBatched<kThreePieces>();
   // The plane tiles' band of rows per plane height (conv2d_depthwise-inl.h):
   // dx of one input channel, 13 rows in 2 bands of 7 that overlap, 9 in 2 of
   // 5, rows of 40 in two overlapping chunks of columns; forward of 3 input

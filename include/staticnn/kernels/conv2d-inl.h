@@ -287,7 +287,15 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   constexpr conv2d_impl::PadSpec pad{kCin,     G.in.h,   G.in.w, G.y.stride, G.x.stride,
                                      G.y.pad, G.x.pad, p.rows, p.cols,
                                      conv2d_impl::PhasesRead(G.y), conv2d_impl::PhasesRead(G.x)};
-  constexpr bool kWinograd = cd::winograd_weight_grad_pays(G, Batch);
+  constexpr int kVectors = bp.cout_padded / kLanes;
+  constexpr conv2d_impl::SlidingShape kSlide =
+      bp.x_in_place ? conv2d_impl::SlidingShape{} : conv2d_impl::SlidingTileShape<G>(kVectors);
+  // Of up to 16 input channels the sliding tile beats Winograd (ResNet-8's
+  // 16 -> 16 at 32x32, AVX-512: 47.4 -> 37.6 us, batch 16 718 -> 608); of 32
+  // it lost 2-23% (32 -> 32 at 32x32, 32 -> 64 at 16x16), and without it
+  // (AVX2) the transposed tile lost 2-9% on 16 -> 16. Scratch holds either.
+  constexpr bool kSlides = bp.transposed && kSlide.rows > 0;
+  constexpr bool kWinograd = cd::winograd_weight_grad_pays(G, Batch) && !(kCin <= 16 && kSlides);
   constexpr bool kDepthwise = kCin == 1 && kCout == 1 &&
                               conv2d_impl::PlaneTilesFit(G, G.out.h) && G.out.w >= kLanes;
   constexpr bool kStride2 = cd::pointwise_stride2_grad_plan(G).used;
@@ -317,17 +325,14 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
       } else if constexpr (kStride2) {
         conv2d_impl::WeightGradPointwiseStride2<G, Batch>(x_group, dy_group, dw_group, scratch);
       } else if constexpr (kTransposed) {
-        constexpr int kVectors = bp.cout_padded / kLanes;
-        constexpr conv2d_impl::SlidingShape kSlide =
-            bp.x_in_place ? conv2d_impl::SlidingShape{}
-                          : conv2d_impl::SlidingTileShape<G>(kVectors);
         constexpr int NV = kSlide.rows > 0 ? kSlide.vectors
                                            : conv2d_impl::TransposedTileVectors(kVectors);
         static_assert(kSlide.rows == 0 || (Tables::tap_offset[1] == Tables::tap_offset[0] + 1 &&
                                            G.out.w <= cd::kDwChunk));
         conv2d_impl::WeightGradTransposed<NV, kVectors % NV, kSlide.rows,
                                           (kSlide.rows > 0 ? G.x.kernel : 0),
-                                          (kSlide.rows > 0 ? G.out.w : 0)>(
+                                          (kSlide.rows > 0 ? G.out.w / kSlide.pieces : 0),
+                                          kSlide.pieces>(
             x_group, &conv2d_impl::PadPhases<pad>, xs, Tables::tap_offset.data(), dy_group,
             {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
              kInSample, kOutSample, bp.x_in_place},

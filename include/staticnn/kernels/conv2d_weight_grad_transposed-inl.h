@@ -76,14 +76,16 @@ HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int l
 }
 
 // TransposedTile for a stride-1 window of KW taps along x, of whole output
-// rows of W positions: C rows of (input channel, kh), each with its KW taps.
-// Tap kw of row c reads the input at u = x + kw, so one broadcast of input u
-// serves the KW taps (with dy^T at x = u - kw, the last KW of which stay in
-// registers), where TransposedTile broadcasts once per tap: with one vector of
-// output channels that was one load per FMA (LeNet-5's conv2, 16 channels).
-// Each tap sums its positions in the order TransposedTile does, so the
-// results are the same bits. dwt row (c, kw) is c * KW + kw.
-template <int C, int KW, int W, int NV, class D>
+// rows of P pieces of W positions: C rows of (input channel, kh), each with
+// its KW taps. Tap kw of row c reads the input at u = x + kw, so one broadcast
+// of input u serves the KW taps (with dy^T at x = u - kw, the last KW of which
+// stay in registers), where TransposedTile broadcasts once per tap: with one
+// vector of output channels that was one load per FMA (LeNet-5's conv2, 16
+// channels). A piece's loop over its positions is unrolled; pieces of a long
+// row broadcast its KW - 1 inputs between them twice. Each tap sums its
+// positions in the order TransposedTile does, so the results are the same
+// bits. dwt row (c, kw) is c * KW + kw.
+template <int C, int KW, int W, int NV, int P, class D>
 HWY_INLINE void SlidingTile(D d, const float* const* HWY_RESTRICT rows, int lines, int cols,
                             const float* HWY_RESTRICT dyt, int ld, float* HWY_RESTRICT dwt,
                             bool first) {
@@ -99,8 +101,9 @@ HWY_INLINE void SlidingTile(D d, const float* const* HWY_RESTRICT rows, int line
   }
 #pragma GCC unroll 16
   for (int c = 0; c < C; ++c) row[c] = rows[c];
-  for (int line = 0; line < lines; ++line, dyt += W * ld) {
-    VecTile<D, KW, NV> window;  // dy^T at x, in slot x % KW
+  for (int line = 0; line < lines * P; ++line, dyt += W * ld) {
+    const int at = line % P * W;  // the piece's first position in its row
+    VecTile<D, KW, NV> window;    // dy^T at x, in slot x % KW
 #pragma GCC unroll 64
     for (int u = 0; u < W + KW - 1; ++u) {
       if (u < W) {
@@ -109,7 +112,7 @@ HWY_INLINE void SlidingTile(D d, const float* const* HWY_RESTRICT rows, int line
       }
 #pragma GCC unroll 16
       for (int c = 0; c < C; ++c) {
-        const auto a = hn::Set(d, row[c][u]);
+        const auto a = hn::Set(d, row[c][at + u]);
 #pragma GCC unroll 16
         for (int kw = 0; kw < KW; ++kw) {
           const int x = u - kw;
@@ -122,8 +125,10 @@ HWY_INLINE void SlidingTile(D d, const float* const* HWY_RESTRICT rows, int line
         }
       }
     }
+    if (line % P == P - 1) {
 #pragma GCC unroll 16
-    for (int c = 0; c < C; ++c) row[c] += cols;
+      for (int c = 0; c < C; ++c) row[c] += cols;
+    }
   }
 #pragma GCC unroll 16
   for (int r = 0; r < C * KW; ++r) {
@@ -190,33 +195,40 @@ HWY_INLINE void AddTransposedRows(D d, const float* HWY_RESTRICT dwt, int ld, in
 }
 
 // SlidingTile's shape for a geometry, or rows == 0 where it does not apply:
-// 32 vector registers, stride 1 and dilation 1 along x, whole rows of at most
-// 16 positions in a chunk (its loop over them is unrolled), rows of (input
-// channel, kh) in tiles of at least 2 that divide them. Of 1 or 2 vectors of
-// output channels (and the tiles' rows), the pair that loads least per FMA
-// in registers: accumulators, the dy^T window and a broadcast. With AVX2's 16
-// registers (3 rows of 3 taps, 1 vector) 3x3 layers on 8x8 ran 3-9% slower
-// than TransposedTile's 6 rows x 2 vectors.
+// 32 vector registers, stride 1 and dilation 1 along x, whole rows in a chunk
+// (of at most kDwChunk positions), in the fewest pieces of at most 16 positions
+// that divide the row, rows of (input channel, kh) in tiles of at least 2 that
+// divide them. Of 1 or 2 vectors of output channels (and the tiles' rows), the
+// pair that loads least per FMA in registers: accumulators, the dy^T window
+// and a broadcast. With AVX2's 16 registers (3 rows of 3 taps, 1 vector) 3x3
+// layers on 8x8 ran 3-9% slower than TransposedTile's 6 rows x 2 vectors.
 struct SlidingShape {
   int rows = 0, vectors = 0;
+  int pieces = 0;  // of a row
 };
 template <Conv2dGeometry G>
 constexpr SlidingShape SlidingTileShape(int channel_vectors) {
   SlidingShape best;
   constexpr int KW = G.x.kernel, kRows = G.in_per_group() * G.y.kernel;
+  int pieces = cd::ceil_div(G.out.w, 16);
+  while (G.out.w % pieces != 0) ++pieces;
   if (kVectorRegisters != 32 || G.x.stride != 1 || G.x.dilation != 1 || KW < 2 ||
-      G.out.w > 16) {
+      G.out.w > cd::kDwChunk || G.out.w / pieces > 16) {
     return best;
   }
+  best.pieces = pieces;
   double best_ratio = 0;
   for (int nv = 1; nv <= std::min(2, channel_vectors); ++nv) {
     for (int c = 2; c <= kRows; ++c) {
       const bool fits = c * KW * nv <= kTileAccumulators &&
                         KW * nv * (c + 1) + 1 <= kVectorRegisters - 2;
       const double ratio = double(c * KW * nv) / (c + nv);  // FMAs per load
-      if (fits && kRows % c == 0 && ratio > best_ratio) best = {c, nv}, best_ratio = ratio;
+      if (fits && kRows % c == 0 && ratio > best_ratio) {
+        best.rows = c, best.vectors = nv, best_ratio = ratio;
+      }
     }
   }
+  if (best.rows == 0) best.pieces = 0;
   return best;
 }
 
@@ -228,10 +240,10 @@ using PadPhasesFn = void (*)(const float* HWY_RESTRICT, float* HWY_RESTRICT);
 
 // x and dy: the group's channels of the first sample; xs: the phase planes
 // (pad_phases copies x there); db: the group's bias gradient, or null.
-// SC > 0: SlidingTile of SC rows, KW taps, W = out_w positions (a chunk's
-// width), instead of TransposedTile; rows of k are then (input channel, kh,
-// kw) with tap_offset[kh * KW + kw] = tap_offset[kh * KW] + kw.
-template <int NV, int NT, int SC = 0, int KW = 0, int W = 0>
+// SC > 0: SlidingTile of SC rows, KW taps, P pieces of W positions (out_w =
+// P * W, a chunk's width), instead of TransposedTile; rows of k are then
+// (input channel, kh, kw) with tap_offset[kh * KW + kw] = tap_offset[kh * KW] + kw.
+template <int NV, int NT, int SC = 0, int KW = 0, int W = 0, int P = 0>
 HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, PadPhasesFn pad_phases,
                                        float* HWY_RESTRICT xs,
                                        const int* HWY_RESTRICT tap_offset,
@@ -296,12 +308,12 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, PadPhasesFn 
             float* HWY_RESTRICT tile = dwt + m0 * KW * s.ld;
             int v = 0;
             for (; v + NV <= vectors; v += NV) {
-              SlidingTile<SC, KW, W, NV>(d, rows, lines, s.cols, dyt + v * N, s.ld, tile + v * N,
-                                         first);
+              SlidingTile<SC, KW, W, NV, P>(d, rows, lines, s.cols, dyt + v * N, s.ld,
+                                            tile + v * N, first);
             }
             if constexpr (NT != 0) {
-              SlidingTile<SC, KW, W, NT>(d, rows, lines, s.cols, dyt + v * N, s.ld, tile + v * N,
-                                         first);
+              SlidingTile<SC, KW, W, NT, P>(d, rows, lines, s.cols, dyt + v * N, s.ld,
+                                            tile + v * N, first);
             }
             if (last) add_done_rows((m0 + SC) * KW);
           }
