@@ -291,7 +291,7 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   constexpr conv2d_impl::SlidingShape kSlide =
       bp.x_in_place ? conv2d_impl::SlidingShape{} : conv2d_impl::SlidingTileShape<G>(kVectors);
   // Of up to 16 input channels the sliding tile beats Winograd (ResNet-8's
-  // 16 -> 16 at 32x32, AVX-512: 47.4 -> 37.6 us, batch 16 718 -> 608); of 32
+  // 16 -> 16 at 32x32, AVX-512: 47.4 -> 35.5 us, batch 16 720 -> 572); of 32
   // it lost 2-23% (32 -> 32 at 32x32, 32 -> 64 at 16x16), and without it
   // (AVX2) the transposed tile lost 2-9% on 16 -> 16. Scratch holds either.
   constexpr bool kSlides = bp.transposed && kSlide.rows > 0;
