@@ -331,7 +331,10 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
                                            G.out.w <= cd::kDwChunk));
         conv2d_impl::WeightGradTransposed<NV, kVectors % NV, kSlide.rows,
                                           (kSlide.rows > 0 ? G.x.kernel : 0),
-                                          (kSlide.rows > 0 ? G.out.w / kSlide.pieces : 0),
+                                          (kSlide.rows > 0 ? G.out.w / kSlide.pieces
+                                           : G.out.w <= conv2d_impl::kMaxUnrolledPositions
+                                               ? G.out.w
+                                               : 0),
                                           kSlide.pieces>(
             x_group, &conv2d_impl::PadPhases<pad>, xs, Tables::tap_offset.data(), dy_group,
             {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,

