@@ -243,9 +243,13 @@ void LinearForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   // (SVE).
   constexpr int kLanes16 = static_cast<int>(hn::MaxLanes(D16()));
   constexpr int kWhole = kIn / kLanes16 * kLanes16;
-  int o = 0;
+  // Rows four at a time, then one at a time from a constant start: with the
+  // start a variable, g++ 12 for NEON warned of an overflowing o * kIn in the
+  // (never run) tail loop (-Waggressive-loop-optimizations).
+  constexpr int kFours =
+      HWY_TARGET != HWY_SCALAR && !HWY_HAVE_SCALABLE ? G.out_features / 4 * 4 : 0;
 #if HWY_TARGET != HWY_SCALAR && !HWY_HAVE_SCALABLE
-  for (; o + 4 <= G.out_features; o += 4) {
+  for (int o = 0; o < kFours; o += 4) {
     const std::int8_t* HWY_RESTRICT row = w + o * kIn;
     StoreSumsOfFour(DotLanes<kWhole>(row, centered_x), DotLanes<kWhole>(row + kIn, centered_x),
                     DotLanes<kWhole>(row + 2 * kIn, centered_x),
@@ -255,7 +259,7 @@ void LinearForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     }
   }
 #endif
-  for (; o < G.out_features; ++o) {
+  for (int o = kFours; o < G.out_features; ++o) {
     const std::int8_t* HWY_RESTRICT row = w + o * kIn;
     const auto lanes = DotLanes<kWhole>(row, centered_x);
     sums[o] = (G.bias ? b[o] : 0) + hn::GetLane(hn::SumOfLanes(D32(), lanes)) +
