@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Builds and runs the staticnn benchmark suite and writes BENCHMARKS.md.
 
-    /usr/bin/python3 tools/benchmarks.py            # the full report (~15 minutes)
+    /usr/bin/python3 tools/benchmarks.py            # the full report (20-25 minutes)
     /usr/bin/python3 tools/benchmarks.py --quick    # smoke run: tiny min time, no
                                                     # repetitions, no peers, no compile
                                                     # time; writes build-bench/BENCHMARKS.quick.md
