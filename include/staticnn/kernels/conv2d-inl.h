@@ -329,12 +329,12 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
                                            : conv2d_impl::TransposedTileVectors(kVectors);
         static_assert(kSlide.rows == 0 || (Tables::tap_offset[1] == Tables::tap_offset[0] + 1 &&
                                            G.out.w <= cd::kDwChunk));
+        // Positions a tile's loop unrolls: a sliding piece, or a whole short row.
+        constexpr int kUnrolled = kSlide.rows > 0 ? G.out.w / kSlide.pieces
+                                  : G.out.w <= conv2d_impl::kMaxUnrolledPositions ? G.out.w
+                                                                                   : 0;
         conv2d_impl::WeightGradTransposed<NV, kVectors % NV, kSlide.rows,
-                                          (kSlide.rows > 0 ? G.x.kernel : 0),
-                                          (kSlide.rows > 0 ? G.out.w / kSlide.pieces
-                                           : G.out.w <= conv2d_impl::kMaxUnrolledPositions
-                                               ? G.out.w
-                                               : 0),
+                                          (kSlide.rows > 0 ? G.x.kernel : 0), kUnrolled,
                                           kSlide.pieces>(
             x_group, &conv2d_impl::PadPhases<pad>, xs, Tables::tap_offset.data(), dy_group,
             {kCout, p.taps, p.k, p.plane, p.cols, G.out.h, G.out.w, bp.cout_padded, Batch,
