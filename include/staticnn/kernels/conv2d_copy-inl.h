@@ -133,24 +133,30 @@ inline constexpr bool kMaskedLoadsStayInside = HWY_ARCH_X86 && HWY_TARGET <= HWY
 // a row of a stride-1 unfolded copy, each vector one masked load (its lanes
 // outside the row are zeros, not read) and one store. Zeroing the edges one
 // float at a time around an overlapping pair of copied vectors took 14% of
-// LeNet-5's conv1 forward on AVX-512 (28-float rows, 5 copies each).
+// LeNet-5's conv1 forward on AVX-512 (28-float rows, 5 copies each). A row of
+// at least a vector ends with a whole vector that overlaps the previous one,
+// not a masked store: AVX2's vmaskmovps store is slow on AMD's Zen 3, where
+// the 160 of them (one per row of 28 floats) in LeNet-5's conv1 forward took
+// about 0.4 us of its 3.4 (AVX2 only, peak_bench 101.6 GFLOP/s).
 HWY_INLINE void CopyShiftedRow(const float* HWY_RESTRICT from, int width, int shift,
                                float* HWY_RESTRICT to, int cols) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
   const KernelTag d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
-  for (int i = 0; i < cols; i += N) {
+  const auto shifted = [&](int i) HWY_ATTR {  // to[i, i + N), read with a mask
     const int before = std::clamp(-shift - i, 0, N);  // lanes left of the row
     const int until = std::clamp(width - shift - i, 0, N);  // lanes up to its end
     const auto inside = hn::AndNot(hn::FirstN(d, static_cast<std::size_t>(before)),
                                    hn::FirstN(d, static_cast<std::size_t>(until)));
-    const auto v = hn::MaskedLoad(inside, d, from + i + shift);
-    if (i + N <= cols) {
-      hn::StoreU(v, d, to + i);
-    } else {
-      StoreFirstN(d, v, to + i, static_cast<std::size_t>(cols - i));
-    }
+    return hn::MaskedLoad(inside, d, from + i + shift);
+  };
+  if (cols < N) {
+    StoreFirstN(d, shifted(0), to, static_cast<std::size_t>(cols));
+    return;
   }
+  int i = 0;
+  for (; i + N <= cols; i += N) hn::StoreU(shifted(i), d, to + i);
+  if (i < cols) hn::StoreU(shifted(cols - N), d, to + cols - N);
 #else
   (void)from, (void)width, (void)shift, (void)to, (void)cols;
 #endif
