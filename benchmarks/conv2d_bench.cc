@@ -79,6 +79,8 @@ constexpr Conv2dGeometry kDsCnnPw = conv({64, 25, 5}, 64, 1, 0);
 // DS-CNN's first layer: one input plane, kernel 10x4, stride 2, padding 5x1.
 constexpr Conv2dGeometry kDsCnnConv1 = {
     {1, 49, 10}, {64, 25, 5}, {10, 2, 5, 1}, {4, 2, 1, 1}, 1, true};
+// MobileNetV1's first layer: 3 input planes of 96x96, 8 filters 3x3, stride 2.
+constexpr Conv2dGeometry kMobileNetConv1 = conv({3, 96, 96}, 8, 3, 1, 1, 2);
 constexpr Conv2dGeometry kMobileNetPw48 = conv({8, 48, 48}, 16, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw6 = conv({128, 6, 6}, 128, 1, 0);
 constexpr Conv2dGeometry kMobileNetPw3 = conv({256, 3, 3}, 256, 1, 0);
@@ -163,6 +165,7 @@ void MobileNetDw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetD
 void MobileNetDw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetDw3>(m); }
 void DsCnnPw(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnPw>(m); }
 void DsCnnConv1(Pass, const Buffers& m) { RunForward<conv2d_bench::kDsCnnConv1>(m); }
+void MobileNetConv1(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetConv1>(m); }
 void MobileNetPw48(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw48>(m); }
 void MobileNetPw6(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw6>(m); }
 void MobileNetPw3(Pass, const Buffers& m) { RunForward<conv2d_bench::kMobileNetPw3>(m); }
@@ -250,6 +253,7 @@ HWY_EXPORT(MobileNetDw6);
 HWY_EXPORT(MobileNetDw3);
 HWY_EXPORT(DsCnnPw);
 HWY_EXPORT(DsCnnConv1);
+HWY_EXPORT(MobileNetConv1);
 HWY_EXPORT(MobileNetPw48);
 HWY_EXPORT(MobileNetPw6);
 HWY_EXPORT(MobileNetPw3);
@@ -412,6 +416,7 @@ STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_128x6x6, MobileNetDw6, kMobileN
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetDw3x3_256x3x3, MobileNetDw3, kMobileNetDw3);
 STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnPw1x1_64x25x5_64f, DsCnnPw, kDsCnnPw);
 STATICNN_CONV2D_FORWARD_BENCHMARK(DsCnnConv1_1x49x10_64f10x4s2, DsCnnConv1, kDsCnnConv1);
+STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetConv1_3x96x96_8f3x3s2, MobileNetConv1, kMobileNetConv1);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_8x48x48_16f, MobileNetPw48, kMobileNetPw48);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x6x6_128f, MobileNetPw6, kMobileNetPw6);
 STATICNN_CONV2D_FORWARD_BENCHMARK(MobileNetPw1x1_128x3x3_256f, MobileNetPw3From128,
