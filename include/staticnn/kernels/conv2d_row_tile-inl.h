@@ -103,6 +103,12 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
     for (int t = 0; t < kTaps; ++t) offset[t] = tap_offset[t];
     for (int c = 0; c < channels; ++c) {
       const float* HWY_RESTRICT plane = src + c * channel_stride;
+      // Hidden from the optimizer once per channel: without it g++ 12 loaded
+      // the weights as scalars into stack slots and copied them from slot to
+      // slot inside the loop (RowTileRows<8, 9, 27, 1>: 736 stack accesses,
+      // 176 with it; MobileNetV1's first layer, 3 -> 8 channels 3x3 stride 2
+      // at 96x96, AVX2: 28.9 -> 14.2 us).
+      a = Unshared(a);
 #pragma GCC unroll 16
       for (int t = 0; t < kTaps; ++t, a += kStepStride) {
         RowTileStep<R, NV, kRowStride>(d, plane + offset[t], a, acc);
