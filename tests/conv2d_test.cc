@@ -774,6 +774,13 @@ void TestConv2dBenchmarkShapes() {
   static_assert(conv2d_detail::backward_params_plan(conv({64, 56, 56}, 64, {1}, {1})).x_in_place);
   CheckConv2d<conv({64, 56, 56}, 64, {1}, {1})>();
   CheckConv2d<conv({64, 56, 56}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();
+  // MobileNetV1's first layer unfolds past kMaxUnfoldedFloats: its copies take
+  // less scratch than its phase planes and crop buffer would.
+  constexpr Conv2dGeometry kMobileNetConv1 = conv({3, 96, 96}, 8, {3, 2, 1}, {3, 2, 1});
+  static_assert(conv2d_detail::unfolded_floats(kMobileNetConv1) >
+                    conv2d_detail::kMaxUnfoldedFloats &&
+                conv2d_detail::unfold_columns_pays(kMobileNetConv1));
+  CheckConv2d<kMobileNetConv1>();
 }
 
 }  // namespace HWY_NAMESPACE

@@ -117,26 +117,6 @@ constexpr int unfolded_floats(const Conv2dGeometry& g) {
 }
 inline constexpr int kMaxUnfoldedFloats = 32768;
 
-// Forward unfolds the columns of an undilated convolution at stride 1 when at
-// least 1/10 of the padded width would be discarded (LeNet-5's conv1 28 of 32,
-// conv2 10 of 14, 5x5 on 32x32 32 of 36): kernel.w copies of the input cost
-// less than those FMAs and the crop (3x32x32 -> 10 5x5 on AVX-512, 1/9
-// discarded: forward 8.4 -> 7.5 us, its weight gradient's dot form, which
-// reads the same copies, 10.0 -> 8.5 us).
-// With a stride, whenever a column would be discarded: the phase split is a
-// copy anyway, and the unfolded one (kernel.w / stride.x times its size) needs
-// no crop. ResNet-8's 3x3 stride-2 layers on AVX-512 spent a quarter (16->32 at
-// 32x32) and a sixth (32->64 at 16x16) of their time splitting the phases
-// (PadPhases, 17-column planes, a call per row) and computed 272 and 80
-// outputs on the padded width for 256 and 64.
-constexpr bool unfold_columns_pays(const Conv2dGeometry& g) {
-  const bool strided = g.y.stride > 1 || g.x.stride > 1;
-  const int discarded = padded_cols(g) - g.out.w;
-  return g.y.dilation == 1 && g.x.dilation == 1 && g.x.kernel > 1 &&
-         (strided ? discarded > 0 : discarded * 10 >= padded_cols(g)) &&
-         unfolded_floats(g) <= kMaxUnfoldedFloats;
-}
-
 constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = false) {
   ForwardPlan p;
   p.unfolded = unfolded;
@@ -156,6 +136,31 @@ constexpr ForwardPlan forward_plan(const Conv2dGeometry& g, bool unfolded = fals
   p.ybuf = r.at(p.cols == g.out.w ? 0 : p.co.mr * p.qeff);  // crop buffer, if any
   p.floats = r.end;
   return p;
+}
+
+// Forward unfolds the columns of an undilated convolution at stride 1 when at
+// least 1/10 of the padded width would be discarded (LeNet-5's conv1 28 of 32,
+// conv2 10 of 14, 5x5 on 32x32 32 of 36): kernel.w copies of the input cost
+// less than those FMAs and the crop (3x32x32 -> 10 5x5 on AVX-512, 1/9
+// discarded: forward 8.4 -> 7.5 us, its weight gradient's dot form, which
+// reads the same copies, 10.0 -> 8.5 us).
+// With a stride, whenever a column would be discarded: the phase split is a
+// copy anyway, and the unfolded one (kernel.w / stride.x times its size) needs
+// no crop. ResNet-8's 3x3 stride-2 layers on AVX-512 spent a quarter (16->32 at
+// 32x32) and a sixth (32->64 at 16x16) of their time splitting the phases
+// (PadPhases, 17-column planes, a call per row) and computed 272 and 80
+// outputs on the padded width for 256 and 64.
+// Copies past kMaxUnfoldedFloats unfold too where they take no more scratch
+// than the phase planes and the crop buffer would: MobileNetV1's first layer
+// (3x96x96 -> 8x48x48, 3x3 stride 2: 165 KiB against 186 KiB) ran 18.7 us on
+// the phase planes and 14.4 us unfolded (AVX2).
+constexpr bool unfold_columns_pays(const Conv2dGeometry& g) {
+  const bool strided = g.y.stride > 1 || g.x.stride > 1;
+  const int discarded = padded_cols(g) - g.out.w;
+  return g.y.dilation == 1 && g.x.dilation == 1 && g.x.kernel > 1 &&
+         (strided ? discarded > 0 : discarded * 10 >= padded_cols(g)) &&
+         (unfolded_floats(g) <= kMaxUnfoldedFloats ||
+          forward_plan(g, true).floats <= forward_plan(g).floats);
 }
 
 // Forward with vectors along the output channels (conv2d_forward_channels-inl.h):
