@@ -184,8 +184,12 @@ constexpr bool PoolFusesIntoTiles() {
 // A max pool fused into a row-tile convolution that unfolds its columns at
 // stride 1 (LeNet-5's conv1, CIFAR's 128->128 at 8x8), computed per pool phase
 // (conv2d_pool_phases-inl.h), when its copies fit forward's scratch; taken
-// with 32 vector registers, where a tile holds 6 channels: with 16 (2
-// channels) CIFAR-style inference on AVX2 lost 3-5% and LeNet-5 gained nothing.
+// with 32 vector registers, where a tile holds 6 channels. With 16 a tile
+// holds 2, and each pair of channels reads all of the copies again: taken
+// only where they stay in L1 (kPoolPhaseL1Floats). LeNet-5's conv1 (10.5 KiB
+// of copies) then saves the pass over its 6x28x28 output, LeNet-5 inference
+// 2% faster on a Zen 3; CIFAR's 128->128 (80 KiB) made CIFAR-style inference
+// 4% slower.
 template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1>
 constexpr bool PoolPhasesFit() {
 #if HWY_TARGET != HWY_SCALAR
@@ -201,9 +205,17 @@ constexpr bool PoolPhasesFit() {
   return false;
 #endif
 }
+inline constexpr int kPoolPhaseL1Floats = 4096;  // 16 KiB: half of a 32 KiB L1
 template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1>
 constexpr bool PoolPhasesPay() {
-  return kVectorRegisters == 32 && PoolPhasesFit<G, P, Batch>();
+#if HWY_TARGET != HWY_SCALAR
+  return PoolPhasesFit<G, P, Batch>() &&
+         (kVectorRegisters == 32 ||
+          conv2d_detail::unfolded_floats(conv2d_impl::PoolPhaseCopies<G, P>()) <=
+              kPoolPhaseL1Floats);
+#else
+  return false;
+#endif
 }
 
 template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1, bool kRelu = false>
