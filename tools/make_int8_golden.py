@@ -898,7 +898,9 @@ def emit_network(layers, shape, act, current, tensor, ops):
                     offset += n
                 else:
                     outputs.append(current)
-            current = activation((1, h, w, c))
+            # The sum has the paths' shape (a strided block's, not its input's): LiteRT
+            # resized a wrong one at prepare, TFLM's PAD after it refused it.
+            current = activation((1, out_shape[1], out_shape[2], out_shape[0]))
 
             def write(fb, act_fn=act_fn):
                 tflite.AddOptionsStart(fb)
