@@ -312,8 +312,13 @@ def run_peers(saved=None):
             return [], "the peer results in %s are %s." % (saved, what)
         return [], "tools/peers/run_peers.py failed (exit status %d, stdout %s)%s" % (
             status, what, "; stderr ends with:\n" + tail(stderr, 8) if stderr.strip() else ".")
-    peers, bad = [], 0
+    peers, bad, failed = [], 0, []
     for item in data:
+        # An engine that ran and failed says why in its note, with no time.
+        if (isinstance(item, dict) and item.get("median_seconds") is None and
+                item.get("case") and item.get("engine") and item.get("note")):
+            failed.append("%s / %s (%s)" % (item["case"], item["engine"], item["note"]))
+            continue
         try:
             seconds = float(item["median_seconds"])
             if not (seconds > 0 and math.isfinite(seconds)):
@@ -327,6 +332,8 @@ def run_peers(saved=None):
     note = "Peer results reused from %s." % saved if saved else None
     if status != 0:
         note = "tools/peers/run_peers.py exited with status %d (its output was used)." % status
+    if failed:
+        note = (note + " " if note else "") + "Failed, so left blank: %s." % "; ".join(failed)
     if bad:
         note = (note + " " if note else "") + "%d malformed peer entries were ignored." % bad
     return peers, note
