@@ -175,8 +175,8 @@ void TestConv2dForwardPooled() {
                 "the tiles pool on every SIMD target");
   static_assert(PoolPhasesPay<conv2d_pool_test::kLeNet1, PoolOf(conv2d_pool_test::kLeNet1)>(),
                 "LeNet-5's conv1 pools per phase: its copies stay in L1");
-  static_assert(PoolPhasesPay<conv2d_pool_test::kCifar128, PoolOf(conv2d_pool_test::kCifar128)>() ==
-                    (kVectorRegisters == 32),
+  static_assert(PoolPhasesPay<conv2d_pool_test::kCifar128,
+                              PoolOf(conv2d_pool_test::kCifar128)>() == (kVectorRegisters == 32),
                 "CIFAR's 128->128 at 8x8 pools per phase with 32 vector registers only: "
                 "with 16 its copies (80 KiB) are read again for every 2 channels");
   constexpr int kLanes = static_cast<int>(hwy::HWY_NAMESPACE::MaxLanes(KernelTag()));

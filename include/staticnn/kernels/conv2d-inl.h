@@ -188,7 +188,7 @@ constexpr bool PoolFusesIntoTiles() {
 // holds 2, and each pair of channels reads all of the copies again: taken
 // only where they stay in L1 (kPoolPhaseL1Floats). LeNet-5's conv1 (10.5 KiB
 // of copies) then saves the pass over its 6x28x28 output, LeNet-5 inference
-// 2% faster on a Zen 3; CIFAR's 128->128 (80 KiB) made CIFAR-style inference
+// 4-5% faster on a Zen 3; CIFAR's 128->128 (80 KiB) made CIFAR-style inference
 // 4% slower.
 template <Conv2dGeometry G, Pool2dGeometry P, int Batch = 1>
 constexpr bool PoolPhasesFit() {
