@@ -128,7 +128,7 @@ void TestHardswish() {
 void TestKinks() {
   const float x[8] = {-3.0f, 0.0f, 3.0f, 6.0f, -4.0f, 7.0f, -1.5f, 1.0f};
   const float dy[8] = {2, 2, 2, 2, 2, 2, 2, 2};
-  float y[8], dx[8];
+  float y[8] = {}, dx[8];  // ReLU6's backward reads x, not y
   Kernel<ReLU6>::Backward<Shape{8, 1, 1}, 1>(
       BackwardArgs{x, y, dy, dx, nullptr, nullptr, nullptr, nullptr, nullptr});
   const float relu6_dx[8] = {0, 0, 2, 0, 0, 0, 0, 2};  // zero at both kinks 0 and 6

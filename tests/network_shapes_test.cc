@@ -13,7 +13,6 @@
 
 #include <array>
 #include <cstddef>
-#include <ostream>
 #include <type_traits>
 #include <utility>
 
@@ -33,11 +32,6 @@ struct Row {
   long params = 0, macs = 0;
   constexpr bool operator==(const Row&) const = default;
 };
-
-void PrintTo(const Row& r, std::ostream* os) {
-  *os << "{" << r.out.c << "x" << r.out.h << "x" << r.out.w << ", params " << r.params
-      << ", macs " << r.macs << "}";
-}
 
 // Every layer's Row, read through the public per-layer constants.
 template <class Net>
