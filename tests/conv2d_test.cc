@@ -650,12 +650,18 @@ void TestConv2dBatched() {
                  conv2d_impl::SlidingTileShape<kThreePieces>(3).vectors == 2));
   CheckBatched<kTwoPieces>();
   CheckBatched<kThreePieces>();
-  // The plane tiles' band of rows per plane height (conv2d_depthwise-inl.h):
-  // dx of one input channel, 13 rows in 2 bands of 7 that overlap, 9 in 2 of
-  // 5, rows of 40 in two overlapping chunks of columns; forward of 3 input
-  // channels per output channel, 11 rows in 2 bands of 6.
-  static_assert(conv2d_impl::PlaneTileRows(13) == 7 && conv2d_impl::PlaneTileRows(9) == 5 &&
-                conv2d_impl::PlaneTileRows(11) == 6 && conv2d_impl::PlaneTileRows(28) == 7);
+  // The plane tiles' band of rows per plane height (conv2d_depthwise-inl.h).
+  // With 32 registers (two vectors a row): dx of one input channel, 13 rows in
+  // 2 bands of 7 that overlap, 9 in 2 of 5, rows of 40 in two overlapping
+  // chunks of columns; forward of 3 input channels per output channel, 11 rows
+  // in 2 bands of 6. With 16 (one vector a row, at least kFmaChains rows): 13
+  // in 2 of 8, 9 in one band, 11 in 2 of 8; LeNet-5's 28 rows in 3 of 10.
+  using conv2d_impl::PlaneTileRows;
+  static_assert(kVectorRegisters == 32
+                    ? PlaneTileRows<5>(13) == 7 && PlaneTileRows<3>(9) == 5 &&
+                          PlaneTileRows<3>(11) == 6 && PlaneTileRows<5>(28) == 7
+                    : PlaneTileRows<5>(13) == 8 && PlaneTileRows<3>(9) == 9 &&
+                          PlaneTileRows<3>(11) == 8 && PlaneTileRows<5>(28) == 10);
   CheckBatched<conv({1, 13, 20}, 3, {5, 1, 2}, {3, 1, 1})>();
   CheckBatched<conv({1, 9, 40}, 4, {3, 1, 1}, {3, 1, 1}, 1, false)>();
   constexpr Conv2dGeometry kSeveralInputs = conv({6, 11, 9}, 2, {3, 1, 1}, {3, 1, 1}, 2);

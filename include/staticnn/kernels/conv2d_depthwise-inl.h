@@ -39,13 +39,25 @@ namespace cd = ::staticnn::conv2d_detail;
 
 using cd::kPlaneRows;
 constexpr int PlaneTileVectors() { return kVectorRegisters == 32 ? 2 : 1; }
-// Output rows of OutputPlane's tiles for a plane of `rows`: from kPlaneRows to
-// 8, the fewest rows computed (the last band overlaps the one before), then
-// the most (each input row is loaded for KH + R - 1 of R rows' taps).
+// FMAs in flight that keep both FMA pipes busy: 4 cycles of latency, 2 a cycle.
+inline constexpr int kFmaChains = 8;
+// Output rows of OutputPlane's tiles of KH kernel rows for a plane of `rows`,
+// from kPlaneRows to the most that fit the registers (R * NV accumulators, KH
+// weights, the loaded vector; at most 8 with 32 registers, 10 with 16): the
+// least time, then the most rows (each input row is loaded for KH + R - 1 of
+// R rows' taps). A band of R rows (the last one overlaps the one before) takes
+// the time of R * NV accumulators, or of kFmaChains where fewer: each is a
+// chain of KH * KW dependent FMAs. With 16 registers (one vector a row) the
+// fewest rows computed chose 7 for LeNet-5's 28 rows, 7 chains: 10 rows in 3
+// bands took its conv1 dx from 3.82 to 3.50 us (AVX2, Zen 3).
+template <int KH>
 constexpr int PlaneTileRows(int rows) {
+  constexpr int NV = PlaneTileVectors();
+  constexpr int kMostRows = kVectorRegisters == 32 ? 8 : std::min(10, kVectorRegisters - KH - 1);
+  const auto time = [&](int r) { return (rows + r - 1) / r * std::max(r * NV, kFmaChains); };
   int best = kPlaneRows;
-  for (int r = kPlaneRows; r <= 8; ++r) {
-    if ((rows + r - 1) / r * r <= (rows + best - 1) / best * best) best = r;
+  for (int r = kPlaneRows; r <= std::min(rows, kMostRows); ++r) {
+    if (time(r) <= time(best)) best = r;
   }
   return best;
 }
@@ -209,7 +221,7 @@ HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
   for (int g = 0; g < G.groups; ++g) {
     PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(
         x + g * kCin * G.in.h * G.in.w, xs);
-    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.out.h), p.cols, kRelu>(
+    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows<G.y.kernel>(G.out.h), p.cols, kRelu>(
         xs, kCin, p.plane, w + g * p.k, G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
         G.out.h, G.out.w);
   }
@@ -237,7 +249,7 @@ HWY_INLINE void DepthwiseBackwardInput(const float* HWY_RESTRICT dy,
     for (int i = 0; i < kCout * kTaps; i += kTaps) {
       for (int t = 0; t < kTaps; ++t) flipped[i + t] = wg[i + kTaps - 1 - t];
     }
-    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows(G.in.h), p.cols>(
+    OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows<G.y.kernel>(G.in.h), p.cols>(
         dys + kBase, kCout, p.plane, flipped, 0.0f, dx + g * G.in.h * G.in.w, G.in.h, G.in.w);
   }
 }
