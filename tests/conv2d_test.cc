@@ -477,9 +477,15 @@ void TestConv2dDepthwisePlanes() {
   static_assert(ForwardPathOf<conv({3, 5, 31}, 3, {3, 1, 1}, {3, 1, 1}, 3), 1>() ==
                 ForwardPath::depthwise_lanes);
   // Flat: DS-CNN, a plane of 99 positions that no vector divides (no bias), one
-  // column (every tap beside the centre column masked off); rows wider than a
-  // vector (4x3x31): TestConv2dGroupsAndShapes.
-  CheckDepthwiseFlat<conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64)>();        // DS-CNN
+  // column (every tap beside the centre column masked off), 5x5 windows (with 16
+  // registers the only ones whose weights are broadcast per tile, not held);
+  // rows wider than a vector (4x3x31): TestConv2dGroupsAndShapes.
+  constexpr Conv2dGeometry kDsCnn = conv({64, 25, 5}, 64, {3, 1, 1}, {3, 1, 1}, 64);
+  constexpr Conv2dGeometry kFlat5x5 = conv({3, 10, 10}, 3, {5, 1, 2}, {5, 1, 2}, 3);
+  static_assert(conv2d_impl::DepthwiseFlatHoldsWeights<kDsCnn>() == (kVectorRegisters == 16) &&
+                !conv2d_impl::DepthwiseFlatHoldsWeights<kFlat5x5>());
+  CheckDepthwiseFlat<kDsCnn>();
+  CheckDepthwiseFlat<kFlat5x5>();
   CheckDepthwiseFlat<conv({5, 9, 11}, 5, {3, 1, 1}, {3, 1, 1}, 5, false)>();
   CheckDepthwiseFlat<conv({2, 70, 1}, 2, {3, 1, 1}, {3, 1, 1}, 2)>();
   CheckDepthwiseLanes<conv({16, 48, 48}, 16, {3, 2, 1}, {3, 2, 1}, 16), 12>();  // 48 -> 24
