@@ -49,7 +49,7 @@ inline constexpr int kFmaChains = 8;
 // the time of R * NV accumulators, or of kFmaChains where fewer: each is a
 // chain of KH * KW dependent FMAs. With 16 registers (one vector a row) the
 // fewest rows computed chose 7 for LeNet-5's 28 rows, 7 chains: 10 rows in 3
-// bands took its conv1 dx from 3.82 to 3.50 us (AVX2, Zen 3).
+// bands took its conv1 dx from 3.79 to 3.51 us (AVX2, Zen 3).
 template <int KH>
 constexpr int PlaneTileRows(int rows) {
   constexpr int NV = PlaneTileVectors();

@@ -10,14 +10,13 @@
 // The plane is copied between zeros, which the rows above and below read;
 // a tap column kw != P also reads across a row's edge, into the neighbouring
 // row: its sums are kept apart (KW accumulators per vector) and masked off
-// where they wrapped (FlatColumnMasks) before they are added up. With 16
-// registers the KH*KW weights are broadcast once per channel and held in
-// registers beside tiles of fewer vectors (where they leave room for a
-// vector's KW accumulators); with 32, a tile of kTileAccumulators broadcasts
-// each as it needs it. Outputs are
+// where they wrapped (FlatColumnMasks) before they are added up. Outputs are
 // stored straight into NCHW y: the last vector of a plane overlaps the
 // previous one instead of running short (so planes have at least a vector:
-// lanes_for(H*W)).
+// lanes_for(H*W)). With 16 registers the KH*KW weights are broadcast once per
+// channel and held in registers beside tiles of fewer vectors (where they
+// leave room for a vector's KW accumulators); with 32, a tile of
+// kTileAccumulators broadcasts each weight as it needs it.
 //   DepthwiseFlatHoldsWeights  whether the weights stay in registers
 //   DepthwiseFlatTile     TV output vectors of one channel
 //   DepthwiseFlatForward  the layer: per channel, copy, then tiles
@@ -55,7 +54,7 @@ using DepthwiseFlatTag =
                                                cd::lanes_for(G.in.h * G.in.w))>;
 
 // Held in registers on 16-register targets, where the tiles re-broadcasting
-// them was a third of their loads: DS-CNN's 64x25x5 (16 vectors of 8, tiles of
+// them was a sixth of their loads: DS-CNN's 64x25x5 (16 vectors of 8, tiles of
 // 4 -> 2) 3.82 -> 3.66 us, DS-CNN inference 69.7 -> 68.9 us (AVX2, Zen 3).
 template <Conv2dGeometry G>
 constexpr bool DepthwiseFlatHoldsWeights() {
