@@ -528,6 +528,17 @@ void TestConv2dPointwisePlanes() {
   // general path's scratch holds them; not for 128 -> 250 on 3x3.
   static_assert(conv2d_impl::PointwiseInputFits(conv({64, 25, 5}, 64, {1}, {1})));
   static_assert(!conv2d_impl::PointwiseInputFits(conv({128, 3, 3}, 250, {1}, {1})));
+  // The tiles: 8 x 3 with 32 registers; with 16, 6 x 2 for DS-CNN's 64
+  // channels over 16 vectors (the last row tile of 4), 4 x 3 for 128 channels
+  // over 5 vectors (MobileNetV1's 6x6 on 8 lanes, in the channels-in-lanes
+  // test below), where 6 x 2 would end in a 6 x 1 tile.
+  using conv2d_impl::PointwiseTileShape;
+  static_assert(kVectorRegisters == 32
+                    ? PointwiseTileShape(64, 16).rows == 8 && PointwiseTileShape(128, 5).rows == 8
+                    : PointwiseTileShape(64, 16).rows == 6 &&
+                          PointwiseTileShape(64, 16).vectors == 2 &&
+                          PointwiseTileShape(128, 5).rows == 4 &&
+                          PointwiseTileShape(128, 5).vectors == 3);
 }
 
 // 1x1 stride-1 layers on small planes with the output channels in the lanes

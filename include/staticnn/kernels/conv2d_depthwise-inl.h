@@ -39,8 +39,6 @@ namespace cd = ::staticnn::conv2d_detail;
 
 using cd::kPlaneRows;
 constexpr int PlaneTileVectors() { return kVectorRegisters == 32 ? 2 : 1; }
-// FMAs in flight that keep both FMA pipes busy: 4 cycles of latency, 2 a cycle.
-inline constexpr int kFmaChains = 8;
 // Output rows of OutputPlane's tiles of KH kernel rows for a plane of `rows`,
 // from kPlaneRows to the most that fit the registers (R * NV accumulators, KH
 // weights, the loaded vector; at most 8 with 32 registers, 10 with 16): the

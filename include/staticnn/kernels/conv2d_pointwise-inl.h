@@ -12,6 +12,8 @@
 // computed twice and stored twice with the same values). kRelu stores
 // max(0, .) of the sums (a ReLU fused into the layer: the ReLU's bits, one
 // pass over y fewer).
+//   PointwiseTileShape  MR x NV for the layer: 8 x 3, or with 16 registers
+//                     6 x 2 or 4 x 3, whichever keeps the FMA pipes busier
 //   PointwiseTile     MR output channels x NV vectors of positions
 //   PointwiseForward  the layer: blocks of positions, tiles of channels
 //   PointwiseBackwardInput  the forward of the transposed weights
@@ -40,9 +42,40 @@ namespace hn = hwy::HWY_NAMESPACE;
 namespace conv2d_impl {
 namespace cd = ::staticnn::conv2d_detail;
 
-// 8 x 3 accumulators with 32 registers, 4 x 3 with 16 (the row tile's shapes).
-inline constexpr int kPointwiseRows = kVectorRegisters == 32 ? 8 : 4;
-inline constexpr int kPointwiseVectors = 3;
+// A tile's shape: MR output channels x NV vectors of positions.
+struct PointwiseShape {
+  int rows = 0, vectors = 0;
+};
+
+// FMA issue slots per input channel of a layer of M output channels over
+// `vectors` vectors of positions in `shape`'s tiles: the blocks of NV vectors
+// and the one of the vectors left, each in tiles of MR channels and one of the
+// channels left; a tile of fewer than kFmaChains accumulators takes the time of
+// kFmaChains.
+constexpr int PointwiseTime(int M, int vectors, PointwiseShape shape) {
+  const auto tiles = [&](int nv) {
+    const int rest = M % shape.rows;
+    return M / shape.rows * std::max(shape.rows * nv, kFmaChains) +
+           (rest != 0 ? std::max(rest * nv, kFmaChains) : 0);
+  };
+  const int rest = vectors % shape.vectors;
+  return vectors / shape.vectors * tiles(shape.vectors) + (rest != 0 ? tiles(rest) : 0);
+}
+
+// 8 x 3 with 32 registers. With 16, 12 accumulators beside the NV loaded
+// vectors and the broadcast weight: 6 x 2 or 4 x 3 (3 x 4 spills one), 6 x 2
+// unless 4 x 3 takes less time (PointwiseTime). At equal time 6 x 2 measured
+// faster, with two vector loads a step (and six broadcasts) against three (and
+// four). Zen 3, AVX2, alternating runs: DS-CNN's 64 -> 64 on 25x5 (16
+// vectors) 11.4 -> 10.8 us and DS-CNN inference 69.1 -> 66.0 us; MobileNetV1's
+// 8 -> 16 on 48x48 8.0 -> 7.3 us; 64 -> 64 on 56x56 unchanged. MobileNetV1's
+// 128 -> 128 on 6x6 (5 vectors: 6 x 2 ends in a 6 x 1 tile, 6 chains) keeps
+// 4 x 3: 14.5 us against 15.7 with 6 x 2.
+constexpr PointwiseShape PointwiseTileShape(int M, int vectors) {
+  if (kVectorRegisters == 32) return {8, 3};
+  const PointwiseShape wide{6, 2}, deep{4, 3};
+  return PointwiseTime(M, vectors, deep) < PointwiseTime(M, vectors, wide) ? deep : wide;
+}
 
 constexpr bool PointwiseFits(const Conv2dGeometry& g) {
   return g.groups == 1 && g.y.kernel == 1 && g.x.kernel == 1 && g.y.stride == 1 &&
@@ -86,12 +119,12 @@ HWY_INLINE void PointwiseTile(D d, const float* HWY_RESTRICT x, const int* start
   }
 }
 
-// Rows [0, M) of the tiles whose vectors start at start[0, NV).
-template <int NV, int K, int Q, int M, bool kRelu, class D>
+// Rows [0, M) in tiles of MR, whose vectors start at start[0, NV).
+template <int MR, int NV, int K, int Q, int M, bool kRelu, class D>
 HWY_INLINE void PointwiseRows(D d, const float* HWY_RESTRICT x, const int* start,
                               const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
                               float* HWY_RESTRICT y, const float* ahead, int ahead_floats) {
-  constexpr int MR = kPointwiseRows, kWhole = M - M % MR;
+  constexpr int kWhole = M - M % MR;
   for (int m = 0; m < kWhole; m += MR) {
     PointwiseTile<MR, NV, K, Q, kRelu>(d, x, start, w + m * K, b != nullptr ? b + m : nullptr,
                                 y + m * Q, m == 0 ? ahead : nullptr, ahead_floats);
@@ -116,7 +149,9 @@ HWY_INLINE void PointwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
   const PointwiseTag<G> d;
   constexpr int N = static_cast<int>(hn::MaxLanes(d));
   constexpr int Q = G.out.h * G.out.w, K = G.in.c, M = G.out.c;
-  constexpr int kVectors = cd::ceil_div(Q, N), NV = kPointwiseVectors;
+  constexpr int kVectors = cd::ceil_div(Q, N);
+  constexpr PointwiseShape kShape = PointwiseTileShape(M, kVectors);
+  constexpr int MR = kShape.rows, NV = kShape.vectors;
   const float* HWY_RESTRICT bias = G.bias ? b : nullptr;
   // Inputs larger than L1 (64x56x56: 800 KB a sample) come from L2 or L3 in
   // K rows at once, more streams than the hardware prefetchers follow: the
@@ -130,14 +165,14 @@ HWY_INLINE void PointwiseForward(const float* HWY_RESTRICT x, const float* HWY_R
     for (int v = 0; v < NV; ++v) start[v] = std::min((v0 + v) * N, Q - N);
     const int next = std::min(v0 + NV, kVectors) * N;
     const float* ahead = kAhead && next < Q ? x + next : nullptr;
-    PointwiseRows<NV, K, Q, M, kRelu>(d, x, start, w, bias, y, ahead,
+    PointwiseRows<MR, NV, K, Q, M, kRelu>(d, x, start, w, bias, y, ahead,
                                       std::min(NV * N, Q - next));
   }
   if constexpr (kVectors % NV != 0) {
     constexpr int kRest = kVectors % NV;
     int start[kRest];
     for (int v = 0; v < kRest; ++v) start[v] = std::min((kVectors - kRest + v) * N, Q - N);
-    PointwiseRows<kRest, K, Q, M, kRelu>(d, x, start, w, bias, y, nullptr, 0);
+    PointwiseRows<MR, kRest, K, Q, M, kRelu>(d, x, start, w, bias, y, nullptr, 0);
   }
 }
 

@@ -6,6 +6,7 @@
 //                      16 below; AArch64: 32)
 //   kTileAccumulators  accumulators a register tile may use, leaving room for
 //                      its operands
+//   kFmaChains         independent accumulators that keep the FMA pipes busy
 //   InRegister(v)      keeps a loaded vector in a register for several FMAs
 //   Unshared(p)        the opposite for loads through p: each where it is used
 //
@@ -62,6 +63,9 @@ inline constexpr int kVectorRegisters = 32;
 inline constexpr int kVectorRegisters = 16;
 #endif
 inline constexpr int kTileAccumulators = kVectorRegisters == 32 ? 24 : 12;
+// FMAs in flight that keep both FMA pipes busy: 4 cycles of latency, 2 a
+// cycle. A tile of fewer accumulators waits on their chains.
+inline constexpr int kFmaChains = 8;
 
 // A loaded vector that several FMAs use: without this, g++ folds the load into
 // each FMA as a memory operand, doubling the loads (-25% time on depthwise 3x3).
