@@ -14,9 +14,9 @@
 // stored straight into NCHW y: the last vector of a plane overlaps the
 // previous one instead of running short (so planes have at least a vector:
 // lanes_for(H*W)). With 16 registers the KH*KW weights are broadcast once per
-// channel and held in registers beside tiles of fewer vectors (where they
-// leave room for a vector's KW accumulators); with 32, a tile of
-// kTileAccumulators broadcasts each weight as it needs it.
+// channel and held in registers beside tiles of one vector (where they leave
+// room for its KW accumulators); with 32, a tile of kTileAccumulators
+// broadcasts each weight as it needs it.
 //   DepthwiseFlatHoldsWeights  whether the weights stay in registers
 //   DepthwiseFlatTile     TV output vectors of one channel
 //   DepthwiseFlatForward  the layer: per channel, copy, then tiles
@@ -54,8 +54,8 @@ using DepthwiseFlatTag =
                                                cd::lanes_for(G.in.h * G.in.w))>;
 
 // Held in registers on 16-register targets, where the tiles re-broadcasting
-// them was a sixth of their loads: DS-CNN's 64x25x5 (16 vectors of 8, tiles of
-// 4 -> 2) 3.82 -> 3.66 us, DS-CNN inference 69.7 -> 68.9 us (AVX2, Zen 3).
+// them was a sixth of their loads: DS-CNN's 64x25x5 (16 vectors of 8, then in
+// tiles of 4 -> 2) 3.82 -> 3.66 us, DS-CNN inference 69.7 -> 68.9 us (AVX2, Zen 3).
 template <Conv2dGeometry G>
 constexpr bool DepthwiseFlatHoldsWeights() {
   return kVectorRegisters == 16 &&
@@ -123,7 +123,12 @@ HWY_INLINE void DepthwiseFlatForward(const float* HWY_RESTRICT x, const float* H
   // accumulators; the last tile overlaps the previous one when they do not
   // divide the plane.
   constexpr bool kHeld = DepthwiseFlatHoldsWeights<G>();
-  constexpr int kAccumulators = kHeld ? kVectorRegisters - 1 - kTaps : kTileAccumulators;
+  // Held weights take tiles of one vector (its KW accumulators): with two, 6
+  // accumulators beside 9 weights, g++ spilled a weight to the stack and
+  // reloaded it inside the tiles. The unrolled tiles below are independent
+  // chains, which the core overlaps: DS-CNN's 64x25x5 3.29 -> 2.91 us, DS-CNN
+  // inference 63.9 -> 62.5 us (AVX2, Zen 3).
+  constexpr int kAccumulators = kHeld ? G.x.kernel : kTileAccumulators;
   constexpr int kVectors = cd::ceil_div(kPositions, N);
   constexpr int kTiles = cd::ceil_div(kVectors, std::max(1, kAccumulators / G.x.kernel));
   constexpr int TV = cd::ceil_div(kVectors, kTiles);
