@@ -70,7 +70,7 @@ constexpr int PointwiseTime(int M, int vectors, PointwiseShape shape) {
 // vectors) 11.4 -> 10.8 us and DS-CNN inference 69.1 -> 66.0 us; MobileNetV1's
 // 8 -> 16 on 48x48 8.0 -> 7.3 us; 64 -> 64 on 56x56 unchanged. MobileNetV1's
 // 128 -> 128 on 6x6 (5 vectors: 6 x 2 ends in a 6 x 1 tile, 6 chains) keeps
-// 4 x 3: 14.5 us against 15.7 with 6 x 2.
+// 4 x 3 (one run each: 14.5 us against 15.7 with 6 x 2).
 constexpr PointwiseShape PointwiseTileShape(int M, int vectors) {
   if (kVectorRegisters == 32) return {8, 3};
   const PointwiseShape wide{6, 2}, deep{4, 3};
