@@ -49,6 +49,15 @@ namespace int8_kernels {
 // 6 x 2 and 4 x 3 spilled (67.5, 70.1 and 65.6 us).
 inline constexpr bool kSixteenRegisters = HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3;
 inline constexpr int kTileChannels = 4;
+// The grid's tiles (grid-inl.h: taps and groups in one loop, the rows of the
+// shifted planes) have 5 output channels on AVX2: with its multiply-adds in
+// asm (multiply_add_pairs-inl.h) 5 x 2 takes 10 sums in registers and 7
+// loads per 10 multiply-adds, where g++ 12 kept one of 4 x 2's sums on the
+// stack and moved the others between registers (Zen 3: ResNet-8's 16x32x32
+// 3x3 layer 78 -> 63 us, LeNet-5's conv2 11.0 -> 7.9 us, int8 ResNet-8
+// inference 485 -> 373 us). The pointwise tiles stay 4 x 2: 5 x 2 made
+// MobileNetV1 2% slower (its channels are multiples of 8).
+inline constexpr int kGridTileChannels = HWY_TARGET == HWY_AVX2 ? 5 : kTileChannels;
 inline constexpr int kMaxTileVectors = kSixteenRegisters ? 2 : 4;
 
 // Depth values per staged int32 lane.
@@ -223,12 +232,11 @@ HWY_INLINE hn::Vec<D32> MultiplyAddLanes(hn::Vec<D32> in, hn::Vec<D32> weight, h
 
 // acc[m][v] = sum over groups g and taps t of the weight lane weights[m][g *
 // kTaps + t] times the staged vector at stage + g * kGroupStride + shift[t] +
-// v * lanes (a tap reads the group's plane shifted).
-template <int kGroups, int kTaps, int kGroupStride, int NV>
+// v * lanes (a tap reads the group's plane shifted), m < MR.
+template <int MR, int kGroups, int kTaps, int kGroupStride, int NV>
 HWY_INLINE void LaneTile(const std::int32_t* HWY_RESTRICT stage, const int* HWY_RESTRICT shift,
                          const std::int32_t* const* HWY_RESTRICT weights,
-                         VecTile<D32, kTileChannels, NV>& acc) {
-  constexpr int MR = kTileChannels;
+                         VecTile<D32, MR, NV>& acc) {
   const D32 d;
   const int lanes = static_cast<int>(hn::Lanes(d));
   VecTile<D32, MR, NV> sum1;

@@ -137,7 +137,7 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
   constexpr int KH = G.y.kernel, KW = G.x.kernel, kTaps = KH * KW;
   constexpr int kCin = G.in.c, kCout = G.out.c, kOutPlane = G.out.h * G.out.w;
   using Weights = ChannelLaneWeights<kCin, kCout, kTaps>;
-  constexpr int kGroups = Weights::kGroups, MR = kTileChannels;
+  constexpr int kGroups = Weights::kGroups, MR = kGridTileChannels;
   constexpr int NV = GridTileVectors<G>(), kPositions = G.out.h * P::kWidth;
   const D32 d;
   const hn::Rebind<std::int8_t, D32> d8;
@@ -160,7 +160,7 @@ void GridForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_point,
     // The tile of TV vectors at position q0 of the grid.
     const auto tile = [&]<int TV>(int q0) {
       VecTile<D32, MR, TV> acc;
-      LaneTile<kGroups, kTaps, P::kPhases * P::kValues, TV>(stage + q0, shift, rows, acc);
+      LaneTile<MR, kGroups, kTaps, P::kPhases * P::kValues, TV>(stage + q0, shift, rows, acc);
 #pragma GCC unroll 4
       for (int m = 0; m < MR; ++m) {
         const int co = std::min(co0 + m, kCout - 1);

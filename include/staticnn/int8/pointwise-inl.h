@@ -80,13 +80,14 @@ HWY_INLINE void PositionsGemm(const StageLanes& stage_lanes, std::int32_t x_zero
       // Rows past kCout repeat the last channel's weights, unstored.
       const std::int32_t* rows[MR];
       for (int m = 0; m < MR; ++m) rows[m] = weights.values[std::min(co0 + m, kCout - 1)];
-      for (int j0 = 0; j0 < count; j0 += NV * lanes) {
-        VecTile<D32, MR, NV> acc;
-        LaneTile<kGroups, 1, kBlock, NV>(stage + j0, kNoShift, rows, acc);
+      // The tile of TV vectors at position j0 of the block.
+      const auto tile = [&]<int TV>(int j0) {
+        VecTile<D32, MR, TV> acc;
+        LaneTile<MR, kGroups, 1, kBlock, TV>(stage + j0, kNoShift, rows, acc);
         for (int m = 0; m < MR && co0 + m < kCout; ++m) {
           const int co = co0 + m;
           const auto bias = hn::Set(d, (kBias ? b[co] : 0) + weights.Offset(co, x_zero_point));
-          if constexpr (NV == 4 && kPacksFour) {
+          if constexpr (TV == 4 && kPacksFour) {
             if (j0 + 4 * lanes <= count) {  // inside the plane, as count is
               RequantizeFour(d, hn::Add(bias, acc.Get(m, 0)), hn::Add(bias, acc.Get(m, 1)),
                              hn::Add(bias, acc.Get(m, 2)), hn::Add(bias, acc.Get(m, 3)), r[co],
@@ -94,7 +95,7 @@ HWY_INLINE void PositionsGemm(const StageLanes& stage_lanes, std::int32_t x_zero
               continue;
             }
           }
-          for (int v = 0; v < NV && j0 + v * lanes < count; ++v) {
+          for (int v = 0; v < TV && j0 + v * lanes < count; ++v) {
             const int q = q0 + j0 + v * lanes;
             const auto out = hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co]));
             if (q + lanes <= kPlane) {
@@ -102,10 +103,25 @@ HWY_INLINE void PositionsGemm(const StageLanes& stage_lanes, std::int32_t x_zero
             } else {
               HWY_ALIGN std::int8_t last[L];
               hn::Store(out, d8, last);
-              std::memcpy(y + co * kPlane + q, last, static_cast<std::size_t>(kPlane - q));
+              for (int i = 0; i < L && q + i < kPlane; ++i) y[co * kPlane + q + i] = last[i];
             }
           }
         }
+      };
+      // Tiles of NV vectors; the block's last positions in a tile of as few
+      // vectors as they need (MobileNetV1's 6x6 planes, 36 positions: AVX2's
+      // tiles of 2 vectors of 8 computed 48 lanes, now 40).
+      int j0 = 0;
+      for (; j0 + NV * lanes <= count; j0 += NV * lanes) tile.template operator()<NV>(j0);
+      const int left = (count - j0 + lanes - 1) / lanes;  // at most NV
+      if (left == NV) {
+        tile.template operator()<NV>(j0);
+      } else if (left == 3) {
+        tile.template operator()<std::min(3, NV)>(j0);
+      } else if (left == 2) {
+        tile.template operator()<std::min(2, NV)>(j0);
+      } else if (left == 1) {
+        tile.template operator()<1>(j0);
       }
     }
   }
@@ -143,7 +159,9 @@ void PointwiseForward(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero_poi
         if constexpr (Sx == 1) {
           StageLaneRow(rows, n, x_zero_point, to);
         } else {
-          HWY_ALIGN std::int32_t piece[G.in.w];
+          // Whole vectors: g++ 12 cannot see that a row shorter than a vector
+          // stores none, and warned of the store past it.
+          HWY_ALIGN std::int32_t piece[(G.in.w + kLanes32 - 1) / kLanes32 * kLanes32];
           StageLaneRow(rows, (n - 1) * Sx + 1, x_zero_point, piece);
           for (int j = 0; j < n; ++j) to[j] = piece[j * Sx];
         }
