@@ -46,7 +46,8 @@ namespace int8_kernels {
 // vectors and a broadcast fit 32 registers, 4 x 2 AVX2's and SSE4's 16. On
 // AVX2, 4 x 2 took ResNet-8's 16x32x32 layer from 65.2 to 58.1 us against 3 x
 // 2 (six loads per eight multiply-adds, where 3 x 2 had five per six); 5 x 2,
-// 6 x 2 and 4 x 3 spilled (67.5, 70.1 and 65.6 us).
+// 6 x 2 and 4 x 3 spilled (67.5, 70.1 and 65.6 us) while the multiply-adds
+// were intrinsics (see kGridTileChannels).
 inline constexpr bool kSixteenRegisters = HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3;
 inline constexpr int kTileChannels = 4;
 // The grid's tiles (grid-inl.h: taps and groups in one loop, the rows of the

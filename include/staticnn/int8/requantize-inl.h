@@ -112,6 +112,26 @@ HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
   const auto multiplier = hn::Set(d, k.m.multiplier);
   const auto nudge = hn::Set(d64, k.nudge);
   const auto minus = hn::Set(d64, k.minus);
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+  // x86 has a 64-bit arithmetic shift only from AVX-512 on; Highway's
+  // emulation is four instructions per vector. The low 32 bits of y >> right
+  // are those of the logical shift, except the top right - 32 of them, which
+  // are y's sign bit (bit 63, moved to bit 63 - right): a 32-bit shift left
+  // and arithmetic shift right by right - 32 copy it there, for both halves
+  // at once. The same bits with 4 instructions where there were 8.
+  const hn::Repartition<std::uint64_t, D> du64;
+  const auto logical = [&](hn::Vec<decltype(d64)> p) {
+    const auto up = hn::Add(p, nudge);
+    return hn::ShiftRightSame(
+        hn::BitCast(du64, hn::IfThenElse(hn::Lt(p, hn::Zero(d64)), hn::Add(up, minus), up)),
+        k.right);
+  };
+  const auto even = logical(hn::MulEven(a, multiplier));
+  const auto odd = logical(hn::MulEven(hn::Shuffle2301(a), multiplier));
+  const auto low = hn::OddEven(hn::Shuffle2301(hn::BitCast(d, odd)), hn::BitCast(d, even));
+  const int sign_bits = k.right > 32 ? k.right - 32 : 0;
+  return hn::ShiftRightSame(hn::ShiftLeftSame(low, sign_bits), sign_bits);
+#else
   const auto rounded = [&](hn::Vec<decltype(d64)> p) {
     const auto up = hn::Add(p, nudge);
     return hn::ShiftRightSame(hn::IfThenElse(hn::Lt(p, hn::Zero(d64)), hn::Add(up, minus), up),
@@ -121,6 +141,7 @@ HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
   const auto odd = rounded(hn::MulEven(hn::Shuffle2301(a), multiplier));
   // Each result is the low half of its 64-bit lane.
   return hn::OddEven(hn::Shuffle2301(hn::BitCast(d, odd)), hn::BitCast(d, even));
+#endif
 }
 #else
 template <class D>
