@@ -60,11 +60,20 @@ HWY_INLINE hn::Vec<D> ProductShifted(D d, hn::Vec<D> a, std::int32_t multiplier,
   const hn::Repartition<std::uint64_t, D> du64;
   const auto m = hn::Set(d, multiplier);
   const auto r = hn::Set(d64, round);
-  const auto even = hn::ShiftRightSame(hn::Add(hn::MulEven(a, m), r), shift);
   const auto a_odd = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, a)));
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+  // The logical shift and a 32-bit sign fill (MultiplyByQuantizedMultiplier).
+  const auto even = hn::ShiftRightSame(hn::BitCast(du64, hn::Add(hn::MulEven(a, m), r)), shift);
+  const auto odd = hn::ShiftRightSame(hn::BitCast(du64, hn::Add(hn::MulEven(a_odd, m), r)), shift);
+  const auto low = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
+  const int sign_bits = shift > 32 ? shift - 32 : 0;
+  return hn::ShiftRightSame(hn::ShiftLeftSame(low, sign_bits), sign_bits);
+#else
+  const auto even = hn::ShiftRightSame(hn::Add(hn::MulEven(a, m), r), shift);
   const auto odd = hn::ShiftRightSame(hn::Add(hn::MulEven(a_odd, m), r), shift);
   // Each result is the low half of its 64-bit lane.
   return hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
+#endif
 }
 #endif
 
