@@ -51,6 +51,21 @@ using D16 = hn::Repartition<std::int16_t, D32>;
 
 constexpr int PadToVectors(int n) { return (n + kLanes32 - 1) / kLanes32 * kLanes32; }
 
+#if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
+// x86 has a 64-bit arithmetic shift only from AVX-512 on; Highway's emulation
+// is four instructions per vector. Given `low`, the low 32 bits of 64-bit
+// logical shifts by `right`, the low 32 bits of the arithmetic shifts:
+// the same but for their top right - 32 bits, the sign (bit 63, moved to bit
+// 63 - right), which a 32-bit shift left and arithmetic shift right by
+// right - 32 copy there, for both halves at once. The same bits with 4
+// instructions per vector where there were 8.
+template <class V>
+HWY_INLINE V SignFilled(V low, int right) {
+  const int sign_bits = right > 32 ? right - 32 : 0;
+  return hn::ShiftRightSame(hn::ShiftLeftSame(low, sign_bits), sign_bits);
+}
+#endif
+
 #if HWY_TARGET != HWY_SCALAR
 // (a * multiplier + round) >> shift per lane, in 64 bits, truncated to 32.
 template <class D>
@@ -62,12 +77,10 @@ HWY_INLINE hn::Vec<D> ProductShifted(D d, hn::Vec<D> a, std::int32_t multiplier,
   const auto r = hn::Set(d64, round);
   const auto a_odd = hn::BitCast(d, hn::ShiftRight<32>(hn::BitCast(du64, a)));
 #if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
-  // The logical shift and a 32-bit sign fill (MultiplyByQuantizedMultiplier).
   const auto even = hn::ShiftRightSame(hn::BitCast(du64, hn::Add(hn::MulEven(a, m), r)), shift);
   const auto odd = hn::ShiftRightSame(hn::BitCast(du64, hn::Add(hn::MulEven(a_odd, m), r)), shift);
-  const auto low = hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even));
-  const int sign_bits = shift > 32 ? shift - 32 : 0;
-  return hn::ShiftRightSame(hn::ShiftLeftSame(low, sign_bits), sign_bits);
+  return SignFilled(hn::OddEven(hn::BitCast(d, hn::ShiftLeft<32>(odd)), hn::BitCast(d, even)),
+                    shift);
 #else
   const auto even = hn::ShiftRightSame(hn::Add(hn::MulEven(a, m), r), shift);
   const auto odd = hn::ShiftRightSame(hn::Add(hn::MulEven(a_odd, m), r), shift);
@@ -122,12 +135,7 @@ HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
   const auto nudge = hn::Set(d64, k.nudge);
   const auto minus = hn::Set(d64, k.minus);
 #if HWY_ARCH_X86 && HWY_TARGET > HWY_AVX3
-  // x86 has a 64-bit arithmetic shift only from AVX-512 on; Highway's
-  // emulation is four instructions per vector. The low 32 bits of y >> right
-  // are those of the logical shift, except the top right - 32 of them, which
-  // are y's sign bit (bit 63, moved to bit 63 - right): a 32-bit shift left
-  // and arithmetic shift right by right - 32 copy it there, for both halves
-  // at once. The same bits with 4 instructions where there were 8.
+  // Logical shifts, then the sign (SignFilled).
   const hn::Repartition<std::uint64_t, D> du64;
   const auto logical = [&](hn::Vec<decltype(d64)> p) {
     const auto up = hn::Add(p, nudge);
@@ -137,9 +145,8 @@ HWY_INLINE hn::Vec<D> MultiplyByQuantizedMultiplier(D d, hn::Vec<D> x,
   };
   const auto even = logical(hn::MulEven(a, multiplier));
   const auto odd = logical(hn::MulEven(hn::Shuffle2301(a), multiplier));
-  const auto low = hn::OddEven(hn::Shuffle2301(hn::BitCast(d, odd)), hn::BitCast(d, even));
-  const int sign_bits = k.right > 32 ? k.right - 32 : 0;
-  return hn::ShiftRightSame(hn::ShiftLeftSame(low, sign_bits), sign_bits);
+  return SignFilled(hn::OddEven(hn::Shuffle2301(hn::BitCast(d, odd)), hn::BitCast(d, even)),
+                    k.right);
 #else
   const auto rounded = [&](hn::Vec<decltype(d64)> p) {
     const auto up = hn::Add(p, nudge);
