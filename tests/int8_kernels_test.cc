@@ -279,6 +279,10 @@ void TestConv2d() {
   CheckConv2d<Conv2dGeometry{{16, 8, 8}, {16, 8, 8}, Axis(3, 1, 1), Axis(3, 1, 1)}>(rng);
   CheckConv2d<Conv2dGeometry{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)}>(rng);
   CheckConv2d<Conv2dGeometry{{4, 6, 6}, {5, 6, 6}, Axis(2), Axis(2)}>(rng);
+  // Stride 1 with one plane per kernel column (grid-inl.h's ColumnPlanes):
+  // dilation 2 with padding 2, and a 3x5 kernel with padding 1 and 2.
+  CheckConv2d<Conv2dGeometry{{5, 9, 11}, {3, 9, 11}, Axis(3, 1, 2, 2), Axis(3, 1, 2, 2)}>(rng);
+  CheckConv2d<Conv2dGeometry{{7, 6, 9}, {4, 6, 9}, Axis(3, 1, 1), Axis(5, 1, 2)}>(rng);
   // Strided, on phase planes: ResNet-8's 3x3 stride 2 and 1x1 stride-2
   // shortcut, MobileNet's first layer (3 channels: a pair half zeros), stride 2
   // with dilation 2. (Above: stride 2 with SAME padding, 5x5 stride 2, and
@@ -297,6 +301,14 @@ void TestConv2d() {
   constexpr Conv2dGeometry kLeNet2{{6, 14, 14}, {16, 10, 10}, Axis(5), Axis(5)};
   constexpr Conv2dGeometry kSame{{4, 8, 8}, {6, 4, 4}, Axis(3, 2, 0), Axis(3, 2, 0)};
   static_assert(int8_kernels::GridFits<kLeNet2>() && int8_kernels::GridFits<kSame>());
+  // The layouts these cases take: column planes where a tenth of the grid's
+  // positions would be dropped, not on ResNet-8's 32x32 planes.
+  constexpr Conv2dGeometry kResNet32{{16, 32, 32}, {16, 32, 32}, Axis(3, 1, 1), Axis(3, 1, 1)};
+  static_assert(int8_kernels::ColumnPlanesPay<kLeNet2>() &&
+                int8_kernels::ColumnPlanesPay<
+                    Conv2dGeometry{{16, 8, 8}, {16, 8, 8}, Axis(3, 1, 1), Axis(3, 1, 1)}>() &&
+                !int8_kernels::ColumnPlanesPay<kResNet32>() &&
+                int8_kernels::GridFits<kResNet32>() && !int8_kernels::ColumnPlanesPay<kSame>());
 #endif
   // One input channel in rows narrower than a vector, as im2col-inl.h pairs
   // taps: DS-CNN's first layer (10x4 stride 2, padding 5 and 1), dilation 2.

@@ -11,9 +11,10 @@
 // kWidth + ow, so tap (kh, kw) of every output is one flat shift of one phase
 // plane (at stride 1, kh * dilation * kWidth + kw * dilation): the tile's
 // inputs are whole loads, with no copy per tap (no im2col). The kWidth -
-// out.w columns past each output row are computed and dropped. The planes
-// stay on the stack within kMaxGridBytes (GridFits); larger ones take the row
-// kernel.
+// out.w columns past each output row are computed and dropped, or, at stride
+// 1 where they are many, each kernel column has a plane of its own, out.w
+// wide (ColumnPlanes). The planes stay on the stack within kMaxGridBytes
+// (GridFits); larger ones take the row kernel.
 
 #if defined(STATICNN_INT8_GRID_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef STATICNN_INT8_GRID_INL_H_
@@ -25,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "staticnn/geometry.hpp"
@@ -72,21 +74,60 @@ constexpr bool IsDenseGrid(const Conv2dGeometry& g) {
 #if HWY_TARGET != HWY_SCALAR
 inline constexpr int kMaxGridBytes = 128 * 1024;
 
-// Vectors of positions per tile: up to kMaxTileVectors, no more than the grid.
-// The last tile takes the vectors left (fewer: ResNet-8's 8x8 outputs on a
-// grid of 80 positions ran 128 of them in two tiles of 64).
+// At stride 1, one plane per kernel column instead of GridPlane's one: plane
+// kw holds, at (row, ow), the padded input column ow + kw * dilation of that
+// row, so the planes are out.w wide and tap (kh, kw) is plane kw shifted by
+// kh * dilation rows. GridPlane's kWidth - out.w columns per output row,
+// computed and dropped, are gone, for kernel.w copies of each staged row.
 template <Conv2dGeometry G>
-constexpr int GridTileVectors() {
-  return std::min(kMaxTileVectors, PadToVectors(G.out.h * GridPlane<G>::kWidth) / kLanes32);
+struct ColumnPlanes {
+  static constexpr int Sy = 1, Sx = 1, kPhases = G.x.kernel;  // planes per group
+  static constexpr int kRowsRead = (G.out.h - 1) + (G.y.kernel - 1) * G.y.dilation + 1;
+  static constexpr int kColsRead = (G.out.w - 1) + (G.x.kernel - 1) * G.x.dilation + 1;
+  static constexpr int kRows = kRowsRead;
+  static constexpr int kWidth = G.out.w;
+  static constexpr int kGrid = PadToVectors(G.out.h * kWidth);
+  static constexpr int kLastTap = (G.y.kernel - 1) * G.y.dilation * kWidth;
+  static constexpr int kValues = std::max(kRows * kWidth, kGrid + kLastTap);
+  static constexpr int Shift(int kh, int kw) {
+    return kw * kValues + kh * G.y.dilation * kWidth;
+  }
+};
+
+// The groups' bytes on the stack in a layout P.
+template <Conv2dGeometry G, class P>
+constexpr bool PlanesFit() {
+  return (G.in.c + kDepth - 1) / kDepth * P::kPhases * P::kValues * 4 <= kMaxGridBytes;
+}
+
+// Column planes where GridPlane would drop at least a tenth of its positions
+// and they fit. Zen 4, alternating runs: ResNet-8's 8x8 outputs (80
+// positions for 64) and 16x16 (288 for 256), int8 ResNet-8 inference 121-124
+// -> 116-117 us on AVX3_DL and 323-349 -> 305-318 us on AVX2; LeNet-5's conv2
+// (140 for 100) 3.14-3.21 -> 2.91-3.03 us and 6.6-8.1 -> 5.5-5.8 us. Its
+// 32x32 layers (6%) lost more to the copies than they gained (24.8% -> 27.8%
+// of ResNet-8's time, AVX3_DL), so they keep GridPlane.
+template <Conv2dGeometry G>
+constexpr bool ColumnPlanesPay() {
+  constexpr int kDropped = (G.x.kernel - 1) * G.x.dilation;
+  return G.y.stride == 1 && G.x.stride == 1 && 10 * kDropped >= G.out.w + kDropped &&
+         PlanesFit<G, ColumnPlanes<G>>();
 }
 
 template <Conv2dGeometry G>
-using GridPlanes = GridPlane<G>;
+using GridPlanes = std::conditional_t<ColumnPlanesPay<G>(), ColumnPlanes<G>, GridPlane<G>>;
 
 template <Conv2dGeometry G>
 constexpr bool GridFits() {
-  using P = GridPlanes<G>;
-  return (G.in.c + kDepth - 1) / kDepth * P::kPhases * P::kValues * 4 <= kMaxGridBytes;
+  return PlanesFit<G, GridPlanes<G>>();
+}
+
+// Vectors of positions per tile: up to kMaxTileVectors, no more than the grid.
+// The last tile takes the vectors left (fewer: a grid of 80 positions, 5
+// vectors of 16, ran 128 of them in two tiles of 64).
+template <Conv2dGeometry G>
+constexpr int GridTileVectors() {
+  return std::min(kMaxTileVectors, PadToVectors(G.out.h * GridPlanes<G>::kWidth) / kLanes32);
 }
 
 // The groups of input channels into their phase planes (filled with the
@@ -111,7 +152,19 @@ HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero
       const int row = ih + G.y.pad;
       std::int32_t* HWY_RESTRICT phase_row =
           planes + row % P::Sy * P::Sx * P::kValues + row / P::Sy * P::kWidth;
-      if constexpr (P::kPhases == 1) {
+      if constexpr (ColumnPlanesPay<G>()) {
+        // The row from padded column 0, the padding and what follows the
+        // input the staged zero; then each plane's out.w columns of it.
+        constexpr int kStaged = P::kColsRead;
+        HWY_ALIGN std::int32_t cols[kStaged];
+        const std::int32_t zero = StagedZero(x_zero_point);
+        for (int i = 0; i < kStaged; ++i) cols[i] = zero;
+        StageLaneRow(rows, kCols, x_zero_point, cols + G.x.pad);
+        for (int kw = 0; kw < G.x.kernel; ++kw) {
+          std::memcpy(planes + kw * P::kValues + row * P::kWidth, cols + kw * G.x.dilation,
+                      sizeof(std::int32_t) * P::kWidth);
+        }
+      } else if constexpr (P::kPhases == 1) {
         StageLaneRow(rows, kCols, x_zero_point, planes + row * P::kWidth + G.x.pad);
       } else if constexpr (P::Sx == 2) {
         // Column col = iw + pad of the row goes to plane col % 2 at col / 2:
