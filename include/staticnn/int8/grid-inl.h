@@ -167,27 +167,38 @@ HWY_INLINE void StageGrid(const std::int8_t* HWY_RESTRICT x, std::int32_t x_zero
       } else if constexpr (P::kPhases == 1) {
         StageLaneRow(rows, kCols, x_zero_point, planes + row * P::kWidth + G.x.pad);
       } else if constexpr (P::Sx == 2) {
-        // Column col = iw + pad of the row goes to plane col % 2 at col / 2:
-        // the row staged from col 0 (its padding the staged zero), then its
+        // Column col = iw + pad of the row goes to plane col % 2 at col / 2
+        // (the padding is the staged zero already): the row staged, then its
         // even and odd lanes gathered a vector at a time. A lane at a time it
         // was 39% of MobileNetV1's first layer (3 -> 8 channels at 96x96,
-        // stride 2), 4% of the int8 network (AVX2, Zen 3).
+        // stride 2), 4% of the int8 network (AVX2, Zen 3). The gathers load
+        // what the staging stored, vector for vector: staged from the padding
+        // on, their loads straddled two stores each, which the CPU cannot
+        // forward (15% of ResNet-8's 16x32x32 stride-2 layer, AVX3_DL).
+        // cols has a vector pair of room past the row: the last pair's loads.
         constexpr int kStaged = G.x.pad + kCols;
-        HWY_ALIGN std::int32_t cols[kStaged + 2 * kLanes32] = {};
-        for (int i = 0; i < G.x.pad; ++i) cols[i] = StagedZero(x_zero_point);
-        StageLaneRow(rows, kCols, x_zero_point, cols + G.x.pad);
+        HWY_ALIGN std::int32_t cols[kCols + 2 * kLanes32] = {};
+        StageLaneRow(rows, kCols, x_zero_point, cols);
         const D32 d;
         const int lanes = static_cast<int>(hn::Lanes(d));
         for (int phase = 0; phase < 2; ++phase) {
-          const int count = (kStaged - phase + 1) / 2;
-          std::int32_t* HWY_RESTRICT to = phase_row + phase * P::kValues;
-          int j = 0;
-          for (; j + lanes <= count; j += lanes) {
-            const auto lo = hn::Load(d, cols + 2 * j), hi = hn::LoadU(d, cols + 2 * j + lanes);
-            hn::StoreU(phase == 0 ? hn::ConcatEven(d, hi, lo) : hn::ConcatOdd(d, hi, lo), d,
-                       to + j);
+          // Element j of the plane's row is input column 2 j + phase - pad:
+          // from j0 on, whose column, parity, is 0 or 1.
+          const int j0 = std::max(0, (G.x.pad - phase + 1) / 2);
+          const int parity = 2 * j0 + phase - G.x.pad;
+          const int count = (kStaged - phase + 1) / 2 - j0;
+          std::int32_t* HWY_RESTRICT to = phase_row + phase * P::kValues + j0;
+          // The last vector's store masked (lane by lane, g++ moved the lanes
+          // through the stack, forwarding nothing either).
+          for (int k = 0; k < count; k += lanes) {
+            const auto lo = hn::Load(d, cols + 2 * k), hi = hn::Load(d, cols + 2 * k + lanes);
+            const auto v = parity == 0 ? hn::ConcatEven(d, hi, lo) : hn::ConcatOdd(d, hi, lo);
+            if (k + lanes <= count) {
+              hn::StoreU(v, d, to + k);
+            } else {
+              hn::BlendedStore(v, hn::FirstN(d, count - k), d, to + k);
+            }
           }
-          for (; j < count; ++j) to[j] = cols[2 * j + phase];
         }
       } else {
         // A stride's columns land in different planes: the row is staged in
