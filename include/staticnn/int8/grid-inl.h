@@ -84,11 +84,10 @@ struct ColumnPlanes {
   static constexpr int Sy = 1, Sx = 1, kPhases = G.x.kernel;  // planes per group
   static constexpr int kRowsRead = (G.out.h - 1) + (G.y.kernel - 1) * G.y.dilation + 1;
   static constexpr int kColsRead = (G.out.w - 1) + (G.x.kernel - 1) * G.x.dilation + 1;
-  static constexpr int kRows = kRowsRead;
   static constexpr int kWidth = G.out.w;
   static constexpr int kGrid = PadToVectors(G.out.h * kWidth);
   static constexpr int kLastTap = (G.y.kernel - 1) * G.y.dilation * kWidth;
-  static constexpr int kValues = std::max(kRows * kWidth, kGrid + kLastTap);
+  static constexpr int kValues = std::max(kRowsRead * kWidth, kGrid + kLastTap);
   static constexpr int Shift(int kh, int kw) {
     return kw * kValues + kh * G.y.dilation * kWidth;
   }
