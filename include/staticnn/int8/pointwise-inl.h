@@ -88,18 +88,20 @@ HWY_INLINE void PositionsGemm(const StageLanes& stage_lanes, std::int32_t x_zero
           const int co = co0 + m;
           const auto bias = hn::Set(d, (kBias ? b[co] : 0) + weights.Offset(co, x_zero_point));
           if constexpr (TV == 4 && kPacksFour) {
-            if (j0 + 4 * lanes <= count) {  // inside the plane, as count is
-              RequantizeFour(d, hn::Add(bias, acc.Get(m, 0)), hn::Add(bias, acc.Get(m, 1)),
-                             hn::Add(bias, acc.Get(m, 2)), hn::Add(bias, acc.Get(m, 3)), r[co],
-                             y + co * kPlane + q0 + j0);
-              continue;
-            }
+            // The block's last positions too, by a masked store: lane by lane
+            // they took a seventh of DS-CNN's 64x25x5 pointwise layer.
+            RequantizeFour(d, hn::Add(bias, acc.Get(m, 0)), hn::Add(bias, acc.Get(m, 1)),
+                           hn::Add(bias, acc.Get(m, 2)), hn::Add(bias, acc.Get(m, 3)), r[co],
+                           y + co * kPlane + q0 + j0, std::min(4 * lanes, count - j0));
+            continue;
           }
           for (int v = 0; v < TV && j0 + v * lanes < count; ++v) {
             const int q = q0 + j0 + v * lanes;
             const auto out = hn::DemoteTo(d8, Requantize(d, hn::Add(bias, acc.Get(m, v)), r[co]));
             if (q + lanes <= kPlane) {
               hn::StoreU(out, d8, y + co * kPlane + q);
+            } else if constexpr (kPacksFour) {  // a masked store on AVX-512
+              hn::BlendedStore(out, hn::FirstN(d8, kPlane - q), d8, y + co * kPlane + q);
             } else {
               HWY_ALIGN std::int8_t last[L];
               hn::Store(out, d8, last);

@@ -27,6 +27,7 @@
 #endif
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "hwy/highway.h"
@@ -203,13 +204,15 @@ HWY_INLINE hn::Vec<D> Requantize(D d, hn::Vec<D> acc, const int8::Requantization
 inline constexpr bool kPacksFour = HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL;
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-// out[0, 4 lanes) = the int8 of q0 .. q3 clamped to [lo, hi], in order.
-// Packed, the clamp is taken in int8 after the packs' saturation, on all 64
-// outputs at once: clamp(sat8(sat16(q)), lo, hi) = clamp(q, lo, hi) for
-// bounds in the int8 range (those outside it are clamped to it first, as
-// DemoteTo would clamp their results).
+// out[0, count) = the int8 of q0 .. q3 clamped to [lo, hi], in order, the
+// first count of the 4 vectors' lanes (a masked store: no byte past them is
+// read or written). Packed, the clamp is taken in int8 after the packs'
+// saturation, on all 64 outputs at once: clamp(sat8(sat16(q)), lo, hi) =
+// clamp(q, lo, hi) for bounds in the int8 range (those outside it are
+// clamped to it first, as DemoteTo would clamp their results).
 HWY_INLINE void PackFour(hn::Vec<D32> q0, hn::Vec<D32> q1, hn::Vec<D32> q2, hn::Vec<D32> q3,
-                         int8::ActivationClamp clamp, std::int8_t* HWY_RESTRICT out) {
+                         int8::ActivationClamp clamp, std::int8_t* HWY_RESTRICT out,
+                         std::size_t count = 4 * kLanes32) {
   // Byte block k of the packs holds lanes 4k .. 4k + 3 of q0, q1, q2, q3 in
   // turn: dword 4k + j. Output dword i is lanes of q i / 4.
   const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(q0.raw, q1.raw),
@@ -221,22 +224,28 @@ HWY_INLINE void PackFour(hn::Vec<D32> q0, hn::Vec<D32> q1, hn::Vec<D32> q2, hn::
   const __m512i clamped = _mm512_min_epi8(
       _mm512_max_epi8(_mm512_permutexvar_epi32(order, bytes), _mm512_set1_epi8(bound(clamp.min))),
       _mm512_set1_epi8(bound(clamp.max)));
-  _mm512_storeu_si512(out, clamped);
+  if (count >= 4 * kLanes32) {
+    _mm512_storeu_si512(out, clamped);
+  } else {
+    _mm512_mask_storeu_epi8(out, (std::uint64_t{1} << count) - 1, clamped);
+  }
 }
 #endif
 
-// out[0, 4 lanes) = the int8 of Requantize(acc0 .. acc3, r), in order.
+// out[0, 4 lanes) = the int8 of Requantize(acc0 .. acc3, r), in order; on
+// AVX-512 (kPacksFour) only out[0, count), a masked store.
 template <class D>
 HWY_INLINE void RequantizeFour(D d, hn::Vec<D> acc0, hn::Vec<D> acc1, hn::Vec<D> acc2,
                                hn::Vec<D> acc3, const int8::Requantization& r,
-                               std::int8_t* HWY_RESTRICT out) {
+                               std::int8_t* HWY_RESTRICT out,
+                               [[maybe_unused]] std::size_t count = 4 * kLanes32) {
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
   const MultiplierConstants k = PrepareMultiplier(r.scale);
   const auto zero_point = hn::Set(d, r.output_zero_point);
   const auto q = [&](hn::Vec<D> acc) {
     return hn::Add(MultiplyByQuantizedMultiplier(d, acc, k), zero_point);
   };
-  PackFour(q(acc0), q(acc1), q(acc2), q(acc3), r.clamp, out);
+  PackFour(q(acc0), q(acc1), q(acc2), q(acc3), r.clamp, out, count);
 #else
   const hn::Rebind<std::int8_t, D> d8;
   const std::size_t lanes = hn::Lanes(d);
