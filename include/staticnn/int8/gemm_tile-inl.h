@@ -84,6 +84,33 @@ HWY_INLINE std::int32_t StagedZero(std::int32_t x_zero_point) {
   return PackLane({}, x_zero_point);
 }
 
+// The sum of kN int8 weights: the bytes offset to unsigned (w + 128) summed
+// by SumsOf8 (psadbw: eight bytes to a 64-bit lane in one instruction), one
+// horizontal sum, the offset taken back; the last vector a masked load (no
+// byte past the row is read). Widened to int32 lanes and summed
+// horizontally per row, g++'s loop took 7% of MobileNetV1's 128 -> 128
+// pointwise layers (VNNI, Zen 4).
+template <int kN>
+HWY_INLINE std::int32_t SumOfWeights(const std::int8_t* HWY_RESTRICT row) {
+  const hn::ScalableTag<std::uint8_t> du8;
+  const hn::Repartition<std::uint64_t, decltype(du8)> du64;
+  const int lanes = static_cast<int>(hn::Lanes(du8));
+  const auto* HWY_RESTRICT bytes = reinterpret_cast<const std::uint8_t*>(row);
+  const auto offset = hn::Set(du8, 0x80);
+  auto sums = hn::Zero(du64);
+  int i = 0;
+  for (; i + lanes <= kN; i += lanes) {
+    sums = hn::Add(sums, hn::SumsOf8(hn::Xor(hn::LoadU(du8, bytes + i), offset)));
+  }
+  if (i < kN) {  // the masked-off lanes count as 0 ^ 0x80 = 128, as if w = 0
+    const auto last = hn::MaskedLoad(hn::FirstN(du8, kN - i), du8, bytes + i);
+    sums = hn::Add(sums, hn::SumsOf8(hn::Xor(last, offset)));
+    i += lanes;
+  }
+  const auto offset_sum = static_cast<std::int64_t>(hn::GetLane(hn::SumOfLanes(du64, sums)));
+  return static_cast<std::int32_t>(offset_sum - std::int64_t{128} * i);
+}
+
 // values[co][g * kTaps + t]: w[co][kDepth * g + i][t] in part i of the lane
 // (0 past the last input channel), from w [cout][cin][taps]. Packed per call:
 // quads are bytes moved (x86 is little-endian: byte i is part i), one tap's a
@@ -98,9 +125,7 @@ struct ChannelLaneWeights {
     for (int co = 0; co < kCout; ++co) {
       const std::int8_t* HWY_RESTRICT row = w + co * kCin * kTaps;
       if constexpr (kDepth == 4) {
-        std::int32_t sum = 0;
-        for (int k = 0; k < kCin * kTaps; ++k) sum += row[k];
-        sums[co] = sum;
+        sums[co] = SumOfWeights<kCin * kTaps>(row);
         auto* HWY_RESTRICT bytes = reinterpret_cast<std::uint8_t*>(values[co]);
         if constexpr (kTaps == 1) {
           values[co][kGroups - 1] = 0;  // zeros past the last input channel
