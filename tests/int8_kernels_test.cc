@@ -16,6 +16,7 @@
 //   - add: lengths around the vector length, random quantizations;
 // every output surrounded by canaries, and no heap allocation in a call.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -469,8 +470,46 @@ void TestPool2d() {
   CheckPool2d<Pool2dGeometry{{7, 3, 3}, {7, 1, 1}, Axis(3, 3, 0), Axis(3, 3, 0), false}>(rng);
 }
 
-template <int kN>
-void CheckAdd(std::mt19937& rng) {
+// The add's inputs in 32-bit lanes (InputScale) against TFLite's
+// MultiplyByQuantizedMultiplier of (a - zero point) << 20, for every int8 a:
+// at the add's output a unit of this sum rarely moves a rounding, so the
+// sums themselves are compared. Multipliers from 1/2 (shift 0) down to
+// 2^-32 (flushed to zero), and random ones in between.
+void TestAddInputScale() {
+  std::mt19937 rng(107);
+  const int8_kernels::D32 d;
+  constexpr int L = int8_kernels::kLanes32;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  std::vector<double> ratios = {0.5, 0.4999999, 0.25, 0.3, 1.0 / 3, 0.0};
+  for (int k = 2; k <= 33; ++k) {
+    ratios.push_back(std::ldexp(1.0, -k));
+    ratios.push_back(std::ldexp(1.7, -k));
+  }
+  std::uniform_real_distribution<double> random_ratio(1e-4, 0.5);
+  for (int i = 0; i < 40; ++i) ratios.push_back(random_ratio(rng));
+  std::uniform_int_distribution<std::int32_t> any_zero_point(-128, 127);
+  for (const double ratio : ratios) {
+    const int8::QuantizedMultiplier m = int8::QuantizeMultiplier(ratio);
+    for (const std::int32_t zero_point : {-128, -1, 0, 1, 127, any_zero_point(rng)}) {
+      const int8_kernels::InputScale scale(zero_point, m);
+      for (int a0 = -128; a0 < 128; a0 += lanes) {
+        HWY_ALIGN std::int32_t scaled[L];
+        hn::Store(scale(hn::Iota(d, a0)), d, scaled);
+        for (int i = 0; i < lanes && a0 + i < 128; ++i) {
+          const std::int32_t shifted = (a0 + i - zero_point) * (1 << 20);
+          ASSERT_EQ(scaled[i], int8::MultiplyByQuantizedMultiplier(shifted, m))
+              << "a " << a0 + i << ", zero point " << zero_point << ", multiplier "
+              << m.multiplier << " * 2^" << m.shift;
+        }
+      }
+    }
+  }
+}
+
+// tweak(r) may change what AddParameters made: parameters it never makes
+// take AddForward's general path (64-bit products), the others 32-bit lanes.
+template <int kN, class Tweak = void (*)(int8::AddRequantization&)>
+void CheckAdd(std::mt19937& rng, Tweak tweak = [](int8::AddRequantization&) {}) {
   const auto a = RandomInt8(kN, rng), b = RandomInt8(kN, rng);
   std::uniform_real_distribution<float> scale(0.005f, 0.1f);
   std::uniform_int_distribution<std::int32_t> zero_point(-40, 40);
@@ -478,8 +517,9 @@ void CheckAdd(std::mt19937& rng) {
     return int8::TensorQuantization{scale(rng), zero_point(rng)};
   };
   for (const auto activation : {int8::Activation::kNone, int8::Activation::kReLU}) {
-    const int8::AddRequantization r = int8::AddParameters(
+    int8::AddRequantization r = int8::AddParameters(
         random_quantization(), random_quantization(), random_quantization(), activation);
+    tweak(r);
     std::vector<std::int8_t> expected(kN);
     reference::int8_add(kN, a.data(), b.data(), r, expected.data());
     std::vector<std::int8_t> y(kN + 2 * kCanary, kCanaryValue);
@@ -502,6 +542,12 @@ void TestAdd() {
   CheckAdd<L + 1>(rng);
   CheckAdd<3 * L + 2>(rng);
   CheckAdd<1000>(rng);
+  // The general path: another shift, and a multiplier of 1 or more.
+  CheckAdd<3 * L + 2>(rng, [](int8::AddRequantization& r) { r.left_shift = 16; });
+  CheckAdd<3 * L + 2>(rng, [](int8::AddRequantization& r) {
+    r.left_shift = 12;
+    r.b_scale.shift = 1;
+  });
 }
 
 }  // namespace
@@ -518,6 +564,7 @@ HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestMultiplyByQuantizedMultiplier);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestConv2d);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestLinear);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestPool2d);
+HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestAddInputScale);
 HWY_EXPORT_AND_TEST_P(Int8KernelsTest, TestAdd);
 }  // namespace staticnn
 #endif
