@@ -43,17 +43,21 @@ struct InputScale {
   std::int32_t half, sign_mask;        // 2^(e-1) and -1, or 0 and 0 for e = 0
   int e;
 
-  static constexpr bool Fits(const int8::AddRequantization& r) {
-    return r.left_shift == 20 && r.a_scale.shift <= 0 && r.b_scale.shift <= 0 &&
-           r.a_scale.multiplier >= 0 && r.b_scale.multiplier >= 0;
+  static constexpr bool Fits(int8::QuantizedMultiplier m) {
+    return m.shift <= 0 && m.shift >= -31 && m.multiplier >= 0;
   }
+  static constexpr bool Fits(const int8::AddRequantization& r) {
+    return r.left_shift == 20 && Fits(r.a_scale) && Fits(r.b_scale);
+  }
+  // Built for every add. A multiplier that does not fit is never applied,
+  // and building it shifts by no more than 30 bits.
   InputScale(std::int32_t zp, int8::QuantizedMultiplier m)
       : zero_point(zp),
         high(m.multiplier >> 11),
         low(m.multiplier & 2047),
-        half(m.shift < 0 ? std::int32_t{1} << (-m.shift - 1) : 0),
-        sign_mask(m.shift < 0 ? -1 : 0),
-        e(-m.shift) {}
+        half(Fits(m) && m.shift < 0 ? std::int32_t{1} << (-m.shift - 1) : 0),
+        sign_mask(Fits(m) && m.shift < 0 ? -1 : 0),
+        e(Fits(m) ? -m.shift : 0) {}
 
   // M((a - zero point) << 20) of one vector of int32 lanes.
   HWY_INLINE hn::Vec<D32> operator()(hn::Vec<D32> a) const {
@@ -114,9 +118,8 @@ HWY_INLINE void AddVector(const std::int8_t* HWY_RESTRICT a, const std::int8_t* 
   hn::StoreU(hn::DemoteTo(d8, clamped), d8, y);
 }
 
-// y = TFLite's int8 ADD of a and b, kN values. The constants are a copy: an
-// int8 store may alias the parameters as far as the compiler knows, which
-// reloaded and rechecked them for every vector.
+// y = the add of a and b, kN values, with the inputs' multipliers by
+// InputScale (kInput32) or MultiplyByQuantizedMultiplier.
 template <int kN, bool kInput32>
 HWY_INLINE void AddElements(const std::int8_t* HWY_RESTRICT a, const std::int8_t* HWY_RESTRICT b,
                             const AddConstants& k, std::int8_t* HWY_RESTRICT y) {
@@ -140,6 +143,9 @@ HWY_INLINE void AddElements(const std::int8_t* HWY_RESTRICT a, const std::int8_t
   std::memcpy(y + whole, last_y, kN - whole);
 }
 
+// y = TFLite's int8 ADD of a and b, kN values. The constants are a copy: an
+// int8 store may alias the parameters as far as the compiler knows, which
+// reloaded and rechecked them for every vector.
 template <int kN>
 void AddForward(const std::int8_t* HWY_RESTRICT a, const std::int8_t* HWY_RESTRICT b,
                 const int8::AddRequantization& params, std::int8_t* HWY_RESTRICT y) {
