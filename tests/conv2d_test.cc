@@ -759,10 +759,12 @@ void TestConv2dWeightGradDotUnfolded() {
   CheckDotUnfolded<conv({2, 16, 4}, 5, {3, 1, 1}, {5, 1, 2}, 1, false)>();
 }
 
-// Backward input of valid convolutions (a GEMM, then the sums over kernel
-// rows and kernel columns): rows narrower than every vector (3), wider than
-// AVX-512's (21, 33), a single kernel row or column, 1 to 24 output channels;
-// one sample and a batch.
+// Backward input of valid convolutions (a GEMM adding into the sums over
+// kernel rows, then the sums over kernel columns): rows narrower than every
+// vector (3), wider than AVX-512's (21, 33), a single kernel row or column, 1
+// to 24 output channels; tiles of a whole kernel row (2 to 6 columns), of part
+// of one (10 columns: two tiles of 5) and of one column (11, a prime past a
+// tile's rows); one sample and a batch.
 template <Conv2dGeometry G>
 void CheckValidInput() {
   static_assert(conv2d_detail::valid_input_plan(G).used && G.in_per_group() > 1);
@@ -777,12 +779,13 @@ void TestConv2dValidBackwardInput() {
   CheckValidInput<conv({5, 9, 21}, 24, {4}, {6})>();
   CheckValidInput<conv({2, 5, 33}, 7, {1}, {3}, 1, false)>();
   CheckValidInput<conv({6, 11, 13}, 16, {5}, {5})>();
-  // Both ways to the GEMM's weights: in place where the blocks of taps divide
-  // the kernel, packed panels (zeros past the last tap) where they do not.
-  static_assert(conv2d_impl::ValidPanelsInPlace<conv({6, 11, 13}, 16, {5}, {5})>());
-  constexpr Conv2dGeometry kPacked = conv({4, 7, 6}, 5, {3}, {3});
-  static_assert(!conv2d_impl::ValidPanelsInPlace<kPacked>());
-  CheckValidInput<kPacked>();
+  CheckValidInput<conv({4, 7, 6}, 5, {3}, {3})>();
+  constexpr Conv2dGeometry kTwoTilesPerRow = conv({3, 4, 13}, 6, {2}, {10});
+  static_assert(conv2d_detail::valid_input_plan(kTwoTilesPerRow).mr == 5);
+  CheckValidInput<kTwoTilesPerRow>();
+  constexpr Conv2dGeometry kColumnTiles = conv({2, 3, 14}, 9, {3}, {11});
+  static_assert(conv2d_detail::valid_input_plan(kColumnTiles).mr == 1);
+  CheckValidInput<kColumnTiles>();
 }
 
 // The shapes the benchmark measures.

@@ -257,10 +257,6 @@ void Conv2dBackwardInput(const float* HWY_RESTRICT dy, const float* HWY_RESTRICT
     constexpr int kTaps = G.y.kernel * G.x.kernel;
     for (int g = 0; g < G.groups; ++g) {
       const float* HWY_RESTRICT w_group = w + g * kCout * kCin * kTaps;
-      if constexpr (!conv2d_impl::ValidPanelsInPlace<G>()) {
-        conv2d_impl::PackValidPanels<G>(w_group,
-                                        scratch + conv2d_detail::valid_input_plan(G).panel);
-      }
       for (int b = 0; b < Batch; ++b) {
         conv2d_impl::ValidBackwardInput<G>(dy + b * kOutSample + g * kCout * G.out.h * G.out.w,
                                            w_group,

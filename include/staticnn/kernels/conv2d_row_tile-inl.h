@@ -7,8 +7,9 @@
 // weights read in place; backward input over the zero-padded dy with the
 // weights transposed into a packed panel and only the taps that reach each
 // phase of the input positions (full tiles read w in place instead);
-// the valid convolution's backward input and Winograd use it with a single
-// tap as a plain GEMM over packed panels.
+// Winograd uses it with a single tap as a plain GEMM over packed panels, the
+// valid convolution's backward input as one over w in place that adds its
+// products to the values out holds.
 // Outputs live on the padded width (a few discarded columns per row). Only
 // the register tiles are templates, of their sizes and of the kernel's tap
 // count; the loops around them take the geometry's other constants as
@@ -48,7 +49,9 @@ namespace cd = ::staticnn::conv2d_detail;
 // kChannelSkip more after each channel's steps; with kWeightTaps, step t of a
 // channel reads at weight_tap[t] from the channel's start instead (backward
 // input's w^T read in place, RowTileOverOutputsTransposed). Rows
-// start at init[r] (init null: at zero). Stores rows [0, rows) and columns
+// start at init[r] (init null: at zero), or with kAccumulate at the values
+// out holds (whole vectors: out must hold them past a short last chunk of
+// columns). Stores rows [0, rows) and columns
 // [0, cols) of the tile (cols may be short at the end of a plane), so it can
 // write straight into a caller's tensor; kRelu stores max(0, .) of them (a
 // ReLU fused into forward's output while it is in registers).
@@ -81,18 +84,21 @@ HWY_INLINE void RowTileStep(D d, const float* HWY_RESTRICT b, const float* HWY_R
 }
 
 template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu,
-          int kChannelSkip, bool kWeightTaps, class D>
+          int kChannelSkip, bool kWeightTaps, bool kAccumulate, class D>
 HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int channel_stride,
                         const int* HWY_RESTRICT tap_offset, int taps,
                         const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
                         const int* HWY_RESTRICT weight_tap, float* HWY_RESTRICT out,
                         int out_stride, int rows, int cols) {
+  constexpr int N = static_cast<int>(hn::MaxLanes(d));
   VecTile<D, R, NV> acc;
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     const hn::Vec<D> start = init != nullptr ? hn::Set(d, init[r]) : hn::Zero(d);
 #pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) acc.Set(r, v, start);
+    for (int v = 0; v < NV; ++v) {
+      acc.Set(r, v, kAccumulate ? hn::LoadU(d, out + r * out_stride + v * N) : start);
+    }
   }
   const float* HWY_RESTRICT a = weights;
   if constexpr (kTaps > 0) {
@@ -137,7 +143,7 @@ HWY_INLINE void RowTile(D d, const float* HWY_RESTRICT src, int channels, int ch
 
 // RowTile<R, vectors, ...> for 1 <= vectors <= NV.
 template <int R, int NV, int kTaps, int kRowStride, int kStepStride, bool kRelu,
-          int kChannelSkip, bool kWeightTaps, class D>
+          int kChannelSkip, bool kWeightTaps, bool kAccumulate, class D>
 HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, int channels,
                                int channel_stride, const int* HWY_RESTRICT tap_offset,
                                int taps, const float* HWY_RESTRICT init,
@@ -147,13 +153,13 @@ HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, 
   if constexpr (NV > 1) {
     if (vectors < NV) {
       RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip,
-                     kWeightTaps>(d, vectors, src, channels, channel_stride, tap_offset, taps,
+                     kWeightTaps, kAccumulate>(d, vectors, src, channels, channel_stride, tap_offset, taps,
                                   init, weights, weight_tap, out, out_stride, rows, cols);
       return;
     }
   }
-  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip, kWeightTaps>(
-      d, src, channels, channel_stride, tap_offset, taps, init, weights, weight_tap, out,
+  RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip, kWeightTaps,
+          kAccumulate>(d, src, channels, channel_stride, tap_offset, taps, init, weights, weight_tap, out,
       out_stride, rows, cols);
 }
 
@@ -182,7 +188,7 @@ constexpr int RowTileAccumulators(D d, int rows) { return rows * RowTileVectors(
 // on every target, so the channel loop has no inner loop of one step.
 inline constexpr int kMaxFixedTaps = 64;
 template <int MR, int kTaps, int kRowStride, int kStepStride, bool kRelu = false,
-          int kChannelSkip = 0, bool kWeightTaps = false>
+          int kChannelSkip = 0, bool kWeightTaps = false, bool kAccumulate = false>
 HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int channel_stride,
                               const int* HWY_RESTRICT tap_offset, int taps,
                               const float* HWY_RESTRICT init, const float* HWY_RESTRICT weights,
@@ -211,7 +217,7 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
     vectors = (left + chunks - 1) / chunks;
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
       RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu, kChannelSkip,
-                     kWeightTaps>(d, vectors, src + q, channels, channel_stride, tap_offset,
+                     kWeightTaps, kAccumulate>(d, vectors, src + q, channels, channel_stride, tap_offset,
                                   taps, init != nullptr ? init + pass * R : nullptr,
                                   weights + pass * R * kRowStride, weight_tap,
                                   out + pass * R * out_stride + q, out_stride, rows - pass * R,

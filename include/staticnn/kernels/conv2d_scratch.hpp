@@ -670,24 +670,21 @@ struct BackwardInputTables {
 
 // Backward input of a valid convolution (stride 1, dilation 1, no padding),
 // where the correlation above would spend most of its MACs on the zero border of
-// dy. Instead, per input channel ci: T[t][q] = sum_co w[co][ci][t] * dy[co][q]
-// (a GEMM over the output positions q, dense: no column is computed that the
-// sums below discard), then, in two passes of whole vectors,
-//   S[kw][iy * out.w + j] = sum_kh T[(kh, kw)][(iy - kh) * out.w + j]
-// (rows of T shifted by whole rows of dy: a flat shift; rows past T's ends
-// read zeros), and dx[ci][iy][ix] = sum_kw S[kw][iy * out.w + ix - kw] over
-// the kw whose column ix - kw is one of dy's (a mask per kw).
+// dy. Instead, per input channel ci, a GEMM over the output positions q (dense:
+// no column is computed that the sums below discard) whose products go straight
+// into the sums over kernel rows,
+//   S[kw][iy * out.w + j] = sum_kh sum_co w[co][ci][kh][kw] * dy[co][(iy - kh) * out.w + j]
+// (a shift by whole rows of dy is a flat shift: tap (kh, kw)'s products are
+// added at S[kw] + kh * out.w), then dx[ci][iy][ix] = sum_kw S[kw][iy * out.w +
+// ix - kw] over the kw whose column ix - kw is one of dy's (a mask per kw).
 struct ValidInputPlan {
   bool used = false;
-  int mr = 0;        // rows of T per register tile (divides taps, if possible)
+  int mr = 0;        // rows of a register tile: kernel columns of one kernel row
   int qd = 0;        // positions of dy: out.h * out.w
   int qd_r = 0;      // qd rounded up to whole vectors of any target
-  int lead = 0;      // zeros before each T row: (kernel.h-1) rows and kernel.w-1 floats
-  int t_stride = 0;  // floats between T rows: lead, qd_r values, then zeros
-  int panel_floats = 0;  // of one panel (an input channel's block of mr taps)
-  int s_values = 0;  // of one S row: in.h * out.w rounded up to whole vectors
+  int s_values = 0;  // of one S row: what the last kernel row's tiles write
   int s_stride = 0;  // floats between S rows: kMaxLanes zeros, s_values, zeros
-  int dyw = 0, panel = 0, t = 0, s = 0, floats = 0;  // regions of scratch (0 if unused)
+  int dyw = 0, s = 0, floats = 0;  // regions of scratch (0 if unused)
 };
 
 constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
@@ -698,26 +695,21 @@ constexpr ValidInputPlan valid_input_plan(const Conv2dGeometry& g) {
            // no `same` padding at the end
            g.out.h == g.in.h - g.y.kernel + 1 && g.out.w == g.in.w - g.x.kernel + 1;
   if (!p.used) return p;
-  // The fewest rows computed in tiles of 4 to kMaxTileRows rows (ties: wider).
-  p.mr = taps < 4 ? taps : 4;
-  for (int mr = 4; mr <= kMaxTileRows; ++mr) {
-    if (round_up(taps, mr) <= round_up(taps, p.mr)) p.mr = mr;
+  // A tile's rows are kernel columns of one kernel row, each adding to its own
+  // row of S: the largest divisor of kernel.w that fits a tile.
+  for (int mr = 1; mr <= kMaxTileRows; ++mr) {
+    if (g.x.kernel % mr == 0) p.mr = mr;
   }
   p.qd = g.out.h * g.out.w;
   p.qd_r = round_up(p.qd, kAlignFloats);
-  p.lead = (g.y.kernel - 1) * g.out.w + g.x.kernel - 1;
-  // S reads T up to in.h * out.w rounded up past a row's first value: zeros
-  // after each T row up to there.
-  p.s_values = round_up(g.in.h * g.out.w, kAlignFloats);
-  p.t_stride = aligned(max_of(p.qd_r, p.s_values) + p.lead);
+  // The last kernel row's tiles write qd_r values from (kernel.h - 1) rows in
+  // (past in.h * out.w, which dx reads).
+  p.s_values = round_up((g.y.kernel - 1) * g.out.w + p.qd_r, kAlignFloats);
   // dx reads a vector (or its row, if wider) of S from kernel.w - 1 floats
   // before a row to a vector past its last value.
   p.s_stride = kMaxLanes + aligned(p.s_values + kMaxLanes + g.x.kernel);
   Regions r;
   p.dyw = r.at(g.out_per_group() * p.qd_r);
-  p.panel_floats = p.mr * (g.out_per_group() + 1);
-  p.panel = r.at(g.in_per_group() * ceil_div(taps, p.mr) * p.panel_floats);
-  p.t = r.at(round_up(taps, p.mr) * p.t_stride + p.lead);
   p.s = r.at(g.x.kernel * p.s_stride);
   p.floats = r.end;
   return p;
