@@ -50,8 +50,8 @@ namespace cd = ::staticnn::conv2d_detail;
 // channel reads at weight_tap[t] from the channel's start instead (backward
 // input's w^T read in place, RowTileOverOutputsTransposed). Rows
 // start at init[r] (init null: at zero), or with kAccumulate at the values
-// out holds (whole vectors: out must hold them past a short last chunk of
-// columns). Stores rows [0, rows) and columns
+// out holds (whole vectors of all R rows: out must hold them past a short
+// last chunk of columns and past `rows`). Stores rows [0, rows) and columns
 // [0, cols) of the tile (cols may be short at the end of a plane), so it can
 // write straight into a caller's tensor; kRelu stores max(0, .) of them (a
 // ReLU fused into forward's output while it is in registers).
