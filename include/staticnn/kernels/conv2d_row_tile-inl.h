@@ -153,14 +153,15 @@ HWY_INLINE void RowTileOfWidth(D d, int vectors, const float* HWY_RESTRICT src, 
   if constexpr (NV > 1) {
     if (vectors < NV) {
       RowTileOfWidth<R, NV - 1, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip,
-                     kWeightTaps, kAccumulate>(d, vectors, src, channels, channel_stride, tap_offset, taps,
-                                  init, weights, weight_tap, out, out_stride, rows, cols);
+                     kWeightTaps, kAccumulate>(d, vectors, src, channels, channel_stride,
+                                               tap_offset, taps, init, weights, weight_tap,
+                                               out, out_stride, rows, cols);
       return;
     }
   }
   RowTile<R, NV, kTaps, kRowStride, kStepStride, kRelu, kChannelSkip, kWeightTaps,
-          kAccumulate>(d, src, channels, channel_stride, tap_offset, taps, init, weights, weight_tap, out,
-      out_stride, rows, cols);
+          kAccumulate>(d, src, channels, channel_stride, tap_offset, taps, init, weights,
+                       weight_tap, out, out_stride, rows, cols);
 }
 
 // Outputs per block when the tiles write straight into the output (no
@@ -217,11 +218,10 @@ HWY_NOINLINE void RowTileRows(const float* HWY_RESTRICT src, int channels, int c
     vectors = (left + chunks - 1) / chunks;
     for (int pass = 0; pass < kPasses && pass * R < rows; ++pass) {
       RowTileOfWidth<R, NV, kFixedTaps, kRowStride, kStepStride, kRelu, kChannelSkip,
-                     kWeightTaps, kAccumulate>(d, vectors, src + q, channels, channel_stride, tap_offset,
-                                  taps, init != nullptr ? init + pass * R : nullptr,
-                                  weights + pass * R * kRowStride, weight_tap,
-                                  out + pass * R * out_stride + q, out_stride, rows - pass * R,
-                                  count - q);
+                     kWeightTaps, kAccumulate>(
+          d, vectors, src + q, channels, channel_stride, tap_offset, taps,
+          init != nullptr ? init + pass * R : nullptr, weights + pass * R * kRowStride,
+          weight_tap, out + pass * R * out_stride + q, out_stride, rows - pass * R, count - q);
     }
   }
 }
