@@ -359,9 +359,9 @@ void Conv2dBackwardParams(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
             conv2d_impl::PadPhases<pad>(from, to);
           }
         };
-        conv2d_impl::WeightGradDot<dp.co.mr>(
+        conv2d_impl::WeightGradDot<dp.co.mr, dp.k>(
             copy_input, x_group, xs, DotTables::tap_offset.data(), dy_group,
-            {kCout, dp.k, dp.taps, dp.plane, dp.cols, dp.qeff, G.out.h, G.out.w, bp.dy_row,
+            {kCout, dp.taps, dp.plane, dp.cols, dp.qeff, G.out.h, G.out.w, bp.dy_row,
              Batch, kInSample, kOutSample},
             scratch + bp.dyflat, dw_group);
       }
