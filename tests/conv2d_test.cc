@@ -41,8 +41,8 @@ constexpr Conv2dGeometry conv3x3(Shape in, int out_c) {
 }
 // Keras `same`, stride 1: output size = input size; an even kernel pads one
 // more after than before (before = (kernel - 1) / 2).
-constexpr Conv2dGeometry same(Shape in, int out_c, int kh, int kw) {
-  return {in, {out_c, in.h, in.w}, {kh, 1, (kh - 1) / 2}, {kw, 1, (kw - 1) / 2}, 1, true};
+constexpr Conv2dGeometry same(Shape in, int out_c, int kh, int kw, int groups = 1) {
+  return {in, {out_c, in.h, in.w}, {kh, 1, (kh - 1) / 2}, {kw, 1, (kw - 1) / 2}, groups, true};
 }
 
 std::string describe(const Conv2dGeometry& g) {
@@ -474,6 +474,12 @@ void TestConv2dDepthwisePlanes() {
   CheckDepthwisePlaneTiles<conv({8, 48, 48}, 8, {3, 1, 1}, {3, 1, 1}, 8)>();
   CheckDepthwisePlaneTiles<conv({3, 5, 32}, 3, {3, 1, 1}, {3, 1, 1}, 3)>();
   CheckDepthwisePlaneTiles<conv({2, 11, 41}, 2, {5, 1, 2}, {5, 1, 2}, 2, false)>();
+  // Even kernels, `same`: one more column of zeros after a row than before it,
+  // from the copy's zeros between rows (PlaneCopyPlan). 2x2 pads no column
+  // before and one after: rows of 48 floats, where in.w + 2 * pad would make
+  // them 32, with no zero between rows.
+  CheckDepthwisePlaneTiles<conv2d_test::same({3, 9, 46}, 3, 4, 4, 3)>();
+  CheckDepthwisePlaneTiles<conv2d_test::same({2, 7, 32}, 2, 2, 2, 2)>();
   static_assert(ForwardPathOf<conv({3, 5, 31}, 3, {3, 1, 1}, {3, 1, 1}, 3), 1>() ==
                 ForwardPath::depthwise_lanes);
   // Flat: DS-CNN, a plane of 99 positions that no vector divides (no bias), one

@@ -207,48 +207,49 @@ constexpr bool PlaneTilesFit(const Conv2dGeometry& g, int rows) {
   return cd::plane_tiles_fit(g, rows);
 }
 
-// Forward with one output channel per group (PlaneTilesFit(G, G.out.h));
-// kRelu: max(0, .) of the sums, in registers.
+// Forward with one output channel per group (PlaneTilesFit(G, G.out.h)), from
+// the plane copy of each group's input (cd::PlaneCopyPlan); kRelu: max(0, .)
+// of the sums, in registers.
 template <Conv2dGeometry G, bool kRelu = false>
 HWY_INLINE void DepthwiseForward(const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
                                  const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
                                  float* HWY_RESTRICT scratch) {
-  constexpr cd::ForwardPlan p = cd::ForwardTables<G>::plan;
-  constexpr int kCin = G.in_per_group();
-  float* HWY_RESTRICT xs = scratch + p.xs;
+  constexpr cd::PlaneCopyPlan p = cd::plane_copy_plan(G);
+  static_assert(p.used && p.front >= G.x.pad);
+  constexpr int kCin = G.in_per_group(), kTaps = G.y.kernel * G.x.kernel;
+  ZeroFloats(scratch, p.front);
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, G.x.pad, p.rows, p.cols, 1, 1}>(
-        x + g * kCin * G.in.h * G.in.w, xs);
+    PadPhases<PadSpec{kCin, G.in.h, G.in.w, 1, 1, G.y.pad, 0, p.rows, p.cols, 1, 1}>(
+        x + g * kCin * G.in.h * G.in.w, scratch + p.front);
     OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows<G.y.kernel>(G.out.h), p.cols, kRelu>(
-        xs, kCin, p.plane, w + g * p.k, G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w,
-        G.out.h, G.out.w);
+        scratch + p.front - G.x.pad, kCin, p.plane, w + g * kCin * kTaps,
+        G.bias ? b[g] : 0.0f, y + g * G.out.h * G.out.w, G.out.h, G.out.w);
   }
 }
 
 // dx of a group's single input channel (PlaneTilesFit(G, G.in.h)): the
-// correlation of the padded dy with the flipped kernels, whose tap (0, 0)
-// reads at the smallest offset of the phase.
+// forward of the transposed geometry (cd::input_transposed: dy padded by
+// kernel - 1 - pad) with the flipped kernels, from forward's plane copy of dy.
 template <Conv2dGeometry G>
 HWY_INLINE void DepthwiseBackwardInput(const float* HWY_RESTRICT dy,
                                        const float* HWY_RESTRICT w, float* HWY_RESTRICT dx,
                                        float* HWY_RESTRICT scratch) {
-  using Tables = cd::BackwardInputTables<G>;
-  constexpr cd::BackwardInputPlan p = Tables::plan;
+  constexpr Conv2dGeometry kTransposed = cd::input_transposed(G);
+  constexpr cd::PlaneCopyPlan p = cd::plane_copy_plan(kTransposed);
+  static_assert(p.used && p.front >= kTransposed.x.pad);
   constexpr int kCout = G.out_per_group(), kTaps = G.y.kernel * G.x.kernel;
-  constexpr const auto& ph = Tables::phases[0];
-  constexpr int kBase = *std::min_element(ph.offset.begin(), ph.offset.begin() + kTaps);
-  float* HWY_RESTRICT dys = scratch + p.dys;
-  float* HWY_RESTRICT flipped = scratch + p.panel;  // [kCout][kTaps]
+  float* HWY_RESTRICT flipped = scratch + cd::aligned(p.floats);  // [kCout][kTaps]
+  ZeroFloats(scratch, p.front);
   for (int g = 0; g < G.groups; ++g) {
-    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, p.pad_top, p.pad_left, p.rows, p.cols, 1, 1}>(
-        dy + g * kCout * G.out.h * G.out.w, dys);
-    ZeroFloats(scratch + p.wrap_tail, p.cols);
+    PadPhases<PadSpec{kCout, G.out.h, G.out.w, 1, 1, kTransposed.y.pad, 0, p.rows, p.cols, 1,
+                      1}>(dy + g * kCout * G.out.h * G.out.w, scratch + p.front);
     const float* HWY_RESTRICT wg = w + g * kCout * kTaps;
     for (int i = 0; i < kCout * kTaps; i += kTaps) {
       for (int t = 0; t < kTaps; ++t) flipped[i + t] = wg[i + kTaps - 1 - t];
     }
     OutputPlane<G.y.kernel, G.x.kernel, PlaneTileRows<G.y.kernel>(G.in.h), p.cols>(
-        dys + kBase, kCout, p.plane, flipped, 0.0f, dx + g * G.in.h * G.in.w, G.in.h, G.in.w);
+        scratch + p.front - kTransposed.x.pad, kCout, p.plane, flipped, 0.0f,
+        dx + g * G.in.h * G.in.w, G.in.h, G.in.w);
   }
 }
 
