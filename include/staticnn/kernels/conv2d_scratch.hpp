@@ -1056,9 +1056,8 @@ constexpr std::size_t conv2d_scratch_floats(const Conv2dGeometry& g, int batch =
                    depthwise_input_floats(g));
   const int input_batched =
       winograd_input_pays(g, batch) ? winograd_plan(winograd_transposed(g), batch).floats : 0;
-  const int params = max_of(max_of(max_of(backward_params_plan(g).floats,
-                                          pointwise_stride2_grad_plan(g).floats),
-                                   plane_copy_plan(g).floats),
+  const int params = max_of(max_of(backward_params_plan(g).floats,
+                                   pointwise_stride2_grad_plan(g).floats),
                             winograd_weight_grad_pays(g, batch)
                                 ? winograd_weight_grad_plan(g, batch).floats
                                 : 0);
